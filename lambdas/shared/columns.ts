@@ -1,0 +1,12 @@
+/**
+ * Column names DMS adds to every landed file. Fixed project-wide: the DMS rules, the loader, the
+ * simulator and the `_current` views all depend on them, so they are never configurable.
+ */
+export const OP_COLUMN = 'Op';
+export const TIMESTAMP_COLUMN = '_dms_timestamp';
+export const CHANGE_SEQ_COLUMN = '_dms_change_seq';
+
+export const DMS_COLUMNS = [OP_COLUMN, TIMESTAMP_COLUMN, CHANGE_SEQ_COLUMN] as const;
+
+/** `Op` values DMS writes: full-load rows carry `I` because the project sets IncludeOpForFullLoad. */
+export type DmsOperation = 'I' | 'U' | 'D';

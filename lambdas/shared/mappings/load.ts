@@ -1,0 +1,44 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MappingFile, SourceMapping } from './model.js';
+
+/** A mapping directory or file that cannot be read or parsed; the message names the file. */
+export class MappingLoadError extends Error {
+  override name = 'MappingLoadError';
+}
+
+/**
+ * Reads every `<source>.json` in `dir` (not `schema.json`). Checks only that files exist and parse:
+ * `validateMappings` decides whether their content is acceptable.
+ */
+export async function readMappingDir(dir: string): Promise<{ file: string; document: unknown }[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : code;
+    throw new MappingLoadError(`${dir}: the mappings directory ${reason}; pass --mappings <dir>.`);
+  }
+  const files = names.filter((name) => name.endsWith('.json') && name !== 'schema.json').sort();
+  if (files.length === 0) {
+    throw new MappingLoadError(`${dir}: no mapping files (<source>.json) found; add one per source cluster.`);
+  }
+  return Promise.all(
+    files.map(async (name) => {
+      const file = join(dir, name);
+      const text = await readFile(file, 'utf8');
+      try {
+        return { file, document: JSON.parse(text) as unknown };
+      } catch (error) {
+        throw new MappingLoadError(`${file}: not valid JSON: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
+/** Parsed mapping files, trusted to be valid (used where validation already ran, e.g. at build). */
+export async function loadMappingDir(dir: string): Promise<MappingFile[]> {
+  const documents = await readMappingDir(dir);
+  return documents.map(({ file, document }) => ({ file, mapping: document as SourceMapping }));
+}

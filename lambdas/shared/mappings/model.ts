@@ -1,0 +1,58 @@
+/** The mapping file model: `mappings/<source>.json`, described by `mappings/schema.json`. */
+
+export type Engine = 'mysql' | 'aurora-mysql';
+
+/**
+ * A column of the source table, optional in the mapping. Listing columns lets the simulator and
+ * `dms2bq plan` show the BigQuery schema; DMS itself reads the columns from the source.
+ */
+export interface ColumnMapping {
+  name: string;
+  /** MySQL column type as written in the DDL, e.g. `bigint`, `decimal(18,2)`, `varchar(64)`. */
+  type: string;
+  nullable?: boolean;
+}
+
+export interface TableMapping {
+  schema: string;
+  table: string;
+  primaryKey: string[];
+  /** BigQuery table name; defaults to `table`. */
+  target?: string;
+  /** Columns removed by DMS rules so they never leave the source account (PII). */
+  excludeColumns?: string[];
+  columns?: ColumnMapping[];
+}
+
+export interface DmsOptions {
+  cdcMaxBatchIntervalSeconds?: number;
+  /** Serverless DMS capacity units (DCU). */
+  maxCapacityUnits?: number;
+  /** Limited LOB mode truncates LOBs at this size (KB). */
+  lobMaxSizeKb?: number;
+}
+
+export interface SourceMapping {
+  $schema?: string;
+  source: string;
+  engine: Engine;
+  description?: string;
+  bigquery: { dataset: string };
+  dms?: DmsOptions;
+  tables: TableMapping[];
+}
+
+/** A mapping file as read from disk: the parsed document and the file it came from. */
+export interface MappingFile {
+  file: string;
+  mapping: SourceMapping;
+}
+
+export const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 60;
+export const DEFAULT_MAX_CAPACITY_UNITS = 4;
+export const DEFAULT_LOB_MAX_SIZE_KB = 32;
+
+export const targetTable = (table: TableMapping): string => table.target ?? table.table;
+
+export const cdcMaxBatchInterval = (mapping: SourceMapping): number =>
+  mapping.dms?.cdcMaxBatchIntervalSeconds ?? DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS;
