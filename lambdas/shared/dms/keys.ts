@@ -1,0 +1,74 @@
+/**
+ * The S3 key layout DMS produces with this project's settings (BucketFolder = source id, CDC files
+ * date-partitioned YYYYMMDD with SLASH):
+ *   <source>/<schema>/<table>/LOAD0000000A.parquet                     full load (hex counter)
+ *   <source>/<schema>/<table>/2024/03/27/20240327-014303888.parquet    CDC (UTC write time)
+ * Parallel full load may add a partition folder or a `SEGMENTn_` prefix before `LOAD`.
+ */
+
+export type DmsFileKind = 'load' | 'cdc';
+
+export interface DmsKey {
+  source: string;
+  schema: string;
+  table: string;
+  kind: DmsFileKind;
+  /** The file name without `.parquet`, e.g. `LOAD00000001` or `20240327-014303888`. */
+  stem: string;
+  /** CDC: the write time encoded in the file name. Full load: undefined. */
+  fileTime?: Date;
+}
+
+/** A key that is not laid out as DMS writes it; the message names the key and what was expected. */
+export class DmsKeyError extends Error {
+  override name = 'DmsKeyError';
+}
+
+const CDC_STEM = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(\d{3})$/;
+const LOAD_STEM = /^(?:SEGMENT\d+_)?LOAD[0-9A-F]{8}$/;
+
+export const routeKey = (source: string, schema: string, table: string): string =>
+  `${source}/${schema}/${table}`;
+
+export function parseDmsKey(key: string): DmsKey {
+  const parts = key.split('/');
+  const [source, schema, table] = parts;
+  const fileName = parts.at(-1) ?? '';
+  if (!source || !schema || !table || parts.length < 4 || !fileName.endsWith('.parquet')) {
+    throw new DmsKeyError(
+      `${key}: not a DMS Parquet key; expected <source>/<schema>/<table>/[yyyy/mm/dd/]<file>.parquet`,
+    );
+  }
+  const stem = fileName.slice(0, -'.parquet'.length);
+  const cdc = CDC_STEM.exec(stem);
+  if (cdc) {
+    const [, y, mo, d, h, mi, s, ms] = cdc.map(Number) as number[];
+    const fileTime = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s, ms));
+    return { source, schema, table, kind: 'cdc', stem, fileTime };
+  }
+  if (LOAD_STEM.test(stem)) return { source, schema, table, kind: 'load', stem };
+  throw new DmsKeyError(
+    `${key}: file name ${fileName} is neither a full-load file (LOAD########.parquet) nor a CDC file (yyyyMMdd-HHmmssSSS.parquet)`,
+  );
+}
+
+const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+
+/** `yyyyMMdd-HHmmssSSS` in UTC, as DMS names CDC files. */
+export function cdcStem(time: Date): string {
+  return `${time.getUTCFullYear()}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}-${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}${pad(time.getUTCSeconds())}${pad(time.getUTCMilliseconds(), 3)}`;
+}
+
+/** `yyyy/mm/dd`: the date folder of a CDC file (DatePartitionSequence YYYYMMDD, delimiter SLASH). */
+export function dateFolder(time: Date): string {
+  return `${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}`;
+}
+
+export function cdcKey(source: string, schema: string, table: string, time: Date): string {
+  return `${routeKey(source, schema, table)}/${dateFolder(time)}/${cdcStem(time)}.parquet`;
+}
+
+/** Full-load file `n` (1-based); the counter is hexadecimal, upper case, 8 digits. */
+export function loadKey(source: string, schema: string, table: string, n: number): string {
+  return `${routeKey(source, schema, table)}/LOAD${n.toString(16).toUpperCase().padStart(8, '0')}.parquet`;
+}
