@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MappingFile, SourceMapping } from './model.js';
+import type { MappingFile } from './model.js';
+import { MappingValidationError, validateDocuments } from './validate.js';
 
 /** A mapping directory or file that cannot be read or parsed; the message names the file. */
 export class MappingLoadError extends Error {
@@ -27,7 +28,14 @@ export async function readMappingDir(dir: string): Promise<{ file: string; docum
   return Promise.all(
     files.map(async (name) => {
       const file = join(dir, name);
-      const text = await readFile(file, 'utf8');
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new MappingLoadError(
+          `${file}: cannot be read (${(error as NodeJS.ErrnoException).code}); check it is a readable file`,
+        );
+      }
       try {
         return { file, document: JSON.parse(text) as unknown };
       } catch (error) {
@@ -37,8 +45,9 @@ export async function readMappingDir(dir: string): Promise<{ file: string; docum
   );
 }
 
-/** Parsed mapping files, trusted to be valid (used where validation already ran, e.g. at build). */
+/** Reads and validates a mappings directory; throws `MappingValidationError` unless every file is valid. */
 export async function loadMappingDir(dir: string): Promise<MappingFile[]> {
-  const documents = await readMappingDir(dir);
-  return documents.map(({ file, document }) => ({ file, mapping: document as SourceMapping }));
+  const { mappings, problems } = validateDocuments(await readMappingDir(dir));
+  if (problems.length > 0) throw new MappingValidationError(problems);
+  return mappings;
 }

@@ -48,7 +48,8 @@ export interface MappingFile {
   mapping: SourceMapping;
 }
 
-export const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 60;
+/** Not DMS's 60 s: that alone is 1,440 files a day, over the load-job quota guard (ADR 0004). */
+export const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 90;
 export const DEFAULT_MAX_CAPACITY_UNITS = 4;
 export const DEFAULT_LOB_MAX_SIZE_KB = 32;
 

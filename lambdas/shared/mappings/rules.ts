@@ -1,0 +1,125 @@
+import { basename } from 'node:path';
+import { MAX_TABLE_MAPPING_BYTES, tableMappingsJson } from '../dms/table-mappings.js';
+import { describeBudget, loadJobBudget, minimumSafeInterval } from '../quota.js';
+import { currentViewName, datasetNameProblem, suggestName, tableNameProblem } from './bigquery-names.js';
+import { cdcMaxBatchInterval, type MappingFile, targetTable } from './model.js';
+import { type Problem, pointer } from './problem.js';
+
+/** Checks within one schema-valid mapping file. */
+export function fileProblems({ file, mapping }: MappingFile): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: string, message: string) => problems.push({ file, path, message });
+
+  if (basename(file) !== `${mapping.source}.json`) {
+    add(
+      pointer('source'),
+      `source "${mapping.source}" must match the file name; rename the file to ${mapping.source}.json`,
+    );
+  }
+  const datasetProblem = datasetNameProblem(mapping.bigquery.dataset);
+  if (datasetProblem) {
+    add(
+      pointer('bigquery', 'dataset'),
+      `BigQuery rejects dataset "${mapping.bigquery.dataset}": it ${datasetProblem}; use "${suggestName(mapping.bigquery.dataset)}"`,
+    );
+  }
+
+  const seen = new Map<string, number>();
+  mapping.tables.forEach((table, index) => {
+    const at = (...path: (string | number)[]) => pointer('tables', index, ...path);
+    const name = `${table.schema}.${table.table}`;
+    const first = seen.get(name);
+    if (first !== undefined) add(at(), `table ${name} is already listed at /tables/${first}; keep one entry`);
+    else seen.set(name, index);
+
+    const target = targetTable(table);
+    const nameProblem = tableNameProblem(target);
+    if (nameProblem) {
+      const field = table.target === undefined ? 'table' : 'target';
+      add(
+        at(field),
+        `BigQuery rejects table name "${target}": it ${nameProblem}; set "target": "${suggestName(target)}"`,
+      );
+    }
+    if (table.primaryKey.length === 0) {
+      add(
+        at('primaryKey'),
+        'primary key is empty; list the columns that identify a row (usually the PRIMARY KEY)',
+      );
+    }
+    const excluded = new Set(table.excludeColumns ?? []);
+    table.primaryKey.forEach((column, k) => {
+      if (excluded.has(column)) {
+        add(
+          at('primaryKey', k),
+          `column "${column}" is in excludeColumns but is part of the primary key; the current-state view needs it, so remove it from excludeColumns`,
+        );
+      }
+    });
+    if (table.columns) {
+      const known = new Set(table.columns.map((column) => column.name));
+      const unknown = (list: string[], field: string) =>
+        list.forEach((column, k) => {
+          if (!known.has(column)) add(at(field, k), `column "${column}" is not listed in "columns"`);
+        });
+      unknown(table.primaryKey, 'primaryKey');
+      unknown(table.excludeColumns ?? [], 'excludeColumns');
+    }
+  });
+
+  const interval = cdcMaxBatchInterval(mapping);
+  const budget = loadJobBudget(interval);
+  if (!budget.withinGuard) {
+    add(
+      pointer('dms', 'cdcMaxBatchIntervalSeconds'),
+      `${interval} s risks BigQuery's load-job quota: ${describeBudget(budget)}; use at least ${minimumSafeInterval()} s`,
+    );
+  }
+
+  const bytes = Buffer.byteLength(tableMappingsJson(mapping));
+  if (bytes > MAX_TABLE_MAPPING_BYTES) {
+    add(
+      pointer('tables'),
+      `the generated DMS table mapping is ${bytes.toLocaleString('en-US')} bytes, over DMS's limit of 2 MB; split this source into two mapping files`,
+    );
+  }
+  return problems;
+}
+
+/** Checks across files: source ids and BigQuery object names must be unique. */
+export function crossFileProblems(files: MappingFile[]): Problem[] {
+  const problems: Problem[] = [];
+  const sources = new Map<string, string>();
+  for (const { file, mapping } of files) {
+    const other = sources.get(mapping.source);
+    if (other) {
+      problems.push({
+        file,
+        path: pointer('source'),
+        message: `source "${mapping.source}" is also used by ${other}`,
+      });
+    } else sources.set(mapping.source, file);
+  }
+
+  // Every changelog table and every view in a dataset, to catch `bets_current` colliding too.
+  const objects = new Map<string, string>();
+  for (const { file, mapping } of files) {
+    mapping.tables.forEach((table, index) => {
+      const target = targetTable(table);
+      const where = `${file} ${pointer('tables', index)} (${table.schema}.${table.table})`;
+      for (const name of [target, currentViewName(target)]) {
+        const key = `${mapping.bigquery.dataset}.${name}`;
+        const other = objects.get(key);
+        if (other && other !== where) {
+          problems.push({
+            file,
+            path: pointer('tables', index, table.target === undefined ? 'table' : 'target'),
+            message: `BigQuery object ${key} is also produced by ${other}; give one of them a different "target"`,
+          });
+        }
+        objects.set(key, where);
+      }
+    });
+  }
+  return problems;
+}

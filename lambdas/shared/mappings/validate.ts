@@ -1,0 +1,31 @@
+import type { MappingFile, SourceMapping } from './model.js';
+import { formatProblem, type Problem } from './problem.js';
+import { crossFileProblems, fileProblems } from './rules.js';
+import { schemaProblems } from './schema-check.js';
+
+export interface ValidationResult {
+  /** The files that passed the schema check (semantic problems may still be reported). */
+  mappings: MappingFile[];
+  problems: Problem[];
+}
+
+/** Validates parsed mapping documents: the schema first, then the rules on schema-valid files. */
+export function validateDocuments(documents: { file: string; document: unknown }[]): ValidationResult {
+  const problems: Problem[] = [];
+  const mappings: MappingFile[] = [];
+  for (const { file, document } of documents) {
+    const found = schemaProblems(file, document);
+    problems.push(...found);
+    if (found.length === 0) mappings.push({ file, mapping: document as SourceMapping });
+  }
+  for (const mapping of mappings) problems.push(...fileProblems(mapping));
+  problems.push(...crossFileProblems(mappings));
+  return { mappings, problems };
+}
+
+export class MappingValidationError extends Error {
+  override name = 'MappingValidationError';
+  constructor(readonly problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+  }
+}

@@ -1,0 +1,27 @@
+import { CHANGE_SEQ_COLUMN, OP_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
+import { currentViewName } from '../mappings/bigquery-names.js';
+import type { Route } from '../routing.js';
+
+const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\\`')}\``;
+
+/**
+ * The `<table>_current` view: the latest change per primary key, deletes dropped only after the
+ * latest row is picked (or an older version would resurface), DMS bookkeeping columns hidden.
+ * `_dms_timestamp` and `_dms_change_seq` are fixed-width strings, so text order is time order; a
+ * full-load row's empty change sequence sorts below any change with the same timestamp.
+ */
+export function currentViewSql(projectId: string, route: Route): string {
+  const changelog = quote(`${projectId}.${route.dataset}.${route.targetTable}`);
+  const view = quote(`${projectId}.${route.dataset}.${currentViewName(route.targetTable)}`);
+  const partition = route.primaryKey.map(quote).join(', ');
+  return [
+    `CREATE OR REPLACE VIEW ${view} AS`,
+    `SELECT * EXCEPT (${OP_COLUMN}, ${TIMESTAMP_COLUMN}, ${CHANGE_SEQ_COLUMN})`,
+    'FROM (',
+    `  SELECT * FROM ${changelog}`,
+    '  WHERE TRUE',
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${TIMESTAMP_COLUMN} DESC, ${CHANGE_SEQ_COLUMN} DESC) = 1`,
+    ')',
+    `WHERE ${OP_COLUMN} != 'D'`,
+  ].join('\n');
+}

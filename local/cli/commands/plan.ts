@@ -1,0 +1,63 @@
+import type { Command } from 'commander';
+import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
+import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
+import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
+import { buildPlan, type SourcePlan } from '../../../lambdas/shared/plan.js';
+import { UserError } from '../errors.js';
+import { output } from '../io.js';
+import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+
+export function registerPlanCommand(program: Command): void {
+  program
+    .command('plan')
+    .description('Show what the mappings produce: DMS rules and settings, BigQuery tables and views.')
+    .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
+    .option('--project <id>', 'GCP project shown in the view SQL', '{project}')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { mappings: string; project: string; json?: boolean }) => {
+      const mappings = await loadMappingDir(options.mappings).catch((error: unknown) => {
+        if (!(error instanceof MappingValidationError)) throw error;
+        for (const problem of error.problems) output().err(`${formatProblem(problem)}\n`);
+        throw new UserError('the mappings are invalid; run dms2bq validate and fix the problems above.');
+      });
+      const plan = buildPlan(mappings, options.project);
+      output().out(options.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+    });
+}
+
+const json = (value: unknown): string =>
+  JSON.stringify(value, null, 2)
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+
+function renderPlan(plan: SourcePlan[]): string {
+  const lines: string[] = [];
+  for (const source of plan) {
+    lines.push(
+      `# Source ${source.source} (${source.engine}, ${source.file}) → BigQuery dataset ${source.dataset}`,
+      '',
+    );
+    lines.push('## BigQuery objects');
+    for (const table of source.tables) {
+      const excluded = table.excludedColumns.length
+        ? `; DMS removes ${table.excludedColumns.join(', ')}`
+        : '';
+      lines.push(
+        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${table.view} (view, latest row per ${table.primaryKey.join(', ')})${excluded}`,
+      );
+    }
+    lines.push('', '## DMS');
+    lines.push(
+      `- serverless ${source.dms.replicationType}, up to ${source.dms.maxCapacityUnits} DCU, a CDC file per table at most every ${source.dms.cdcMaxBatchIntervalSeconds} s`,
+    );
+    lines.push(`- load-job budget: ${source.dms.loadJobBudget}`);
+    lines.push('- table mapping:', json(source.dms.tableMappings));
+    lines.push('- S3 target settings (bucket and role added by the stack):', json(source.dms.s3Settings));
+    lines.push('- replication settings:', json(source.dms.replicationSettings));
+    lines.push('', '## Views');
+    for (const table of source.tables) lines.push('```sql', `${table.viewSql};`, '```');
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}

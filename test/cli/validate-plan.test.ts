@@ -1,0 +1,149 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { registerPlanCommand } from '../../local/cli/commands/plan.js';
+import { registerValidateCommand } from '../../local/cli/commands/validate.js';
+import { runCli } from '../../local/cli/program.js';
+import { mappingDir, sourceMappingFactory } from '../support/mappings.js';
+
+async function dms2bq(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, [registerValidateCommand, registerPlanCommand], {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('dms2bq validate', () => {
+  it('accepts the shipped example', async () => {
+    // Act
+    const result = await dms2bq('validate', '--mappings', 'mappings');
+
+    // Assess
+    expect(result).toMatchObject({ code: 0, stdout: '1 mapping file(s) in mappings are valid.\n' });
+  });
+
+  it('prints one line per problem and exits 1', async () => {
+    // Prepare
+    const bad = sourceMappingFactory({
+      dms: { cdcMaxBatchIntervalSeconds: 30 },
+      bigquery: { dataset: 'a-b' },
+    });
+    const { dir, cleanup } = await mappingDir({ 'shop.json': bad });
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/shop\.json: \/bigquery\/dataset: BigQuery rejects dataset "a-b"/),
+      expect.stringMatching(
+        /shop\.json: \/dms\/cdcMaxBatchIntervalSeconds: 30 s risks BigQuery's load-job quota/,
+      ),
+      '2 problem(s) in 1 file(s); nothing is deployable until fixed.',
+    ]);
+  });
+
+  it.each([
+    {
+      name: 'malformed JSON',
+      files: { 'shop.json': '{ "source": ' },
+      message: /shop\.json: not valid JSON: /,
+    },
+    { name: 'an empty directory', files: {}, message: /no mapping files \(<source>\.json\) found/ },
+  ])('explains $name without a stack trace', async ({ files, message }) => {
+    // Prepare
+    const { dir, cleanup } = await mappingDir(files);
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('explains a missing directory', async () => {
+    // Act
+    const result = await dms2bq('validate', '--mappings', 'no/such/dir');
+
+    // Assess
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'no/such/dir: the mappings directory does not exist; pass --mappings <dir>.\n',
+    });
+  });
+
+  it('explains an unreadable mapping file', async () => {
+    // Prepare
+    const { dir, cleanup } = await mappingDir({});
+    await mkdir(join(dir, 'shop.json'));
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/shop\.json: cannot be read \(EISDIR\); check it is a readable file/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    // Act
+    const result = await dms2bq('validate', '--no-such-option');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--no-such-option'");
+  });
+});
+
+describe('dms2bq plan', () => {
+  it('renders the example mappings', async () => {
+    // Act
+    const result = await dms2bq('plan', '--mappings', 'mappings', '--project', 'acme-analytics');
+
+    // Assess
+    expect(result.code).toBe(0);
+    await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan.md');
+  });
+
+  it('renders the example mappings as JSON', async () => {
+    // Act
+    const result = await dms2bq('plan', '--mappings', 'mappings', '--json');
+
+    // Assess
+    await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan.json');
+  });
+
+  it('refuses invalid mappings', async () => {
+    // Prepare
+    const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory({ tables: [] }) });
+
+    // Act
+    const result = await dms2bq('plan', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('/tables: must NOT have fewer than 1 items');
+  });
+});
+
+describe('the dms2bq executable', () => {
+  it('runs from bin/ with no build step', async () => {
+    // Act
+    const { stdout } = await promisify(execFile)(process.execPath, ['bin/dms2bq.js', 'validate']);
+
+    // Assess
+    expect(stdout).toBe('1 mapping file(s) in mappings are valid.\n');
+  });
+});
