@@ -1,0 +1,113 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { BigQuery } from '@google-cloud/bigquery';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  DEFAULT_RETRY_POLICY,
+  Deadline,
+  type RetryPolicy,
+  TimeBudgetError,
+} from '../shared/bigquery/deadline.js';
+import { failureReason } from '../shared/bigquery/errors.js';
+import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
+import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
+import type { RoutingTable } from '../shared/routing.js';
+import { ConcurrencyGate } from './gate.js';
+import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
+import { type FileLoaderDeps, processFile, routeFor } from './process-file.js';
+
+export interface LoaderDeps {
+  routing: RoutingTable;
+  s3: S3Client;
+  bigquery: BigQuery;
+  /** BigQuery location of the datasets and jobs, e.g. `EU`. */
+  location: string;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Files of one batch loading at the same time (default 4). */
+  fileConcurrency?: number;
+  retry?: RetryPolicy;
+  /** Kept back from the remaining time for reporting the batch response (default 3 s). */
+  reserveMs?: number;
+  /** A file is not started with less time than this left; it fails and comes back (default 30 s). */
+  minTimeToStartMs?: number;
+  now?: () => number;
+}
+
+export type LoaderHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
+  const logger = deps.logger ?? new Logger({ serviceName: 'dms2bq-loader' });
+  const metrics = new LoaderMetrics(
+    deps.metrics ?? new Metrics({ namespace: 'dms2bq', serviceName: 'dms2bq-loader' }),
+  );
+  const fileDeps: FileLoaderDeps = {
+    routing: deps.routing,
+    s3: deps.s3,
+    bigquery: deps.bigquery,
+    location: deps.location,
+    retry: deps.retry ?? DEFAULT_RETRY_POLICY,
+    logger,
+    metrics,
+    now: deps.now ?? Date.now,
+  };
+  const reserveMs = deps.reserveMs ?? 3_000;
+  const minTimeToStartMs = deps.minTimeToStartMs ?? 30_000;
+  const concurrency = deps.fileConcurrency ?? 4;
+
+  const loadFile = async (file: FileRef, deadline: Deadline): Promise<void> => {
+    if (deadline.remainingMs() < minTimeToStartMs) {
+      throw new TimeBudgetError(
+        `${file.key}: not started, ${deadline.remainingMs()} ms left; it will come back`,
+      );
+    }
+    try {
+      await processFile(file, fileDeps, deadline);
+    } catch (error) {
+      const reason = error instanceof LoadJobFailedError ? error.reason : failureReason(error);
+      let table = UNKNOWN_TABLE;
+      try {
+        const route = routeFor(deps.routing, file.key);
+        table = { source: route.source, table: route.targetTable };
+      } catch {}
+      metrics.failure(table, reason);
+      logger.error('file failed; the record will be retried, then rest in the DLQ', {
+        ...table,
+        key: file.key,
+        reason,
+        error: error as Error,
+      });
+      throw error;
+    }
+  };
+
+  return async (event, context) => {
+    const deadline = Deadline.fromRemaining(context.getRemainingTimeInMillis(), reserveMs, fileDeps.now);
+    const gate = new ConcurrencyGate(concurrency);
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      let message: ReturnType<typeof parseLoaderMessage>;
+      try {
+        message = parseLoaderMessage(record.body);
+      } catch (error) {
+        metrics.failure(UNKNOWN_TABLE, failureReason(error));
+        logger.error('unreadable message', { messageId: record.messageId, error: error as Error });
+        throw error;
+      }
+      if (message.kind === 'test-event') {
+        logger.info('S3 test event acknowledged', { messageId: record.messageId });
+        return;
+      }
+      for (const file of message.files) await gate.run(() => loadFile(file, deadline));
+    };
+    // A processor per invocation: it keeps the batch's state, and a local event source may run
+    // several invocations of one handler at once. throwOnFullBatchFailure is off so that a batch
+    // whose records all failed still answers with the partial-response shape.
+    const processor = new BatchProcessor(EventType.SQS);
+    return processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
+}

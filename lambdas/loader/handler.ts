@@ -1,0 +1,56 @@
+/**
+ * Loader Lambda: SQS (S3 notifications and replay messages) → BigQuery load jobs.
+ *
+ * Environment:
+ *   GCP_PROJECT_ID          BigQuery project of the datasets and jobs (required)
+ *   BIGQUERY_LOCATION       location of datasets and jobs, e.g. EU (required)
+ *   GCP_CREDENTIALS_MODE    workload-identity (default) | service-account-key | none (emulator only)
+ *   GCP_WIF_CONFIG          external_account JSON (workload-identity; holds no secret)
+ *   GCP_SA_KEY_SECRET_ARN   Secrets Manager secret with a service-account JSON key (service-account-key)
+ *   BIGQUERY_API_ENDPOINT   optional endpoint override, e.g. a BigQuery emulator
+ *   FILE_CONCURRENCY        files of one batch loading at once (default 4)
+ *   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL
+ * The routing table is bundled at build time: esbuild `define: { __DMS2BQ_ROUTING__: JSON.stringify(
+ * buildRoutingTable(mappings)) }`, so a mapping change and the code ship in one deploy.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createBigQueryClient } from '../shared/bigquery/client.js';
+import { resolveGcpCredentials } from '../shared/bigquery/credentials.js';
+import type { RoutingTable } from '../shared/routing.js';
+import { createLoaderHandler } from './create-handler.js';
+
+declare const __DMS2BQ_ROUTING__: RoutingTable | undefined;
+
+const requireEnv = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is required by the loader`);
+  return value;
+};
+
+if (typeof __DMS2BQ_ROUTING__ === 'undefined') {
+  throw new Error('the loader was bundled without __DMS2BQ_ROUTING__ (esbuild define of buildRoutingTable(mappings))');
+}
+
+const location = requireEnv('BIGQUERY_LOCATION');
+const credentials = await resolveGcpCredentials(process.env, () => new SecretsManagerClient({}));
+const apiEndpoint = process.env.BIGQUERY_API_ENDPOINT;
+
+export const handler = createLoaderHandler({
+  routing: __DMS2BQ_ROUTING__,
+  s3: new S3Client({}),
+  bigquery: createBigQueryClient({
+    projectId: requireEnv('GCP_PROJECT_ID'),
+    location,
+    credentials,
+    ...(apiEndpoint ? { apiEndpoint } : {}),
+    // One retry policy, bounded by the function's remaining time: the loader's own.
+    retryOptions: { autoRetry: false },
+  }),
+  location,
+  logger: new Logger(),
+  metrics: new Metrics(),
+  fileConcurrency: Number(process.env.FILE_CONCURRENCY ?? 4),
+});

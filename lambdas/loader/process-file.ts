@@ -1,0 +1,167 @@
+import type { Readable } from 'node:stream';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { BigQuery } from '@google-cloud/bigquery';
+import type { Deadline, RetryPolicy } from '../shared/bigquery/deadline.js';
+import { baseJobId } from '../shared/bigquery/job-id.js';
+import { loadConfiguration } from '../shared/bigquery/load-config.js';
+import { type LoadEvent, loadFileOnce } from '../shared/bigquery/load-file.js';
+import { parseDmsKey, routeKey } from '../shared/dms/keys.js';
+import { type FileRef, stripQuotes } from '../shared/messages.js';
+import { parseDmsTimestamp, readParquetFooter } from '../shared/parquet/footer.js';
+import { s3RangeReader } from '../shared/parquet/s3-range-reader.js';
+import type { Route, RoutingTable } from '../shared/routing.js';
+import type { LoaderMetrics } from './metrics.js';
+
+export interface FileLoaderDeps {
+  routing: RoutingTable;
+  s3: S3Client;
+  bigquery: BigQuery;
+  location: string;
+  retry: RetryPolicy;
+  logger: Logger;
+  metrics: LoaderMetrics;
+  now: () => number;
+}
+
+export interface FileOutcome {
+  outcome: 'loaded' | 'duplicate';
+  jobId: string;
+  rows: number;
+}
+
+/** The key's table is not in the routing table bundled with this deployment. */
+export class UnmappedTableError extends Error {
+  override name = 'UnmappedTableError';
+}
+
+export function routeFor(routing: RoutingTable, key: string): Route {
+  const dmsKey = parseDmsKey(key);
+  const route = routing[routeKey(dmsKey.source, dmsKey.schema, dmsKey.table)];
+  if (!route) {
+    throw new UnmappedTableError(
+      `${key}: table ${dmsKey.source}/${dmsKey.schema}/${dmsKey.table} is not in mappings/ of this deployment`,
+    );
+  }
+  return route;
+}
+
+/** HeadObject, footer, job ID, load (exactly once), verification, metrics — for one file. */
+export async function processFile(
+  file: FileRef,
+  deps: FileLoaderDeps,
+  deadline: Deadline,
+): Promise<FileOutcome> {
+  const started = deps.now();
+  const { s3, logger, metrics } = deps;
+  const route = routeFor(deps.routing, file.key);
+  const stem = parseDmsKey(file.key).stem;
+  const dims = { source: route.source, table: route.targetTable };
+  const head = await s3.send(new HeadObjectCommand({ Bucket: file.bucket, Key: file.key }));
+  const etag = stripQuotes(head.ETag ?? '');
+  const size = head.ContentLength ?? 0;
+  if (file.etag && file.etag !== etag) {
+    logger.warn('object replaced since the notification; loading its current content', {
+      key: file.key,
+      notifiedEtag: file.etag,
+      etag,
+    });
+  }
+  const object = { bucket: file.bucket, key: file.key, etag };
+  const footer = await readParquetFooter(s3RangeReader(s3, object), size);
+  const jobBase = baseJobId({
+    ...route,
+    stem,
+    ...object,
+    ...(file.replayEpoch === undefined ? {} : { replayEpoch: file.replayEpoch }),
+  });
+  const fields = { source: route.source, table: route.targetTable, key: file.key, jobId: jobBase };
+
+  const result = await loadFileOnce({
+    bigquery: deps.bigquery,
+    location: deps.location,
+    dataset: route.dataset,
+    table: route.targetTable,
+    baseJobId: jobBase,
+    configuration: loadConfiguration(route),
+    openBody: async () => {
+      const response = await s3.send(
+        new GetObjectCommand({ Bucket: file.bucket, Key: file.key, IfMatch: `"${etag}"` }),
+      );
+      return response.Body as Readable;
+    },
+    deadline,
+    retry: deps.retry,
+    onEvent: (event) => logLoadEvent(event, fields, deps, dims),
+  });
+
+  const jobId = result.job.id;
+  if (result.outcome === 'duplicate') {
+    metrics.duplicateDelivery(dims);
+    logger.info('file already loaded; duplicate delivery acknowledged', { ...fields, jobId });
+    return { outcome: 'duplicate', jobId, rows: footer.rowCount };
+  }
+  if (result.job.outputRows !== footer.rowCount) {
+    metrics.rowCountMismatch(dims);
+    logger.error('loaded row count differs from the Parquet footer', {
+      ...fields,
+      jobId,
+      outputRows: result.job.outputRows,
+      footerRows: footer.rowCount,
+    });
+  }
+  const latest = footer.dmsTimestamp ? parseDmsTimestamp(footer.dmsTimestamp.max) : undefined;
+  const finished = deps.now();
+  metrics.fileLoaded(dims, {
+    rows: footer.rowCount,
+    bytes: size,
+    durationMs: finished - started,
+    ...(latest ? { freshnessMs: finished - latest.getTime() } : {}),
+  });
+  logger.info('file loaded', {
+    ...fields,
+    jobId,
+    generation: result.generation,
+    rows: footer.rowCount,
+    bytes: size,
+    dmsTimestamp: footer.dmsTimestamp,
+    changeSeq: footer.changeSeq,
+  });
+  return { outcome: 'loaded', jobId, rows: footer.rowCount };
+}
+
+function logLoadEvent(
+  event: LoadEvent,
+  fields: Record<string, string>,
+  deps: FileLoaderDeps,
+  dims: { source: string; table: string },
+): void {
+  switch (event.type) {
+    case 'insert':
+      deps.metrics.loadJobStarted(dims);
+      deps.logger.debug('starting load job', { ...fields, jobId: event.jobId, generation: event.generation });
+      return;
+    case 'retry':
+      deps.logger.warn('transient failure, retrying', {
+        ...fields,
+        what: event.what,
+        attempt: event.attempt,
+        error: (event.error as Error)?.message ?? String(event.error),
+      });
+      return;
+    case 'race':
+      deps.logger.info('job inserted concurrently by another worker; looking it up', {
+        ...fields,
+        jobId: event.jobId,
+      });
+      return;
+    case 'failed-job':
+      deps.logger.warn('load job failed; BigQuery keeps its ID, so a retry uses the next generation', {
+        ...fields,
+        jobId: event.jobId,
+        ours: event.ours,
+        reason: event.error.reason,
+        message: event.error.message,
+      });
+  }
+}

@@ -1,0 +1,46 @@
+import type { JobLoadMetadata } from '@google-cloud/bigquery';
+import type { Route } from '../routing.js';
+
+/** BigQuery clusters by at most four columns. */
+const MAX_CLUSTERING_FIELDS = 4;
+
+/** Label values: lowercase letters, digits, `_` and `-`, at most 63 characters. */
+const labelValue = (value: string): string =>
+  value
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '_')
+    .slice(0, 63);
+
+/**
+ * The load configuration of every DMS file (DESIGN decision 7: the table is the append-only
+ * changelog). The schema comes from the file: new columns are added, NOT NULL columns may become
+ * nullable, a type change fails the job. Partitioning and clustering apply when the load creates the
+ * table; they must match how `dms2bq` creates it, or BigQuery rejects the load.
+ *
+ * Labels: the client's `createWriteStream` nests everything under `configuration.load`, so job-level
+ * `configuration.labels` cannot be sent; the labels go on the table the load creates, and the job ID
+ * carries source, schema and table for operators.
+ */
+export function loadConfiguration(route: Route): JobLoadMetadata {
+  return {
+    sourceFormat: 'PARQUET',
+    writeDisposition: 'WRITE_APPEND',
+    createDisposition: 'CREATE_IF_NEEDED',
+    schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
+    // DMS writes MySQL DECIMAL(p,s) as Parquet DECIMAL; wide ones do not fit NUMERIC.
+    decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
+    parquetOptions: { enumAsString: true, enableListInference: true },
+    // Ingestion-time partitioning: `_dms_timestamp` is a STRING and cannot partition the table.
+    timePartitioning: { type: 'DAY' },
+    ...(route.primaryKey.length > 0
+      ? { clustering: { fields: route.primaryKey.slice(0, MAX_CLUSTERING_FIELDS) } }
+      : {}),
+    destinationTableProperties: {
+      labels: {
+        dms2bq_source: labelValue(route.source),
+        dms2bq_schema: labelValue(route.schema),
+        dms2bq_table: labelValue(route.table),
+      },
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { Readable } from 'node:stream';
+import type { BigQuery, JobLoadMetadata } from '@google-cloud/bigquery';
+import { backoffDelay, type Deadline, type RetryPolicy } from './deadline.js';
+import { type BigQueryErrorProto, isAlreadyExists, isTransientError, isTransientJobError } from './errors.js';
+import { jobIdForGeneration } from './job-id.js';
+import { getJob, insertLoadJob, type JobSnapshot, waitForJob, withRetry } from './jobs.js';
+
+export interface LoadFileRequest {
+  bigquery: BigQuery;
+  location: string;
+  dataset: string;
+  table: string;
+  /** From `baseJobId`: the generation suffix is added here. */
+  baseJobId: string;
+  configuration: JobLoadMetadata;
+  /** Opens a fresh stream of the file for each upload attempt (a failed upload consumed the last). */
+  openBody: () => Promise<Readable>;
+  deadline: Deadline;
+  retry: RetryPolicy;
+  /** Jobs this delivery may insert that end in a failure before it gives up (each uses quota). */
+  maxFailedJobs?: number;
+  onEvent?: (event: LoadEvent) => void;
+}
+
+export type LoadEvent =
+  | { type: 'insert'; jobId: string; generation: number }
+  | { type: 'retry'; what: string; error: unknown; attempt: number }
+  | { type: 'race'; jobId: string }
+  | { type: 'failed-job'; jobId: string; generation: number; error: BigQueryErrorProto; ours: boolean };
+
+export interface LoadFileResult {
+  /** `loaded`: this delivery's job did it. `duplicate`: an earlier or concurrent delivery did. */
+  outcome: 'loaded' | 'duplicate';
+  generation: number;
+  job: JobSnapshot;
+}
+
+/** BigQuery refused the file itself (schema conflict, corrupt data, quota): retrying will not help. */
+export class LoadJobFailedError extends Error {
+  override name = 'LoadJobFailedError';
+  constructor(
+    readonly jobId: string,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const describe = (error: BigQueryErrorProto, details: BigQueryErrorProto[] = []): string =>
+  [error, ...details.filter((d) => d.message !== error.message)]
+    .map((e) => `${e.reason ?? 'error'}: ${e.message ?? '(no message)'}`)
+    .join('; ');
+
+/**
+ * Loads one file exactly once, using the job namespace as the record of what was loaded
+ * (reference/bigquery-loads.md): look the job up first; not found → upload; running → wait;
+ * done → duplicate; failed → next generation. An upload whose outcome is unknown (5xx, reset, lost
+ * response, 409 from a racing worker) goes back to the lookup, which decides.
+ */
+export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileResult> {
+  const { bigquery, location, deadline, retry, onEvent } = request;
+  const table = bigquery.dataset(request.dataset, { location }).table(request.table, { location });
+  const inserted = new Set<string>();
+  const maxFailedJobs = request.maxFailedJobs ?? 3;
+  let failedJobs = 0;
+  let uploadAttempt = 0;
+  for (let generation = 0; ; ) {
+    const jobId = jobIdForGeneration(request.baseJobId, generation);
+    const onRetry = (error: unknown, attempt: number) =>
+      onEvent?.({ type: 'retry', what: `look up ${jobId}`, error, attempt });
+    let job = await withRetry(
+      () => getJob(bigquery, location, jobId),
+      `look up ${jobId}`,
+      deadline,
+      retry,
+      onRetry,
+    );
+    if (!job) {
+      deadline.check(`uploading ${jobId}`);
+      inserted.add(jobId);
+      onEvent?.({ type: 'insert', jobId, generation });
+      try {
+        job = await insertLoadJob(table, jobId, request.configuration, await request.openBody());
+      } catch (error) {
+        if (isAlreadyExists(error)) {
+          onEvent?.({ type: 'race', jobId });
+          continue;
+        }
+        if (!isTransientError(error)) throw error;
+        onEvent?.({ type: 'retry', what: `upload ${jobId}`, error, attempt: uploadAttempt });
+        await deadline.sleep(backoffDelay(uploadAttempt++, retry), `retry the upload of ${jobId}`);
+        continue;
+      }
+    }
+    if (job.state !== 'DONE') job = await waitForJob(bigquery, location, jobId, deadline, retry);
+    if (!job.errorResult) {
+      return { outcome: inserted.has(jobId) ? 'loaded' : 'duplicate', generation, job };
+    }
+    const ours = inserted.has(jobId);
+    onEvent?.({ type: 'failed-job', jobId, generation, error: job.errorResult, ours });
+    if (ours) {
+      failedJobs++;
+      const message = `load job ${jobId} failed: ${describe(job.errorResult, job.errors)}`;
+      const reason = job.errorResult.reason ?? 'jobFailed';
+      if (!isTransientJobError(job.errorResult) || failedJobs >= maxFailedJobs) {
+        throw new LoadJobFailedError(jobId, reason, message);
+      }
+      await deadline.sleep(backoffDelay(uploadAttempt++, retry), `retry after the failed job ${jobId}`);
+    }
+    // A failed job wrote nothing (loads are atomic) and keeps its ID: the next generation loads it.
+    generation++;
+  }
+}
