@@ -1,0 +1,78 @@
+import type { SchemaElement } from 'hyparquet';
+import type { ByteWriter } from 'hyparquet-writer';
+import type { SimValue } from '../values.js';
+
+/**
+ * PLAIN encoding of the simulator's values (see values.ts for how each type is held), written
+ * straight from JS numbers and strings: no BigInt or Date per value.
+ */
+
+const TWO_32 = 0x1_0000_0000;
+
+/** Bytes of a BYTE_ARRAY value: UTF-8 for strings, hex-decoded for binary columns. */
+export function byteArrayOf(element: SchemaElement, value: SimValue): Uint8Array {
+  return element.converted_type === 'UTF8'
+    ? Buffer.from(value as string, 'utf8')
+    : Buffer.from(value as string, 'hex');
+}
+
+/** Big-endian two's complement of a safe integer in `length` bytes (DECIMAL as FIXED_LEN_BYTE_ARRAY). */
+function appendFixedDecimal(writer: ByteWriter, value: number, length: number): void {
+  const high = Math.floor(value / TWO_32);
+  const low = value - high * TWO_32;
+  const fill = value < 0 ? 0xff : 0;
+  // bytes from most to least significant: [fill…][high 4 bytes][low 4 bytes], keep the last `length`
+  const bytes = new Uint8Array(Math.max(8, length)).fill(fill);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(bytes.length - 8, high);
+  view.setUint32(bytes.length - 4, low);
+  writer.appendBytes(bytes.subarray(bytes.length - length));
+}
+
+/** Writes the non-null `values` (already filtered) in PLAIN encoding. */
+export function writePlainValues(writer: ByteWriter, element: SchemaElement, values: SimValue[]): void {
+  switch (element.type) {
+    case 'INT32':
+      for (const value of values) writer.appendInt32((value as number) | 0);
+      return;
+    case 'INT64':
+      for (const value of values) {
+        const high = Math.floor((value as number) / TWO_32);
+        writer.appendUint32((value as number) - high * TWO_32);
+        writer.appendInt32(high);
+      }
+      return;
+    case 'FLOAT':
+      for (const value of values) writer.appendFloat32(value as number);
+      return;
+    case 'DOUBLE':
+      for (const value of values) writer.appendFloat64(value as number);
+      return;
+    case 'BOOLEAN': {
+      let byte = 0;
+      for (let i = 0; i < values.length; i++) {
+        if (values[i]) byte |= 1 << (i % 8);
+        if (i % 8 === 7) {
+          writer.appendUint8(byte);
+          byte = 0;
+        }
+      }
+      if (values.length % 8) writer.appendUint8(byte);
+      return;
+    }
+    case 'FIXED_LEN_BYTE_ARRAY':
+      for (const value of values) appendFixedDecimal(writer, value as number, element.type_length ?? 16);
+      return;
+    case 'BYTE_ARRAY':
+      for (const value of values) {
+        const bytes = byteArrayOf(element, value);
+        writer.appendUint32(bytes.length);
+        writer.appendBytes(bytes);
+      }
+      return;
+    default:
+      throw new TypeError(
+        `column ${element.name}: Parquet type ${element.type} is not written by the simulator`,
+      );
+  }
+}
