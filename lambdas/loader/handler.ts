@@ -31,7 +31,9 @@ const requireEnv = (name: string): string => {
 };
 
 if (typeof __DMS2BQ_ROUTING__ === 'undefined') {
-  throw new Error('the loader was bundled without __DMS2BQ_ROUTING__ (esbuild define of buildRoutingTable(mappings))');
+  throw new Error(
+    'the loader was bundled without __DMS2BQ_ROUTING__ (esbuild define of buildRoutingTable(mappings))',
+  );
 }
 
 const location = requireEnv('BIGQUERY_LOCATION');
