@@ -1,0 +1,154 @@
+/** What a request matcher looks at: the HTTP method and the path (without the query string). */
+export interface RequestMatcher {
+  /** e.g. 'POST'; any method when omitted. */
+  method?: string;
+  /** A substring of the path, or a pattern; any path when omitted. */
+  path?: string | RegExp;
+}
+
+export interface FailRule extends RequestMatcher {
+  status: number;
+  reason: string;
+  message?: string;
+  /** How many matching requests fail (default 1). */
+  times?: number;
+}
+
+export interface CountedRule extends RequestMatcher {
+  times?: number;
+}
+
+export interface SlowRule extends CountedRule {
+  delayMs: number;
+}
+
+export interface RandomRule extends RequestMatcher {
+  /** Fraction of matching requests that fail, 0..1. */
+  rate: number;
+  seed: number;
+  /** Statuses to pick from (default 500, 503, 403): 403 comes with reason rateLimitExceeded. */
+  statuses?: number[];
+}
+
+/** What the server must do to one request. */
+export type FaultAction =
+  | { kind: 'fail'; status: number; reason: string; message: string }
+  | { kind: 'drop' }
+  | { kind: 'failJob' }
+  | { kind: 'slow'; delayMs: number };
+
+interface Armed {
+  matcher: RequestMatcher;
+  remaining: number;
+  action: FaultAction;
+}
+
+const reasons: Record<number, string> = {
+  500: 'backendError',
+  503: 'backendError',
+  403: 'rateLimitExceeded',
+  400: 'invalid',
+};
+const messages: Record<string, string> = {
+  backendError: 'Error encountered during execution. Retrying may solve the problem.',
+  rateLimitExceeded:
+    'Exceeded rate limits: too many api requests per user per method for this user_method. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
+  invalid: 'Invalid request (injected by the BigQuery emulator)',
+};
+
+/** A small seeded PRNG (mulberry32) so a random-failure test fails the same requests on every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const matches = (matcher: RequestMatcher, method: string, path: string): boolean =>
+  (matcher.method === undefined || matcher.method.toUpperCase() === method) &&
+  (matcher.path === undefined ||
+    (typeof matcher.path === 'string' ? path.includes(matcher.path) : matcher.path.test(path)));
+
+/**
+ * Failures armed by tests: each rule applies to the next `times` matching requests, in the order
+ * armed; the random mode applies to every matching request after the armed rules. `reset()` between tests.
+ */
+export class FaultInjector {
+  private armed: Armed[] = [];
+  private random:
+    | { matcher: RequestMatcher; rate: number; next: () => number; statuses: number[] }
+    | undefined;
+  private injectedCount = 0;
+
+  /** The next N matching requests answer `status` with BigQuery's error body and `reason`. */
+  failNext(rule: FailRule): void {
+    const message = rule.message ?? messages[rule.reason] ?? `Injected ${rule.reason}`;
+    this.arm(rule, { kind: 'fail', status: rule.status, reason: rule.reason, message });
+  }
+
+  /** The request is processed (a job is created) but the connection is destroyed instead of answered. */
+  dropResponse(rule: CountedRule = {}): void {
+    this.arm(rule, { kind: 'drop' });
+  }
+
+  /** The next N job inserts matching (default: any job insert or upload) end DONE with errorResult backendError. */
+  failJob(rule: CountedRule = {}): void {
+    this.arm({ method: 'POST', path: /\/jobs$/, ...rule }, { kind: 'failJob' });
+  }
+
+  /** Delays the response of the next N matching requests. */
+  slow(rule: SlowRule): void {
+    this.arm(rule, { kind: 'slow', delayMs: rule.delayMs });
+  }
+
+  /** Fails a seeded fraction of matching requests with 500/503/403 until reset. */
+  randomFailures(rule: RandomRule): void {
+    if (!(rule.rate >= 0 && rule.rate <= 1))
+      throw new RangeError(`rate must be between 0 and 1, got ${rule.rate}`);
+    const { rate, seed, statuses = [500, 503, 403], ...matcher } = rule;
+    this.random = { matcher, rate, next: seededRandom(seed), statuses };
+  }
+
+  reset(): void {
+    this.armed = [];
+    this.random = undefined;
+    this.injectedCount = 0;
+  }
+
+  /** How many faults have fired since the last reset (lets a test check its faults really happened). */
+  get injected(): number {
+    return this.injectedCount;
+  }
+
+  /** Called by the server for every API request; returns the faults to apply, in order. */
+  take(method: string, path: string): FaultAction[] {
+    const actions: FaultAction[] = [];
+    for (const entry of this.armed) {
+      if (entry.remaining > 0 && matches(entry.matcher, method, path)) {
+        entry.remaining -= 1;
+        actions.push(entry.action);
+      }
+    }
+    this.armed = this.armed.filter((entry) => entry.remaining > 0);
+    if (this.random && matches(this.random.matcher, method, path) && this.random.next() < this.random.rate) {
+      const status =
+        this.random.statuses[Math.floor(this.random.next() * this.random.statuses.length)] ?? 500;
+      const reason = reasons[status] ?? 'backendError';
+      actions.push({ kind: 'fail', status, reason, message: messages[reason] ?? reason });
+    }
+    this.injectedCount += actions.filter((action) => action.kind !== 'slow').length;
+    return actions;
+  }
+
+  private arm(rule: CountedRule, action: FaultAction): void {
+    const { times = 1, method, path } = rule;
+    const matcher: RequestMatcher = {};
+    if (method !== undefined) matcher.method = method;
+    if (path !== undefined) matcher.path = path;
+    this.armed.push({ matcher, remaining: times, action });
+  }
+}

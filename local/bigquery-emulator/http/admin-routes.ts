@@ -1,0 +1,56 @@
+import { invalid } from '../errors.js';
+import type { FaultInjector, RequestMatcher } from '../faults.js';
+import { type Router, readJson } from './router.js';
+
+/**
+ * `/_emulator/faults`: the fault injector over HTTP, for tests that run the emulator in another
+ * process. POST `{ type: 'fail' | 'drop' | 'failJob' | 'slow' | 'random', method?, path?, pathRegex?, … }`
+ * arms a fault; DELETE resets; GET reports how many fired.
+ */
+export function addAdminRoutes(router: Router, faults: FaultInjector): void {
+  router.add('GET', '/_emulator/health', async () => ({ status: 200, body: { ok: true } }));
+  router.add('GET', '/_emulator/faults', async () => ({ status: 200, body: { injected: faults.injected } }));
+  router.add('DELETE', '/_emulator/faults', async () => {
+    faults.reset();
+    return { status: 204 };
+  });
+  router.add('POST', '/_emulator/faults', async (context) => {
+    const body = await readJson(context.req);
+    const matcher: RequestMatcher = {};
+    if (typeof body.method === 'string') matcher.method = body.method;
+    if (typeof body.path === 'string') matcher.path = body.path;
+    if (typeof body.pathRegex === 'string') matcher.path = new RegExp(body.pathRegex);
+    const times = typeof body.times === 'number' ? { times: body.times } : {};
+    switch (body.type) {
+      case 'fail':
+        faults.failNext({
+          ...matcher,
+          ...times,
+          status: Number(body.status ?? 500),
+          reason: String(body.reason ?? 'backendError'),
+          ...(typeof body.message === 'string' ? { message: body.message } : {}),
+        });
+        break;
+      case 'drop':
+        faults.dropResponse({ ...matcher, ...times });
+        break;
+      case 'failJob':
+        faults.failJob({ ...matcher, ...times });
+        break;
+      case 'slow':
+        faults.slow({ ...matcher, ...times, delayMs: Number(body.delayMs ?? 1000) });
+        break;
+      case 'random':
+        faults.randomFailures({
+          ...matcher,
+          rate: Number(body.rate),
+          seed: Number(body.seed ?? 1),
+          ...(Array.isArray(body.statuses) ? { statuses: body.statuses.map(Number) } : {}),
+        });
+        break;
+      default:
+        throw invalid(`Unknown fault type ${String(body.type)}: use fail, drop, failJob, slow or random`);
+    }
+    return { status: 204 };
+  });
+}

@@ -1,0 +1,161 @@
+import { duplicate, invalid, notFound } from '../errors.js';
+import { translateStatement } from '../query/translate.js';
+import type { DatasetResource } from '../store/catalog.js';
+import { page, type Services } from './context.js';
+import { type RequestContext, type Router, readJson } from './router.js';
+
+/** Only the emulator's own project exists. */
+export function checkProject(services: Services, context: RequestContext): void {
+  if (context.params.projectId !== services.projectId) throw notFound(`Project ${context.params.projectId}`);
+}
+
+const datasetListEntry = (dataset: DatasetResource) => ({
+  kind: dataset.kind,
+  id: dataset.id,
+  datasetReference: dataset.datasetReference,
+  location: dataset.location,
+  ...(dataset.labels ? { labels: dataset.labels } : {}),
+});
+
+export function addCatalogRoutes(router: Router, services: Services): void {
+  const { catalog } = services;
+  const base = '/bigquery/v2/projects/{projectId}/datasets';
+
+  router.add('GET', base, async (context) => {
+    checkProject(services, context);
+    const { items, nextPageToken } = page(catalog.listDatasets(), context.query);
+    return {
+      status: 200,
+      body: {
+        kind: 'bigquery#datasetList',
+        datasets: items.map(datasetListEntry),
+        ...(nextPageToken ? { nextPageToken } : {}),
+      },
+    };
+  });
+  router.add('POST', base, async (context) => {
+    checkProject(services, context);
+    return {
+      status: 200,
+      body: await catalog.createDataset((await readJson(context.req)) as Partial<DatasetResource>),
+    };
+  });
+  router.add('GET', `${base}/{datasetId}`, async (context) => {
+    checkProject(services, context);
+    return { status: 200, body: catalog.dataset(context.params.datasetId ?? '') };
+  });
+  for (const method of ['PATCH', 'PUT']) {
+    router.add(method, `${base}/{datasetId}`, async (context) => {
+      checkProject(services, context);
+      const body = (await readJson(context.req)) as Partial<DatasetResource>;
+      return { status: 200, body: await catalog.patchDataset(context.params.datasetId ?? '', body) };
+    });
+  }
+  router.add('DELETE', `${base}/{datasetId}`, async (context) => {
+    checkProject(services, context);
+    await catalog.deleteDataset(
+      context.params.datasetId ?? '',
+      context.query.get('deleteContents') === 'true',
+    );
+    return { status: 204 };
+  });
+
+  const tables = `${base}/{datasetId}/tables`;
+  router.add('GET', tables, async (context) => {
+    checkProject(services, context);
+    const all = catalog.listTables(context.params.datasetId ?? '');
+    const { items, nextPageToken } = page(all, context.query);
+    const entries = items.map(
+      ({ kind, id, tableReference, type, timePartitioning, clustering, labels, creationTime }) => ({
+        kind,
+        id,
+        tableReference,
+        type,
+        creationTime,
+        ...(timePartitioning ? { timePartitioning } : {}),
+        ...(clustering ? { clustering } : {}),
+        ...(labels ? { labels } : {}),
+      }),
+    );
+    return {
+      status: 200,
+      body: {
+        kind: 'bigquery#tableList',
+        tables: entries,
+        totalItems: all.length,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      },
+    };
+  });
+  router.add('POST', tables, async (context) => {
+    checkProject(services, context);
+    const datasetId = context.params.datasetId ?? '';
+    const body = await readJson(context.req);
+    const view = body.view as { query?: string } | undefined;
+    if (view?.query === undefined) {
+      const created = await catalog.createTable(datasetId, body);
+      return { status: 200, body: await catalog.describeTable(datasetId, created.tableReference.tableId) };
+    }
+    return { status: 200, body: await createView(services, datasetId, body, view.query) };
+  });
+  router.add('GET', `${tables}/{tableId}`, async (context) => {
+    checkProject(services, context);
+    return {
+      status: 200,
+      body: await catalog.describeTable(context.params.datasetId ?? '', context.params.tableId ?? ''),
+    };
+  });
+  for (const method of ['PATCH', 'PUT']) {
+    router.add(method, `${tables}/{tableId}`, async (context) => {
+      checkProject(services, context);
+      const { datasetId = '', tableId = '' } = context.params;
+      await catalog.patchTable(datasetId, tableId, await readJson(context.req));
+      return { status: 200, body: await catalog.describeTable(datasetId, tableId) };
+    });
+  }
+  router.add('DELETE', `${tables}/{tableId}`, async (context) => {
+    checkProject(services, context);
+    await catalog.deleteTable(context.params.datasetId ?? '', context.params.tableId ?? '');
+    return { status: 204 };
+  });
+}
+
+/** tables.insert with `view.query`: the same translation as CREATE VIEW. */
+async function createView(
+  services: Services,
+  datasetId: string,
+  body: Record<string, unknown>,
+  query: string,
+) {
+  const tableId = (body.tableReference as { tableId?: string } | undefined)?.tableId ?? '';
+  let sql: string;
+  try {
+    const statement = translateStatement(query, {
+      projectId: services.projectId,
+      defaultDatasetId: datasetId,
+    });
+    if (statement.type !== 'SELECT') throw new Error('A view query must be a SELECT statement');
+    sql = statement.sql;
+  } catch (error) {
+    throw invalid(`Invalid view query: ${(error as Error).message}`);
+  }
+  await services.warehouse.exclusive(async (connection) => {
+    services.catalog.dataset(datasetId);
+    if (services.catalog.findTable(datasetId, tableId)) {
+      throw duplicate(`Table ${services.projectId}:${datasetId}.${tableId}`);
+    }
+    try {
+      await services.queries.createView(connection, datasetId, tableId, sql, query.trim());
+    } catch (error) {
+      if (error instanceof Error && error.name === 'BigQueryApiError') throw error;
+      throw invalid(`Invalid view query: ${(error as Error).message.split('\n')[0]}`);
+    }
+  });
+  const created = services.catalog.table(datasetId, tableId);
+  const labels = body.labels as Record<string, string> | undefined;
+  return {
+    ...(await services.catalog.describeTable(datasetId, tableId)),
+    ...(labels ? { labels } : {}),
+    id: created.id,
+  };
+}

@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FaultInjector } from './faults.js';
+import { addAdminRoutes } from './http/admin-routes.js';
+import { addCatalogRoutes } from './http/catalog-routes.js';
+import type { Services } from './http/context.js';
+import { addJobRoutes } from './http/job-routes.js';
+import { Router } from './http/router.js';
+import { createEmulatorServer, listen } from './http/server.js';
+import { JobRunner } from './jobs/runner.js';
+import { QueryRunner } from './query/execute.js';
+import { Catalog } from './store/catalog.js';
+import { JobStore, normalizeLocation } from './store/jobs.js';
+import { MetadataStore } from './store/metadata.js';
+import { Warehouse } from './store/warehouse.js';
+
+export type { CountedRule, FailRule, RandomRule, RequestMatcher, SlowRule } from './faults.js';
+export { FaultInjector } from './faults.js';
+
+export interface BigQueryEmulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** DuckDB file; in-memory when omitted. */
+  dbPath?: string;
+  /** The one project the emulator serves (default 'local-project'). */
+  projectId?: string;
+  /** Default location of datasets and jobs (default 'US'). */
+  location?: string;
+  /** Minimum time a job spends in PENDING and in RUNNING (default 50 ms). */
+  jobStateDelayMs?: number;
+  /** DuckDB memory_limit (default '512MB'); loads larger than this spill to disk. */
+  memoryLimit?: string;
+  /** Where uploads are spooled (default a fresh directory under the OS temp dir). */
+  uploadDir?: string;
+}
+
+export interface BigQueryEmulator {
+  /** Base URL to give the client as `apiEndpoint`. */
+  url: string;
+  projectId: string;
+  location: string;
+  faults: FaultInjector;
+  /** Runs DuckDB SQL against the warehouse directly (datasets are schemas), for tests. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  /** Waits for running jobs, closes the server and the database. */
+  stop(): Promise<void>;
+}
+
+/** Starts the BigQuery emulator: an HTTP server speaking the REST subset in docs/bigquery-emulator.md. */
+export async function startBigQueryEmulator(
+  options: BigQueryEmulatorOptions = {},
+): Promise<BigQueryEmulator> {
+  const projectId = options.projectId ?? 'local-project';
+  const location = normalizeLocation(options.location ?? 'US');
+  const ownUploadDir = options.uploadDir === undefined;
+  const uploadDir = options.uploadDir ?? (await mkdtemp(join(tmpdir(), 'bq-emulator-uploads-')));
+  const warehouse = await Warehouse.open(options.dbPath, options.memoryLimit ?? '512MB');
+  const metadata = new MetadataStore(warehouse);
+  await metadata.init();
+  const catalog = new Catalog(warehouse, metadata, projectId, location);
+  await catalog.init();
+  const jobs = new JobStore(metadata, location);
+  await jobs.init();
+  const queries = new QueryRunner(warehouse, catalog);
+  const runner = new JobRunner(jobs, warehouse, catalog, queries, options.jobStateDelayMs ?? 50);
+  const faults = new FaultInjector();
+  const services: Services = {
+    projectId,
+    location,
+    warehouse,
+    catalog,
+    jobs,
+    runner,
+    queries,
+    faults,
+    uploadDir,
+  };
+
+  const api = new Router();
+  addCatalogRoutes(api, services);
+  addJobRoutes(api, services);
+  const admin = new Router();
+  addAdminRoutes(admin, faults);
+  const server = createEmulatorServer(api, admin, faults);
+  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+
+  let stopped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runner.idle();
+    await metadata.flush();
+    warehouse.close();
+    if (ownUploadDir) await rm(uploadDir, { recursive: true, force: true });
+  };
+  return {
+    url,
+    projectId,
+    location,
+    faults,
+    query: (sql) => warehouse.rows(sql),
+    stop: () => {
+      stopped ??= stop();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { QueryTranslationError } from './tokenizer.js';
+
+/** GoogleSQL type names (as in CAST / SAFE_CAST) → the DuckDB type the emulator stores them as. */
+const castTypes: Record<string, string> = {
+  INT64: 'BIGINT',
+  INTEGER: 'BIGINT',
+  INT: 'BIGINT',
+  BIGINT: 'BIGINT',
+  SMALLINT: 'BIGINT',
+  TINYINT: 'BIGINT',
+  BYTEINT: 'BIGINT',
+  FLOAT64: 'DOUBLE',
+  BOOL: 'BOOLEAN',
+  BOOLEAN: 'BOOLEAN',
+  STRING: 'VARCHAR',
+  BYTES: 'BLOB',
+  DATE: 'DATE',
+  DATETIME: 'TIMESTAMP',
+  TIME: 'TIME',
+  TIMESTAMP: 'TIMESTAMPTZ',
+  NUMERIC: 'DECIMAL(38,9)',
+  DECIMAL: 'DECIMAL(38,9)',
+  BIGNUMERIC: 'DECIMAL(38,18)',
+  BIGDECIMAL: 'DECIMAL(38,18)',
+  JSON: 'JSON',
+};
+
+export function castType(name: string): string {
+  const type = castTypes[name.toUpperCase()];
+  if (type === undefined)
+    throw new QueryTranslationError(`CAST to ${name} is not supported by the BigQuery emulator`);
+  return type;
+}
+
+/**
+ * GoogleSQL's format elements → DuckDB strptime's. `%E6S` is seconds with six fractional digits: the
+ * DMS `_dms_timestamp` column (`yyyy-MM-dd HH:mm:ss.SSSSSS`) is parsed with `%Y-%m-%d %H:%M:%E6S`.
+ */
+const formatElements: Record<string, string> = {
+  '%E6S': '%S.%f',
+  '%E*S': '%S.%f',
+  '%E3S': '%S.%g',
+  '%F': '%Y-%m-%d',
+  '%T': '%H:%M:%S',
+  '%Ez': '%z',
+};
+
+export function strptimeFormat(format: string): string {
+  return format.replace(/%E[0-9*]S|%E?[A-Za-z%]/g, (element) => {
+    const translated = formatElements[element];
+    if (translated !== undefined) return translated;
+    if (element.startsWith('%E')) {
+      throw new QueryTranslationError(`Format element ${element} is not supported by the BigQuery emulator`);
+    }
+    return element;
+  });
+}
+
+/** Constructs that DuckDB would accept with a different meaning, or BigQuery-only features. */
+export const unsupportedWords: Record<string, string> = {
+  MERGE: 'MERGE statements',
+  DECLARE: 'scripting (DECLARE)',
+  SYSTEM_TIME: 'time travel (FOR SYSTEM_TIME AS OF)',
+  _PARTITIONTIME: 'the _PARTITIONTIME pseudo-column',
+  _PARTITIONDATE: 'the _PARTITIONDATE pseudo-column',
+  _TABLE_SUFFIX: 'wildcard tables (_TABLE_SUFFIX)',
+  STRUCT: 'STRUCT values',
+  ARRAY: 'ARRAY values',
+  UNNEST: 'UNNEST',
+  SAFE: 'the SAFE. function prefix',
+  INFORMATION_SCHEMA: 'INFORMATION_SCHEMA views',
+};

@@ -1,0 +1,313 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { BigQueryApiError, duplicate, invalid, notFound } from '../errors.js';
+import {
+  bigQueryTypeOfDuckDb,
+  type Labels,
+  quoteIdent,
+  storageType,
+  type TableFieldSchema,
+  tableName,
+  validDatasetId,
+  validTableId,
+} from '../types.js';
+import { MetadataStore } from './metadata.js';
+import { evolveSchema, normalizeFields } from './schema-rules.js';
+import type { Warehouse } from './warehouse.js';
+
+export interface DatasetResource {
+  kind: 'bigquery#dataset';
+  id: string;
+  datasetReference: { projectId: string; datasetId: string };
+  location: string;
+  labels?: Labels;
+  description?: string;
+  friendlyName?: string;
+  creationTime: string;
+  lastModifiedTime: string;
+}
+
+export interface TableResource {
+  kind: 'bigquery#table';
+  id: string;
+  tableReference: { projectId: string; datasetId: string; tableId: string };
+  type: 'TABLE' | 'VIEW';
+  schema: { fields: TableFieldSchema[] };
+  location: string;
+  creationTime: string;
+  lastModifiedTime: string;
+  timePartitioning?: Record<string, unknown>;
+  clustering?: { fields: string[] };
+  labels?: Labels;
+  description?: string;
+  view?: { query: string; useLegacySql: false };
+}
+
+/** BigQuery's logical bytes per value of the fixed-width types. */
+export const logicalBytes: Record<string, number> = {
+  INTEGER: 8,
+  FLOAT: 8,
+  BOOLEAN: 1,
+  DATE: 8,
+  TIME: 8,
+  DATETIME: 8,
+  TIMESTAMP: 8,
+  NUMERIC: 16,
+  BIGNUMERIC: 32,
+};
+
+/** Fields a tables.insert/patch may set besides the schema, stored and returned as given. */
+const passThroughTableFields = ['timePartitioning', 'clustering', 'labels', 'description'] as const;
+
+/**
+ * Datasets (DuckDB schemas) and tables (DuckDB tables or views) with their BigQuery resources.
+ * The resources live in memory and in the metadata store; every change runs as an exclusive write.
+ */
+export class Catalog {
+  private datasets = new Map<string, DatasetResource>();
+  private tables = new Map<string, TableResource>();
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly metadata: MetadataStore,
+    readonly projectId: string,
+    readonly location: string,
+  ) {}
+
+  async init(): Promise<void> {
+    this.datasets = await this.metadata.load<DatasetResource>('datasets');
+    this.tables = await this.metadata.load<TableResource>('tables');
+  }
+
+  listDatasets(): DatasetResource[] {
+    return [...this.datasets.values()].sort((a, b) =>
+      a.datasetReference.datasetId.localeCompare(b.datasetReference.datasetId),
+    );
+  }
+
+  dataset(datasetId: string): DatasetResource {
+    const dataset = this.datasets.get(datasetId);
+    if (dataset === undefined) throw notFound(`Dataset ${this.projectId}:${datasetId}`);
+    return dataset;
+  }
+
+  async createDataset(body: Partial<DatasetResource>): Promise<DatasetResource> {
+    const datasetId = body.datasetReference?.datasetId ?? '';
+    if (!validDatasetId(datasetId) || datasetId === MetadataStore.reservedSchema) {
+      throw invalid(
+        `Invalid dataset ID "${datasetId}". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.`,
+      );
+    }
+    const now = String(Date.now());
+    const resource: DatasetResource = {
+      kind: 'bigquery#dataset',
+      id: `${this.projectId}:${datasetId}`,
+      datasetReference: { projectId: this.projectId, datasetId },
+      location: body.location ?? this.location,
+      creationTime: now,
+      lastModifiedTime: now,
+    };
+    for (const key of ['labels', 'description', 'friendlyName'] as const) {
+      if (body[key] !== undefined) Object.assign(resource, { [key]: body[key] });
+    }
+    return this.warehouse.exclusive(async (connection) => {
+      if (this.datasets.has(datasetId)) throw duplicate(`Dataset ${this.projectId}:${datasetId}`);
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(datasetId)}`);
+      await this.metadata.put(connection, 'datasets', datasetId, resource);
+      this.datasets.set(datasetId, resource);
+      return resource;
+    });
+  }
+
+  async patchDataset(datasetId: string, body: Partial<DatasetResource>): Promise<DatasetResource> {
+    return this.warehouse.exclusive(async (connection) => {
+      const resource = { ...this.dataset(datasetId), lastModifiedTime: String(Date.now()) };
+      for (const key of ['labels', 'description', 'friendlyName'] as const) {
+        if (body[key] !== undefined) Object.assign(resource, { [key]: body[key] });
+      }
+      await this.metadata.put(connection, 'datasets', datasetId, resource);
+      this.datasets.set(datasetId, resource);
+      return resource;
+    });
+  }
+
+  async deleteDataset(datasetId: string, deleteContents: boolean): Promise<void> {
+    await this.warehouse.exclusive(async (connection) => {
+      this.dataset(datasetId);
+      const tables = this.listTables(datasetId);
+      if (tables.length > 0 && !deleteContents) {
+        throw new BigQueryApiError(
+          400,
+          'resourceInUse',
+          `Dataset ${this.projectId}:${datasetId} is still in use`,
+        );
+      }
+      await connection.run(`DROP SCHEMA IF EXISTS ${quoteIdent(datasetId)} CASCADE`);
+      for (const table of tables) {
+        await this.metadata.remove(connection, 'tables', `${datasetId}.${table.tableReference.tableId}`);
+        this.tables.delete(`${datasetId}.${table.tableReference.tableId}`);
+      }
+      await this.metadata.remove(connection, 'datasets', datasetId);
+      this.datasets.delete(datasetId);
+    });
+  }
+
+  listTables(datasetId: string): TableResource[] {
+    this.dataset(datasetId);
+    return [...this.tables.values()]
+      .filter((table) => table.tableReference.datasetId === datasetId)
+      .sort((a, b) => a.tableReference.tableId.localeCompare(b.tableReference.tableId));
+  }
+
+  findTable(datasetId: string, tableId: string): TableResource | undefined {
+    return this.tables.get(`${datasetId}.${tableId}`);
+  }
+
+  table(datasetId: string, tableId: string): TableResource {
+    this.dataset(datasetId);
+    const table = this.findTable(datasetId, tableId);
+    if (table === undefined) throw notFound(`Table ${this.projectId}:${datasetId}.${tableId}`);
+    return table;
+  }
+
+  /** The resource as tables.get returns it: with row and byte counts for tables, the live schema for views. */
+  async describeTable(datasetId: string, tableId: string): Promise<Record<string, unknown>> {
+    const table = this.table(datasetId, tableId);
+    if (table.type === 'VIEW')
+      return { ...table, schema: { fields: await this.viewFields(datasetId, tableId) } };
+    const [counts] = await this.warehouse.rows(
+      `SELECT count(*)::VARCHAR AS n FROM ${tableName(datasetId, tableId)}`,
+    );
+    const rows = Number(counts?.n ?? 0);
+    // An estimate: BigQuery's logical size per fixed-width value, 16 bytes per STRING/BYTES/JSON value.
+    const rowBytes = table.schema.fields.reduce((sum, field) => sum + (logicalBytes[field.type] ?? 16), 0);
+    return { ...table, numRows: String(rows), numBytes: String(rows * rowBytes) };
+  }
+
+  async viewFields(datasetId: string, tableId: string): Promise<TableFieldSchema[]> {
+    const columns = await this.warehouse.rows(`DESCRIBE SELECT * FROM ${tableName(datasetId, tableId)}`);
+    return columns.map((column) => ({
+      name: String(column.column_name),
+      type: bigQueryTypeOfDuckDb(String(column.column_type)) ?? 'STRING',
+      mode: 'NULLABLE',
+    }));
+  }
+
+  newTableResource(
+    datasetId: string,
+    tableId: string,
+    body: Record<string, unknown>,
+    fields: TableFieldSchema[],
+  ): TableResource {
+    if (!validTableId(tableId)) throw invalid(`Invalid table ID "${tableId}".`);
+    const now = String(Date.now());
+    const resource: TableResource = {
+      kind: 'bigquery#table',
+      id: `${this.projectId}:${datasetId}.${tableId}`,
+      tableReference: { projectId: this.projectId, datasetId, tableId },
+      type: 'TABLE',
+      schema: { fields },
+      location: this.dataset(datasetId).location,
+      creationTime: now,
+      lastModifiedTime: now,
+    };
+    for (const key of passThroughTableFields) {
+      if (body[key] !== undefined && body[key] !== null) Object.assign(resource, { [key]: body[key] });
+    }
+    const clustered = resource.clustering?.fields ?? [];
+    const missing = clustered.find(
+      (name) => !fields.some((field) => field.name.toLowerCase() === name.toLowerCase()),
+    );
+    if (missing !== undefined)
+      throw invalid(
+        `The field specified for clustering cannot be found in the schema. Invalid field: ${missing}.`,
+      );
+    return resource;
+  }
+
+  /** CREATE TABLE for a resource, inside the caller's exclusive write. */
+  async createTableIn(connection: DuckDBConnection, resource: TableResource): Promise<void> {
+    const { datasetId, tableId } = resource.tableReference;
+    const columns = resource.schema.fields.map(
+      (field) =>
+        `${quoteIdent(field.name)} ${storageType(field.type)}${field.mode === 'REQUIRED' ? ' NOT NULL' : ''}`,
+    );
+    await connection.run(`CREATE TABLE ${tableName(datasetId, tableId)} (${columns.join(', ')})`);
+    await this.saveTable(connection, resource);
+  }
+
+  async saveTable(connection: DuckDBConnection, resource: TableResource): Promise<void> {
+    const { datasetId, tableId } = resource.tableReference;
+    await this.metadata.put(connection, 'tables', `${datasetId}.${tableId}`, resource);
+    this.tables.set(`${datasetId}.${tableId}`, resource);
+  }
+
+  async forgetTable(connection: DuckDBConnection, datasetId: string, tableId: string): Promise<void> {
+    await this.metadata.remove(connection, 'tables', `${datasetId}.${tableId}`);
+    this.tables.delete(`${datasetId}.${tableId}`);
+  }
+
+  /** tables.insert for a table with a schema (views go through the query path). */
+  async createTable(datasetId: string, body: Record<string, unknown>): Promise<TableResource> {
+    const reference = body.tableReference as { tableId?: string } | undefined;
+    const tableId = reference?.tableId ?? '';
+    const schema = body.schema as { fields?: unknown } | undefined;
+    const resource = this.newTableResource(datasetId, tableId, body, normalizeFields(schema?.fields ?? []));
+    return this.warehouse.exclusive(async (connection) => {
+      if (this.findTable(datasetId, tableId))
+        throw duplicate(`Table ${this.projectId}:${datasetId}.${tableId}`);
+      await this.createTableIn(connection, resource);
+      return resource;
+    });
+  }
+
+  /** tables.patch / tables.update: BigQuery's schema evolution rules (add NULLABLE columns, relax modes). */
+  async patchTable(
+    datasetId: string,
+    tableId: string,
+    body: Record<string, unknown>,
+  ): Promise<TableResource> {
+    return this.warehouse.exclusive(async (connection) => {
+      const current = this.table(datasetId, tableId);
+      const next: TableResource = { ...current, lastModifiedTime: String(Date.now()) };
+      for (const key of passThroughTableFields) {
+        if (body[key] !== undefined) Object.assign(next, { [key]: body[key] ?? undefined });
+      }
+      const schema = body.schema as { fields?: unknown } | undefined;
+      if (schema?.fields !== undefined && current.type === 'TABLE') {
+        let change: ReturnType<typeof evolveSchema>;
+        try {
+          change = evolveSchema(current.id, current.schema.fields, normalizeFields(schema.fields), {
+            allowFieldAddition: true,
+            allowFieldRelaxation: true,
+            requireAllExisting: true,
+          });
+        } catch (error) {
+          throw invalid((error as Error).message);
+        }
+        for (const field of change.added) {
+          await connection.run(
+            `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${quoteIdent(field.name)} ${storageType(field.type)}`,
+          );
+        }
+        for (const name of change.relaxed) {
+          await connection.run(
+            `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`,
+          );
+        }
+        next.schema = { fields: change.fields };
+      }
+      await this.saveTable(connection, next);
+      return next;
+    });
+  }
+
+  async deleteTable(datasetId: string, tableId: string): Promise<void> {
+    await this.warehouse.exclusive(async (connection) => {
+      const table = this.table(datasetId, tableId);
+      await connection.run(
+        `DROP ${table.type === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS ${tableName(datasetId, tableId)}`,
+      );
+      await this.forgetTable(connection, datasetId, tableId);
+    });
+  }
+}

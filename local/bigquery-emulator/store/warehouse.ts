@@ -1,0 +1,61 @@
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+export type Row = Record<string, unknown>;
+
+/**
+ * The DuckDB database behind the emulator. Every operation takes its own connection so that reads
+ * (tables.get row counts, queries) are never stuck behind a long load: DuckDB's MVCC lets them see the
+ * last committed state. Writes that change data or catalog go through `exclusive`, one at a time,
+ * which keeps DuckDB's optimistic concurrency from failing two loads into the same table.
+ */
+export class Warehouse {
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly instance: DuckDBInstance) {}
+
+  static async open(dbPath: string | undefined, memoryLimit: string): Promise<Warehouse> {
+    const instance = await DuckDBInstance.create(dbPath ?? ':memory:', { memory_limit: memoryLimit });
+    return new Warehouse(instance);
+  }
+
+  /** Runs `fn` on a fresh connection set to UTC, as BigQuery's TIMESTAMP is. */
+  async withConnection<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const connection = await this.instance.connect();
+    try {
+      await connection.run("SET TimeZone = 'UTC'");
+      return await fn(connection);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** Serialises data and catalog writes; readers are not blocked. */
+  exclusive<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(() => this.withConnection(fn));
+    this.writeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Rows as JSON-safe values (BIGINT and DECIMAL become strings). */
+  rows(sql: string): Promise<Row[]> {
+    return this.withConnection(async (connection) =>
+      (await connection.runAndReadAll(sql)).getRowObjectsJson(),
+    );
+  }
+
+  close(): void {
+    this.instance.closeSync();
+  }
+}
+
+export async function inTransaction<T>(connection: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await connection.run('COMMIT');
+    return result;
+  } catch (error) {
+    await connection.run('ROLLBACK');
+    throw error;
+  }
+}
