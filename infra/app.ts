@@ -1,0 +1,21 @@
+import { App } from 'aws-cdk-lib';
+import { loadStageConfig } from './config.js';
+import { APP_CONTEXT, addDeployment } from './deployment.js';
+import { readMappingsSync } from './mappings.js';
+import { addNagChecks } from './nag.js';
+
+/**
+ * `cdk synth -c stage=<name>`: reads config/<name>.json and mappings/, needs no AWS credentials
+ * and no network. A bad config or mapping prints one message per problem and exits 1.
+ */
+const app = new App({ context: APP_CONTEXT });
+const stage = String(app.node.tryGetContext('stage') ?? 'dev');
+try {
+  addDeployment(app, { stage, config: loadStageConfig(stage), mappings: readMappingsSync('mappings') });
+  addNagChecks(app);
+} catch (error) {
+  const { name, message } = error as Error;
+  if (!name.endsWith('Error') || name === 'Error' || name === 'TypeError') throw error;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,123 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config.js';
+import { dmsMetric, type LoaderMetricsRef, loaderMetric, type TableRef } from './metrics.js';
+
+export interface PipelineAlarmsProps {
+  topic: ITopic;
+  queue: IQueue;
+  deadLetterQueue: IQueue;
+  loader: IFunction;
+  loaderMetrics: LoaderMetricsRef;
+  tables: TableRef[];
+  replications: { source: string; identifier: string }[];
+  thresholds: StageConfig['alarms'];
+  /** Prefix of runbook links, e.g. the repository's blob URL; `docs/runbooks/<name>.md` follows. */
+  runbookBaseUrl: string;
+}
+
+/** BigQuery allows 1,500 load jobs per table per day; warn when a table's pace passes 80 % of it. */
+const LOAD_JOBS_PER_HOUR_WARNING = Math.floor((1500 * 0.8) / 24);
+
+/**
+ * The alarms an operator acts on, all routed to one SNS topic. Each description says what broke
+ * and links the runbook that fixes it.
+ */
+export class PipelineAlarms extends Construct {
+  readonly alarms: Alarm[] = [];
+  private readonly props: PipelineAlarmsProps;
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    this.props = props;
+    const { queue, deadLetterQueue, loader, thresholds } = props;
+
+    this.add('DeadLetters', 'dlq-not-empty', 'Loader files failed 5 times and wait in the DLQ', {
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.add(
+      'OldestMessage',
+      'freshness',
+      `The oldest loader message is older than ${thresholds.oldestMessageMinutes} min`,
+      {
+        metric: queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: thresholds.oldestMessageMinutes * 60,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      },
+    );
+    this.add('LoaderErrors', 'dlq-not-empty', 'Loader invocations failed as a whole', {
+      metric: loader.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const table of props.tables) {
+      const name = `${table.source}/${table.table}`;
+      // No file, no data point: an idle table is not stale. A stopped DMS is caught by its own alarm.
+      this.add(`Freshness-${table.source}-${table.table}`, 'freshness', `${name} is staler than its SLO`, {
+        metric: loaderMetric(props.loaderMetrics, table, 'Freshness', 'Maximum'),
+        threshold: thresholds.freshnessSloMinutes * 60_000,
+        evaluationPeriods: 2,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      this.add(
+        `LoadJobQuota-${table.source}-${table.table}`,
+        'load-job-quota',
+        `${name} starts load jobs faster than 80 % of BigQuery's 1,500 per table per day`,
+        {
+          metric: loaderMetric(props.loaderMetrics, table, 'LoadJobs', 'Sum', Duration.hours(1)),
+          threshold: LOAD_JOBS_PER_HOUR_WARNING,
+          evaluationPeriods: 3,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        },
+      );
+    }
+    for (const { source, identifier } of props.replications) {
+      // A stopped replication publishes nothing, so missing latency data is itself the alarm.
+      this.add(
+        `DmsLatency-${source}`,
+        'dms-replication-stopped',
+        `DMS replication of ${source} is behind by more than ${thresholds.dmsLatencySeconds} s or stopped`,
+        {
+          metric: dmsMetric(identifier, 'CDCLatencySource', `${source} source latency`),
+          threshold: thresholds.dmsLatencySeconds,
+          evaluationPeriods: 3,
+          treatMissingData: TreatMissingData.BREACHING,
+        },
+      );
+    }
+  }
+
+  private add(
+    id: string,
+    runbook: string,
+    summary: string,
+    options: {
+      metric: IMetric;
+      threshold: number;
+      evaluationPeriods: number;
+      treatMissingData: TreatMissingData;
+    },
+  ): void {
+    const alarm = new Alarm(this, id, {
+      ...options,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      alarmDescription: `${summary}. Runbook: ${this.props.runbookBaseUrl}docs/runbooks/${runbook}.md`,
+    });
+    alarm.addAlarmAction(new SnsAction(this.props.topic));
+    alarm.addOkAction(new SnsAction(this.props.topic));
+    this.alarms.push(alarm);
+  }
+}

@@ -1,0 +1,204 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnVPCEndpoint } from 'aws-cdk-lib/aws-ec2';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct, IDependable } from 'constructs';
+import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+import { targetTable } from '../../lambdas/shared/mappings/model.js';
+import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
+import { buildRoutingTable } from '../../lambdas/shared/routing.js';
+import { type StageConfig, StageConfigError } from '../config.js';
+import { PipelineAlarms } from '../constructs/alarms.js';
+import { PipelineDashboard } from '../constructs/dashboard.js';
+import { DmsSource } from '../constructs/dms-source.js';
+import { LandingBucket } from '../constructs/landing-bucket.js';
+import { LoaderQueue } from '../constructs/loader-queue.js';
+import type { LoaderMetricsRef } from '../constructs/metrics.js';
+import { PipelineFunction } from '../constructs/pipeline-function.js';
+
+export interface PipelineStackProps extends StackProps {
+  stage: string;
+  config: StageConfig;
+  mappings: SourceMapping[];
+  /** Handler entries, resolved by the app (infra never imports handler modules). */
+  entries: { loader: string; replay: string };
+}
+
+/**
+ * One deployment: landing bucket → queue → loader, the replay function, alarms, dashboard and one
+ * DMS replication per mapping file. DMS rules and the loader's routing table come from the same
+ * mappings and change in the same CloudFormation update, so they can never disagree.
+ */
+export class PipelineStack extends Stack {
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, props);
+    const { config, mappings } = props;
+    const settings = pipelineSettings;
+    const sources = mappings.map((mapping) => mapping.source);
+    const prefixes = sources.map((source) => `${source}/`);
+    const routing = JSON.stringify(buildRoutingTable(mappings));
+
+    const landing = new LandingBucket(this, 'Landing', { retentionDays: config.landingRetentionDays });
+    const loaderQueue = new LoaderQueue(this, 'LoaderQueue', {
+      visibilityTimeout: Duration.seconds(settings.loaderQueue.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.days(settings.loaderQueue.retentionDays),
+      maxReceiveCount: settings.loaderQueue.maxReceiveCount,
+      deadLetterRetention: Duration.days(settings.deadLetterQueue.retentionDays),
+    });
+    landing.notify(loaderQueue.queue, settings.notification.suffix);
+    this.acknowledgeNotificationHandler();
+
+    const loaderMetrics: LoaderMetricsRef = { namespace: 'dms2bq', service: `${this.stackName}-loader` };
+    const loader = new PipelineFunction(this, 'Loader', {
+      entry: props.entries.loader,
+      description: 'Loads DMS Parquet files from S3 into BigQuery, exactly once per file',
+      timeout: Duration.seconds(settings.loader.timeoutSeconds),
+      memorySizeMb: settings.loader.memorySizeMb,
+      define: { __DMS2BQ_ROUTING__: routing },
+    })
+      .bindObjectRead('LANDING_BUCKET', landing.bucket, prefixes)
+      .bindValue('GCP_PROJECT_ID', config.gcp.projectId)
+      .bindValue('BIGQUERY_LOCATION', config.gcp.location)
+      .bindValue('GCP_CREDENTIALS_MODE', config.gcp.credentials.mode)
+      .bindValue('FILE_CONCURRENCY', String(settings.loader.fileConcurrency))
+      .bindValue('POWERTOOLS_SERVICE_NAME', loaderMetrics.service)
+      .bindValue('POWERTOOLS_METRICS_NAMESPACE', loaderMetrics.namespace);
+    const credentials = config.gcp.credentials;
+    if (credentials.mode === 'workload-identity') {
+      loader.bindValue('GCP_WIF_CONFIG', JSON.stringify(credentials.wifConfig));
+    } else {
+      loader.bindSecretRead('GCP_SA_KEY_SECRET_ARN', credentials.keySecretArn);
+    }
+    loader.function.addEventSource(
+      new SqsEventSource(loaderQueue.queue, {
+        batchSize: settings.loader.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.loader.maxBatchingWindowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: settings.loader.maxConcurrency,
+      }),
+    );
+    Validations.of(loader).acknowledge({
+      id: 'Serverless-LambdaEventSourceMappingDestination',
+      reason: 'Failed messages go to the loader queue’s DLQ through its redrive policy (maxReceiveCount).',
+    });
+
+    const replay = new PipelineFunction(this, 'Replay', {
+      entry: props.entries.replay,
+      description: 'Lists landed files of a source/table/time range and enqueues them for the loader',
+      timeout: Duration.minutes(5),
+      memorySizeMb: 512,
+      define: { __DMS2BQ_ROUTING__: routing },
+    })
+      .bindBucketList('LANDING_BUCKET', landing.bucket, prefixes)
+      .bindQueueSend('LOADER_QUEUE_URL', loaderQueue.queue);
+
+    const dmsPrerequisites: IDependable[] = [];
+    if (config.createDmsVpcRole) dmsPrerequisites.push(this.dmsVpcRole());
+    if (!config.network.s3GatewayEndpointExists) {
+      dmsPrerequisites.push(
+        new CfnVPCEndpoint(this, 'S3GatewayEndpoint', {
+          vpcId: config.network.vpcId,
+          serviceName: `com.amazonaws.${this.region}.s3`,
+          vpcEndpointType: 'Gateway',
+          routeTableIds: config.network.routeTableIds,
+        }),
+      );
+    }
+    const replications = mappings.map((mapping) => {
+      const source = config.sources[mapping.source];
+      if (!source) {
+        throw new StageConfigError(
+          `config/${props.stage}.json: sources.${mapping.source} is missing; every mapping file needs its source's secret and security group`,
+        );
+      }
+      const dms = new DmsSource(this, `Dms-${mapping.source}`, {
+        mapping,
+        source,
+        network: config.network,
+        landingBucket: landing.bucket,
+        dependsOn: dmsPrerequisites,
+      });
+      new CfnOutput(this, `ReplicationConfigArn-${mapping.source}`, {
+        value: dms.replicationConfig.ref,
+        description: `Serverless DMS replication of ${mapping.source}`,
+      });
+      return { source: mapping.source, identifier: dms.replicationConfigIdentifier };
+    });
+
+    const topic = new Topic(this, 'AlarmTopic', { enforceSSL: true });
+    topic.addSubscription(new EmailSubscription(config.alarmEmail));
+    Validations.of(topic).acknowledge(
+      {
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry no data; CloudWatch cannot publish to a topic under the AWS managed key.',
+      },
+      {
+        id: 'Serverless-SNSRedrivePolicy',
+        reason: 'The only subscription is the on-call email; an undeliverable email has nothing to redrive.',
+      },
+    );
+    const tables = mappings.flatMap((mapping) =>
+      mapping.tables.map((table) => ({ source: mapping.source, table: targetTable(table) })),
+    );
+    const observed = {
+      queue: loaderQueue.queue,
+      deadLetterQueue: loaderQueue.deadLetterQueue,
+      loader: loader.function,
+    };
+    new PipelineAlarms(this, 'Alarms', {
+      ...observed,
+      topic,
+      loaderMetrics,
+      tables,
+      replications,
+      thresholds: config.alarms,
+      runbookBaseUrl: config.runbookBaseUrl,
+    });
+    new PipelineDashboard(this, 'Dashboard', { ...observed, loaderMetrics, tables, replications });
+
+    const outputs: Record<string, [string, string]> = {
+      LandingBucketName: [landing.bucket.bucketName, 'DMS writes <source>/<schema>/<table>/… here'],
+      LoaderQueueUrl: [loaderQueue.queue.queueUrl, 'S3 notifications and replays for the loader'],
+      DeadLetterQueueUrl: [loaderQueue.deadLetterQueue.queueUrl, 'Files that failed 5 times'],
+      DeadLetterQueueArn: [
+        loaderQueue.deadLetterQueue.queueArn,
+        'Source ARN of a redrive (message move task)',
+      ],
+      LoaderFunctionName: [loader.function.functionName, 'The loader Lambda'],
+      LoaderRoleArn: [loader.role.roleArn, 'Principal to bind in the GCP workload identity pool'],
+      ReplayFunctionName: [replay.function.functionName, 'Invoked by dms2bq replay'],
+      AlarmTopicArn: [topic.topicArn, 'Every alarm notifies this topic'],
+    };
+    for (const [id, [value, description]] of Object.entries(outputs))
+      new CfnOutput(this, id, { value, description });
+  }
+
+  /** CDK's own singleton that writes the bucket notification configuration at deploy time. */
+  private acknowledgeNotificationHandler(): void {
+    const handler = this.node.children.find((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    );
+    if (!handler) return;
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK-provided custom resource that sets the bucket notification; it runs only during deploys.',
+    });
+  }
+
+  /** Account-wide and fixed-name by AWS's rules: DMS looks it up by this exact name. */
+  private dmsVpcRole(): Role {
+    const role = new Role(this, 'DmsVpcRole', {
+      roleName: 'dms-vpc-role',
+      assumedBy: new ServicePrincipal('dms.amazonaws.com'),
+      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonDMSVPCManagementRole')],
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonDMSVPCManagementRole]',
+      reason: 'AWS DMS requires dms-vpc-role with exactly this managed policy.',
+    });
+    return role;
+  }
+}
