@@ -1,0 +1,109 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { cdcKey, loadKey } from '../../lambdas/shared/dms/keys.js';
+import type { ReplayMessage } from '../../lambdas/shared/messages.js';
+import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routing.js';
+import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
+
+export const SOURCE = 'shop';
+export const TABLES = ['crm.users', 'sales.items', 'sales.orders'] as const;
+/** The landing window of the fixture: four days of CDC files per table. */
+export const FIRST_FILE = new Date('2026-03-01T00:00:00.000Z');
+const DAYS = 4;
+
+/** The routing table of source `shop` with the fixture's tables (and one of another source). */
+export function routingFactory(): RoutingTable {
+  const shop = sourceMappingFactory({
+    source: SOURCE,
+    tables: TABLES.map((name) => {
+      const [schema = '', table = ''] = name.split('.');
+      return tableMappingFactory({ schema, table });
+    }),
+  });
+  const other = sourceMappingFactory({ source: 'other', bigquery: { dataset: 'other_cdc' } });
+  return buildRoutingTable([shop, other]);
+}
+
+export interface LandedFixture {
+  cdc: { key: string; table: string; time: Date }[];
+  load: { key: string; table: string }[];
+  /** Keys a replay must never enqueue: not DMS files, or of tables no mapping routes. */
+  foreign: string[];
+}
+
+/**
+ * `perTable` CDC files per table spread evenly over four days (ms precision, odd steps so the file
+ * times do not line up across tables), full-load files LOAD00000001…LOAD0000000B (hex counter), and
+ * keys that look close to DMS files but are not replayable.
+ */
+export function landedFixture(perTable: number): LandedFixture {
+  const step = Math.floor((DAYS * 86_400_000) / perTable);
+  const fixture: LandedFixture = { cdc: [], load: [], foreign: [] };
+  TABLES.forEach((name, tableIndex) => {
+    const [schema = '', table = ''] = name.split('.');
+    for (let i = 0; i < perTable; i++) {
+      const time = new Date(FIRST_FILE.getTime() + i * step + tableIndex * 7);
+      fixture.cdc.push({ key: cdcKey(SOURCE, schema, table, time), table: name, time });
+    }
+    for (let n = 1; n <= 11; n++) fixture.load.push({ key: loadKey(SOURCE, schema, table, n), table: name });
+  });
+  fixture.foreign.push(
+    `${SOURCE}/sales/orders/2026/03/02/manifest.json`,
+    `${SOURCE}/sales/orders/2026/03/02/part-0.parquet`,
+    `${SOURCE}/sales/returns/2026/03/02/20260302-000000000.parquet`,
+    `${SOURCE}/sales/returns/LOAD00000001.parquet`,
+    'other/sales/orders/2026/03/02/20260302-000000000.parquet',
+  );
+  return fixture;
+}
+
+/** A CDC key of the fixture's `sales.orders` at an exact time (for range-boundary files). */
+export const ordersKeyAt = (time: Date) => cdcKey(SOURCE, 'sales', 'orders', time);
+
+export async function putObjects(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 16) {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++] as string;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `content of ${key}` }));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+let queues = 0;
+
+/** Each test gets its own empty queue on the shared fauxqs, so messages never leak between tests. */
+export async function freshQueue(sqs: SQSClient): Promise<string> {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `replay-test-${++queues}` }));
+  if (!QueueUrl) throw new Error('fauxqs returned no queue URL');
+  return QueueUrl;
+}
+
+/** Every message in the queue, parsed; each hidden for 10 minutes so none is received twice. */
+export async function receiveReplayMessages(sqs: SQSClient, queueUrl: string): Promise<ReplayMessage[]> {
+  const received: ReplayMessage[] = [];
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
+    );
+    if (Messages.length === 0) return received;
+    for (const message of Messages) received.push(JSON.parse(message.Body ?? 'null') as ReplayMessage);
+  }
+}
+
+/** A Lambda context whose remaining time drops by `stepMs` on every look, from `startMs`. */
+export function droppingClock(startMs: number, stepMs: number) {
+  let remaining = startMs + stepMs;
+  return {
+    getRemainingTimeInMillis: () => {
+      remaining -= stepMs;
+      return remaining;
+    },
+  };
+}
+
+/** A context that never runs out of time. */
+export const endlessClock = { getRemainingTimeInMillis: () => 900_000 };
+
+export const sortedKeys = (messages: readonly { key: string }[]) => messages.map((m) => m.key).sort();
