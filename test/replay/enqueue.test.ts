@@ -103,12 +103,10 @@ describe('BatchEnqueuer', () => {
 
   it('gives up on entries that keep failing after maxAttempts', async () => {
     // Prepare
-    sqsMock
-      .on(SendMessageBatchCommand)
-      .callsFake(() => ({
-        Successful: [],
-        Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError' }],
-      }));
+    sqsMock.on(SendMessageBatchCommand).callsFake(() => ({
+      Successful: [],
+      Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError' }],
+    }));
     const enqueuer = new BatchEnqueuer<number>(sqs, QUEUE_URL, { maxAttempts: 3, baseDelayMs: 1 });
 
     // Act
