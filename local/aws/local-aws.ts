@@ -2,6 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import type { NotifierOptions } from './delivery-plan.js';
+import { type FauxqsApp, objectSize, serveOversizedSuffixRanges } from './fauxqs-app.js';
 import { LOCAL_BUCKET_OWNER_ID, LOCAL_CREDENTIALS, localNames } from './names.js';
 import { S3Notifier } from './notifier.js';
 import { ObjectCreatedObserver } from './object-created.js';
@@ -48,8 +49,6 @@ export interface LocalAws {
   stop(): Promise<void>;
 }
 
-type FauxqsApp = ReturnType<typeof buildApp>;
-
 /**
  * Starts fauxqs in-process with the landing bucket, the loader queue and its DLQ, plus the S3 → SQS
  * notification. fauxqs has no notifications, so we build its Fastify app ourselves (`buildApp` is
@@ -62,6 +61,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const region = options.region ?? 'us-east-1';
   const settings = resolveLocalSettings(options.settings);
   const app = buildApp({ logger: false, defaultRegion: region });
+  serveOversizedSuffixRanges(app);
   let notifier: S3Notifier | undefined;
   observeObjectCreations(
     app,
@@ -149,9 +149,7 @@ function observeObjectCreations(
 
 /** CopyObject responses carry no size: ask fauxqs itself, in-process, for the new object's length. */
 async function withHeadSize(app: FauxqsApp, created: NonNullable<Created>): Promise<ObjectCreated> {
-  const path = created.key.split('/').map(encodeURIComponent).join('/');
-  const head = await app.inject({ method: 'HEAD', url: `/${encodeURIComponent(created.bucket)}/${path}` });
-  return { ...created, size: Number(head.headers['content-length'] ?? 0) };
+  return { ...created, size: (await objectSize(app, created.bucket, created.key)) ?? 0 };
 }
 
 async function createQueue(

@@ -86,6 +86,22 @@ describe('partial batch response', () => {
   });
 });
 
+describe('without ReportBatchItemFailures on the mapping', () => {
+  it('ignores batchItemFailures and deletes the whole batch, as Lambda does', async () => {
+    // Prepare
+    const h = await harness((event) => failIds(...event.Records.map((r) => r.messageId)), {
+      reportBatchItemFailures: false,
+    });
+
+    // Act
+    await h.send(['a', 'b']);
+    await h.eventSource.waitUntilIdle();
+
+    // Assess
+    expect(['a', 'b'].map((body) => h.deliveriesOf(body))).toEqual([[1], [1]]);
+  });
+});
+
 describe('whole-batch failures: nothing is deleted, every record comes back', () => {
   it('when the handler throws', async () => {
     // Prepare

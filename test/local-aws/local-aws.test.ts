@@ -121,3 +121,22 @@ describe('S3 reads the loader relies on', () => {
     expect(Buffer.from((await tail.Body?.transformToByteArray()) ?? [])).toEqual(body.subarray(-8));
   });
 });
+
+describe('suffix ranges longer than the object', () => {
+  it('return the whole object, as S3 does (fauxqs alone answers 416)', async () => {
+    // Prepare
+    const local = await localAws();
+    await local.s3.send(
+      new PutObjectCommand({ Bucket: local.bucket, Key: 'src/t/small.parquet', Body: 'tiny' }),
+    );
+
+    // Act
+    const read = await local.s3.send(
+      new GetObjectCommand({ Bucket: local.bucket, Key: 'src/t/small.parquet', Range: 'bytes=-65536' }),
+    );
+
+    // Assess
+    expect(read.ContentRange).toBe('bytes 0-3/4');
+    expect(await read.Body?.transformToString()).toBe('tiny');
+  });
+});
