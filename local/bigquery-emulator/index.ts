@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThroughClient } from 'google-auth-library';
 import { FaultInjector } from './faults.js';
 import { addAdminRoutes } from './http/admin-routes.js';
 import { addCatalogRoutes } from './http/catalog-routes.js';
@@ -43,6 +44,12 @@ export interface BigQueryEmulator {
   projectId: string;
   location: string;
   faults: FaultInjector;
+  /**
+   * Options for `new BigQuery(...)`: the client authenticates every request before sending it, even
+   * to a custom apiEndpoint, and without credentials it probes the GCE metadata server. The
+   * PassThroughClient sends requests unauthenticated, which the emulator accepts.
+   */
+  clientOptions: { projectId: string; apiEndpoint: string; authClient: PassThroughClient };
   /** Runs DuckDB SQL against the warehouse directly (datasets are schemas), for tests. */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** Waits for running jobs, closes the server and the database. */
@@ -100,6 +107,7 @@ export async function startBigQueryEmulator(
     projectId,
     location,
     faults,
+    clientOptions: { projectId, apiEndpoint: url, authClient: new PassThroughClient() },
     query: (sql) => warehouse.rows(sql),
     stop: () => {
       stopped ??= stop();
