@@ -16,7 +16,7 @@ import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
 import { ConcurrencyGate } from './gate.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
-import { type FileLoaderDeps, processFile, routeFor } from './process-file.js';
+import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
 
 export interface LoaderDeps {
   routing: RoutingTable;
@@ -34,6 +34,17 @@ export interface LoaderDeps {
   /** A file is not started with less time than this left; it fails and comes back (default 30 s). */
   minTimeToStartMs?: number;
   now?: () => number;
+  /** Told what became of each delivered file; the local runtime's summary counts with it. */
+  onFileOutcome?: (event: FileOutcomeEvent) => void;
+}
+
+export interface FileOutcomeEvent {
+  key: string;
+  status: 'loaded' | 'duplicate' | 'failed';
+  source?: string;
+  table?: string;
+  rows?: number;
+  reason?: string;
 }
 
 export type LoaderHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -63,8 +74,9 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         `${file.key}: not started, ${deadline.remainingMs()} ms left; it will come back`,
       );
     }
+    let result: FileOutcome;
     try {
-      await processFile(file, fileDeps, deadline);
+      result = await processFile(file, fileDeps, deadline);
     } catch (error) {
       const reason = error instanceof LoadJobFailedError ? error.reason : failureReason(error);
       let table = UNKNOWN_TABLE;
@@ -73,6 +85,7 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         table = { source: route.source, table: route.targetTable };
       } catch {}
       metrics.failure(table, reason);
+      deps.onFileOutcome?.({ key: file.key, status: 'failed', ...table, reason });
       logger.error('file failed; the record will be retried, then rest in the DLQ', {
         ...table,
         key: file.key,
@@ -80,6 +93,16 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         error: error as Error,
       });
       throw error;
+    }
+    if (deps.onFileOutcome) {
+      const route = routeFor(deps.routing, file.key);
+      deps.onFileOutcome({
+        key: file.key,
+        status: result.outcome,
+        source: route.source,
+        table: route.targetTable,
+        rows: result.rows,
+      });
     }
   };
 
