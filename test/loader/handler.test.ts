@@ -42,6 +42,20 @@ describe('loader handler', () => {
     expect(await harness.rowCount()).toBe(5);
   });
 
+  it('loads a file once when two workers receive it at the same time', async () => {
+    // Prepare
+    const key = cdcKeyAt(1);
+    await harness.put(key, dmsParquet({ rows: 5 }));
+    const body = s3Notification(harness.aws.bucket, key);
+
+    // Act
+    const responses = await Promise.all([harness.invoke([body]), harness.invoke([body])]);
+
+    // Assess
+    expect(responses.flatMap((response) => response.batchItemFailures)).toEqual([]);
+    expect(await harness.rowCount()).toBe(5);
+  });
+
   it('loads a file again for a forced replay, once per replay epoch', async () => {
     // Prepare
     const key = cdcKeyAt(1);
