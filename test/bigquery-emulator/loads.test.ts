@@ -72,7 +72,12 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     const job = await load(datasetId, 't', path);
 
     // Assess
-    expect(job.statistics?.load).toMatchObject({ inputFiles: '1', inputFileBytes: String(size), outputRows: '250', badRecords: '0' });
+    expect(job.statistics?.load).toMatchObject({
+      inputFiles: '1',
+      inputFileBytes: String(size),
+      outputRows: '250',
+      badRecords: '0',
+    });
     expect(Number(job.statistics?.load?.outputBytes)).toBeGreaterThan(250 * 8);
   });
 
@@ -94,7 +99,9 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     await load(datasetId, 't', await parquetFile(fixture, rowsSelect(0, 3)));
 
     // Act
-    await load(datasetId, 't', await parquetFile(fixture, 'SELECT 1.5::DOUBLE AS other'), { writeDisposition: 'WRITE_TRUNCATE' });
+    await load(datasetId, 't', await parquetFile(fixture, 'SELECT 1.5::DOUBLE AS other'), {
+      writeDisposition: 'WRITE_TRUNCATE',
+    });
 
     // Assess
     expect(await count(datasetId, 't')).toBe(1);
@@ -107,7 +114,9 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     await load(datasetId, 't', await parquetFile(fixture, rowsSelect(0, 3)));
 
     // Act
-    const job = await load(datasetId, 't', await parquetFile(fixture, rowsSelect(3, 4)), { writeDisposition: 'WRITE_EMPTY' });
+    const job = await load(datasetId, 't', await parquetFile(fixture, rowsSelect(3, 4)), {
+      writeDisposition: 'WRITE_EMPTY',
+    });
 
     // Assess
     expect(job.status?.errorResult?.reason).toBe('duplicate');
@@ -119,10 +128,15 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     const datasetId = await freshDataset(fixture);
 
     // Act
-    const job = await load(datasetId, 't', await parquetFile(fixture, rowsSelect(0, 1)), { createDisposition: 'CREATE_NEVER' });
+    const job = await load(datasetId, 't', await parquetFile(fixture, rowsSelect(0, 1)), {
+      createDisposition: 'CREATE_NEVER',
+    });
 
     // Assess
-    expect(job.status?.errorResult).toEqual({ reason: 'notFound', message: `Not found: Table local-project:${datasetId}.t` });
+    expect(job.status?.errorResult).toEqual({
+      reason: 'notFound',
+      message: `Not found: Table local-project:${datasetId}.t`,
+    });
   });
 
   it('fails a file with a new column when ALLOW_FIELD_ADDITION is not given', async () => {
@@ -131,9 +145,14 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     await load(datasetId, 't', await parquetFile(fixture, rowsSelect(0, 1)));
 
     // Act
-    const job = await load(datasetId, 't', await parquetFile(fixture, "SELECT 2::BIGINT AS id, 'n' AS name, 'new' AS extra"), {
-      schemaUpdateOptions: [],
-    });
+    const job = await load(
+      datasetId,
+      't',
+      await parquetFile(fixture, "SELECT 2::BIGINT AS id, 'n' AS name, 'new' AS extra"),
+      {
+        schemaUpdateOptions: [],
+      },
+    );
 
     // Assess
     expect(job.status?.errorResult).toEqual({
@@ -149,11 +168,19 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     await load(datasetId, 't', await parquetFile(fixture, rowsSelect(0, 1)));
 
     // Act
-    const job = await load(datasetId, 't', await parquetFile(fixture, "SELECT 2::BIGINT AS id, 'n' AS name, 7::INTEGER AS extra"));
+    const job = await load(
+      datasetId,
+      't',
+      await parquetFile(fixture, "SELECT 2::BIGINT AS id, 'n' AS name, 7::INTEGER AS extra"),
+    );
 
     // Assess
     expect(job.status?.errorResult).toBeUndefined();
-    expect(await schemaOf(datasetId, 't')).toContainEqual({ name: 'extra', type: 'INTEGER', mode: 'NULLABLE' });
+    expect(await schemaOf(datasetId, 't')).toContainEqual({
+      name: 'extra',
+      type: 'INTEGER',
+      mode: 'NULLABLE',
+    });
     const rows = await fixture.emulator.query(`SELECT id, extra FROM "${datasetId}".t ORDER BY id`);
     expect(rows).toEqual([
       { id: '0', extra: null },
@@ -187,7 +214,9 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
 
     // Assess
     expect(job.status?.errorResult).toBeUndefined();
-    expect(await fixture.emulator.query(`SELECT name FROM "${datasetId}".t WHERE id = 5`)).toEqual([{ name: null }]);
+    expect(await fixture.emulator.query(`SELECT name FROM "${datasetId}".t WHERE id = 5`)).toEqual([
+      { name: null },
+    ]);
   });
 
   describe.each([
@@ -295,6 +324,9 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
     const job = await load('no_such_dataset', 't', await parquetFile(fixture, rowsSelect(0, 1)));
 
     // Assess
-    expect(job.status?.errorResult).toEqual({ reason: 'notFound', message: 'Not found: Dataset local-project:no_such_dataset' });
+    expect(job.status?.errorResult).toEqual({
+      reason: 'notFound',
+      message: 'Not found: Dataset local-project:no_such_dataset',
+    });
   });
 });

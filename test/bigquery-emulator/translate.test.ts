@@ -45,6 +45,7 @@ describe('translateStatement', () => {
       'SELECT * FROM t WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY id ORDER BY ts DESC) = 1',
     ],
     ['COUNT (same in DuckDB)', 'SELECT COUNT(*) AS n FROM t', 'SELECT COUNT(*) AS n FROM t'],
+    ['a decimal literal as FLOAT64', 'SELECT 1.5, 2', 'SELECT CAST(1.5 AS DOUBLE), 2'],
     ['a trailing semicolon', 'SELECT 1;', 'SELECT 1'],
     ['comments', 'SELECT a -- the key\nFROM t', 'SELECT a \nFROM t'],
   ])('%s', (_name, input, expected) => {

@@ -118,6 +118,10 @@ class Translator {
       if (token.kind === 'string') {
         out += quoteString(token.value ?? '');
         i += 1;
+      } else if (token.kind === 'number' && /[.eE]/.test(token.text)) {
+        // GoogleSQL reads 1.5 as FLOAT64; DuckDB would make it a DECIMAL.
+        out += `CAST(${token.text} AS DOUBLE)`;
+        i += 1;
       } else if (token.kind === 'param') {
         throw new QueryTranslationError(
           `Query parameters (${token.text}) are not supported by the BigQuery emulator`,
