@@ -91,7 +91,7 @@ export class PipelineAlarms extends Construct {
         'dms-replication-stopped',
         `DMS replication of ${source} is behind by more than ${thresholds.dmsLatencySeconds} s or stopped`,
         {
-          metric: dmsMetric(identifier, 'CDCLatencySource', `${source} source latency`),
+          metric: dmsMetric(identifier, 'CDCLatencySource'),
           threshold: thresholds.dmsLatencySeconds,
           evaluationPeriods: 3,
           treatMissingData: TreatMissingData.BREACHING,

@@ -61,7 +61,9 @@ export class PipelineDashboard extends Construct {
       bySource.set(table.source, [...(bySource.get(table.source) ?? []), table]);
     for (const [source, tables] of bySource) {
       const per = (metricName: string, statistic: string) =>
-        tables.map((table) => loaderMetric(loaderMetrics, table, metricName, statistic));
+        tables.map((table) =>
+          loaderMetric(loaderMetrics, table, metricName, statistic).with({ label: table.table }),
+        );
       const widgets: IWidget[] = [
         new GraphWidget({
           title: `${source}: files loaded`,
@@ -95,8 +97,8 @@ export class PipelineDashboard extends Construct {
             new GraphWidget({
               title: `DMS ${source}`,
               left: [
-                dmsMetric(identifier, 'CDCLatencySource', 'source latency'),
-                dmsMetric(identifier, 'CDCLatencyTarget', 'target latency'),
+                dmsMetric(identifier, 'CDCLatencySource').with({ label: 'source latency' }),
+                dmsMetric(identifier, 'CDCLatencyTarget').with({ label: 'target latency' }),
               ],
               width: WIDTH,
               height: HEIGHT,

@@ -30,7 +30,6 @@ export const loaderMetric = (
     dimensionsMap: { service: ref.service, source: table.source, table: table.table },
     statistic,
     period,
-    label: `${table.source}/${table.table}`,
   });
 
 /**
@@ -39,12 +38,12 @@ export const loaderMetric = (
  */
 export const DMS_REPLICATION_DIMENSION = 'ReplicationConfigIdentifier';
 
-export const dmsMetric = (replicationConfigIdentifier: string, metricName: string, label: string): Metric =>
+/** Alarms take these unlabelled: a label turns an alarm's metric into metric math. */
+export const dmsMetric = (replicationConfigIdentifier: string, metricName: string): Metric =>
   new Metric({
     namespace: 'AWS/DMS',
     metricName,
     dimensionsMap: { [DMS_REPLICATION_DIMENSION]: replicationConfigIdentifier },
     statistic: 'Maximum',
     period: Duration.minutes(5),
-    label,
   });

@@ -1,0 +1,362 @@
+import { existsSync } from 'node:fs';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nagPacks } from '../../infra/nag.js';
+import {
+  buildReplicationSettings,
+  buildS3Settings,
+  maxCapacityUnits,
+} from '../../lambdas/shared/dms/settings.js';
+import { buildTableMappings } from '../../lambdas/shared/dms/table-mappings.js';
+import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
+import { buildRoutingTable } from '../../lambdas/shared/routing.js';
+import {
+  bundledCode,
+  iamStatements,
+  normalisedTemplate,
+  resource,
+  resourcesOfType,
+  type SynthedApp,
+  synthStages,
+} from './support.js';
+
+let synthed: SynthedApp;
+let template: Template;
+let mapping: SourceMapping;
+
+beforeAll(() => {
+  synthed = synthStages(['dev'], { bundle: true });
+  template = (synthed.stages[0] as SynthedApp['stages'][number]).template;
+  mapping = synthed.mappings[0] as SourceMapping;
+}, 120_000);
+
+afterAll(() => synthed.cleanup());
+
+const dmsResource = (type: string, name: string) =>
+  resource(template, type, `Dms${mapping.source.replace(/_/g, '')}${name}`);
+
+describe('landing bucket', () => {
+  it('sends ObjectCreated of .parquet keys to the loader queue through one notification', () => {
+    // Prepare
+    const queue = resource(template, 'AWS::SQS::Queue', 'LoaderQueueB');
+
+    // Act
+    const notifications = resource(template, 'Custom::S3BucketNotifications', 'LandingBucketNotifications');
+
+    // Assess
+    expect(notifications.properties.NotificationConfiguration).toEqual({
+      QueueConfigurations: [
+        {
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.parquet' }] } },
+          QueueArn: { 'Fn::GetAtt': [queue.logicalId, 'Arn'] },
+        },
+      ],
+    });
+  });
+
+  it('is private, encrypted, unversioned, logged and expires files after the configured days', () => {
+    // Prepare
+    const config = (synthed.stages[0] as SynthedApp['stages'][number]).config;
+
+    // Act
+    const bucket = resource(template, 'AWS::S3::Bucket', 'LandingBucket');
+
+    // Assess
+    expect(bucket.properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: resource(template, 'AWS::S3::Bucket', 'LandingAccessLogs').logicalId },
+      },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: config.landingRetentionDays })],
+      },
+    });
+    expect(bucket.properties.VersioningConfiguration).toBeUndefined();
+  });
+
+  it('denies requests that do not use TLS', () => {
+    // Act
+    const policy = resource(template, 'AWS::S3::BucketPolicy', 'LandingBucketPolicy');
+
+    // Assess
+    expect(JSON.stringify(policy.properties)).toContain('"aws:SecureTransport":"false"');
+  });
+});
+
+describe('loader queue', () => {
+  it('hides a message for at least 6 times the loader timeout', () => {
+    // Prepare
+    const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
+
+    // Act
+    const queue = resource(template, 'AWS::SQS::Queue', 'LoaderQueueB');
+
+    // Assess
+    expect(queue.properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * Number(loader.properties.Timeout));
+  });
+
+  it('parks a message in the DLQ after 5 receives, kept 14 days', () => {
+    // Prepare
+    const deadLetters = resource(template, 'AWS::SQS::Queue', 'LoaderQueueDeadLetters');
+
+    // Act
+    const queue = resource(template, 'AWS::SQS::Queue', 'LoaderQueueB');
+
+    // Assess
+    expect(queue.properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters.logicalId, 'Arn'] },
+      maxReceiveCount: 5,
+    });
+    expect(deadLetters.properties.MessageRetentionPeriod).toBe(14 * 86_400);
+  });
+
+  it.each(['LoaderQueueB', 'LoaderQueueDeadLetters'])('%s is encrypted', (prefix) => {
+    // Act
+    const queue = resource(template, 'AWS::SQS::Queue', prefix);
+
+    // Assess
+    expect(queue.properties.SqsManagedSseEnabled).toBe(true);
+  });
+});
+
+describe('loader function', () => {
+  it('reports partial batch failures with the shared batch size, window and concurrency cap', () => {
+    // Act
+    const mappingResource = resource(template, 'AWS::Lambda::EventSourceMapping', 'LoaderFunction');
+
+    // Assess
+    expect(mappingResource.properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: pipelineSettings.loader.batchSize,
+      MaximumBatchingWindowInSeconds: pipelineSettings.loader.maxBatchingWindowSeconds,
+      ScalingConfig: { MaximumConcurrency: pipelineSettings.loader.maxConcurrency },
+    });
+  });
+
+  it('runs nodejs22.x on ARM64 with the shared memory and timeout, tracing and source maps', () => {
+    // Act
+    const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
+
+    // Assess
+    expect(loader.properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: pipelineSettings.loader.memorySizeMb,
+      Timeout: pipelineSettings.loader.timeoutSeconds,
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
+    });
+  });
+
+  it('bundles the routing table generated from mappings/', () => {
+    // Prepare
+    const routes = Object.keys(buildRoutingTable(synthed.mappings));
+
+    // Act
+    const code = bundledCode(synthed, template, 'LoaderFunction');
+
+    // Assess
+    expect(routes.length).toBeGreaterThan(0);
+    expect(routes.filter((route) => !code.includes(`"${route}"`))).toEqual([]);
+    // The identifier survives only where no define replaced it (the handler's guard mentions it in a message).
+    expect(/typeof __DMS2BQ_ROUTING__/.test(code)).toBe(false);
+  });
+
+  it('may read only objects under the mapped source prefixes', () => {
+    // Act
+    const s3 = iamStatements(template).filter(
+      (statement) =>
+        statement.policy.startsWith('LoaderRole') && JSON.stringify(statement.Action).includes('s3:'),
+    );
+
+    // Assess
+    expect(s3).toEqual([
+      expect.objectContaining({
+        Action: 's3:GetObject',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^LandingBucket/), 'Arn'] }, `/${mapping.source}/*`],
+          ],
+        },
+      }),
+    ]);
+  });
+});
+
+describe('DMS replication per mapping', () => {
+  it('writes Parquet with the generated S3 settings into the landing bucket', () => {
+    // Prepare
+    const expected = Object.fromEntries(Object.entries(buildS3Settings(mapping)));
+
+    // Act
+    const target = dmsResource('AWS::DMS::Endpoint', 'TargetEndpoint');
+
+    // Assess
+    expect(target.properties.S3Settings).toMatchObject({
+      ...expected,
+      DataFormat: 'parquet',
+      IncludeOpForFullLoad: true,
+      TimestampColumnName: '_dms_timestamp',
+      EnableStatistics: true,
+      DatePartitionEnabled: true,
+      CdcMaxBatchInterval: mapping.dms?.cdcMaxBatchIntervalSeconds,
+      BucketFolder: mapping.source,
+      BucketName: { Ref: expect.stringMatching(/^LandingBucket/) },
+    });
+  });
+
+  it('runs the generated table mappings and replication settings, full load then CDC', () => {
+    // Act
+    const replication = dmsResource('AWS::DMS::ReplicationConfig', 'Replication');
+
+    // Assess
+    expect(replication.properties).toMatchObject({
+      ReplicationType: 'full-load-and-cdc',
+      TableMappings: buildTableMappings(mapping),
+      ReplicationSettings: buildReplicationSettings(mapping),
+      ComputeConfig: expect.objectContaining({ MaxCapacityUnits: maxCapacityUnits(mapping) }),
+    });
+  });
+
+  it('reads the source credentials from Secrets Manager through an access role', () => {
+    // Act
+    const source = dmsResource('AWS::DMS::Endpoint', 'SourceEndpoint');
+
+    // Assess
+    expect(source.properties).toMatchObject({
+      EndpointType: 'source',
+      EngineName: mapping.engine === 'aurora-mysql' ? 'aurora' : 'mysql',
+      MySqlSettings: {
+        SecretsManagerSecretId: expect.stringContaining(':secret:'),
+        SecretsManagerAccessRoleArn: { 'Fn::GetAtt': [expect.stringMatching(/SecretAccessRole/), 'Arn'] },
+      },
+    });
+  });
+
+  it('lets DMS write, delete and tag only under its source prefix and list the bucket', () => {
+    // Act
+    const statements = iamStatements(template).filter((statement) =>
+      statement.policy.includes('TargetAccessRole'),
+    );
+
+    // Assess
+    expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+      {
+        Action: ['s3:PutObject', 's3:DeleteObject', 's3:PutObjectTagging'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [{ 'Fn::GetAtt': [expect.stringMatching(/^LandingBucket/), 'Arn'] }, `/${mapping.source}/*`],
+          ],
+        },
+      },
+      {
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LandingBucket/), 'Arn'] },
+      },
+    ]);
+  });
+});
+
+describe('least privilege', () => {
+  it('grants no wildcard action anywhere', () => {
+    // Act
+    const wildcards = iamStatements(template).filter((statement) =>
+      JSON.stringify(statement.Action).includes('*'),
+    );
+
+    // Assess
+    expect(wildcards).toEqual([]);
+  });
+
+  it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+    // Act
+    const actions = iamStatements(template)
+      .filter((statement) => statement.Resource === '*')
+      .flatMap((statement) => statement.Action as string[]);
+
+    // Assess
+    expect(new Set(actions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+  });
+});
+
+describe('alarms', () => {
+  it('notifies the alarm topic from every alarm', () => {
+    // Prepare
+    const topic = resource(template, 'AWS::SNS::Topic', 'AlarmTopic');
+
+    // Act
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+
+    // Assess
+    for (const alarm of alarms) expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topic.logicalId }]);
+  });
+
+  it('links an existing runbook from every alarm description', () => {
+    // Act
+    const runbooks = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map(
+      (alarm) =>
+        /Runbook: \S*?(docs\/runbooks\/[a-z-]+\.md)$/.exec(String(alarm.Properties?.AlarmDescription))?.[1],
+    );
+
+    // Assess
+    for (const runbook of runbooks) expect(runbook && existsSync(runbook)).toBe(true);
+  });
+
+  it('watches each table’s freshness with the loader’s metric dimensions', () => {
+    // Prepare
+    const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
+    const env = (loader.properties.Environment as { Variables: Record<string, string> }).Variables;
+
+    // Act
+    const freshness = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties?.MetricName === 'Freshness',
+    );
+
+    // Assess
+    expect(freshness).toHaveLength(mapping.tables.length);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Freshness',
+      Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+      Dimensions: Match.arrayWith([{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }]),
+    });
+  });
+
+  it.each([
+    ['the DLQ has messages', 'ApproximateNumberOfMessagesVisible'],
+    ['the oldest loader message is too old', 'ApproximateAgeOfOldestMessage'],
+    ['the loader fails', 'Errors'],
+    ['DMS falls behind or stops', 'CDCLatencySource'],
+  ])('alarms when %s', (_what, metricName) => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName });
+  });
+});
+
+describe('the whole template', () => {
+  it('has no unacknowledged cdk-nag AwsSolutions or Serverless finding', () => {
+    // Act
+    const violations = nagPacks(synthed.app).flatMap((pack) => pack.validateScope(synthed.app).violations);
+
+    // Assess
+    expect(
+      violations.map((violation) => `${violation.ruleName}: ${JSON.stringify(violation.violatingResources)}`),
+    ).toEqual([]);
+  });
+
+  it('matches the golden snapshot', async () => {
+    // Assess
+    await expect(normalisedTemplate(template)).toMatchFileSnapshot('__snapshots__/dev.template.json');
+  });
+});

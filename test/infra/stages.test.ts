@@ -1,0 +1,125 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { iamStatements, resourcesOfType, type SynthedApp, synthStages } from './support.js';
+
+/** Properties that would give a resource a fixed physical name and block a second deployment. */
+const PHYSICAL_NAMES = [
+  'BucketName',
+  'QueueName',
+  'FunctionName',
+  'RoleName',
+  'TopicName',
+  'DashboardName',
+  'LogGroupName',
+  'AlarmName',
+  'GroupName',
+  'ReplicationSubnetGroupIdentifier',
+  'EndpointIdentifier',
+];
+
+let synthed: SynthedApp;
+
+beforeAll(() => {
+  synthed = synthStages(['dev', 'prod'], { bundle: false });
+}, 120_000);
+
+afterAll(() => synthed.cleanup());
+
+const stage = (name: string) => {
+  const found = synthed.stages.find((entry) => entry.stage === name);
+  if (!found) throw new Error(`stage ${name} not synthesized`);
+  return found;
+};
+
+describe('two stages side by side', () => {
+  it('get distinct stack names', () => {
+    // Act
+    const names = synthed.stages.map((entry) => entry.stack.stackName);
+
+    // Assess
+    expect(new Set(names).size).toBe(2);
+  });
+
+  it('name no resource physically except the account-wide dms-vpc-role', () => {
+    // Act
+    const named = synthed.stages.flatMap(({ stage: name, template }) =>
+      Object.entries(
+        template.toJSON().Resources as Record<string, { Properties?: Record<string, unknown> }>,
+      ).flatMap(([id, value]) =>
+        // A literal string is a fixed name; a Ref or GetAtt only points at another resource.
+        PHYSICAL_NAMES.filter((key) => typeof value.Properties?.[key] === 'string').map(
+          (key) => `${name}/${id}.${key}=${JSON.stringify(value.Properties?.[key])}`,
+        ),
+      ),
+    );
+
+    // Assess
+    expect(named).toEqual([expect.stringMatching(/^dev\/DmsVpcRole.*\.RoleName="dms-vpc-role"$/)]);
+  });
+
+  it('give each stage its own DMS replication identifiers', () => {
+    // Act
+    const identifiers = synthed.stages.flatMap(({ template }) =>
+      Object.values(resourcesOfType(template, 'AWS::DMS::ReplicationConfig')).map(
+        (value) => value.Properties?.ReplicationConfigIdentifier,
+      ),
+    );
+
+    // Assess
+    expect(new Set(identifiers).size).toBe(identifiers.length);
+  });
+});
+
+describe.each([
+  ['dev', 1, 1],
+  ['prod', 0, 0],
+])('stage %s', (name, vpcEndpoints, vpcRoles) => {
+  it('creates the S3 gateway endpoint only when the config says none exists', () => {
+    // Act
+    const endpoints = resourcesOfType(stage(name).template, 'AWS::EC2::VPCEndpoint');
+
+    // Assess
+    expect(Object.keys(endpoints)).toHaveLength(vpcEndpoints);
+  });
+
+  it('creates dms-vpc-role only when the config asks for it', () => {
+    // Act
+    const roles = Object.values(resourcesOfType(stage(name).template, 'AWS::IAM::Role')).filter(
+      (role) => role.Properties?.RoleName === 'dms-vpc-role',
+    );
+
+    // Assess
+    expect(roles).toHaveLength(vpcRoles);
+  });
+});
+
+describe('GCP credentials', () => {
+  it('passes the workload identity configuration, and no secret, in workload-identity mode', () => {
+    // Act
+    const env = JSON.stringify(stage('dev').template.toJSON()).includes('GCP_SA_KEY_SECRET_ARN');
+
+    // Assess
+    stage('dev').template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: { GCP_CREDENTIALS_MODE: 'workload-identity', GCP_WIF_CONFIG: Match.anyValue() },
+      },
+    });
+    expect(env).toBe(false);
+  });
+
+  it('lets the loader read exactly the key secret in service-account-key mode', () => {
+    // Prepare
+    const { config, template } = stage('prod');
+    const secretArn =
+      config.gcp.credentials.mode === 'service-account-key' ? config.gcp.credentials.keySecretArn : '';
+
+    // Act
+    const reads = iamStatements(template).filter(
+      (statement) =>
+        statement.policy.startsWith('LoaderRole') && statement.Action === 'secretsmanager:GetSecretValue',
+    );
+
+    // Assess
+    expect(reads.map((statement) => statement.Resource)).toEqual([secretArn]);
+  });
+});

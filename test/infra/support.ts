@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { loadStageConfig, type StageConfig } from '../../infra/config.js';
+import { APP_CONTEXT, addDeployment } from '../../infra/deployment.js';
+import { readMappingsSync } from '../../infra/mappings.js';
+import type { PipelineStack } from '../../infra/stacks/pipeline-stack.js';
+import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+
+export interface SynthedStage {
+  stage: string;
+  config: StageConfig;
+  stack: PipelineStack;
+  template: Template;
+}
+
+export interface SynthedApp {
+  app: App;
+  outdir: string;
+  stages: SynthedStage[];
+  mappings: SourceMapping[];
+  cleanup: () => void;
+}
+
+/**
+ * Builds the app the way infra/app.ts does, for the shipped config/<stage>.json files and
+ * mappings/, into a temp cloud assembly. `bundle: false` skips esbuild for tests that only read
+ * the templates.
+ */
+export function synthStages(stages: string[], options: { bundle: boolean }): SynthedApp {
+  const outdir = mkdtempSync(join(tmpdir(), 'dms2bq-cdk-'));
+  const app = new App({
+    outdir,
+    context: { ...APP_CONTEXT, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+  });
+  const mappings = readMappingsSync('mappings');
+  const built = stages.map((stage) => {
+    const config = loadStageConfig(stage);
+    return { stage, config, stack: addDeployment(app, { stage, config, mappings }) };
+  });
+  return {
+    app,
+    outdir,
+    mappings,
+    stages: built.map((entry) => ({ ...entry, template: Template.fromStack(entry.stack) })),
+    cleanup: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+>;
+
+export const resourcesOfType = (template: Template, type: string): Resources =>
+  template.findResources(type) as Resources;
+
+/** The single resource of a type whose logical ID starts with `prefix`. */
+export function resource(template: Template, type: string, prefix: string) {
+  const matches = Object.entries(resourcesOfType(template, type)).filter(([id]) => id.startsWith(prefix));
+  if (matches.length !== 1)
+    throw new Error(`expected one ${type} starting ${prefix}, found ${matches.length}`);
+  const [logicalId, value] = matches[0] as [string, Resources[string]];
+  return { logicalId, properties: value.Properties ?? {}, metadata: value.Metadata ?? {} };
+}
+
+/** The bundled handler of a function, read from the cloud assembly. */
+export function bundledCode(synthed: SynthedApp, template: Template, functionPrefix: string): string {
+  const { properties } = resource(template, 'AWS::Lambda::Function', functionPrefix);
+  const hash = String((properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+  return readFileSync(join(synthed.outdir, `asset.${hash}`, 'index.mjs'), 'utf8');
+}
+
+/** Every IAM statement of every inline policy in the template. */
+export function iamStatements(template: Template): { policy: string; Action: unknown; Resource: unknown }[] {
+  return Object.entries(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(([policy, value]) =>
+    (
+      (value.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+        .Statement ?? []
+    ).map((statement) => ({ policy, ...statement })),
+  );
+}
+
+/** The template with asset hashes replaced, so a snapshot changes only when the infrastructure does. */
+export const normalisedTemplate = (template: Template): string =>
+  JSON.stringify(template.toJSON(), null, 2).replace(/[0-9a-f]{64}/g, '<asset-hash>');
