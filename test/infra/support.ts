@@ -75,12 +75,11 @@ export function bundledCode(synthed: SynthedApp, template: Template, functionPre
 
 /** Every IAM statement of every inline policy in the template. */
 export function iamStatements(template: Template): { policy: string; Action: unknown; Resource: unknown }[] {
-  return Object.entries(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(([policy, value]) =>
-    (
-      (value.Properties?.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
-        .Statement ?? []
-    ).map((statement) => ({ policy, ...statement })),
-  );
+  type Document = { Statement?: { Action: unknown; Resource: unknown }[] };
+  return Object.entries(resourcesOfType(template, 'AWS::IAM::Policy')).flatMap(([policy, value]) => {
+    const document = (value.Properties?.PolicyDocument ?? {}) as Document;
+    return (document.Statement ?? []).map((statement) => ({ policy, ...statement }));
+  });
 }
 
 /** The template with asset hashes replaced, so a snapshot changes only when the infrastructure does. */
