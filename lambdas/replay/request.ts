@@ -127,29 +127,30 @@ function selectRoutes(source: unknown, table: unknown, routing: RoutingTable): R
 function optionalTime(raw: Record<string, unknown>, field: 'from' | 'to'): Date | undefined {
   const value = raw[field];
   if (value === undefined) return undefined;
-  const match = typeof value === 'string' ? ISO_UTC.exec(value) : null;
-  if (!match) {
+  const time = typeof value === 'string' ? parseIsoUtc(value) : undefined;
+  if (!time) {
     throw new ReplayInputError(
       field,
       `${JSON.stringify(value)} is not an ISO-8601 UTC time like 2024-03-27T01:00:00Z or 2024-03-27`,
     );
   }
-  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '0'] = match;
-  const time = new Date(
-    Date.UTC(
-      Number(y),
-      Number(mo) - 1,
-      Number(d),
-      Number(h),
-      Number(mi),
-      Number(s),
-      Number(fraction.padEnd(3, '0')),
-    ),
-  );
-  // Date.UTC rolls 2024-02-30 over into March; a time that does not survive the round trip is a typo.
-  const [datePart] = (value as string).split('T');
-  if (time.toISOString().slice(0, 10) !== datePart || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
-    throw new ReplayInputError(field, `${JSON.stringify(value)} is not a valid calendar time`);
-  }
   return time;
+}
+
+/**
+ * `2024-03-27` (midnight UTC), `2024-03-27T01:43Z`, `…T01:43:03Z`, `…T01:43:03.888Z`; undefined for
+ * anything else, including offsets other than Z and impossible dates like 2024-02-30.
+ */
+export function parseIsoUtc(value: string): Date | undefined {
+  const match = ISO_UTC.exec(value);
+  if (!match) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '0'] = match;
+  const parts = [y, mo, d, h, mi, s].map(Number) as [number, number, number, number, number, number];
+  const time = new Date(
+    Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5], Number(fraction.padEnd(3, '0'))),
+  );
+  // Date.UTC rolls 2024-02-30 over into March: a time that does not survive the round trip is a typo.
+  const valid =
+    time.toISOString().slice(0, 10) === value.slice(0, 10) && parts[3] < 24 && parts[4] < 60 && parts[5] < 60;
+  return valid ? time : undefined;
 }

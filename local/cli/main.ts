@@ -1,8 +1,15 @@
+import { registerDmsCommand } from './commands/dms.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { type RegisterCommand, runCli } from './program.js';
 
 /** Every `dms2bq` command; each lives in ./commands. */
-const commandModules: RegisterCommand[] = [registerValidateCommand, registerPlanCommand];
+const commandModules: RegisterCommand[] = [
+  registerValidateCommand,
+  registerPlanCommand,
+  registerReplayCommand,
+  registerDmsCommand,
+];
 
 process.exitCode = await runCli(process.argv.slice(2), commandModules);

@@ -1,0 +1,205 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type Command, Option } from 'commander';
+import {
+  createReplayHandler,
+  isInputFailure,
+  type ReplayResult,
+} from '../../../lambdas/replay/create-handler.js';
+import type { ReplayRequest } from '../../../lambdas/replay/request.js';
+import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
+import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
+import { buildRoutingTable, type RoutingTable } from '../../../lambdas/shared/routing.js';
+import { localNames } from '../../aws/names.js';
+import { UserError } from '../errors.js';
+import { output, processOutput } from '../io.js';
+import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+
+interface ReplayOptions {
+  source: string;
+  table?: string;
+  from?: string;
+  to?: string;
+  includeFullLoad?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  functionName?: string;
+  region?: string;
+  local?: boolean;
+  endpoint?: string;
+  bucket: string;
+  queueUrl?: string;
+  mappings: string;
+  json?: boolean;
+}
+
+/** One invocation of the replay function, deployed or in-process. */
+type Invoke = (request: ReplayRequest) => Promise<ReplayResult>;
+
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description(
+      'Re-send landed DMS files through the loader. Safe to repeat: loaded files are skipped unless --force.',
+    )
+    .requiredOption('--source <id>', 'source id (mapping file name)')
+    .option('--table <schema.table>', 'one table; default: every mapped table of the source')
+    .option('--from <time>', 'ISO-8601 UTC, inclusive; compared with the write time in the CDC file name')
+    .option('--to <time>', 'ISO-8601 UTC, exclusive')
+    .option('--include-full-load', 'also the LOAD files at the table root (they have no time; all of them)')
+    .option('--force', 'load again files that were loaded before: only after truncating/recreating the table')
+    .option('--dry-run', 'count what would be replayed, enqueue nothing')
+    .addOption(
+      new Option('--function-name <name>', 'deployed replay function (stack output ReplayFunctionName)').env(
+        'DMS2BQ_REPLAY_FUNCTION',
+      ),
+    )
+    .option('--region <region>', 'AWS region of the deployed function (default: the SDK default chain)')
+    .option('--local', 'run the replay code in-process against the local runtime instead')
+    .option(
+      '--endpoint <url>',
+      'with --local: the local S3/SQS endpoint (fauxqs), e.g. http://127.0.0.1:4566',
+    )
+    .option('--bucket <name>', 'with --local: the landing bucket', localNames.landingBucket)
+    .option(
+      '--queue-url <url>',
+      `with --local: the loader queue (default: queue ${localNames.loaderQueue} at --endpoint)`,
+    )
+    .option('--mappings <dir>', 'with --local: mapping files for the routing table', DEFAULT_MAPPINGS_DIR)
+    .option('--json', 'print the totals as JSON')
+    .action(async (options: ReplayOptions) => {
+      const request: ReplayRequest = {
+        source: options.source,
+        ...(options.table ? { table: options.table } : {}),
+        ...(options.from ? { from: options.from } : {}),
+        ...(options.to ? { to: options.to } : {}),
+        ...(options.includeFullLoad ? { includeFullLoad: true } : {}),
+        ...(options.force ? { force: true } : {}),
+        ...(options.dryRun ? { dryRun: true } : {}),
+      };
+      const invoke = options.local ? await localInvoker(options) : lambdaInvoker(options);
+      const totals = await followTokens(request, invoke);
+      const summary = `${options.dryRun ? 'would replay' : 'replayed'} ${options.source}${options.table ? ` ${options.table}` : ''}: listed ${totals.listed}, matched ${totals.matched}, enqueued ${totals.enqueued} in ${totals.invocations} invocation(s)`;
+      output().out(options.json ? `${JSON.stringify(totals)}\n` : `${summary}\n`);
+    });
+}
+
+/** Invokes until the function returns no continuation token; a progress line on stderr. */
+async function followTokens(request: ReplayRequest, invoke: Invoke) {
+  const totals = { listed: 0, matched: 0, enqueued: 0, invocations: 0 };
+  const tty = output() === processOutput && process.stderr.isTTY === true;
+  let token: string | undefined;
+  do {
+    const result = await invoke(token ? { ...request, continuationToken: token } : request);
+    if (isInputFailure(result))
+      throw new UserError(`replay rejected --${kebab(result.field)}: ${result.message}`);
+    if (token !== undefined && result.continuationToken === token) {
+      throw new UserError(
+        `the replay function made no progress from continuation token ${token}; check its logs`,
+      );
+    }
+    totals.listed += result.listed;
+    totals.matched += result.matched;
+    totals.enqueued += result.enqueued;
+    totals.invocations++;
+    token = result.continuationToken;
+    const line = `replay: ${totals.invocations} invocation(s), listed ${totals.listed}, matched ${totals.matched}, enqueued ${totals.enqueued}${token ? ', continuing…' : ''}`;
+    output().err(tty ? `\r${line}\u001b[K${token ? '' : '\n'}` : `${line}\n`);
+  } while (token);
+  return totals;
+}
+
+const kebab = (field: string): string => field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+
+function lambdaInvoker(options: ReplayOptions): Invoke {
+  const functionName = options.functionName;
+  if (!functionName) {
+    throw new UserError(
+      'pass --function-name <name> (the stack output ReplayFunctionName; or set DMS2BQ_REPLAY_FUNCTION), or --local',
+      2,
+    );
+  }
+  const lambda = new LambdaClient(options.region ? { region: options.region } : {});
+  return async (request) => {
+    const response = await lambda
+      .send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          Payload: new TextEncoder().encode(JSON.stringify(request)),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw new UserError(
+          `cannot invoke ${functionName}: ${(error as Error).name}: ${(error as Error).message}`,
+        );
+      });
+    const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
+    if (response.FunctionError) {
+      const failure = parseJson(text) as { errorType?: string; errorMessage?: string } | undefined;
+      throw new UserError(
+        `replay function ${functionName} failed: ${failure?.errorType ?? response.FunctionError}: ${failure?.errorMessage ?? text}`,
+      );
+    }
+    const result = parseJson(text) as ReplayResult | undefined;
+    if (!result || typeof result !== 'object')
+      throw new UserError(`${functionName} returned ${text}, not a replay result`);
+    return result;
+  };
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** Local invocations get a few seconds each, so the local replay also walks its continuation tokens. */
+const LOCAL_INVOCATION_MS = 5_000;
+
+async function localInvoker(options: ReplayOptions): Promise<Invoke> {
+  if (!options.endpoint) {
+    throw new UserError('--local needs --endpoint <url>: the S3/SQS endpoint the local runtime printed', 2);
+  }
+  const config = {
+    endpoint: options.endpoint,
+    region: options.region ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  const sqs = new SQSClient(config);
+  const queueUrl =
+    options.queueUrl ??
+    (await sqs.send(new GetQueueUrlCommand({ QueueName: localNames.loaderQueue })).then(
+      (response) => response.QueueUrl,
+      (error: unknown) => {
+        throw new UserError(
+          `no queue ${localNames.loaderQueue} at ${options.endpoint} (${(error as Error).message}); pass --queue-url`,
+        );
+      },
+    ));
+  const handler = createReplayHandler({
+    s3: new S3Client({ ...config, forcePathStyle: true }),
+    sqs,
+    bucket: options.bucket,
+    queueUrl: queueUrl as string,
+    routing: await loadRouting(options.mappings),
+    reserveMs: 1_000,
+  });
+  return (request) => {
+    const started = Date.now();
+    return handler(request, { getRemainingTimeInMillis: () => LOCAL_INVOCATION_MS - (Date.now() - started) });
+  };
+}
+
+/** The routing table the deployed functions are bundled with, built from the mapping files. */
+export async function loadRouting(dir: string): Promise<RoutingTable> {
+  const files = await loadMappingDir(dir).catch((error: unknown) => {
+    if (error instanceof MappingValidationError) {
+      throw new UserError(`the mappings in ${dir} are invalid; run dms2bq validate --mappings ${dir}`);
+    }
+    throw error;
+  });
+  return buildRoutingTable(files.map((file) => file.mapping));
+}
