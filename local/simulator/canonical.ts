@@ -45,7 +45,9 @@ const typeCache = new Map<string, SimType>();
 /**
  * Canonical form of `value` read back from any reader for a column declared as `mysqlType`
  * (e.g. `canonicalValue('decimal(18,2)', 12.5) === '12.50'`). Accepts numbers, bigints, strings,
- * booleans, Dates, byte arrays and null/undefined.
+ * booleans, Dates, byte arrays and null/undefined. For DATETIME/TIMESTAMP a number or bigint means
+ * microseconds since the epoch and a string may be ISO or `yyyy-MM-dd HH:mm:ss[.ffffff][+00]`; a
+ * DECIMAL bigint is the integral value (not unscaled); a DATE number is days since the epoch.
  */
 export function canonicalValue(mysqlType: string, value: ReaderValue): JsonValue {
   let type = typeCache.get(mysqlType);

@@ -19,9 +19,17 @@ const pad = (value: number, width: number): string => String(value).padStart(wid
  * 16-digit form that grows with time keeps the 35-digit value ordered, which is all the pipeline
  * relies on.
  */
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 export function changeSeqTimestamp(micros: number): string {
-  const iso = new Date(Math.floor(micros / 1000)).toISOString();
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}${pad(Math.floor((micros % 1_000_000) / 10_000), 2)}`;
+  const second = Math.floor(micros / 1_000_000);
+  if (second !== cachedSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    cachedSecond = second;
+    cachedPrefix = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+  }
+  return cachedPrefix + pad(Math.floor((micros - second * 1_000_000) / 10_000), 2);
 }
 
 /** `$AR_H_CHANGE_SEQ`: 16 digits of commit time, then the task's 19-digit change counter. */

@@ -166,11 +166,18 @@ export function keyComponentValue(type: SimType, component: number, context: Val
   }
 }
 
+let cachedSecond = Number.NaN;
+let cachedPrefix = '';
+
 /** `yyyy-MM-dd HH:mm:ss.SSSSSS` (UTC): the `_dms_timestamp` text for a time in microseconds. */
 export function dmsTimestamp(micros: number): string {
-  const millis = Math.floor(micros / 1000);
-  const iso = new Date(millis).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${pad(micros % 1_000_000, 6)}`;
+  const second = Math.floor(micros / 1_000_000);
+  if (second !== cachedSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    cachedSecond = second;
+    cachedPrefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
+  }
+  return cachedPrefix + pad(micros - second * 1_000_000, 6);
 }
 
 /** ISO-8601 with microseconds, `2026-01-01T00:00:00.000000Z`: the canonical TIMESTAMP form. */

@@ -73,14 +73,15 @@ function statisticsOf(element: SchemaElement, distinct: SimValue[], nulls: numbe
   const statistics: Statistics = { null_count: BigInt(nulls) };
   if (distinct.length === 0) return statistics;
   if (element.type === 'BYTE_ARRAY') {
-    let min = byteArrayOf(element, distinct[0] as SimValue);
+    // UTF-16 order equals UTF-8 byte order for text without astral characters (the generator
+    // makes none), and fixed two-digit hex compares like the bytes it encodes.
+    let min = distinct[0] as string;
     let max = min;
-    for (let i = 1; i < distinct.length; i++) {
-      const bytes = byteArrayOf(element, distinct[i] as SimValue);
-      if (Buffer.compare(bytes, min) < 0) min = bytes;
-      if (Buffer.compare(bytes, max) > 0) max = bytes;
+    for (const value of distinct) {
+      if ((value as string) < min) min = value as string;
+      if ((value as string) > max) max = value as string;
     }
-    return { ...statistics, min_value: min, max_value: max };
+    return { ...statistics, min_value: byteArrayOf(element, min), max_value: byteArrayOf(element, max) };
   }
   if (element.type === 'BOOLEAN') {
     return { ...statistics, min_value: !distinct.includes(false), max_value: distinct.includes(true) };

@@ -20,13 +20,37 @@ export function byteArrayOf(element: SchemaElement, value: SimValue): Uint8Array
 function appendFixedDecimal(writer: ByteWriter, value: number, length: number): void {
   const high = Math.floor(value / TWO_32);
   const low = value - high * TWO_32;
+  writer.ensure(length);
+  const { view, index } = writer;
   const fill = value < 0 ? 0xff : 0;
-  // bytes from most to least significant: [fill…][high 4 bytes][low 4 bytes], keep the last `length`
-  const bytes = new Uint8Array(Math.max(8, length)).fill(fill);
-  const view = new DataView(bytes.buffer);
-  view.setInt32(bytes.length - 8, high);
-  view.setUint32(bytes.length - 4, low);
-  writer.appendBytes(bytes.subarray(bytes.length - length));
+  // [sign fill …][high 32 bits][low 32 bits], keeping the last `length` bytes
+  for (let i = 0; i < length - 8; i++) view.setUint8(index + i, fill);
+  if (length >= 8) {
+    view.setInt32(index + length - 8, high);
+    view.setUint32(index + length - 4, low);
+  } else {
+    const scratch = new DataView(new ArrayBuffer(8));
+    scratch.setInt32(0, high);
+    scratch.setUint32(4, low);
+    for (let i = 0; i < length; i++) view.setUint8(index + i, scratch.getUint8(8 - length + i));
+  }
+  writer.index += length;
+  writer.offset += length;
+}
+
+/** PLAIN BYTE_ARRAY values (4-byte length + bytes) encoded into one buffer. */
+function appendByteArrays(writer: ByteWriter, element: SchemaElement, values: SimValue[]): void {
+  const encoding = element.converted_type === 'UTF8' ? 'utf8' : 'hex';
+  let total = 0;
+  for (const value of values) total += 4 + Buffer.byteLength(value as string, encoding);
+  const buffer = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const value of values) {
+    const length = buffer.write(value as string, at + 4, encoding);
+    buffer.writeUInt32LE(length, at);
+    at += 4 + length;
+  }
+  writer.appendBytes(buffer);
 }
 
 /** Writes the non-null `values` (already filtered) in PLAIN encoding. */
@@ -64,11 +88,7 @@ export function writePlainValues(writer: ByteWriter, element: SchemaElement, val
       for (const value of values) appendFixedDecimal(writer, value as number, element.type_length ?? 16);
       return;
     case 'BYTE_ARRAY':
-      for (const value of values) {
-        const bytes = byteArrayOf(element, value);
-        writer.appendUint32(bytes.length);
-        writer.appendBytes(bytes);
-      }
+      appendByteArrays(writer, element, values);
       return;
     default:
       throw new TypeError(
