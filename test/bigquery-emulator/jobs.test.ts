@@ -91,14 +91,15 @@ describe('BigQuery emulator jobs (through @google-cloud/bigquery)', () => {
     expect(apiError(error)).toEqual({ code: 404, reason: 'notFound' });
   });
 
-  it('runs the loader-style upload with every option and reports it through jobs.get', async () => {
+  it('runs the loader upload (createWriteStream with its options) and reports it through jobs.get', async () => {
     // Prepare
     const datasetId = await freshDataset(fixture);
     const path = await parquetFile(fixture, "SELECT range::BIGINT AS id, 'x' AS name FROM range(3)");
     const jobId = uniqueJobId('cdc');
     const metadata = {
       ...loaderLoadOptions,
-      labels: { source: 'casino_a', table: 'players' },
+      parquetOptions: { enumAsString: true, enableListInference: true },
+      destinationTableProperties: { labels: { source: 'casino_a' } },
       timePartitioning: { type: 'DAY' },
       clustering: { fields: ['id'] },
       jobId,
@@ -112,7 +113,7 @@ describe('BigQuery emulator jobs (through @google-cloud/bigquery)', () => {
     // Assess
     expect(job).toMatchObject({
       status: { state: 'DONE' },
-      configuration: { jobType: 'LOAD', labels: { source: 'casino_a', table: 'players' } },
+      configuration: { jobType: 'LOAD', load: { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_APPEND' } },
       statistics: { load: { inputFiles: '1', outputRows: '3', badRecords: '0' } },
     });
     const [table] = await fixture.bigquery.dataset(datasetId).table('players').getMetadata();

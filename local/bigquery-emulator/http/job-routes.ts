@@ -22,11 +22,6 @@ interface JobRequest {
   };
 }
 
-interface LoaderExtras {
-  labels?: Record<string, string>;
-  location?: string;
-}
-
 interface QueryConfiguration {
   query?: string;
   useLegacySql?: boolean;
@@ -96,18 +91,13 @@ export function addJobRoutes(router: Router, services: Services): void {
     try {
       await pipeline(context.req, parser);
       const request = JSON.parse(parser.metadata) as JobRequest;
-      const load = request.configuration?.load as (LoadConfiguration & LoaderExtras) | undefined;
+      const load = request.configuration?.load;
       if (load === undefined) throw invalid('An upload must carry configuration.load');
-      // The client's createWriteStream copies every option into configuration.load, `labels` and
-      // `location` included (it sends jobReference.location from the Table, not from the options).
-      // The emulator reads them from there too; see docs/bigquery-emulator.md, "Known differences".
-      const { labels, location, ...loadConfig } = load;
-      const jobReference = { ...request.jobReference };
-      if (jobReference.location === undefined && location !== undefined) jobReference.location = location;
-      const configuration = { ...request.configuration, load: loadConfig, jobType: 'LOAD' as const };
-      if (labels !== undefined && configuration.labels === undefined) configuration.labels = labels;
-      const job = jobs.create(reference(services, context, { jobReference }), configuration);
-      runner.submitLoad(job, loadConfig, filePath, parser.fileBytes, context.injectJobFailure);
+      const job = jobs.create(reference(services, context, request), {
+        ...request.configuration,
+        jobType: 'LOAD',
+      });
+      runner.submitLoad(job, load, filePath, parser.fileBytes, context.injectJobFailure);
       return { status: 200, body: job };
     } catch (error) {
       await rm(filePath, { force: true });

@@ -15,6 +15,8 @@ export interface LoadConfiguration {
   decimalTargetTypes?: DecimalTarget[];
   timePartitioning?: Record<string, unknown>;
   clustering?: { fields: string[] };
+  /** Applied when the load creates the table. */
+  destinationTableProperties?: { labels?: Record<string, string>; description?: string };
 }
 
 const failure = (reason: string, error: unknown): JobFailureError =>
@@ -135,7 +137,12 @@ function planTarget(
   if (existing?.type === 'VIEW')
     throw new JobFailureError('invalid', `Cannot load data into view ${tableRef}`);
   if (existing !== undefined && config.writeDisposition !== 'WRITE_TRUNCATE') return { resource: existing };
-  const keep = existing ?? { timePartitioning: config.timePartitioning, clustering: config.clustering };
+  const keep = existing ?? {
+    timePartitioning: config.timePartitioning,
+    clustering: config.clustering,
+    labels: config.destinationTableProperties?.labels,
+    description: config.destinationTableProperties?.description,
+  };
   try {
     const resource = catalog.newTableResource(
       datasetId,
