@@ -5,6 +5,7 @@
 export type { NotifierOptions } from './delivery-plan.js';
 export type { SqsBatchHandler } from './event-source/invoke.js';
 export {
+  type BatchFailure,
   type EventSource,
   EventSourceIdleTimeoutError,
   type EventSourceStats,

@@ -1,7 +1,7 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
-import type { NotifierOptions } from './delivery-plan.js';
+import { type NotifierOptions, validateNotifierOptions } from './delivery-plan.js';
 import { type FauxqsApp, objectSize, serveOversizedSuffixRanges } from './fauxqs-app.js';
 import { LOCAL_BUCKET_OWNER_ID, LOCAL_CREDENTIALS, localNames } from './names.js';
 import { S3Notifier } from './notifier.js';
@@ -60,6 +60,7 @@ export interface LocalAws {
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const region = options.region ?? 'us-east-1';
   const settings = resolveLocalSettings(options.settings);
+  validateNotifierOptions(options.notifier ?? {});
   const app = buildApp({ logger: false, defaultRegion: region });
   serveOversizedSuffixRanges(app);
   let notifier: S3Notifier | undefined;

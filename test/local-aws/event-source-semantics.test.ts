@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalAws, startSqsEventSource } from '../../local/aws/index.js';
+import { type BatchFailure, startLocalAws, startSqsEventSource } from '../../local/aws/index.js';
 import { type Decide, deferred, type Harness, startHarness } from './event-source-harness.js';
 import { receiveOne } from './sqs-helpers.js';
 
@@ -120,6 +120,25 @@ describe('whole-batch failures: nothing is deleted, every record comes back', ()
       [1, 2],
     ]);
     expect(h.eventSource.stats).toMatchObject({ batchesFailed: 1, recordsFailed: 2, recordsSucceeded: 2 });
+  });
+
+  it('tells onBatchFailure why the batch failed', async () => {
+    // Prepare
+    const failures: BatchFailure[] = [];
+    const h = await harness(
+      (_event, _context, invocation) => {
+        if (invocation === 1) throw new Error('BigQuery unavailable');
+        return undefined;
+      },
+      { onBatchFailure: (failure) => failures.push(failure) },
+    );
+
+    // Act
+    await h.send(['a']);
+    await h.eventSource.waitUntilIdle();
+
+    // Assess
+    expect(failures).toEqual([{ kind: 'threw', error: new Error('BigQuery unavailable') }]);
   });
 
   it('when the handler outlives the function timeout', async () => {

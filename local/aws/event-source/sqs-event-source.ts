@@ -1,15 +1,15 @@
-import {
-  ChangeMessageVisibilityBatchCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
 import { pipelineSettings } from '../../../lambdas/shared/pipeline-settings.js';
 import { localNames } from '../names.js';
-import { judgeBatchResponse } from './batch-response.js';
-import { type FunctionIdentity, invokeHandler, type SqsBatchHandler } from './invoke.js';
+import { type BatchVerdict, judgeBatchResponse } from './batch-response.js';
+import {
+  type FunctionIdentity,
+  type InvocationOutcome,
+  invokeHandler,
+  type SqsBatchHandler,
+} from './invoke.js';
+import { deleteMessages, queueDepth, releaseMessages } from './queue-calls.js';
 import { toSqsRecord } from './sqs-record.js';
 
 export interface SqsEventSourceOptions {
@@ -31,7 +31,15 @@ export interface SqsEventSourceOptions {
   reportBatchItemFailures?: boolean;
   /** Long-poll wait of an idle poller; short so that `stop()` returns quickly (default 1 s). */
   pollWaitSeconds?: number;
+  /** Told about each whole-batch failure, e.g. to log it as Lambda would in CloudWatch (default: silent). */
+  onBatchFailure?: (failure: BatchFailure) => void;
 }
+
+/** Why a whole batch failed; its records come back after the visibility timeout. */
+export type BatchFailure =
+  | { kind: 'threw'; error: unknown }
+  | { kind: 'timed-out'; timeoutMs: number }
+  | { kind: 'malformed'; reason: string };
 
 /** Counters since start. A record that fails three times counts three times in `recordsFailed`. */
 export interface EventSourceStats {
@@ -115,7 +123,7 @@ class SqsPollers implements EventSource {
     const deadline = Date.now() + timeoutMs;
     let quietSince: number | undefined;
     for (;;) {
-      const depth = await this.#queueDepth();
+      const depth = await queueDepth(this.#options.sqs, this.#options.queueUrl);
       const now = Date.now();
       if (depth === 0 && this.#running === 0) {
         quietSince ??= now;
@@ -136,7 +144,7 @@ class SqsPollers implements EventSource {
     while (!this.#stopping) {
       const messages = await this.#collectBatch();
       if (messages.length === 0) continue;
-      if (this.#stopping) await this.#release(messages);
+      if (this.#stopping) await releaseMessages(this.#options.sqs, this.#options.queueUrl, messages);
       else await this.#invoke(messages);
     }
   }
@@ -178,80 +186,32 @@ class SqsPollers implements EventSource {
       const records = messages.map((message) => toSqsRecord(message, queueArn, region));
       this.stats.invocations++;
       const outcome = await invokeHandler(handler, { Records: records }, this.#identity);
-      if (outcome.kind === 'timed-out') this.stats.timeouts++;
-      const verdict =
-        outcome.kind !== 'returned'
-          ? undefined
-          : this.#options.reportBatchItemFailures === false
-            ? { kind: 'partial' as const, failedIds: new Set<string>() }
-            : judgeBatchResponse(outcome.response, records);
-      if (verdict?.kind !== 'partial') {
+      const verdict = this.#judge(outcome, records);
+      if (verdict.kind !== 'partial') {
         // Whole-batch failure: nothing is deleted, every record comes back after the visibility timeout.
         this.stats.batchesFailed++;
         this.stats.recordsFailed += records.length;
+        this.#options.onBatchFailure?.(verdict);
         return;
       }
       const succeeded = messages.filter((message) => !verdict.failedIds.has(message.MessageId ?? ''));
       this.stats.recordsFailed += records.length - succeeded.length;
       this.stats.recordsSucceeded += succeeded.length;
-      await this.#delete(succeeded);
+      this.stats.sqsErrors += await deleteMessages(this.#options.sqs, this.#options.queueUrl, succeeded);
     } finally {
       this.#running--;
     }
   }
 
-  async #delete(messages: Message[]): Promise<void> {
-    for (const chunk of chunks(messages)) {
-      const Entries = chunk.map((message, index) => ({
-        Id: String(index),
-        ReceiptHandle: message.ReceiptHandle,
-      }));
-      try {
-        const result = await this.#options.sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl: this.#options.queueUrl, Entries }),
-        );
-        this.stats.sqsErrors += result.Failed?.length ?? 0;
-      } catch {
-        this.stats.sqsErrors++;
-      }
+  #judge(outcome: InvocationOutcome, records: SQSRecord[]): BatchVerdict | BatchFailure {
+    if (outcome.kind === 'timed-out') {
+      this.stats.timeouts++;
+      return { kind: 'timed-out', timeoutMs: this.#identity.timeoutMs };
     }
+    if (outcome.kind === 'threw') return { kind: 'threw', error: outcome.error };
+    if (this.#options.reportBatchItemFailures === false) return { kind: 'partial', failedIds: new Set() };
+    return judgeBatchResponse(outcome.response, records);
   }
-
-  /** Hands records received during `stop()` back to the queue instead of holding them a full visibility timeout. */
-  async #release(messages: Message[]): Promise<void> {
-    for (const chunk of chunks(messages)) {
-      const Entries = chunk.map((message, index) => ({
-        Id: String(index),
-        ReceiptHandle: message.ReceiptHandle,
-        VisibilityTimeout: 0,
-      }));
-      await this.#options.sqs
-        .send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: this.#options.queueUrl, Entries }))
-        .catch(() => undefined);
-    }
-  }
-
-  async #queueDepth(): Promise<number> {
-    const { Attributes = {} } = await this.#options.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: this.#options.queueUrl,
-        AttributeNames: [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-          'ApproximateNumberOfMessagesDelayed',
-        ],
-      }),
-    );
-    return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
-  }
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += SQS_BATCH_LIMIT) {
-    result.push(items.slice(start, start + SQS_BATCH_LIMIT));
-  }
-  return result;
 }
 
 function positiveInteger(name: string, value: number): number {
