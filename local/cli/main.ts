@@ -1,3 +1,4 @@
+import { registerBigQueryEmulatorCommand } from './commands/bigquery-emulator.js';
 import { registerDmsCommand } from './commands/dms.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReplayCommand } from './commands/replay.js';
@@ -10,6 +11,7 @@ const commandModules: RegisterCommand[] = [
   registerPlanCommand,
   registerReplayCommand,
   registerDmsCommand,
+  registerBigQueryEmulatorCommand,
 ];
 
 process.exitCode = await runCli(process.argv.slice(2), commandModules);
