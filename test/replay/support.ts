@@ -80,7 +80,10 @@ export async function freshQueue(sqs: SQSClient): Promise<string> {
   return QueueUrl;
 }
 
-/** Every message in the queue, parsed; each hidden for 10 minutes so none is received twice. */
+/**
+ * Every replay message in the queue, parsed; each hidden for 10 minutes so none is received twice.
+ * The S3 test event the local notifier sends once at start is left out.
+ */
 export async function receiveReplayMessages(sqs: SQSClient, queueUrl: string): Promise<ReplayMessage[]> {
   const received: ReplayMessage[] = [];
   for (;;) {
@@ -88,7 +91,10 @@ export async function receiveReplayMessages(sqs: SQSClient, queueUrl: string): P
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 600 }),
     );
     if (Messages.length === 0) return received;
-    for (const message of Messages) received.push(JSON.parse(message.Body ?? 'null') as ReplayMessage);
+    for (const message of Messages) {
+      const body = JSON.parse(message.Body ?? 'null') as ReplayMessage | { Event: string };
+      if (!('Event' in body && body.Event === 's3:TestEvent')) received.push(body as ReplayMessage);
+    }
   }
 }
 
