@@ -25,3 +25,28 @@ export function serveOversizedSuffixRanges(app: FauxqsApp): void {
     if (size !== undefined && size > 0 && Number(suffix[1]) > size) request.raw.headers.range = 'bytes=0-';
   });
 }
+
+/**
+ * SendMessageBatch straight into fauxqs' router (AWS JSON protocol, no socket, no SDK middleware):
+ * this is S3's internal delivery, not a client path under test, and it is ~4× cheaper than an SDK
+ * call, which matters because every upload in a local run triggers one.
+ */
+export async function sendMessageBatch(
+  app: FauxqsApp,
+  queueUrl: string,
+  bodies: readonly string[],
+): Promise<void> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/',
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessageBatch' },
+    payload: JSON.stringify({
+      QueueUrl: queueUrl,
+      Entries: bodies.map((MessageBody, index) => ({ Id: String(index), MessageBody })),
+    }),
+  });
+  const result = response.json() as { Failed?: unknown[] };
+  if (response.statusCode !== 200 || (result.Failed?.length ?? 0) > 0) {
+    throw new Error(`fauxqs refused a notification batch (${response.statusCode}): ${response.body}`);
+  }
+}

@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { type NotifierOptions, validateNotifierOptions } from './delivery-plan.js';
-import { type FauxqsApp, objectSize, serveOversizedSuffixRanges } from './fauxqs-app.js';
+import { type FauxqsApp, objectSize, sendMessageBatch, serveOversizedSuffixRanges } from './fauxqs-app.js';
 import { LOCAL_BUCKET_OWNER_ID, LOCAL_CREDENTIALS, localNames } from './names.js';
 import { S3Notifier } from './notifier.js';
 import { ObjectCreatedObserver } from './object-created.js';
@@ -79,8 +79,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const dlq = await createQueue(sqs, localNames.deadLetterQueue, deadLetterQueueAttributes(settings));
     const queue = await createQueue(sqs, localNames.loaderQueue, loaderQueueAttributes(settings, dlq.arn));
     notifier = new S3Notifier({
-      sqs,
-      queueUrl: queue.url,
+      sendBatch: (bodies) => sendMessageBatch(app, queue.url, bodies),
       bucket: localNames.landingBucket,
       suffix: settings.notification.suffix,
       context: {

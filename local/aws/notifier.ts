@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   type NotifierOptions,
   planDeliveries,
@@ -16,8 +15,8 @@ import {
 } from './s3-event.js';
 
 export interface S3NotifierConfig {
-  sqs: SQSClient;
-  queueUrl: string;
+  /** Puts up to 10 message bodies into the loader queue, in order; rejects if SQS refuses any. */
+  sendBatch: (bodies: readonly string[]) => Promise<void>;
   bucket: string;
   suffix: string;
   context: NotificationContext;
@@ -125,21 +124,17 @@ export class S3Notifier {
 
   async #send(bodies: string[]): Promise<void> {
     for (let start = 0; start < bodies.length; start += SQS_BATCH_LIMIT) {
-      const entries = bodies
-        .slice(start, start + SQS_BATCH_LIMIT)
-        .map((MessageBody, index) => ({ Id: String(index), MessageBody }));
-      const result = await this.#config.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: this.#config.queueUrl, Entries: entries }),
-      );
-      if (result.Failed?.length) {
-        throw new NotificationDeliveryError(`SQS refused ${result.Failed.length} notification(s)`);
-      }
-      this.#sent += entries.length;
+      const batch = bodies.slice(start, start + SQS_BATCH_LIMIT);
+      await this.#config.sendBatch(batch);
+      this.#sent += batch.length;
     }
   }
 
   #fail(error: unknown): void {
-    this.#failure ??= error instanceof Error ? error : new NotificationDeliveryError(String(error));
+    this.#failure ??= new NotificationDeliveryError(
+      `an S3 notification could not be delivered to the loader queue: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 

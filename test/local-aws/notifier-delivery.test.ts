@@ -7,9 +7,15 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LocalAws, type NotifierOptions, startLocalAws } from '../../local/aws/index.js';
+import {
+  type LocalAws,
+  NotificationDeliveryError,
+  type NotifierOptions,
+  startLocalAws,
+} from '../../local/aws/index.js';
 import { bodies, receiveAll } from './sqs-helpers.js';
 
 const started: LocalAws[] = [];
@@ -137,6 +143,20 @@ describe('which objects are notified', () => {
     const [record] = await notifiedRecords(local);
     expect(record?.eventName).toBe('ObjectCreated:Copy');
     expect(record?.s3.object.size).toBe('twelve bytes'.length);
+  });
+});
+
+describe('delivery failures', () => {
+  it('make notificationsDrained() reject instead of losing the notification silently', async () => {
+    // Prepare
+    const local = await localAwsWith();
+    await local.sqs.send(new DeleteQueueCommand({ QueueUrl: local.queueUrl }));
+
+    // Act
+    await put(local, 'src/t/orphan.parquet');
+
+    // Assess
+    await expect(local.notificationsDrained()).rejects.toThrow(NotificationDeliveryError);
   });
 });
 
