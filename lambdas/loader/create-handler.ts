@@ -44,6 +44,7 @@ export interface FileOutcomeEvent {
   source?: string;
   table?: string;
   rows?: number;
+  freshnessMs?: number;
   reason?: string;
 }
 
@@ -102,6 +103,7 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         source: route.source,
         table: route.targetTable,
         rows: result.rows,
+        ...(result.freshnessMs === undefined ? {} : { freshnessMs: result.freshnessMs }),
       });
     }
   };

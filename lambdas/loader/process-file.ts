@@ -1,15 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Deadline, RetryPolicy } from '../shared/bigquery/deadline.js';
 import { baseJobId } from '../shared/bigquery/job-id.js';
 import { loadConfiguration } from '../shared/bigquery/load-config.js';
 import { type LoadEvent, loadFileOnce } from '../shared/bigquery/load-file.js';
 import { parseDmsKey, routeKey } from '../shared/dms/keys.js';
-import { type FileRef, stripQuotes } from '../shared/messages.js';
-import { parseDmsTimestamp, readParquetFooter } from '../shared/parquet/footer.js';
-import { s3RangeReader } from '../shared/parquet/s3-range-reader.js';
+import type { FileRef } from '../shared/messages.js';
+import { parseDmsTimestamp, parseParquetFooter } from '../shared/parquet/footer.js';
+import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js';
 import type { Route, RoutingTable } from '../shared/routing.js';
 import type { LoaderMetrics } from './metrics.js';
 
@@ -28,6 +28,8 @@ export interface FileOutcome {
   outcome: 'loaded' | 'duplicate';
   jobId: string;
   rows: number;
+  /** Loaded files: now − the newest `_dms_timestamp` in the file, when the footer has statistics. */
+  freshnessMs?: number;
 }
 
 /** The key's table is not in the routing table bundled with this deployment. */
@@ -46,7 +48,7 @@ export function routeFor(routing: RoutingTable, key: string): Route {
   return route;
 }
 
-/** HeadObject, footer, job ID, load (exactly once), verification, metrics — for one file. */
+/** Size/ETag and footer, job ID, load (exactly once), verification, metrics — for one file. */
 export async function processFile(
   file: FileRef,
   deps: FileLoaderDeps,
@@ -57,9 +59,9 @@ export async function processFile(
   const route = routeFor(deps.routing, file.key);
   const stem = parseDmsKey(file.key).stem;
   const dims = { source: route.source, table: route.targetTable };
-  const head = await s3.send(new HeadObjectCommand({ Bucket: file.bucket, Key: file.key }));
-  const etag = stripQuotes(head.ETag ?? '');
-  const size = head.ContentLength ?? 0;
+  // One suffix-range GET gives the footer's tail, the size and the ETag (what HeadObject would).
+  const tail = await readS3Tail(s3, file.bucket, file.key);
+  const { etag, size } = tail;
   if (file.etag && file.etag !== etag) {
     logger.warn('object replaced since the notification; loading its current content', {
       key: file.key,
@@ -68,7 +70,7 @@ export async function processFile(
     });
   }
   const object = { bucket: file.bucket, key: file.key, etag };
-  const footer = await readParquetFooter(s3RangeReader(s3, object), size);
+  const footer = await parseParquetFooter(tail.bytes, size, s3RangeReader(s3, object));
   const jobBase = baseJobId({
     ...route,
     stem,
@@ -112,11 +114,12 @@ export async function processFile(
   }
   const latest = footer.dmsTimestamp ? parseDmsTimestamp(footer.dmsTimestamp.max) : undefined;
   const finished = deps.now();
+  const freshness = latest ? { freshnessMs: finished - latest.getTime() } : {};
   metrics.fileLoaded(dims, {
     rows: footer.rowCount,
     bytes: size,
     durationMs: finished - started,
-    ...(latest ? { freshnessMs: finished - latest.getTime() } : {}),
+    ...freshness,
   });
   logger.info('file loaded', {
     ...fields,
@@ -127,7 +130,7 @@ export async function processFile(
     dmsTimestamp: footer.dmsTimestamp,
     changeSeq: footer.changeSeq,
   });
-  return { outcome: 'loaded', jobId, rows: footer.rowCount };
+  return { outcome: 'loaded', jobId, rows: footer.rowCount, ...freshness };
 }
 
 function logLoadEvent(
