@@ -1,0 +1,183 @@
+import { access, constants, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
+import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
+import { LOCAL_CREDENTIALS, localNames } from '../../aws/names.js';
+import {
+  directorySink,
+  type FileSink,
+  type SimulatedFile,
+  SimulationInputError,
+  s3Sink,
+  simulate,
+  writeGroundTruth,
+} from '../../simulator/index.js';
+import { UserError } from '../errors.js';
+import { output } from '../io.js';
+import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+
+interface SimulateCliOptions {
+  mappings: string;
+  out: string;
+  minutes: string;
+  changesPerMinute: string;
+  seed: string;
+  gzip?: boolean;
+  parquetVersion: string;
+  initialRows: string;
+  fullLoadRowsPerFile: string;
+  addColumn?: boolean;
+  start?: string;
+  endpoint?: string;
+  bucket: string;
+  truth?: string;
+  truthRows: boolean;
+}
+
+function number(flag: string, raw: string, check: (value: number) => boolean, expected: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || !check(value)) {
+    throw new UserError(`${flag} must be ${expected}, got "${raw}"`, 2);
+  }
+  return value;
+}
+
+const isCount = (value: number) => Number.isInteger(value) && value >= 0;
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'Write the Parquet files DMS would land for every mapped table (full load, then CDC) and the ground truth.',
+    )
+    .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
+    .requiredOption('--out <s3|dir>', 'a directory, or "s3" to PUT into --bucket at --endpoint')
+    .requiredOption('--minutes <n>', 'length of the CDC stream after the full load')
+    .requiredOption('--changes-per-minute <n>', 'changes per minute per source, spread over its tables')
+    .option('--seed <n>', 'same seed, same files and truth', '1')
+    .option('--gzip', 'CompressionType GZIP (default NONE)')
+    .option('--parquet-version <1|2>', 'parquet-1-0 (DataPage v1) or parquet-2-0 (DataPage v2)', '1')
+    .option('--initial-rows <n>', 'rows per table in the full load', '1000')
+    .option('--full-load-rows-per-file <n>', 'rows per LOAD file', '100000')
+    .option('--add-column', 'halfway through, every table gains a nullable column (ALTER TABLE ADD COLUMN)')
+    .option('--start <time>', 'task start (ISO-8601 UTC)', '2026-01-01T00:00:00Z')
+    .option('--endpoint <url>', 'with --out s3: the S3 endpoint, e.g. the local fauxqs http://127.0.0.1:4566')
+    .option('--bucket <name>', 'with --out s3: the landing bucket', localNames.landingBucket)
+    .option('--truth <dir>', 'where ground-truth.json goes (default: <out>/_truth, or .local/truth with s3)')
+    .option('--no-truth-rows', 'counts only: leave the current rows out of the truth (very large runs)')
+    .action(async (options: SimulateCliOptions) => {
+      const minutes = number('--minutes', options.minutes, (v) => v > 0, 'a positive number');
+      const changesPerMinute = number(
+        '--changes-per-minute',
+        options.changesPerMinute,
+        (v) => v >= 0,
+        'a number ≥ 0',
+      );
+      const seed = number('--seed', options.seed, Number.isInteger, 'an integer');
+      const parquetVersion = number(
+        '--parquet-version',
+        options.parquetVersion,
+        (v) => v === 1 || v === 2,
+        '1 or 2',
+      );
+      const initialRowsPerTable = number('--initial-rows', options.initialRows, isCount, 'an integer ≥ 0');
+      const fullLoadRowsPerFile = number(
+        '--full-load-rows-per-file',
+        options.fullLoadRowsPerFile,
+        (v) => isCount(v) && v > 0,
+        'an integer ≥ 1',
+      );
+      const start = new Date(options.start ?? '');
+      if (Number.isNaN(start.getTime()))
+        throw new UserError(`--start must be an ISO-8601 time, got "${options.start}"`, 2);
+
+      const mappings = await loadMappingDir(options.mappings);
+      const { sink, where, truthDir } = await openOutput(options);
+      await writable(truthDir, '--truth');
+      let result: Awaited<ReturnType<typeof simulate>>;
+      try {
+        result = await simulate({
+          mappings,
+          sink,
+          minutes,
+          changesPerMinute,
+          seed,
+          start,
+          parquetVersion: parquetVersion as 1 | 2,
+          gzip: options.gzip ?? false,
+          initialRowsPerTable,
+          fullLoadRowsPerFile,
+          addColumnMidStream: options.addColumn ?? false,
+          includeTruthRows: options.truthRows,
+        });
+      } catch (error) {
+        if (error instanceof SimulationInputError) throw new UserError(error.message);
+        throw error;
+      }
+      const truthPath = join(truthDir, 'ground-truth.json');
+      await writeGroundTruth(truthPath, result.truth);
+      output().out(
+        `${summary(result.files, Object.keys(result.truth.tables).length, where)}\ntruth: ${truthPath}\n`,
+      );
+    });
+}
+
+function summary(files: SimulatedFile[], tables: number, where: string): string {
+  const of = (kind: 'load' | 'cdc') => files.filter((file) => file.kind === kind);
+  const rows = (list: SimulatedFile[]) => list.reduce((sum, file) => sum + file.rows, 0);
+  const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
+  return `simulated ${tables} table(s): ${of('load').length} LOAD file(s) with ${rows(of('load'))} row(s), ${of('cdc').length} CDC file(s) with ${rows(of('cdc'))} change(s), ${bytes} bytes → ${where}`;
+}
+
+async function writable(dir: string, flag: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new UserError(
+      `${flag} ${dir}: cannot write there (${(error as NodeJS.ErrnoException).code}); choose a writable directory`,
+    );
+  }
+}
+
+/** A sink that turns a failed write into one clear line naming the destination. */
+function explained(sink: FileSink, where: string): FileSink {
+  return {
+    write: (key, bytes) =>
+      sink.write(key, bytes).catch((error: unknown) => {
+        throw new UserError(
+          `cannot write ${key} to ${where}: ${(error as Error).name}: ${(error as Error).message}`,
+        );
+      }),
+  };
+}
+
+async function openOutput(
+  options: SimulateCliOptions,
+): Promise<{ sink: FileSink; where: string; truthDir: string }> {
+  if (options.out === 's3') {
+    if (!options.endpoint) {
+      throw new UserError('--out s3 needs --endpoint <url> (the S3 endpoint, e.g. the local fauxqs)', 2);
+    }
+    // Credentials from the environment when set, otherwise the local stand-in's fixed ones.
+    const s3 = new S3Client({
+      endpoint: options.endpoint,
+      forcePathStyle: true,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: LOCAL_CREDENTIALS }),
+    });
+    const where = `s3://${options.bucket} at ${options.endpoint}`;
+    return {
+      sink: explained(s3Sink(s3, options.bucket), where),
+      where,
+      truthDir: options.truth ?? '.local/truth',
+    };
+  }
+  await writable(options.out, '--out');
+  return {
+    sink: explained(directorySink(options.out), options.out),
+    where: options.out,
+    truthDir: options.truth ?? join(options.out, '_truth'),
+  };
+}

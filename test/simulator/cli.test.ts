@@ -1,0 +1,224 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { startFauxqs } from 'fauxqs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { registerSimulateCommand } from '../../local/cli/commands/simulate.js';
+import { runCli } from '../../local/cli/program.js';
+import type { GroundTruth } from '../../local/simulator/index.js';
+
+async function dms2bq(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, [registerSimulateCommand], {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('dms2bq simulate', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dms2bq-sim-cli-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const base = () => ['simulate', '--mappings', 'mappings', '--out', join(dir, 'out'), '--minutes', '2'];
+
+  it('writes the files below --out and the truth to <out>/_truth/ground-truth.json', async () => {
+    // Prepare
+    const argv = [...base(), '--changes-per-minute', '50', '--initial-rows', '3'];
+
+    // Act
+    const result = await dms2bq(...argv);
+
+    // Assess
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(
+      /simulated 4 table\(s\): 4 LOAD file\(s\) with 12 row\(s\), \d+ CDC file\(s\) with 100 change\(s\)/,
+    );
+    const truth = JSON.parse(
+      await readFile(join(dir, 'out', '_truth', 'ground-truth.json'), 'utf8'),
+    ) as GroundTruth;
+    expect(truth.tables['casino_a/game/bets']?.counts.fullLoadRows).toBe(3);
+    expect(await readdir(join(dir, 'out', 'casino_a', 'game', 'bets'))).toContain('LOAD00000001.parquet');
+  });
+
+  it('writes the truth to --truth and leaves rows out with --no-truth-rows', async () => {
+    // Prepare
+    const argv = [...base(), '--changes-per-minute', '10', '--truth', join(dir, 't'), '--no-truth-rows'];
+
+    // Act
+    const result = await dms2bq(...argv);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const truth = JSON.parse(await readFile(join(dir, 't', 'ground-truth.json'), 'utf8')) as GroundTruth;
+    expect(truth.tables['casino_a/game/users']?.currentRows).toEqual([]);
+  });
+
+  it.each([
+    {
+      flag: '--changes-per-minute',
+      value: 'many',
+      message: '--changes-per-minute must be a number ≥ 0, got "many"',
+    },
+    { flag: '--seed', value: '1.5', message: '--seed must be an integer, got "1.5"' },
+    { flag: '--parquet-version', value: '3', message: '--parquet-version must be 1 or 2, got "3"' },
+    { flag: '--initial-rows', value: '-1', message: '--initial-rows must be an integer ≥ 0, got "-1"' },
+  ])('rejects $flag $value with one line and exit code 2', async ({ flag, value, message }) => {
+    // Prepare
+    const argv = [...base(), '--changes-per-minute', '1', flag, value];
+
+    // Act
+    const result = await dms2bq(...argv);
+
+    // Assess
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `${message}\n` });
+  });
+
+  it('rejects --minutes 0', async () => {
+    // Prepare
+    const argv = ['simulate', '--out', join(dir, 'o'), '--minutes', '0', '--changes-per-minute', '1'];
+
+    // Act
+    const result = await dms2bq(...argv);
+
+    // Assess
+    expect(result).toMatchObject({ code: 2, stderr: '--minutes must be a positive number, got "0"\n' });
+  });
+
+  it('names an unknown mappings directory and exits 1', async () => {
+    // Prepare
+    const argv = [
+      'simulate',
+      '--mappings',
+      join(dir, 'nope'),
+      '--out',
+      dir,
+      '--minutes',
+      '1',
+      '--changes-per-minute',
+      '1',
+    ];
+
+    // Act
+    const result = await dms2bq(...argv);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/nope: the mappings directory does not exist/);
+  });
+
+  it('names an unwritable --out and exits 1', async () => {
+    // Prepare
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'not a directory');
+
+    // Act
+    const result = await dms2bq(
+      'simulate',
+      '--out',
+      join(file, 'sub'),
+      '--minutes',
+      '1',
+      '--changes-per-minute',
+      '1',
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^--out .*a-file\/sub: cannot write there \(ENOTDIR\); choose a writable directory\n$/,
+    );
+  });
+
+  it('asks for --endpoint with --out s3', async () => {
+    // Prepare
+    const argv = ['simulate', '--out', 's3', '--minutes', '1', '--changes-per-minute', '1'];
+
+    // Act
+    const result = await dms2bq(...argv);
+
+    // Assess
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^--out s3 needs --endpoint <url>/),
+    });
+  });
+});
+
+describe('dms2bq simulate --out s3', () => {
+  let server: Awaited<ReturnType<typeof startFauxqs>>;
+  let s3: S3Client;
+  let truthDir: string;
+
+  beforeAll(async () => {
+    server = await startFauxqs({ port: 0, logger: false });
+    server.createBucket('landing');
+    s3 = new S3Client({
+      endpoint: server.address,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    truthDir = await mkdtemp(join(tmpdir(), 'dms2bq-sim-cli-s3-'));
+  });
+
+  afterAll(async () => {
+    s3.destroy();
+    await server.stop();
+    await rm(truthDir, { recursive: true, force: true });
+  });
+
+  const argv = (bucket: string) => [
+    'simulate',
+    '--out',
+    's3',
+    '--endpoint',
+    server.address,
+    '--bucket',
+    bucket,
+    '--truth',
+    truthDir,
+    '--minutes',
+    '2',
+    '--changes-per-minute',
+    '20',
+    '--initial-rows',
+    '2',
+  ];
+
+  it('puts the files into the bucket', async () => {
+    // Act
+    const result = await dms2bq(...argv('landing'));
+
+    // Assess
+    expect(result.code).toBe(0);
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'landing', Prefix: 'casino_a/game/bets/' }),
+    );
+    expect(listed.Contents?.map((object) => object.Key)).toContain('casino_a/game/bets/LOAD00000001.parquet');
+  });
+
+  it('names the bucket it cannot write to and exits 1', async () => {
+    // Act
+    const result = await dms2bq(...argv('missing'));
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^cannot write casino_a\/game\/bets\/LOAD00000001\.parquet to s3:\/\/missing at http/,
+    );
+  });
+});
