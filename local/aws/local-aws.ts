@@ -46,6 +46,8 @@ export interface LocalAws {
   settings: LocalPipelineSettings;
   /** Resolves once every notification for objects created so far sits in the loader queue. */
   notificationsDrained(): Promise<void>;
+  /** Notification messages put into the loader queue so far: duplicates and the test event included. */
+  notificationsSent(): number;
   stop(): Promise<void>;
 }
 
@@ -105,6 +107,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       dlqArn: dlq.arn,
       settings,
       notificationsDrained: () => started.drained(),
+      notificationsSent: () => started.sentCount,
       stop: async () => {
         await started.drained().catch(() => undefined);
         await closeAll(app, s3, sqs);

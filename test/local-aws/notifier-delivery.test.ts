@@ -178,6 +178,18 @@ describe('at-least-once delivery options', () => {
     expect(new Set(copiesOfFirst.map((record) => JSON.stringify(record))).size).toBe(1);
   });
 
+  it('counts every message it put into the queue, duplicates included', async () => {
+    // Prepare
+    const local = await localAwsWith({ deliveries: 2 });
+
+    // Act
+    for (const key of uploadKeys(3)) await put(local, key);
+    await local.notificationsDrained();
+
+    // Assess
+    expect(local.notificationsSent()).toBe(6);
+  });
+
   it('duplicateProbability: p sends some notifications twice and none more often', async () => {
     // Prepare
     const local = await localAwsWith({ duplicateProbability: 0.5, seed: 7 });
