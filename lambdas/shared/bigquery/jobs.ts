@@ -63,8 +63,12 @@ export async function withRetry<T>(
   }
 }
 
-/** Poll intervals while a job runs: quick first looks for small files, then at most one per second. */
-const POLL_POLICY: RetryPolicy = { baseDelayMs: 50, maxDelayMs: 1_000 };
+/**
+ * Poll intervals while a job runs: 25, 50, 100 … ms, then one per second. Small CDC files finish
+ * within a few hundred milliseconds and should not wait a full second; long loads cost one jobs.get
+ * per second at most.
+ */
+const POLL_POLICY: RetryPolicy = { baseDelayMs: 25, maxDelayMs: 1_000 };
 
 export async function waitForJob(
   bigquery: BigQuery,

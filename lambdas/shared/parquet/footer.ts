@@ -54,9 +54,22 @@ export async function readParquetFooter(
 ): Promise<ParquetFooter> {
   if (size < 12) throw new ParquetFooterError(`file is ${size} bytes, too short to be Parquet`);
   const tailStart = Math.max(0, size - initialFetch);
-  const tail = await read(tailStart, size);
+  return parseParquetFooter(await read(tailStart, size), size, read);
+}
+
+/**
+ * Parses the footer from the file's last bytes (`tail`, e.g. from one suffix-range GET), reading
+ * the part of a long footer that the tail missed with `readMore`.
+ */
+export async function parseParquetFooter(
+  tail: Uint8Array,
+  size: number,
+  readMore: RangeReader,
+): Promise<ParquetFooter> {
+  if (size < 12) throw new ParquetFooterError(`file is ${size} bytes, too short to be Parquet`);
+  const tailStart = size - tail.byteLength;
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
-  if (tail.byteLength !== size - tailStart || view.getUint32(tail.byteLength - 4, true) !== MAGIC) {
+  if (tail.byteLength < TRAILER || view.getUint32(tail.byteLength - 4, true) !== MAGIC) {
     throw new ParquetFooterError(
       'file does not end with the Parquet magic bytes "PAR1" (truncated or not Parquet)',
     );
@@ -68,7 +81,7 @@ export async function readParquetFooter(
   let footer = tail;
   if (footerLength + TRAILER > tail.byteLength) {
     const footerStart = size - footerLength - TRAILER;
-    const head = await read(footerStart, tailStart);
+    const head = await readMore(footerStart, tailStart);
     footer = new Uint8Array(footerLength + TRAILER);
     footer.set(head, 0);
     footer.set(tail, tailStart - footerStart);

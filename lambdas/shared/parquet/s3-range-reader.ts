@@ -1,5 +1,6 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { RangeReader } from './footer.js';
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { stripQuotes } from '../messages.js';
+import { INITIAL_FOOTER_FETCH, ParquetFooterError, type RangeReader } from './footer.js';
 
 export interface S3ObjectVersion {
   bucket: string;
@@ -22,4 +23,38 @@ export function s3RangeReader(s3: S3Client, object: S3ObjectVersion): RangeReade
     if (!response.Body) throw new Error(`s3://${object.bucket}/${object.key}: empty GetObject body`);
     return response.Body.transformToByteArray();
   };
+}
+
+export interface S3Tail {
+  bytes: Uint8Array;
+  /** Size of the whole object, from Content-Range. */
+  size: number;
+  /** ETag without quotes: the content every later read and the job ID refer to. */
+  etag: string;
+}
+
+/**
+ * The object's last `length` bytes with one suffix-range GET, which also reports the object's size
+ * and ETag: the work of a HeadObject and the first footer read in one round trip.
+ */
+export async function readS3Tail(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  length = INITIAL_FOOTER_FETCH,
+): Promise<S3Tail> {
+  let response: GetObjectCommandOutput;
+  try {
+    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=-${length}` }));
+  } catch (error) {
+    // S3 refuses any range of an empty object.
+    if ((error as Error).name === 'InvalidRange') throw new ParquetFooterError('file is empty');
+    throw error;
+  }
+  const { ContentRange, ContentLength, ETag } = response;
+  const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+  const total = ContentRange ? Number(ContentRange.split('/')[1]) : (ContentLength ?? bytes.byteLength);
+  if (!Number.isSafeInteger(total))
+    throw new Error(`s3://${bucket}/${key}: unexpected Content-Range ${ContentRange}`);
+  return { bytes, size: total, etag: stripQuotes(ETag ?? '') };
 }
