@@ -8,7 +8,16 @@ import { addNagChecks } from './nag.js';
  * `cdk synth -c stage=<name>`: reads config/<name>.json and mappings/, needs no AWS credentials
  * and no network. A bad config or mapping prints one message per problem and exits 1.
  */
-const app = new App({ context: APP_CONTEXT });
+// CDK's built-in CloudFormation schema check costs ~14 s of CPU per synth. CI turns it on, with its
+// findings as errors (DMS2BQ_CFN_VALIDATION=true), so every pull request gets it; local synths stay fast.
+const cfnValidation = process.env.DMS2BQ_CFN_VALIDATION === 'true';
+const app = new App({
+  context: {
+    ...APP_CONTEXT,
+    ...(cfnValidation ? { '@aws-cdk/core:validateAgainstDefaultRules': true } : {}),
+  },
+  builtinCloudFormationValidation: cfnValidation,
+});
 const stage = String(app.node.tryGetContext('stage') ?? 'dev');
 try {
   addDeployment(app, { stage, config: loadStageConfig(stage), mappings: readMappingsSync('mappings') });
