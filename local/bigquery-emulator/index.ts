@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThroughClient } from 'google-auth-library';
+import type { PassThroughClient } from 'google-auth-library';
 import { FaultInjector } from './faults.js';
 import { addAdminRoutes } from './http/admin-routes.js';
 import { addCatalogRoutes } from './http/catalog-routes.js';
@@ -107,7 +108,13 @@ export async function startBigQueryEmulator(
     projectId,
     location,
     faults,
-    clientOptions: { projectId, apiEndpoint: url, authClient: new PassThroughClient() },
+    get clientOptions() {
+      // Loaded on first use: an emulator process that serves other processes never needs it.
+      const auth = createRequire(import.meta.url)(
+        'google-auth-library',
+      ) as typeof import('google-auth-library');
+      return { projectId, apiEndpoint: url, authClient: new auth.PassThroughClient() };
+    },
     query: (sql) => warehouse.rows(sql),
     stop: () => {
       stopped ??= stop();

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Writable } from 'node:stream';
 
@@ -110,13 +111,8 @@ export class MultipartToFile extends Writable {
     if (this.partIndex !== 1) throw new MultipartError('The multipart body has more than two parts');
     this.file ??= createWriteStream(this.filePath);
     this.fileBytes += bytes.length;
-    if (!this.file.write(bytes)) {
-      const file = this.file;
-      await new Promise<void>((resolve, reject) => {
-        file.once('drain', resolve);
-        file.once('error', reject);
-      });
-    }
+    // Backpressure: the request stream waits while the disk catches up, so memory stays flat.
+    if (!this.file.write(bytes)) await once(this.file, 'drain');
   }
 
   private async endPart(): Promise<void> {

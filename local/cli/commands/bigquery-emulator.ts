@@ -12,6 +12,7 @@ interface EmulatorOptions {
   project: string;
   location: string;
   jobDelayMs: string;
+  memoryLimit: string;
 }
 
 const integer = (value: string, option: string, min: number, max: number): number => {
@@ -37,6 +38,7 @@ export function registerBigQueryEmulatorCommand(program: Command): void {
     .option('--project <id>', 'the GCP project the emulator serves', 'local-project')
     .option('--location <location>', 'default location of datasets and jobs', 'US')
     .option('--job-delay-ms <ms>', 'time each job spends PENDING and RUNNING', '100')
+    .option('--memory-limit <size>', "DuckDB's memory_limit; larger loads spill to disk", '512MB')
     .action(async (options: EmulatorOptions) => {
       const port = integer(options.port, '--port', 0, 65_535);
       const jobStateDelayMs = integer(options.jobDelayMs, '--job-delay-ms', 0, 600_000);
@@ -48,6 +50,7 @@ export function registerBigQueryEmulatorCommand(program: Command): void {
         projectId: options.project,
         location: options.location,
         jobStateDelayMs,
+        memoryLimit: options.memoryLimit,
         ...(inMemory ? {} : { dbPath: options.db }),
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;

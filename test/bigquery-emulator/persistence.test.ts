@@ -1,0 +1,46 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BigQuery } from '@google-cloud/bigquery';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
+
+describe('BigQuery emulator on a DuckDB file', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bq-emulator-file-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const session = async <T>(dbPath: string, fn: (bigquery: BigQuery) => Promise<T>): Promise<T> => {
+    const emulator = await startBigQueryEmulator({ dbPath, jobStateDelayMs: 0 });
+    try {
+      return await fn(new BigQuery(emulator.clientOptions));
+    } finally {
+      await emulator.stop();
+    }
+  };
+
+  it('keeps datasets, tables, rows and job IDs across a restart', async () => {
+    // Prepare
+    const dbPath = join(dir, 'warehouse.duckdb');
+    await session(dbPath, async (bigquery) => {
+      await bigquery.createDataset('kept');
+      await bigquery.query('CREATE VIEW `kept.v` AS SELECT 7 AS a');
+      const [job] = await bigquery.createQueryJob({ query: 'SELECT 1', jobId: 'kept_job' });
+      await job.getQueryResults();
+    });
+
+    // Act
+    const outcome = await session(dbPath, async (bigquery) => {
+      const [rows] = await bigquery.query('SELECT a FROM `kept.v`');
+      const duplicate = await bigquery.createQueryJob({ query: 'SELECT 1', jobId: 'kept_job' }).catch((e: unknown) => e);
+      return { rows, code: (duplicate as { code?: number }).code };
+    });
+
+    // Assess
+    expect(outcome).toEqual({ rows: [{ a: 7 }], code: 409 });
+  });
+});
