@@ -31,7 +31,7 @@ export class ObjectCreatedObserver {
   observe(exchange: S3Exchange): Created | undefined {
     const { method, bucket, key, query } = exchange;
     if (exchange.route !== '/:bucket/*' || !bucket || !key) return undefined;
-    if (exchange.statusCode !== 200) return undefined;
+    if (exchange.statusCode < 200 || exchange.statusCode >= 300) return undefined;
     const uploadId = query.uploadId;
     if (method === 'PUT' && uploadId && query.partNumber) {
       this.#recordPart(uploadId, Number(query.partNumber), exchange);
