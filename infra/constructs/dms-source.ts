@@ -124,6 +124,8 @@ export class DmsSource extends Construct {
     });
     targetEndpoint.node.addDependency(targetAccess);
 
+    // `dms2bq-<stage>-<source>` (the stack is `Dms2Bq-<stage>`): `dms2bq dms --stage` finds the
+    // replication by this name. DMS identifiers allow only letters, digits and single hyphens.
     this.replicationConfigIdentifier = `${stack.stackName}-${mapping.source}`
       .toLowerCase()
       .replace(/[^a-z0-9-]/g, '-')

@@ -70,6 +70,18 @@ describe('two stages side by side', () => {
   });
 });
 
+describe('DMS replication identifier', () => {
+  it('is dms2bq-<stage>-<source> with only letters, digits and hyphens', () => {
+    // Act
+    const identifiers = Object.values(
+      resourcesOfType(stage('prod').template, 'AWS::DMS::ReplicationConfig'),
+    ).map((value) => value.Properties?.ReplicationConfigIdentifier);
+
+    // Assess
+    expect(identifiers).toEqual(['dms2bq-prod-casino-a']);
+  });
+});
+
 describe.each([
   ['dev', 1, 1],
   ['prod', 0, 0],
