@@ -61,7 +61,10 @@ const describe = (error: BigQueryErrorProto, details: BigQueryErrorProto[] = [])
 export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileResult> {
   const { bigquery, location, deadline, retry, onEvent } = request;
   const table = bigquery.dataset(request.dataset, { location }).table(request.table, { location });
+  // IDs this delivery may have created: every upload it started, minus those another worker won.
   const inserted = new Set<string>();
+  // Uploads whose outcome is unknown (lost response, reset): the job may be ours even after a 409.
+  const uncertain = new Set<string>();
   const maxFailedJobs = request.maxFailedJobs ?? 3;
   let failedJobs = 0;
   let uploadAttempt = 0;
@@ -84,10 +87,12 @@ export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileRe
         job = await insertLoadJob(table, jobId, request.configuration, await request.openBody());
       } catch (error) {
         if (isAlreadyExists(error)) {
+          if (!uncertain.has(jobId)) inserted.delete(jobId);
           onEvent?.({ type: 'race', jobId });
           continue;
         }
         if (!isTransientError(error)) throw error;
+        uncertain.add(jobId);
         onEvent?.({ type: 'retry', what: `upload ${jobId}`, error, attempt: uploadAttempt });
         await deadline.sleep(backoffDelay(uploadAttempt++, retry), `retry the upload of ${jobId}`);
         continue;
