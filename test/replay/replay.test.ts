@@ -46,9 +46,8 @@ afterAll(async () => {
 });
 
 /** Invokes the replay like `dms2bq replay` does: again with each continuation token, a fresh context each time. */
-async function replay(request: ReplayRequest, clock: () => InvocationClock = () => endlessClock) {
-  const queueUrl = await freshQueue(aws.sqs);
-  const handler = createReplayHandler({
+const handlerFor = (queueUrl: string) =>
+  createReplayHandler({
     s3: aws.s3,
     sqs: aws.sqs,
     bucket: aws.bucket,
@@ -57,6 +56,10 @@ async function replay(request: ReplayRequest, clock: () => InvocationClock = () 
     reserveMs: 1_000,
     now: () => FORCED_EPOCH,
   });
+
+async function replay(request: ReplayRequest, clock: () => InvocationClock = () => endlessClock) {
+  const queueUrl = await freshQueue(aws.sqs);
+  const handler = handlerFor(queueUrl);
   const results: ReplayResult[] = [];
   let continuationToken: string | undefined;
   do {
@@ -241,10 +244,11 @@ describe('replay input', () => {
 
   it('rejects a continuation token of a replay with other parameters', async () => {
     // Prepare
-    const { results } = await replay({ source: SOURCE, table: 'sales.items' }, () =>
+    const handler = handlerFor(await freshQueue(aws.sqs));
+    const first = (await handler(
+      { source: SOURCE, table: 'sales.items' },
       droppingClock(10_000, 5_000),
-    );
-    const first = results[0] as ReplaySummary;
+    )) as ReplaySummary;
 
     // Act
     const { results: resumed } = await replay({
