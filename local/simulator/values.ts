@@ -59,8 +59,15 @@ function truncateChars(text: string, length: number): string {
   return chars.length <= length ? text : chars.slice(0, length).join('');
 }
 
+const maxUnscaledCache = new WeakMap<SimType, number>();
+
 function maxUnscaled(type: SimType): number {
-  return Math.min(10 ** type.precision - 1, 10 ** 15 - 1, 10 ** (type.scale + 6));
+  let max = maxUnscaledCache.get(type);
+  if (max === undefined) {
+    max = Math.min(10 ** type.precision - 1, 10 ** 15 - 1, 10 ** (type.scale + 6));
+    maxUnscaledCache.set(type, max);
+  }
+  return max;
 }
 
 /** A random value of `type`, drawn from `rng` (reseeded by the caller for determinism). */

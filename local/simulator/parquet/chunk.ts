@@ -47,8 +47,39 @@ function estimatedSize(element: SchemaElement, value: SimValue): number {
   }
 }
 
+/** Open-addressing hash of numbers → dictionary index: no Map entries or boxing per value. */
+function numericDictionary(element: SchemaElement, values: SimValue[], limit: number): Dictionary | undefined {
+  let capacity = 16;
+  while (capacity < values.length * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const slotKeys = new Float64Array(capacity);
+  const slotIndexes = new Int32Array(capacity).fill(-1);
+  const dictionary: SimValue[] = [];
+  const indexes = new Int32Array(values.length);
+  const size = estimatedSize(element, 0);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    let slot = Math.imul((value | 0) ^ Math.floor(value / 0x100000000), 0x9e3779b1) & mask;
+    let index = slotIndexes[slot] as number;
+    while (index >= 0 && slotKeys[slot] !== value) {
+      slot = (slot + 1) & mask;
+      index = slotIndexes[slot] as number;
+    }
+    if (index < 0) {
+      index = dictionary.length;
+      if ((index + 1) * size > limit) return undefined;
+      dictionary.push(value);
+      slotKeys[slot] = value;
+      slotIndexes[slot] = index;
+    }
+    indexes[i] = index;
+  }
+  return { values: dictionary, indexes };
+}
+
 function buildDictionary(element: SchemaElement, values: SimValue[], limit: number): Dictionary | undefined {
   if (element.type === 'BOOLEAN') return undefined;
+  if (element.type !== 'BYTE_ARRAY') return numericDictionary(element, values, limit);
   const positions = new Map<SimValue, number>();
   const dictionary: SimValue[] = [];
   const indexes = new Int32Array(values.length);
