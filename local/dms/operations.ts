@@ -11,13 +11,18 @@ import {
 
 /**
  * Operations on a source's DMS Serverless replication. The replication config of source `S` in
- * deployment stage `T` is named `dms2bq-T-S` (its ReplicationConfigIdentifier, set by infra/);
- * an operator can always pass its ARN instead.
+ * deployment stage `T` has the ReplicationConfigIdentifier `dms2bq-T-S`, lower-cased with every
+ * character DMS does not allow (anything but letters, digits, hyphens) made a hyphen and runs of
+ * hyphens collapsed: stage `prod`, source `casino_a` → `dms2bq-prod-casino-a`. infra/ names it so
+ * (stack `Dms2Bq-<stage>`); an operator can always pass the ARN (stack output) instead.
  */
 export type ReplicationRef = { arn: string } | { stage: string; source: string };
 
 export const replicationConfigIdentifier = (stage: string, source: string): string =>
-  `dms2bq-${stage}-${source}`;
+  `dms2bq-${stage}-${source}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-');
 
 /** No replication matches the reference; the message says what was looked up. */
 export class ReplicationNotFoundError extends Error {

@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dmsCommand } from '../../local/cli/commands/dms.js';
 import { runCli } from '../../local/cli/program.js';
+import { replicationConfigIdentifier } from '../../local/dms/operations.js';
 
 // DMS cannot run locally: these tests script the AWS SDK client and assert the exact requests.
 const dmsMock = mockClient(DatabaseMigrationServiceClient);
@@ -23,7 +24,7 @@ afterEach(() => {
 
 function replicationFactory(overrides: Partial<Replication> = {}): Replication {
   return {
-    ReplicationConfigIdentifier: 'dms2bq-prod-casino_a',
+    ReplicationConfigIdentifier: 'dms2bq-prod-casino-a',
     ReplicationConfigArn: ARN,
     ReplicationType: 'full-load-and-cdc',
     Status: 'running',
@@ -52,7 +53,7 @@ const sent = () =>
   });
 
 describe('dms2bq dms status', () => {
-  it('finds the replication by its identifier dms2bq-<stage>-<source> and pages through table statistics', async () => {
+  it('finds the replication by its identifier dms2bq-<stage>-<source> (DMS-safe) and pages through table statistics', async () => {
     // Prepare
     dmsMock.on(DescribeReplicationsCommand).resolves({ Replications: [replicationFactory()] });
     dmsMock
@@ -90,7 +91,7 @@ describe('dms2bq dms status', () => {
     expect(sent()).toEqual([
       [
         'DescribeReplicationsCommand',
-        { Filters: [{ Name: 'replication-config-id', Values: ['dms2bq-prod-casino_a'] }] },
+        { Filters: [{ Name: 'replication-config-id', Values: ['dms2bq-prod-casino-a'] }] },
       ],
       ['DescribeReplicationTableStatisticsCommand', { ReplicationConfigArn: ARN, MaxRecords: 500 }],
       [
@@ -99,7 +100,7 @@ describe('dms2bq dms status', () => {
       ],
     ]);
     expect(result.stdout.split('\n').slice(0, 2)).toEqual([
-      'dms2bq-prod-casino_a (full-load-and-cdc): running',
+      'dms2bq-prod-casino-a (full-load-and-cdc): running',
       `  ${ARN}`,
     ]);
     expect(result.stdout).toMatch(/game\.bets\s+Table completed\s+10\s+3\s+1\s+0\s+-\n/);
@@ -131,7 +132,7 @@ describe('dms2bq dms status', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^no DMS serverless replication with config identifier dms2bq-prod-casino_a .*--replication-config-arn\n$/,
+      /^no DMS serverless replication with config identifier dms2bq-prod-casino-a .*--replication-config-arn\n$/,
     );
   });
 });
@@ -189,7 +190,7 @@ describe('dms2bq dms resume', () => {
     expect(sent()).toEqual([
       [
         'DescribeReplicationsCommand',
-        { Filters: [{ Name: 'replication-config-id', Values: ['dms2bq-prod-casino_a'] }] },
+        { Filters: [{ Name: 'replication-config-id', Values: ['dms2bq-prod-casino-a'] }] },
       ],
       ['StopReplicationCommand', { ReplicationConfigArn: ARN }],
       ['DescribeReplicationsCommand', { Filters: [{ Name: 'replication-config-arn', Values: [ARN] }] }],
@@ -281,5 +282,19 @@ describe('dms2bq dms usage errors', () => {
 
     // Assess
     expect(result).toMatchObject({ code: 1, stderr: '--source casino_z has no mapping file in mappings\n' });
+  });
+});
+
+describe('replication config identifier', () => {
+  it.each([
+    { stage: 'prod', source: 'casino_a', identifier: 'dms2bq-prod-casino-a' },
+    { stage: 'Prod_EU', source: 'casino__b', identifier: 'dms2bq-prod-eu-casino-b' },
+    { stage: 'dev', source: 'shop', identifier: 'dms2bq-dev-shop' },
+  ])('names stage $stage, source $source as DMS allows: $identifier', ({ stage, source, identifier }) => {
+    // Act
+    const named = replicationConfigIdentifier(stage, source);
+
+    // Assess
+    expect(named).toBe(identifier);
   });
 });

@@ -37,7 +37,10 @@ export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => voi
     const target = (command: Command) =>
       command
         .requiredOption('--source <id>', 'source id (mapping file name)')
-        .option('--stage <stage>', 'deployment stage: the replication config is dms2bq-<stage>-<source>')
+        .option(
+          '--stage <stage>',
+          'deployment stage: finds the replication config dms2bq-<stage>-<source> (see docs/backfill.md)',
+        )
         .option('--replication-config-arn <arn>', 'the replication config ARN (instead of --stage)')
         .option('--region <region>', 'AWS region (default: the SDK default chain)')
         .option('--mappings <dir>', 'mapping files, to check --source and --table', DEFAULT_MAPPINGS_DIR);
