@@ -36,7 +36,9 @@ describe('BigQuery emulator on a DuckDB file', () => {
     // Act
     const outcome = await session(dbPath, async (bigquery) => {
       const [rows] = await bigquery.query('SELECT a FROM `kept.v`');
-      const duplicate = await bigquery.createQueryJob({ query: 'SELECT 1', jobId: 'kept_job' }).catch((e: unknown) => e);
+      const duplicate = await bigquery
+        .createQueryJob({ query: 'SELECT 1', jobId: 'kept_job' })
+        .catch((e: unknown) => e);
       return { rows, code: (duplicate as { code?: number }).code };
     });
 
