@@ -68,6 +68,9 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   const reserveMs = deps.reserveMs ?? 3_000;
   const minTimeToStartMs = deps.minTimeToStartMs ?? 30_000;
   const concurrency = deps.fileConcurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`fileConcurrency must be a positive integer, got ${concurrency}`);
+  }
 
   const loadFile = async (file: FileRef, deadline: Deadline): Promise<void> => {
     if (deadline.remainingMs() < minTimeToStartMs) {
@@ -86,7 +89,12 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         table = { source: route.source, table: route.targetTable };
       } catch {}
       metrics.failure(table, reason);
-      deps.onFileOutcome?.({ key: file.key, status: 'failed', ...table, reason });
+      deps.onFileOutcome?.({
+        key: file.key,
+        status: 'failed',
+        ...table,
+        reason: `${reason}: ${(error as Error).message}`,
+      });
       logger.error('file failed; the record will be retried, then rest in the DLQ', {
         ...table,
         key: file.key,

@@ -1,0 +1,112 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
+import { registerLocalCommand } from '../../local/cli/commands/local.js';
+import { runCli } from '../../local/cli/program.js';
+import type { PipelineSummary } from '../../local/pipeline/outcomes.js';
+import { directorySink, simulate } from '../../local/simulator/index.js';
+
+async function dms2bq(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, [registerLocalCommand], {
+    out: (text) => {
+      stdout += text;
+    },
+    err: (text) => {
+      stderr += text;
+    },
+  });
+  return { code, stdout, stderr };
+}
+
+describe('dms2bq local load', () => {
+  let work: string;
+  let files: string;
+  let summary: PipelineSummary;
+  let code: number;
+  let stderr: string;
+  let expectedFiles: number;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'dms2bq-local-load-'));
+    files = join(work, 'files');
+    const mappings = await loadMappingDir('mappings');
+    const result = await simulate({
+      mappings,
+      sink: directorySink(files),
+      minutes: 2,
+      changesPerMinute: 200,
+      initialRowsPerTable: 100,
+    });
+    const extra: Record<string, string | Uint8Array> = {
+      'casino_a/game/bets/notes.txt': 'not a DMS file: ignored, as the S3 notification filter would',
+      'casino_a/game/bets/2026/01/01/20260101-235959000.parquet': 'PAR1 truncated garbage',
+      'casino_a/game/unmapped_table/LOAD00000001.parquet': new Uint8Array(64),
+    };
+    for (const [key, content] of Object.entries(extra)) {
+      await mkdir(dirname(join(files, key)), { recursive: true });
+      await writeFile(join(files, key), content);
+    }
+    expectedFiles = result.files.length + 2;
+    const run = await dms2bq(
+      'local',
+      'load',
+      files,
+      '--warehouse',
+      join(work, 'wh.duckdb'),
+      '--deliveries',
+      '2',
+      '--json',
+    );
+    code = run.code;
+    stderr = run.stderr;
+    summary = JSON.parse(run.stdout) as PipelineSummary;
+  }, 180_000);
+
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('counts only the .parquet files', () => {
+    // Assess
+    expect(summary.files).toBe(expectedFiles);
+  });
+
+  it('loads every good file once and skips the second delivery', () => {
+    // Assess
+    expect(summary.loaded).toBe(expectedFiles - 2);
+    expect(summary.duplicates).toBeGreaterThanOrEqual(expectedFiles - 2);
+  });
+
+  it('reports each bad file with its reason and exits 1', () => {
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toContain('2 file(s) failed to load');
+    expect(summary.failed).toEqual([
+      { key: 'casino_a/game/bets/2026/01/01/20260101-235959000.parquet', reason: expect.any(String) },
+      {
+        key: 'casino_a/game/unmapped_table/LOAD00000001.parquet',
+        reason: expect.stringMatching(/Unmapped/i),
+      },
+    ]);
+  });
+
+  it('rejects a folder that does not exist', async () => {
+    // Act
+    const result = await dms2bq('local', 'load', join(work, 'missing'));
+
+    // Assess
+    expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('missing: not a directory') });
+  });
+
+  it('rejects a bad --deliveries as a usage error', async () => {
+    // Act
+    const result = await dms2bq('local', 'load', files, '--deliveries', 'two');
+
+    // Assess
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('--deliveries two') });
+  });
+});
