@@ -1,6 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -15,7 +17,7 @@ export interface PipelineAlarmsProps {
   loader: IFunction;
   loaderMetrics: LoaderMetricsRef;
   tables: TableRef[];
-  replications: { source: string; identifier: string }[];
+  replications: { source: string; identifier: string; arn: string }[];
   thresholds: StageConfig['alarms'];
   /** Prefix of runbook links, e.g. the repository's blob URL; `docs/runbooks/<name>.md` follows. */
   runbookBaseUrl: string;
@@ -84,7 +86,28 @@ export class PipelineAlarms extends Construct {
         },
       );
     }
-    for (const { source, identifier } of props.replications) {
+    for (const { source, identifier, arn } of props.replications) {
+      // DMS reports a failed or stopped replication as an event at once; the latency alarm below
+      // needs 15 minutes of missing data to notice the same thing.
+      const events = new Rule(this, `DmsEvents-${source}`, {
+        description: `DMS events of the ${source} replication → alarm topic`,
+        eventPattern: { source: ['aws.dms'], resources: [arn] },
+        targets: [
+          new SnsTopic(props.topic, {
+            message: RuleTargetInput.fromObject({
+              summary: `DMS event for the ${source} replication`,
+              runbook: `${props.runbookBaseUrl}docs/runbooks/dms-replication-stopped.md`,
+              event: EventField.detailType,
+              detail: EventField.fromPath('$.detail'),
+            }),
+          }),
+        ],
+      });
+      Validations.of(events).acknowledge({
+        id: 'Serverless-EventBusDLQ',
+        reason:
+          'An undelivered DMS event is still caught by the latency alarm, which treats missing data as breaching.',
+      });
       // A stopped replication publishes nothing, so missing latency data is itself the alarm.
       this.add(
         `DmsLatency-${source}`,

@@ -124,7 +124,11 @@ export class PipelineStack extends Stack {
         value: dms.replicationConfig.ref,
         description: `Serverless DMS replication of ${mapping.source}`,
       });
-      return { source: mapping.source, identifier: dms.replicationConfigIdentifier };
+      return {
+        source: mapping.source,
+        identifier: dms.replicationConfigIdentifier,
+        arn: dms.replicationConfig.ref,
+      };
     });
 
     const topic = new Topic(this, 'AlarmTopic', { enforceSSL: true });

@@ -344,6 +344,20 @@ describe('alarms', () => {
   });
 });
 
+describe('DMS events', () => {
+  it('sends every event of a replication to the alarm topic', () => {
+    // Prepare
+    const replication = dmsResource('AWS::DMS::ReplicationConfig', 'Replication');
+    const topic = resource(template, 'AWS::SNS::Topic', 'AlarmTopic');
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.dms'], resources: [{ Ref: replication.logicalId }] },
+      Targets: [Match.objectLike({ Arn: { Ref: topic.logicalId } })],
+    });
+  });
+});
+
 describe('the whole template', () => {
   it('has no unacknowledged cdk-nag AwsSolutions or Serverless finding', () => {
     // Act
