@@ -156,13 +156,14 @@ const RUNNING = new Set(['running', 'starting', 'provisioning', 'initializing'])
 const STARTABLE = new Set(['stopped', 'failed', 'created', 'deprovisioned']);
 
 /**
- * Restarts CDC from `from` — the runbook for binlogs purged during an outage. A running replication
- * is stopped first (StartReplication is refused while it runs), then started with CdcStartTime.
+ * Restarts CDC from `from` (CdcStartTime) — the runbook for binlogs purged during an outage — or,
+ * without `from`, from the replication's own checkpoint. A running replication is stopped first
+ * (StartReplication is refused while it runs).
  */
-export async function resumeCdcFrom(
+export async function resumeCdc(
   dms: DatabaseMigrationServiceClient,
   ref: ReplicationRef,
-  from: Date,
+  from: Date | undefined,
   options: ResumeOptions = {},
 ): Promise<string> {
   const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -189,7 +190,7 @@ export async function resumeCdcFrom(
     new StartReplicationCommand({
       ReplicationConfigArn: arn,
       StartReplicationType: options.startType ?? 'resume-processing',
-      CdcStartTime: from,
+      ...(from ? { CdcStartTime: from } : {}),
     }),
   );
   return arn;

@@ -225,6 +225,27 @@ describe('dms2bq dms resume', () => {
     });
   });
 
+  it('resumes from the checkpoint when no time is given', async () => {
+    // Prepare
+    dmsMock
+      .on(DescribeReplicationsCommand)
+      .resolves({ Replications: [replicationFactory({ Status: 'stopped' })] });
+    dmsMock.on(StartReplicationCommand).resolves({});
+
+    // Act
+    const result = await dms2bq('resume', ...TARGET);
+
+    // Assess
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `started ${ARN} (resume-processing) with CDC from its checkpoint\n`,
+    });
+    expect(sent()[1]).toEqual([
+      'StartReplicationCommand',
+      { ReplicationConfigArn: ARN, StartReplicationType: 'resume-processing' },
+    ]);
+  });
+
   it('starts nothing when the replication never stops', async () => {
     // Prepare
     dmsMock

@@ -8,7 +8,7 @@ import {
   type ReplicationStatus,
   reloadTable,
   replicationStatus,
-  resumeCdcFrom,
+  resumeCdc,
 } from '../../dms/operations.js';
 import { UserError } from '../errors.js';
 import { output } from '../io.js';
@@ -71,17 +71,20 @@ export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => voi
       });
 
     target(
-      dms.command('resume').description('Restart CDC from a time (binlog-purged runbook, docs/backfill.md).'),
+      dms.command('resume').description('Restart CDC from its checkpoint, or from a time (binlog purged).'),
     )
-      .requiredOption('--from <time>', 'ISO-8601 UTC time to restart CDC from (CdcStartTime)')
+      .option(
+        '--from <time>',
+        'ISO-8601 UTC time to restart CDC from (CdcStartTime); default: its checkpoint',
+      )
       .option(
         '--start-type <type>',
         'StartReplicationType: resume-processing or start-replication',
         'resume-processing',
       )
-      .action(async (options: TargetOptions & { from: string; startType: string }) => {
-        const from = parseIsoUtc(options.from);
-        if (!from)
+      .action(async (options: TargetOptions & { from?: string; startType: string }) => {
+        const from = options.from === undefined ? undefined : parseIsoUtc(options.from);
+        if (options.from !== undefined && !from)
           throw new UserError(
             `--from ${options.from} is not an ISO-8601 UTC time like 2024-03-27T01:00:00Z`,
             2,
@@ -95,13 +98,15 @@ export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => voi
         const { client, ref } = await connect(options);
         const startType = options.startType;
         const arn = await run(() =>
-          resumeCdcFrom(client, ref, from, {
+          resumeCdc(client, ref, from, {
             startType,
             onStatus: (line) => output().err(`${line}\n`),
             ...(deps.sleep ? { sleep: deps.sleep } : {}),
           }),
         );
-        output().out(`started ${arn} (${startType}) with CDC from ${from.toISOString()}\n`);
+        output().out(
+          `started ${arn} (${startType}) with CDC from ${from ? from.toISOString() : 'its checkpoint'}\n`,
+        );
       });
   };
 }
