@@ -48,7 +48,11 @@ function estimatedSize(element: SchemaElement, value: SimValue): number {
 }
 
 /** Open-addressing hash of numbers → dictionary index: no Map entries or boxing per value. */
-function numericDictionary(element: SchemaElement, values: SimValue[], limit: number): Dictionary | undefined {
+function numericDictionary(
+  element: SchemaElement,
+  values: SimValue[],
+  limit: number,
+): Dictionary | undefined {
   let capacity = 16;
   while (capacity < values.length * 2) capacity *= 2;
   const mask = capacity - 1;
