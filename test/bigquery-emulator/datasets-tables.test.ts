@@ -180,11 +180,28 @@ describe('BigQuery emulator datasets and tables (through @google-cloud/bigquery)
     expect((error as Error).message).toBe(`Not found: Table local-project:${id}.t`);
   });
 
+  it('lists table rows with tabledata.list, typed by the table schema', async () => {
+    // Prepare
+    const id = await freshDataset(fixture);
+    const [table] = await fixture.bigquery
+      .dataset(id)
+      .createTable('t', { schema: 'id:INTEGER,seen:TIMESTAMP' });
+    await fixture.emulator.query(
+      `INSERT INTO ${id}.t VALUES (2, TIMESTAMPTZ '2024-01-02 00:00:00+00'), (1, NULL)`,
+    );
+
+    // Act
+    const [rows] = await table.getRows();
+
+    // Assess
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ id: 2, seen: { value: '2024-01-02T00:00:00.000Z' } });
+  });
+
   it('creates a view from tables.insert that is gettable as type VIEW and queryable', async () => {
     // Prepare
     const id = await freshDataset(fixture);
     await fixture.emulator.query(`CREATE TABLE ${id}.base AS SELECT 1::BIGINT AS a`);
-    await fixture.bigquery.dataset(id).createTable('base_meta', { schema: 'a:INTEGER' });
 
     // Act
     await fixture.bigquery

@@ -2,6 +2,7 @@ import { duplicate, invalid, notFound } from '../errors.js';
 import { translateStatement } from '../query/translate.js';
 import type { DatasetResource } from '../store/catalog.js';
 import { page, type Services } from './context.js';
+import { formatFromQueryString, resultPage } from './query-results.js';
 import { type RequestContext, type Router, readJson } from './router.js';
 
 /** Only the emulator's own project exists. */
@@ -113,6 +114,20 @@ export function addCatalogRoutes(router: Router, services: Services): void {
       return { status: 200, body: await catalog.describeTable(datasetId, tableId) };
     });
   }
+  router.add('GET', `${tables}/{tableId}/data`, async (context) => {
+    checkProject(services, context);
+    const { datasetId = '', tableId = '' } = context.params;
+    if (catalog.table(datasetId, tableId).type === 'VIEW') throw invalid('Cannot list a table of type VIEW.');
+    const { result } = await services.queries.run(`SELECT * FROM \`${datasetId}.${tableId}\``);
+    const start = Number(context.query.get('pageToken') ?? context.query.get('startIndex') ?? 0) || 0;
+    const max = context.query.get('maxResults');
+    const rows = resultPage(result, {
+      start,
+      ...(max === null ? {} : { max: Number(max) }),
+      format: formatFromQueryString(context.query),
+    });
+    return { status: 200, body: { kind: 'bigquery#tableDataList', ...rows, schema: undefined } };
+  });
   router.add('DELETE', `${tables}/{tableId}`, async (context) => {
     checkProject(services, context);
     await catalog.deleteTable(context.params.datasetId ?? '', context.params.tableId ?? '');
