@@ -24,7 +24,9 @@ try {
   addNagChecks(app);
 } catch (error) {
   const { name, message } = error as Error;
-  if (!name.endsWith('Error') || name === 'Error' || name === 'TypeError') throw error;
+  // The project's own errors (StageConfigError, MappingLoadError, MappingValidationError) are user
+  // mistakes: one message, no stack trace. Anything else is a bug and keeps its trace.
+  if (!['StageConfigError', 'MappingLoadError', 'MappingValidationError'].includes(name)) throw error;
   process.stderr.write(`${message}\n`);
   process.exit(1);
 }

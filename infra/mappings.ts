@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MappingLoadError } from '../lambdas/shared/mappings/load.js';
 import type { SourceMapping } from '../lambdas/shared/mappings/model.js';
 import { MappingValidationError, validateDocuments } from '../lambdas/shared/mappings/validate.js';
 
@@ -12,10 +13,13 @@ export function readMappingsSync(dir: string): SourceMapping[] {
     .filter((name) => name.endsWith('.json') && name !== 'schema.json')
     .sort()
     .map((name) => join(dir, name));
-  const documents = files.map((file) => ({
-    file,
-    document: JSON.parse(readFileSync(file, 'utf8')) as unknown,
-  }));
+  const documents = files.map((file) => {
+    try {
+      return { file, document: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+    } catch (error) {
+      throw new MappingLoadError(`${file}: not valid JSON: ${(error as Error).message}`);
+    }
+  });
   const { mappings, problems } = validateDocuments(documents);
   if (problems.length > 0) throw new MappingValidationError(problems);
   return mappings.map(({ mapping }) => mapping);
