@@ -44,7 +44,8 @@ describe.each([
       const connection = await (await DuckDBInstance.create(':memory:')).connect();
       sql = async (query) =>
         (await connection.runAndReadAll(query)).getRowObjectsJson() as Record<string, unknown>[];
-    });
+      // 20,001 full-load rows of 25 columns: slow when the shared machine is busy
+    }, 120_000);
 
     afterAll(async () => {
       await rm(dir, { recursive: true, force: true });

@@ -171,7 +171,7 @@ export function writeColumnChunk(
   options: ChunkOptions,
 ): ColumnChunk {
   const chunkStart = writer.offset;
-  const nonNull = rows.filter((value) => value !== null);
+  const nonNull = rows.includes(null) ? rows.filter((value) => value !== null) : rows;
   const dictionary = buildDictionary(element, nonNull, options.dictionaryPageSizeLimit);
   const encoding: Encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN';
   let uncompressed = 0;

@@ -46,7 +46,12 @@ export function writeParquetFile(
     const end = Math.min(numRows, start + rowGroupLength);
     const groupStart = writer.offset;
     const chunks = columns.map(({ element, values }) =>
-      writeColumnChunk(writer, element, values.slice(start, end), chunkOptions),
+      writeColumnChunk(
+        writer,
+        element,
+        end - start === values.length ? values : values.slice(start, end),
+        chunkOptions,
+      ),
     );
     rowGroups.push({
       columns: chunks,
