@@ -11,7 +11,7 @@ import type { MappingFile, SourceMapping } from '../lambdas/shared/mappings/mode
 import { buildRoutingTable } from '../lambdas/shared/routing.js';
 import { applyWarehouse } from '../lambdas/shared/warehouse/apply.js';
 import { startBigQueryEmulator } from '../local/bigquery-emulator/index.js';
-import { LOCAL_LOCATION, LOCAL_PROJECT_ID, startLocalPipeline } from '../local/pipeline/local-pipeline.js';
+import { LOCAL_LOCATION, startLocalPipeline } from '../local/pipeline/local-pipeline.js';
 import { uploadTree } from '../local/pipeline/upload.js';
 import { directorySink, type SimulatedFile, simulate } from '../local/simulator/index.js';
 import type { BenchResult } from './run.js';
