@@ -1,6 +1,6 @@
 import { duplicate, invalid, notFound } from '../errors.js';
 import { translateStatement } from '../query/translate.js';
-import type { DatasetResource } from '../store/catalog.js';
+import type { DatasetResource } from '../store/resources.js';
 import { page, type Services } from './context.js';
 import { formatFromQueryString, resultPage } from './query-results.js';
 import { type RequestContext, type Router, readJson } from './router.js';

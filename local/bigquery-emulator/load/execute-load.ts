@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailureError } from '../errors.js';
-import { type Catalog, logicalBytes, type TableResource } from '../store/catalog.js';
+import type { Catalog } from '../store/catalog.js';
+import { logicalBytes, type TableResource } from '../store/resources.js';
 import { evolveSchema } from '../store/schema-rules.js';
 import { inTransaction, type Warehouse } from '../store/warehouse.js';
 import { quoteIdent, quoteString, storageType, type TableFieldSchema, tableName } from '../types.js';

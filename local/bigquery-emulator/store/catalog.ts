@@ -2,7 +2,6 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { BigQueryApiError, duplicate, invalid, notFound } from '../errors.js';
 import {
   bigQueryTypeOfDuckDb,
-  type Labels,
   quoteIdent,
   storageType,
   type TableFieldSchema,
@@ -11,49 +10,9 @@ import {
   validTableId,
 } from '../types.js';
 import { MetadataStore } from './metadata.js';
+import { type DatasetResource, logicalBytes, type TableResource } from './resources.js';
 import { evolveSchema, normalizeFields } from './schema-rules.js';
 import type { Warehouse } from './warehouse.js';
-
-export interface DatasetResource {
-  kind: 'bigquery#dataset';
-  id: string;
-  datasetReference: { projectId: string; datasetId: string };
-  location: string;
-  labels?: Labels;
-  description?: string;
-  friendlyName?: string;
-  creationTime: string;
-  lastModifiedTime: string;
-}
-
-export interface TableResource {
-  kind: 'bigquery#table';
-  id: string;
-  tableReference: { projectId: string; datasetId: string; tableId: string };
-  type: 'TABLE' | 'VIEW';
-  schema: { fields: TableFieldSchema[] };
-  location: string;
-  creationTime: string;
-  lastModifiedTime: string;
-  timePartitioning?: Record<string, unknown>;
-  clustering?: { fields: string[] };
-  labels?: Labels;
-  description?: string;
-  view?: { query: string; useLegacySql: false };
-}
-
-/** BigQuery's logical bytes per value of the fixed-width types. */
-export const logicalBytes: Record<string, number> = {
-  INTEGER: 8,
-  FLOAT: 8,
-  BOOLEAN: 1,
-  DATE: 8,
-  TIME: 8,
-  DATETIME: 8,
-  TIMESTAMP: 8,
-  NUMERIC: 16,
-  BIGNUMERIC: 32,
-};
 
 /** Fields a tables.insert/patch may set besides the schema, stored and returned as given. */
 const passThroughTableFields = ['timePartitioning', 'clustering', 'labels', 'description'] as const;

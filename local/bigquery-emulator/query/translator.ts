@@ -1,0 +1,205 @@
+import { quoteIdent, quoteString } from '../types.js';
+import { castType, strptimeFormat, unsupportedWords } from './functions.js';
+import { QueryTranslationError, type Token } from './tokenizer.js';
+
+export interface TranslationContext {
+  projectId: string;
+  defaultDatasetId?: string;
+}
+
+export interface ObjectName {
+  datasetId: string;
+  tableId: string;
+}
+
+export const isCode = (token: Token): boolean => token.kind !== 'space' && token.kind !== 'comment';
+export const isWord = (token: Token | undefined, word: string): boolean =>
+  token?.kind === 'word' && token.text.toUpperCase() === word;
+
+/**
+ * Rewrites a token range of GoogleSQL into DuckDB SQL: names in backticks, string and decimal
+ * literals, `* EXCEPT`, CAST/SAFE_CAST types and PARSE_TIMESTAMP; refuses constructs it knows
+ * DuckDB would read differently.
+ */
+export class Translator {
+  constructor(
+    private readonly tokens: Token[],
+    private readonly context: TranslationContext,
+  ) {}
+
+  /** Translates tokens[start, end). */
+  range(start: number, end: number): string {
+    let out = '';
+    let i = start;
+    while (i < end) {
+      const token = this.tokens[i] as Token;
+      if (token.kind === 'string') {
+        out += quoteString(token.value ?? '');
+        i += 1;
+      } else if (token.kind === 'number' && /[.eE]/.test(token.text)) {
+        // GoogleSQL reads 1.5 as FLOAT64; DuckDB would make it a DECIMAL.
+        out += `CAST(${token.text} AS DOUBLE)`;
+        i += 1;
+      } else if (token.kind === 'param') {
+        throw new QueryTranslationError(
+          `Query parameters (${token.text}) are not supported by the BigQuery emulator`,
+        );
+      } else if (token.kind === 'quoted') {
+        const { sql, next } = this.path(i);
+        out += sql;
+        i = next;
+      } else if (token.kind === 'word') {
+        const { sql, next } = this.word(i, end);
+        out += sql;
+        i = next;
+      } else if (token.text === '*' && isWord(this.tokens[this.nextCode(i + 1)], 'EXCEPT')) {
+        // BigQuery's `SELECT * EXCEPT (a, b)` is DuckDB's `SELECT * EXCLUDE (a, b)`.
+        out += '* EXCLUDE';
+        i = this.nextCode(i + 1) + 1;
+      } else {
+        out += token.text;
+        i += 1;
+      }
+    }
+    return out;
+  }
+
+  /** Index of the next non-space token at or after `from`. */
+  private nextCode(from: number): number {
+    let i = from;
+    while (i < this.tokens.length && !isCode(this.tokens[i] as Token)) i += 1;
+    return i;
+  }
+
+  private word(i: number, end: number): { sql: string; next: number } {
+    const token = this.tokens[i] as Token;
+    const upper = token.text.toUpperCase();
+    const unsupported = unsupportedWords[upper];
+    if (unsupported !== undefined && (upper !== 'SAFE' || this.tokens[i + 1]?.text === '.')) {
+      throw new QueryTranslationError(`${unsupported} are not supported by the BigQuery emulator`);
+    }
+    const open = this.nextCode(i + 1);
+    const isCall = this.tokens[open]?.text === '(';
+    if (isCall && (upper === 'CAST' || upper === 'SAFE_CAST')) {
+      const close = this.closing(open, end);
+      return {
+        sql: `${upper === 'CAST' ? 'CAST' : 'TRY_CAST'}(${this.castBody(open + 1, close)})`,
+        next: close + 1,
+      };
+    }
+    if (isCall && (upper === 'PARSE_TIMESTAMP' || upper === 'PARSE_DATETIME' || upper === 'PARSE_DATE')) {
+      const close = this.closing(open, end);
+      return { sql: this.parseTime(upper, open + 1, close), next: close + 1 };
+    }
+    if (this.tokens[i + 1]?.text === '.' && this.tokens[i + 2]?.kind === 'quoted') return this.path(i);
+    return { sql: token.text, next: i + 1 };
+  }
+
+  /** Index of the `)` matching the `(` at `open`. */
+  private closing(open: number, end: number): number {
+    let depth = 0;
+    for (let i = open; i < end; i += 1) {
+      const text = (this.tokens[i] as Token).text;
+      if (text === '(') depth += 1;
+      if (text === ')') depth -= 1;
+      if (depth === 0) return i;
+    }
+    throw new QueryTranslationError('Unbalanced parentheses');
+  }
+
+  /** Top-level comma-separated arguments of a call, as token ranges. */
+  private args(start: number, close: number): [number, number][] {
+    const ranges: [number, number][] = [];
+    let depth = 0;
+    let from = start;
+    for (let i = start; i < close; i += 1) {
+      const text = (this.tokens[i] as Token).text;
+      if (text === '(') depth += 1;
+      if (text === ')') depth -= 1;
+      if (text === ',' && depth === 0) {
+        ranges.push([from, i]);
+        from = i + 1;
+      }
+    }
+    ranges.push([from, close]);
+    return ranges;
+  }
+
+  private castBody(start: number, close: number): string {
+    let depth = 0;
+    for (let i = start; i < close; i += 1) {
+      const text = (this.tokens[i] as Token).text;
+      if (text === '(') depth += 1;
+      if (text === ')') depth -= 1;
+      if (depth === 0 && isWord(this.tokens[i], 'AS')) {
+        const typeIndex = this.nextCode(i + 1);
+        const typeName = (this.tokens[typeIndex] as Token).text;
+        const paramsOpen = this.nextCode(typeIndex + 1);
+        const hasParams = paramsOpen < close && this.tokens[paramsOpen]?.text === '(';
+        const type = hasParams
+          ? `DECIMAL${this.tokens
+              .slice(paramsOpen, close)
+              .map((token) => token.text)
+              .join('')}`
+          : castType(typeName);
+        return `${this.range(start, i)}AS ${type}`;
+      }
+    }
+    throw new QueryTranslationError('CAST without AS <type>');
+  }
+
+  private parseTime(fn: string, start: number, close: number): string {
+    const args = this.args(start, close);
+    if (args.length !== 2)
+      throw new QueryTranslationError(
+        `${fn} with a time zone argument is not supported by the BigQuery emulator`,
+      );
+    const [formatRange, valueRange] = args as [[number, number], [number, number]];
+    const formatTokens = this.tokens.slice(...formatRange).filter(isCode);
+    const format = formatTokens[0];
+    if (formatTokens.length !== 1 || format?.kind !== 'string') {
+      throw new QueryTranslationError(`${fn} needs a string literal as its format in the BigQuery emulator`);
+    }
+    const parsed = `strptime(${this.range(...valueRange).trim()}, ${quoteString(strptimeFormat(format.value ?? ''))})`;
+    if (fn === 'PARSE_TIMESTAMP') return `CAST(${parsed} AS TIMESTAMPTZ)`;
+    return fn === 'PARSE_DATE' ? `CAST(${parsed} AS DATE)` : parsed;
+  }
+
+  /** A dotted name that contains a backtick part, e.g. `p.ds.t`, `ds`.t or `p`.ds.`t`. */
+  private path(i: number): { sql: string; next: number } {
+    const { parts, next } = this.parts(i);
+    const names = parts.length === 3 ? parts.slice(1) : parts;
+    return { sql: names.map(quoteIdent).join('.'), next };
+  }
+
+  private parts(i: number): { parts: string[]; next: number } {
+    const parts: string[] = [];
+    let at = i;
+    for (;;) {
+      const token = this.tokens[at] as Token;
+      parts.push(...(token.kind === 'quoted' ? (token.value ?? '').split('.') : [token.text]));
+      const dot = this.tokens[at + 1];
+      const after = this.tokens[at + 2];
+      if (dot?.text !== '.' || (after?.kind !== 'quoted' && after?.kind !== 'word'))
+        return { parts, next: at + 1 };
+      at += 2;
+    }
+  }
+
+  /** The dataset and table a CREATE/DROP VIEW names. */
+  objectName(i: number): { name: ObjectName; next: number } {
+    const token = this.tokens[i];
+    if (token?.kind !== 'quoted' && token?.kind !== 'word')
+      throw new QueryTranslationError('Expected a view name');
+    const { parts, next } = this.parts(i);
+    const names = parts.length === 3 ? parts.slice(1) : parts;
+    if (names.length === 2)
+      return { name: { datasetId: names[0] as string, tableId: names[1] as string }, next };
+    if (names.length === 1 && this.context.defaultDatasetId !== undefined) {
+      return { name: { datasetId: this.context.defaultDatasetId, tableId: names[0] as string }, next };
+    }
+    throw new QueryTranslationError(
+      `Table name "${parts.join('.')}" missing dataset while no default dataset is set in the request.`,
+    );
+  }
+}
