@@ -19,6 +19,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
+/**
+ * With `BIGQUERY_EMULATOR_HOST=http://host:port` the client uses that URL as its API base without
+ * `/bigquery/v2` (and uploads under it); both spellings reach the same routes.
+ */
+function canonicalPath(path: string): string {
+  if (path.startsWith('/projects/')) return `/bigquery/v2${path}`;
+  if (path.startsWith('/bigquery/v2/upload/')) return path.slice('/bigquery/v2'.length);
+  return path;
+}
+
 /** Reads and discards a body, so an injected error arrives after the upload as BigQuery's would. */
 async function discard(req: IncomingMessage): Promise<void> {
   for await (const _chunk of req) {
@@ -48,6 +58,7 @@ export function createEmulatorServer(api: Router, admin: Router, faults: FaultIn
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
+    url.pathname = canonicalPath(url.pathname);
     const method = req.method ?? 'GET';
     const isAdmin = url.pathname.startsWith('/_emulator/');
     const actions: FaultAction[] = isAdmin ? [] : faults.take(method, url.pathname);
