@@ -27,7 +27,7 @@ export const LOCATION = 'US';
 export interface HarnessOptions {
   notifier?: NotifierOptions;
   maxReceiveCount?: number;
-  /** Short, so failed records come back quickly (default 3 s). */
+  /** Short, so failed records come back quickly, yet long enough for a busy machine (default 6 s). */
   visibilityTimeoutSeconds?: number;
   jobStateDelayMs?: number;
   loader?: Partial<LoaderDeps>;
@@ -57,9 +57,9 @@ export interface LoaderHarness {
 export async function startLoaderHarness(options: HarnessOptions = {}): Promise<LoaderHarness> {
   // EMF lines would flood the test output; a test that inspects metrics passes its own Metrics.
   if (!options.loader?.metrics) process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 3;
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 6;
   const aws = await startLocalAws({
-    settings: { loaderQueue: { visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount ?? 2 } },
+    settings: { loaderQueue: { visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount ?? 5 } },
     notifier: { testEvent: false, ...options.notifier },
   });
   const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: options.jobStateDelayMs ?? 0 });
@@ -111,7 +111,7 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
         maximumBatchingWindowMs: 50,
       });
       try {
-        await source.waitUntilIdle({ quietMs: 1_500, timeoutMs: 60_000 });
+        await source.waitUntilIdle({ quietMs: 1_500, timeoutMs: 120_000 });
       } finally {
         await source.stop();
       }

@@ -18,7 +18,7 @@ import { capturingLogger } from './logs.js';
  * notifications, the SQS event source invokes the real handler, and the production BigQuery client
  * talks to the emulator, whose faults stand in for BigQuery's.
  */
-describe('loader reliability', () => {
+describe('loader reliability', { timeout: 180_000 }, () => {
   let harness: LoaderHarness | undefined;
   const start = async (options: HarnessOptions = {}) => {
     harness = await startLoaderHarness(options);
