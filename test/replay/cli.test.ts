@@ -154,7 +154,7 @@ describe('dms2bq replay --local', () => {
   beforeAll(async () => {
     // Notifications off: the loader queue then holds only what the replay enqueues.
     aws = await startLocalAws({ settings: { notification: { suffix: '.no-notifications' } } });
-    await putObjects(aws.s3, aws.bucket, [...bets, loadKey('casino_a', 'game', 'bets', 1)]);
+    await putObjects(aws, [...bets, loadKey('casino_a', 'game', 'bets', 1)]);
   });
 
   afterAll(async () => {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   // endpoint dials (useQueueUrlAsEndpoint), as it dials sqs.<region>.amazonaws.com in AWS.
   restoreDns = interceptLocalhostDns();
   aws = await startLocalAws({ settings: { notification: { suffix: '.no-notifications' } } });
-  await putObjects(aws.s3, aws.bucket, [ordersKeyAt(new Date('2026-03-02T06:00:00Z'))]);
+  await putObjects(aws, [ordersKeyAt(new Date('2026-03-02T06:00:00Z'))]);
   vi.stubEnv('LANDING_BUCKET', aws.bucket);
   vi.stubEnv('LOADER_QUEUE_URL', await freshQueue(aws.sqs));
   vi.stubEnv('AWS_ENDPOINT_URL', aws.endpoint);

@@ -34,12 +34,8 @@ beforeAll(async () => {
   aws = await startLocalAws({ settings: { notification: { suffix: '.no-notifications' } } });
   fixture = landedFixture(3_300);
   allCdcKeys = [...new Set([...fixture.cdc.map((file) => file.key), ...BOUNDARY_KEYS])];
-  await putObjects(aws.s3, aws.bucket, [
-    ...allCdcKeys,
-    ...fixture.load.map((file) => file.key),
-    ...fixture.foreign,
-  ]);
-}, 180_000);
+  await putObjects(aws, [...allCdcKeys, ...fixture.load.map((file) => file.key), ...fixture.foreign]);
+}, 300_000);
 
 afterAll(async () => {
   await aws?.stop();
@@ -128,10 +124,10 @@ describe('replay against the local runtime (10,000 landed keys)', () => {
   });
 
   it.each([
-    { includeFullLoad: false, loadFiles: 0 },
-    { includeFullLoad: true, loadFiles: 11 },
+    { includeFullLoad: false, loadFiles: 0, label: 'no' },
+    { includeFullLoad: true, loadFiles: 11, label: 'all 11' },
   ])(
-    'enqueues $loadFiles LOAD files when includeFullLoad is $includeFullLoad',
+    'enqueues $label LOAD files when includeFullLoad is $includeFullLoad',
     async ({ includeFullLoad, loadFiles }) => {
       // Act
       const { messages } = await replay({

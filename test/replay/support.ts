@@ -1,8 +1,9 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { cdcKey, loadKey } from '../../lambdas/shared/dms/keys.js';
 import type { ReplayMessage } from '../../lambdas/shared/messages.js';
 import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routing.js';
+import type { LocalAws } from '../../local/aws/index.js';
 import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
 export const SOURCE = 'shop';
@@ -60,15 +61,25 @@ export function landedFixture(perTable: number): LandedFixture {
 /** A CDC key of the fixture's `sales.orders` at an exact time (for range-boundary files). */
 export const ordersKeyAt = (time: Date) => cdcKey(SOURCE, 'sales', 'orders', time);
 
-export async function putObjects(s3: S3Client, bucket: string, keys: readonly string[], concurrency = 16) {
+/**
+ * Lands small objects. A client of its own that skips the optional request checksums: seeding
+ * 10,000 objects is most of these tests' time, and the checksums test nothing of the replay.
+ */
+export async function putObjects(
+  aws: Pick<LocalAws, 'clientConfig' | 'bucket'>,
+  keys: readonly string[],
+  concurrency = 8,
+) {
+  const bucket = aws.bucket;
+  const seeder = new S3Client({ ...aws.clientConfig, requestChecksumCalculation: 'WHEN_REQUIRED' });
   let next = 0;
   const worker = async () => {
     while (next < keys.length) {
       const key = keys[next++] as string;
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `content of ${key}` }));
+      await seeder.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `content of ${key}` }));
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker)).finally(() => seeder.destroy());
 }
 
 let queues = 0;
