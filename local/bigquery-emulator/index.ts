@@ -97,7 +97,10 @@ export async function startBigQueryEmulator(
 
   let stopped: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections of clients that are done would hold close() open.
+    server.closeIdleConnections();
+    await closed;
     await runner.idle();
     await metadata.flush();
     warehouse.close();

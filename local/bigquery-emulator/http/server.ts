@@ -41,19 +41,11 @@ async function discard(req: IncomingMessage): Promise<void> {
  * armed for them (delay, error, failed job, lost response), then their handler.
  */
 export function createEmulatorServer(api: Router, admin: Router, faults: FaultInjector): Server {
-  const sockets = new Set<import('node:net').Socket>();
   const server = createServer((req, res) => {
     void handle(req, res).catch((error: unknown) => {
       if (!res.headersSent)
         send(res, 500, errorBody(500, 'backendError', `Emulator error: ${String(error)}`));
     });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('close', () => {
-    for (const socket of sockets) socket.destroy();
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
