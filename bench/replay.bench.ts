@@ -1,27 +1,31 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DEFAULT_SEND_CONCURRENCY } from '../lambdas/replay/enqueue.js';
 import type { ListPage, ListRequest, ObjectLister } from '../lambdas/replay/listing.js';
 import { runReplay } from '../lambdas/replay/replay.js';
 import { parseReplayRequest } from '../lambdas/replay/request.js';
 import { cdcKey } from '../lambdas/shared/dms/keys.js';
 import { replayMessage } from '../lambdas/shared/messages.js';
 import { buildRoutingTable } from '../lambdas/shared/routing.js';
-import { startLocalAws } from '../local/aws/index.js';
 import type { BenchResult } from './run.js';
 
 /**
  * Replay throughput and memory.
  * - Enqueue: the replay (listing, matching, message building, batching, retries) against a bare
- *   SendMessageBatch loop with the same concurrency, both into the local loader queue (fauxqs).
- *   Keys come from an in-process paginated source, so both sides measure the queue path; fauxqs
- *   sorts its whole bucket on every ListObjectsV2 page, which would measure fauxqs, not the replay.
+ *   SendMessageBatch loop with the same concurrency, both into a fauxqs queue. fauxqs runs in a
+ *   child process: in-process it shares one event loop with the client, and both sides would
+ *   measure mostly fauxqs' own CPU. Keys come from an in-process paginated source, so both sides
+ *   measure the queue path; fauxqs sorts its whole bucket on every ListObjectsV2 page, which would
+ *   measure fauxqs, not the replay.
  * - Memory: a dry-run replay over 1,000,000 keys of the same in-process source, heap sampled after
  *   a forced GC every 100,000 keys.
  */
 const ENQUEUE_FILES = 20_000;
 const LISTED_KEYS = 1_000_000;
-const CONCURRENCY = 8;
+const CONCURRENCY = DEFAULT_SEND_CONCURRENCY;
 const SOURCE = 'bench';
 const routing = buildRoutingTable([
   {
@@ -115,8 +119,31 @@ async function listingMemory(): Promise<{ samples: { keys: number; heapMb: numbe
   return { samples, seconds: (performance.now() - started) / 1000 };
 }
 
+/** fauxqs on a free port in its own Node process, with an SQS client pointed at it. */
+async function startFauxqsProcess() {
+  const script =
+    "const { startFauxqs } = await import('fauxqs'); const s = await startFauxqs({ port: 0, logger: false }); process.stdout.write(s.port + '\\n');";
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  const sqs = new SQSClient({
+    endpoint: `http://127.0.0.1:${Number(String(chunk).trim())}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  return {
+    sqs,
+    stop: async () => {
+      sqs.destroy();
+      child.kill();
+      await once(child, 'exit');
+    },
+  };
+}
+
 export default async function bench(): Promise<BenchResult> {
-  const aws = await startLocalAws({ settings: { notification: { suffix: '.no-notifications' } } });
+  const fauxqs = await startFauxqsProcess();
   const bare: number[] = [];
   const replay: number[] = [];
   try {
@@ -125,14 +152,14 @@ export default async function bench(): Promise<BenchResult> {
         ['bare', bareLoop, bare],
         ['replay', replayLoop, replay],
       ] as const) {
-        const { QueueUrl } = await aws.sqs.send(
+        const { QueueUrl } = await fauxqs.sqs.send(
           new CreateQueueCommand({ QueueName: `bench-${name}-${round}` }),
         );
-        rates.push(await run(aws.sqs, QueueUrl as string, ENQUEUE_FILES));
+        rates.push(await run(fauxqs.sqs, QueueUrl as string, ENQUEUE_FILES));
       }
     }
   } finally {
-    await aws.stop();
+    await fauxqs.stop();
   }
   const memory = await listingMemory();
   const bestBare = Math.max(...bare);
@@ -143,7 +170,7 @@ export default async function bench(): Promise<BenchResult> {
   const flat = growth < 16;
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const markdown = [
-    `Enqueue ${fmt(ENQUEUE_FILES)} replay messages into the local loader queue (fauxqs), ${CONCURRENCY} SendMessageBatch calls in flight, best of 2 rounds:`,
+    `Enqueue ${fmt(ENQUEUE_FILES)} replay messages into a fauxqs queue (fauxqs in its own process), ${CONCURRENCY} SendMessageBatch calls in flight, best of 2 rounds:`,
     '',
     '| | files/s |',
     '|---|---|',
