@@ -8,6 +8,7 @@ import { addAdminRoutes } from './http/admin-routes.js';
 import { addCatalogRoutes } from './http/catalog-routes.js';
 import type { Services } from './http/context.js';
 import { addJobRoutes } from './http/job-routes.js';
+import { addResumableRoutes } from './http/resumable.js';
 import { Router } from './http/router.js';
 import { createEmulatorServer, listen } from './http/server.js';
 import { JobRunner } from './jobs/runner.js';
@@ -90,6 +91,7 @@ export async function startBigQueryEmulator(
   const api = new Router();
   addCatalogRoutes(api, services);
   addJobRoutes(api, services);
+  addResumableRoutes(api, services);
   const admin = new Router();
   addAdminRoutes(admin, faults);
   const server = createEmulatorServer(api, admin, faults);

@@ -3,41 +3,14 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { BigQueryApiError, invalid } from '../errors.js';
-import type { LoadConfiguration } from '../load/execute-load.js';
-import type { JobReference, JobResource } from '../store/jobs.js';
-import { validJobId } from '../types.js';
+import type { JobResource } from '../store/jobs.js';
 import { checkProject } from './catalog-routes.js';
 import { page, type Services } from './context.js';
+import { type JobRequest, type QueryConfiguration, reference } from './job-request.js';
 import { MultipartToFile, multipartBoundary } from './multipart.js';
 import { formatFromQueryString, resultPage, type TimestampFormat, throwIfFailed } from './query-results.js';
-import { type RequestContext, type Router, readJson } from './router.js';
-
-interface JobRequest {
-  jobReference?: Partial<JobReference>;
-  configuration?: {
-    query?: QueryConfiguration;
-    load?: LoadConfiguration;
-    labels?: Record<string, string>;
-    [key: string]: unknown;
-  };
-}
-
-interface QueryConfiguration {
-  query?: string;
-  useLegacySql?: boolean;
-  defaultDataset?: { datasetId?: string };
-}
-
-function reference(services: Services, context: RequestContext, request: JobRequest): JobReference {
-  const jobId = request.jobReference?.jobId ?? `job_${randomUUID().replaceAll('-', '_')}`;
-  if (!validJobId(jobId)) {
-    throw invalid(
-      `Invalid job ID "${jobId}". Job IDs must be alphanumeric (plus underscores and dashes) and must be at most 1024 characters long.`,
-    );
-  }
-  const location = request.jobReference?.location ?? context.query.get('location') ?? services.location;
-  return { projectId: services.projectId, jobId, location };
-}
+import { startResumableUpload } from './resumable.js';
+import { type Router, readJson } from './router.js';
 
 function checkQuery(config: QueryConfiguration): string {
   if (config.useLegacySql === true)
@@ -79,9 +52,10 @@ export function addJobRoutes(router: Router, services: Services): void {
 
   router.add('POST', '/upload/bigquery/v2/projects/{projectId}/jobs', async (context) => {
     checkProject(services, context);
+    if (context.query.get('uploadType') === 'resumable') return startResumableUpload(services, context);
     if (context.query.get('uploadType') !== 'multipart') {
       throw invalid(
-        `The BigQuery emulator accepts uploadType=multipart only, not ${context.query.get('uploadType')}`,
+        `The BigQuery emulator accepts uploadType=multipart or resumable, not ${context.query.get('uploadType')}`,
       );
     }
     const boundary = multipartBoundary(context.req.headers['content-type']);
