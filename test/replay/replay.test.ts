@@ -1,7 +1,10 @@
+import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReplayHandler, type ReplayResult } from '../../lambdas/replay/create-handler.js';
-import type { InvocationClock, ReplaySummary } from '../../lambdas/replay/replay.js';
+import { type InvocationClock, ReplayEnqueueError, type ReplaySummary } from '../../lambdas/replay/replay.js';
 import type { ReplayRequest } from '../../lambdas/replay/request.js';
+import type { ReplayMessage } from '../../lambdas/shared/messages.js';
 import { type LocalAws, startLocalAws } from '../../local/aws/index.js';
 import {
   droppingClock,
@@ -41,18 +44,21 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-/** Invokes the replay like `dms2bq replay` does: again with each continuation token, a fresh context each time. */
-const handlerFor = (queueUrl: string) =>
-  createReplayHandler({
+/** The replay function; its clock starts at FORCED_EPOCH and moves on by 1 ms whenever it is read. */
+const handlerFor = (queueUrl: string) => {
+  let clockMs = FORCED_EPOCH;
+  return createReplayHandler({
     s3: aws.s3,
     sqs: aws.sqs,
     bucket: aws.bucket,
     queueUrl,
     routing: routingFactory(),
     reserveMs: 1_000,
-    now: () => FORCED_EPOCH,
+    now: () => clockMs++,
   });
+};
 
+/** Invokes the replay like `dms2bq replay` does: again with each continuation token, a fresh context each time. */
 async function replay(request: ReplayRequest, clock: () => InvocationClock = () => endlessClock) {
   const queueUrl = await freshQueue(aws.sqs);
   const handler = handlerFor(queueUrl);
@@ -210,6 +216,50 @@ describe('replay against the local runtime (10,000 landed keys)', () => {
     expect(results).toEqual([
       { listed: ordersIn(FROM, TO).length + 2, matched: ordersIn(FROM, TO).length, enqueued: 0 },
     ]);
+  });
+});
+
+describe('replay when SQS refuses messages', () => {
+  it('fails with a continuation token from which nothing is lost', async () => {
+    // Prepare: a client whose third SendMessageBatch is refused (scripted: fauxqs cannot be made to).
+    const expected = ordersIn(FROM, TO);
+    const refusing = new SQSClient(aws.clientConfig);
+    const sqsMock = mockClient(refusing);
+    const accepted: string[] = [];
+    let calls = 0;
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+      const entries = input.Entries ?? [];
+      if (++calls === 3)
+        return { Successful: [], Failed: [{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }] };
+      for (const entry of entries) accepted.push((JSON.parse(entry.MessageBody ?? '') as ReplayMessage).key);
+      return {
+        Successful: entries.map((entry) => ({ Id: entry.Id, MessageId: 'm', MD5OfMessageBody: 'x' })),
+        Failed: [],
+      };
+    });
+    const request = { source: SOURCE, table: 'sales.orders', from: FROM.toISOString(), to: TO.toISOString() };
+    const failing = createReplayHandler({
+      s3: aws.s3,
+      sqs: refusing,
+      bucket: aws.bucket,
+      queueUrl: 'https://sqs.example/q',
+      routing: routingFactory(),
+    });
+    const failure = await failing(request, endlessClock).catch(
+      (error: unknown) => error as ReplayEnqueueError,
+    );
+    sqsMock.restore();
+
+    // Act
+    const { messages } = await replay({
+      ...request,
+      continuationToken: (failure as ReplayEnqueueError).continuationToken,
+    });
+
+    // Assess
+    expect(failure).toBeInstanceOf(ReplayEnqueueError);
+    expect(new Set([...accepted, ...sortedKeys(messages)])).toEqual(new Set(expected));
+    expect(sortedKeys(messages)[0]).toBe([...expected].sort()[20]);
   });
 });
 
