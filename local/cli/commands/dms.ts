@@ -136,7 +136,7 @@ async function run<T>(operation: () => Promise<T>): Promise<T> {
       throw new UserError(error.message);
     }
     const { name, message, $metadata } = error as Error & { $metadata?: unknown };
-    if ($metadata) throw new UserError(`DMS refused: ${name}: ${message}`);
+    if ($metadata) throw new UserError(`DMS call failed: ${name}: ${message}`);
     throw error;
   }
 }
