@@ -161,7 +161,10 @@ const LOCAL_INVOCATION_MS = 5_000;
 
 async function localInvoker(options: ReplayOptions): Promise<Invoke> {
   if (!options.endpoint) {
-    throw new UserError('--local needs --endpoint <url>: the S3/SQS endpoint the local runtime printed', 2);
+    throw new UserError(
+      '--local needs --endpoint <url>: the S3/SQS endpoint of a running local runtime (LocalAws.endpoint)',
+      2,
+    );
   }
   const config = {
     endpoint: options.endpoint,
