@@ -4,6 +4,7 @@ import { CfnSecurityGroup, CfnSecurityGroupIngress } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
+import { replicationConfigIdentifier } from '../../lambdas/shared/dms/naming.js';
 import {
   buildReplicationSettings,
   buildS3Settings,
@@ -15,6 +16,7 @@ import type { SourceConfig, StageConfig } from '../config.js';
 import { arnFinding } from '../nag.js';
 
 export interface DmsSourceProps {
+  stage: string;
   mapping: SourceMapping;
   source: SourceConfig;
   network: StageConfig['network'];
@@ -124,12 +126,8 @@ export class DmsSource extends Construct {
     });
     targetEndpoint.node.addDependency(targetAccess);
 
-    // `dms2bq-<stage>-<source>` (the stack is `Dms2Bq-<stage>`): `dms2bq dms --stage` finds the
-    // replication by this name. DMS identifiers allow only letters, digits and single hyphens.
-    this.replicationConfigIdentifier = `${stack.stackName}-${mapping.source}`
-      .toLowerCase()
-      .replace(/[^a-z0-9-]/g, '-')
-      .replace(/-+/g, '-');
+    // `dms2bq dms --stage` finds the replication by this name.
+    this.replicationConfigIdentifier = replicationConfigIdentifier(props.stage, mapping.source);
     this.replicationConfig = new CfnReplicationConfig(this, 'Replication', {
       replicationConfigIdentifier: this.replicationConfigIdentifier,
       replicationType: 'full-load-and-cdc',

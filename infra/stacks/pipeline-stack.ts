@@ -114,6 +114,7 @@ export class PipelineStack extends Stack {
         );
       }
       const dms = new DmsSource(this, `Dms-${mapping.source}`, {
+        stage: props.stage,
         mapping,
         source,
         network: config.network,

@@ -8,6 +8,7 @@ import {
   StartReplicationCommand,
   StopReplicationCommand,
 } from '@aws-sdk/client-database-migration-service';
+import { replicationConfigIdentifier } from '../../lambdas/shared/dms/naming.js';
 
 /**
  * Operations on a source's DMS Serverless replication. The replication config of source `S` in
@@ -18,11 +19,7 @@ import {
  */
 export type ReplicationRef = { arn: string } | { stage: string; source: string };
 
-export const replicationConfigIdentifier = (stage: string, source: string): string =>
-  `dms2bq-${stage}-${source}`
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/-+/g, '-');
+export { replicationConfigIdentifier };
 
 /** No replication matches the reference; the message says what was looked up. */
 export class ReplicationNotFoundError extends Error {
