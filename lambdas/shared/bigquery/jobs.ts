@@ -64,12 +64,15 @@ export async function withRetry<T>(
 }
 
 /**
- * Poll intervals while a job runs: 25, 50, 100 … ms, then one per second. Small CDC files finish
- * within a few hundred milliseconds and should not wait a full second; long loads cost one jobs.get
- * per second at most.
+ * Poll intervals while a job runs: 25 ms growing by half each time (25, 38, 56, 84 … ms), then one
+ * per second. Small CDC files finish within a few hundred milliseconds and should not wait up to
+ * twice their load time; long loads cost one jobs.get per second at most.
  */
-const POLL_POLICY: RetryPolicy = { baseDelayMs: 25, maxDelayMs: 1_000 };
+const FIRST_POLL_MS = 25;
+const POLL_GROWTH = 1.5;
+const MAX_POLL_MS = 1_000;
 
+/** Polls a job the caller has just seen PENDING or RUNNING (lookup or insert response) until DONE. */
 export async function waitForJob(
   bigquery: BigQuery,
   location: string,
@@ -78,13 +81,10 @@ export async function waitForJob(
   policy: RetryPolicy,
 ): Promise<JobSnapshot> {
   for (let poll = 0; ; poll++) {
+    await deadline.sleep(Math.min(MAX_POLL_MS, FIRST_POLL_MS * POLL_GROWTH ** poll), `wait for job ${id}`);
     const job = await withRetry(() => getJob(bigquery, location, id), `look up job ${id}`, deadline, policy);
     if (!job) throw new Error(`job ${id} disappeared while it was running`);
     if (job.state === 'DONE') return job;
-    await deadline.sleep(
-      Math.min(POLL_POLICY.maxDelayMs, POLL_POLICY.baseDelayMs * 2 ** poll),
-      `wait for job ${id}`,
-    );
   }
 }
 
