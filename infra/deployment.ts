@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
 import type { SourceMapping } from '../lambdas/shared/mappings/model.js';
+import { pipelineStackName } from '../lambdas/shared/naming.js';
 import type { StageConfig } from './config.js';
 import { PipelineStack } from './stacks/pipeline-stack.js';
 
@@ -24,7 +25,7 @@ const handlerEntry = (name: string): string =>
  * name (except the account's `dms-vpc-role`, when the stage creates it), so stages never collide.
  */
 export function addDeployment(app: App, props: DeploymentProps): PipelineStack {
-  return new PipelineStack(app, `Dms2Bq-${props.stage}`, {
+  return new PipelineStack(app, pipelineStackName(props.stage), {
     stage: props.stage,
     config: props.config,
     mappings: props.mappings,

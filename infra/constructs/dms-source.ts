@@ -4,7 +4,6 @@ import { CfnSecurityGroup, CfnSecurityGroupIngress } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
-import { replicationConfigIdentifier } from '../../lambdas/shared/dms/naming.js';
 import {
   buildReplicationSettings,
   buildS3Settings,
@@ -12,6 +11,7 @@ import {
 } from '../../lambdas/shared/dms/settings.js';
 import { buildTableMappings } from '../../lambdas/shared/dms/table-mappings.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+import { replicationConfigIdentifier } from '../../lambdas/shared/naming.js';
 import type { SourceConfig, StageConfig } from '../config.js';
 import { arnFinding } from '../nag.js';
 

@@ -8,7 +8,7 @@ import {
   StartReplicationCommand,
   StopReplicationCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { replicationConfigIdentifier } from '../../lambdas/shared/dms/naming.js';
+import { replicationConfigIdentifier } from '../../lambdas/shared/naming.js';
 
 /**
  * Operations on a source's DMS Serverless replication. The replication config of source `S` in

@@ -135,12 +135,15 @@ describe('dms2bq replay against the deployed function', () => {
     });
   });
 
-  it('exits 2 when neither --function-name nor --local says where to run', async () => {
+  it('exits 2 when neither --stage, --function-name nor --local says where to run', async () => {
     // Act
     const result = await dms2bq('--source', 'casino_a');
 
     // Assess
-    expect(result).toMatchObject({ code: 2, stderr: expect.stringMatching(/^pass --function-name <name>/) });
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^pass --stage <name>, --function-name <name>/),
+    });
     expect(lambdaMock.commandCalls(InvokeCommand)).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { buildRoutingTable, type RoutingTable } from '../../../lambdas/shared/ro
 import { localNames } from '../../aws/names.js';
 import { UserError } from '../errors.js';
 import { output, processOutput } from '../io.js';
+import { stageStackOutput } from '../stack-outputs.js';
 import { DEFAULT_MAPPINGS_DIR } from './validate.js';
 
 interface ReplayOptions {
@@ -25,6 +26,7 @@ interface ReplayOptions {
   force?: boolean;
   dryRun?: boolean;
   functionName?: string;
+  stage?: string;
   region?: string;
   local?: boolean;
   endpoint?: string;
@@ -55,6 +57,10 @@ export function registerReplayCommand(program: Command): void {
         'DMS2BQ_REPLAY_FUNCTION',
       ),
     )
+    .option(
+      '--stage <name>',
+      'deployed stage: the function is the stack output ReplayFunctionName of Dms2Bq-<name>',
+    )
     .option('--region <region>', 'AWS region of the deployed function (default: the SDK default chain)')
     .option('--local', 'run the replay code in-process against the local runtime instead')
     .option(
@@ -78,7 +84,7 @@ export function registerReplayCommand(program: Command): void {
         ...(options.force ? { force: true } : {}),
         ...(options.dryRun ? { dryRun: true } : {}),
       };
-      const invoke = options.local ? await localInvoker(options) : lambdaInvoker(options);
+      const invoke = options.local ? await localInvoker(options) : await lambdaInvoker(options);
       const totals = await followTokens(request, invoke);
       const summary = `${options.dryRun ? 'would replay' : 'replayed'} ${options.source}${options.table ? ` ${options.table}` : ''}: listed ${totals.listed}, matched ${totals.matched}, enqueued ${totals.enqueued} in ${totals.invocations} invocation(s)`;
       output().out(options.json ? `${JSON.stringify(totals)}\n` : `${summary}\n`);
@@ -112,15 +118,19 @@ async function followTokens(request: ReplayRequest, invoke: Invoke) {
 
 const kebab = (field: string): string => field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
-function lambdaInvoker(options: ReplayOptions): Invoke {
-  const functionName = options.functionName;
+async function lambdaInvoker(options: ReplayOptions): Promise<Invoke> {
+  let functionName = options.functionName;
+  let region = options.region;
+  if (!functionName && options.stage) {
+    ({ value: functionName, region } = await stageStackOutput(options.stage, 'ReplayFunctionName', region));
+  }
   if (!functionName) {
     throw new UserError(
-      'pass --function-name <name> (the stack output ReplayFunctionName; or set DMS2BQ_REPLAY_FUNCTION), or --local',
+      'pass --stage <name>, --function-name <name> (the stack output ReplayFunctionName; or set DMS2BQ_REPLAY_FUNCTION), or --local',
       2,
     );
   }
-  const lambda = new LambdaClient(options.region ? { region: options.region } : {});
+  const lambda = new LambdaClient(region ? { region } : {});
   return async (request) => {
     const response = await lambda
       .send(

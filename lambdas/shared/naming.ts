@@ -1,3 +1,6 @@
+/** The stack of stage `stage`: one per stage (ADR 0011); the CLI reads its outputs by this name. */
+export const pipelineStackName = (stage: string): string => `Dms2Bq-${stage}`;
+
 /**
  * The ReplicationConfigIdentifier of source `source` in stage `stage`: `dms2bq-<stage>-<source>`,
  * lower-cased, every character DMS identifiers do not allow (anything but letters, digits and
