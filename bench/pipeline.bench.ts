@@ -95,21 +95,18 @@ async function pipelined(
 ): Promise<number> {
   const pipeline = await startLocalPipeline({ mappings, concurrency: CONCURRENCY });
   try {
-    await applyWarehouse(
-      pipeline.bigquery,
-      mappings.map((f) => f.mapping),
-      LOCAL_LOCATION,
-    );
-    const started = performance.now();
-    await uploadTree(
-      pipeline.aws.s3,
-      pipeline.aws.bucket,
-      dir,
-      files.map((f) => f.key),
-    );
-    await pipeline.drain(3_600_000);
+    let started = 0;
+    const { summary } = await pipeline.loadAll(async () => {
+      started = performance.now();
+      await uploadTree(
+        pipeline.aws.s3,
+        pipeline.aws.bucket,
+        dir,
+        files.map((f) => f.key),
+      );
+      return files.length;
+    }, 3_600_000);
     const seconds = (performance.now() - started) / 1000;
-    const summary = pipeline.outcomes.summary(files.length, await pipeline.deadLetteredKeys());
     if (summary.loaded !== files.length || summary.failed.length > 0) {
       throw new Error(
         `pipeline loaded ${summary.loaded} of ${files.length} files, ${summary.failed.length} failed`,

@@ -1,12 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
-import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
-import { LOCAL_LOCATION, LOCAL_PROJECT_ID, startLocalPipeline } from '../pipeline/local-pipeline.js';
+import { LOCAL_PROJECT_ID, startLocalPipeline } from '../pipeline/local-pipeline.js';
 import { ProgressDisplay } from '../pipeline/progress.js';
 import { reconcile } from '../pipeline/reconcile.js';
 import { renderSummary } from '../pipeline/summary.js';
-import { s3Sink, simulate } from '../simulator/index.js';
+import { type GroundTruth, s3Sink, simulate } from '../simulator/index.js';
 
 /**
  * `npm start`: the whole pipeline on this machine. Simulated DMS output for the example mappings
@@ -30,37 +29,27 @@ pipeline.outcomes.onEvent(progress.record);
 progress.start();
 let exitCode = 1;
 try {
-  // Datasets first, as the deploy workflow does: BigQuery refuses a load into a missing dataset.
-  const apply = () =>
-    applyWarehouse(
-      pipeline.bigquery,
-      mappings.map((file) => file.mapping),
-      LOCAL_LOCATION,
-    );
-  await apply();
-  const { files, truth } = await simulate({
-    mappings,
-    sink: s3Sink(pipeline.aws.s3, pipeline.aws.bucket),
-    minutes: MINUTES,
-    changesPerMinute: 3_000,
-    initialRowsPerTable: 5_000,
-    fullLoadRowsPerFile: 2_000,
-    addColumnMidStream: true,
-    gzip: true,
-    seed: 42,
-    // Recent changes, so the freshness the loader measures looks like a live system's.
-    start: new Date(Date.now() - (MINUTES + 1) * 60_000),
+  let truth: GroundTruth | undefined;
+  const { summary, viewsApplied } = await pipeline.loadAll(async () => {
+    const simulation = await simulate({
+      mappings,
+      sink: s3Sink(pipeline.aws.s3, pipeline.aws.bucket),
+      minutes: MINUTES,
+      changesPerMinute: 3_000,
+      initialRowsPerTable: 5_000,
+      fullLoadRowsPerFile: 2_000,
+      addColumnMidStream: true,
+      gzip: true,
+      seed: 42,
+      // Recent changes, so the freshness the loader measures looks like a live system's.
+      start: new Date(Date.now() - (MINUTES + 1) * 60_000),
+    });
+    truth = simulation.truth;
+    return simulation.files.length;
   });
-  await pipeline.drain();
   progress.stop();
-  const views = await applyWarehouse(
-    pipeline.bigquery,
-    mappings.map((file) => file.mapping),
-    LOCAL_LOCATION,
-  );
-  const summary = pipeline.outcomes.summary(files.length, await pipeline.deadLetteredKeys());
-  const tables = await reconcile(pipeline.bigquery, LOCAL_PROJECT_ID, truth);
-  process.stdout.write(renderSummary(summary, tables, views.viewsApplied));
+  const tables = truth ? await reconcile(pipeline.bigquery, LOCAL_PROJECT_ID, truth) : [];
+  process.stdout.write(renderSummary(summary, tables, viewsApplied));
   exitCode = summary.failed.length === 0 && tables.every((table) => table.matches) ? 0 : 1;
   process.stdout.write(
     exitCode === 0

@@ -8,10 +8,11 @@ import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
 import { parseLoaderMessage } from '../../lambdas/shared/messages.js';
 import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routing.js';
+import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
 import type { EventSource } from '../aws/event-source/sqs-event-source.js';
 import { type LocalAws, type NotifierOptions, startLocalAws, startSqsEventSource } from '../aws/index.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../bigquery-emulator/index.js';
-import { OutcomeCollector } from './outcomes.js';
+import { OutcomeCollector, type PipelineSummary } from './outcomes.js';
 
 export const LOCAL_PROJECT_ID = 'local-project';
 export const LOCAL_LOCATION = 'US';
@@ -34,6 +35,15 @@ export interface LocalPipeline {
   routing: RoutingTable;
   outcomes: OutcomeCollector;
   eventSource: EventSource;
+  /**
+   * The deploy order, locally: datasets first (BigQuery refuses a load into a missing dataset), then
+   * `land` puts files in S3 and returns how many `.parquet` files it landed, then everything drains
+   * and the `_current` views are applied over the tables the loads created.
+   */
+  loadAll(
+    land: () => Promise<number>,
+    timeoutMs?: number,
+  ): Promise<{ summary: PipelineSummary; viewsApplied: string[] }>;
   /** Resolves when every announced file has been loaded, acknowledged or dead-lettered. */
   drain(timeoutMs?: number): Promise<void>;
   /** Keys of the files waiting in the DLQ. */
@@ -85,17 +95,31 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     maximumBatchingWindowMs: 200,
   });
 
-  return {
+  const drain = async (timeoutMs = 300_000) => {
+    await aws.notificationsDrained();
+    await eventSource.waitUntilIdle({ quietMs: 300, timeoutMs });
+  };
+  const apply = () =>
+    applyWarehouse(
+      bigquery,
+      options.mappings.map((file) => file.mapping),
+      LOCAL_LOCATION,
+    );
+  const pipeline: LocalPipeline = {
     aws,
     emulator,
     bigquery,
     routing,
     outcomes,
     eventSource,
-    async drain(timeoutMs = 300_000) {
-      await aws.notificationsDrained();
-      await eventSource.waitUntilIdle({ quietMs: 300, timeoutMs });
+    async loadAll(land, timeoutMs) {
+      await apply();
+      const files = await land();
+      await drain(timeoutMs);
+      const { viewsApplied } = await apply();
+      return { summary: outcomes.summary(files, await pipeline.deadLetteredKeys()), viewsApplied };
     },
+    drain,
     async deadLetteredKeys() {
       const keys = new Set<string>();
       for (;;) {
@@ -115,4 +139,5 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await emulator.stop();
     },
   };
+  return pipeline;
 }

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
-import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
 import {
-  LOCAL_LOCATION,
   LOCAL_PROJECT_ID,
   type LocalPipeline,
   startLocalPipeline,
@@ -26,26 +24,19 @@ describe('the local pipeline, end to end', () => {
       mappings,
       notifier: { deliveries: 2, duplicateProbability: 0.3, shuffle: true, seed: 3 },
     });
-    const apply = () =>
-      applyWarehouse(
-        pipeline.bigquery,
-        mappings.map((f) => f.mapping),
-        LOCAL_LOCATION,
-      );
-    await apply();
-    simulation = await simulate({
-      mappings,
-      sink: s3Sink(pipeline.aws.s3, pipeline.aws.bucket),
-      minutes: 4,
-      changesPerMinute: 400,
-      initialRowsPerTable: 600,
-      fullLoadRowsPerFile: 250,
-      addColumnMidStream: true,
-      seed: 11,
-    });
-    await pipeline.drain();
-    viewsApplied = (await apply()).viewsApplied;
-    summary = pipeline.outcomes.summary(simulation.files.length, await pipeline.deadLetteredKeys());
+    ({ summary, viewsApplied } = await pipeline.loadAll(async () => {
+      simulation = await simulate({
+        mappings,
+        sink: s3Sink(pipeline.aws.s3, pipeline.aws.bucket),
+        minutes: 4,
+        changesPerMinute: 400,
+        initialRowsPerTable: 600,
+        fullLoadRowsPerFile: 250,
+        addColumnMidStream: true,
+        seed: 11,
+      });
+      return simulation.files.length;
+    }));
     tables = await reconcile(pipeline.bigquery, LOCAL_PROJECT_ID, simulation.truth);
   }, 180_000);
 

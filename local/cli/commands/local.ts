@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
-import { applyWarehouse } from '../../../lambdas/shared/warehouse/apply.js';
 import { startBigQueryEmulator } from '../../bigquery-emulator/index.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID, startLocalPipeline } from '../../pipeline/local-pipeline.js';
 import { renderSummary } from '../../pipeline/summary.js';
@@ -58,22 +57,12 @@ export function registerLocalCommand(program: Command): void {
         visibilityTimeoutSeconds: 2,
       });
       try {
-        const apply = () =>
-          applyWarehouse(
-            pipeline.bigquery,
-            mappings.map((f) => f.mapping),
-            LOCAL_LOCATION,
-          );
-        await apply();
-        await uploadTree(pipeline.aws.s3, pipeline.aws.bucket, dir, keys);
-        await pipeline.drain();
-        const views = await apply();
-        const parquet = keys.filter((key) => key.endsWith('.parquet')).length;
-        const summary = pipeline.outcomes.summary(parquet, await pipeline.deadLetteredKeys());
+        const { summary, viewsApplied } = await pipeline.loadAll(async () => {
+          await uploadTree(pipeline.aws.s3, pipeline.aws.bucket, dir, keys);
+          return keys.filter((key) => key.endsWith('.parquet')).length;
+        });
         output().out(
-          options.json
-            ? `${JSON.stringify(summary, null, 2)}\n`
-            : renderSummary(summary, [], views.viewsApplied),
+          options.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, [], viewsApplied),
         );
         if (summary.failed.length > 0) throw new UserError(`${summary.failed.length} file(s) failed to load`);
       } finally {
