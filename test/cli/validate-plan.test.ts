@@ -5,22 +5,10 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { registerPlanCommand } from '../../local/cli/commands/plan.js';
 import { registerValidateCommand } from '../../local/cli/commands/validate.js';
-import { runCli } from '../../local/cli/program.js';
+import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory } from '../support/mappings.js';
 
-async function dms2bq(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, [registerValidateCommand, registerPlanCommand], {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const dms2bq = (...argv: string[]) => runDms2bq([registerValidateCommand, registerPlanCommand], argv);
 
 describe('dms2bq validate', () => {
   it('accepts the shipped example', async () => {

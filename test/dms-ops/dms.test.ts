@@ -10,8 +10,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dmsCommand } from '../../local/cli/commands/dms.js';
-import { runCli } from '../../local/cli/program.js';
 import { replicationConfigIdentifier } from '../../local/dms/operations.js';
+import { runDms2bq } from '../support/cli.js';
 
 // DMS cannot run locally: these tests script the AWS SDK client and assert the exact requests.
 const dmsMock = mockClient(DatabaseMigrationServiceClient);
@@ -32,19 +32,8 @@ function replicationFactory(overrides: Partial<Replication> = {}): Replication {
   };
 }
 
-async function dms2bq(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['dms', ...argv], [dmsCommand({ sleep: async () => undefined })], {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const dms2bq = (...argv: string[]) =>
+  runDms2bq([dmsCommand({ sleep: async () => undefined })], ['dms', ...argv]);
 
 const sent = () =>
   dmsMock.calls().map((call) => {

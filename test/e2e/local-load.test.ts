@@ -4,23 +4,11 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { registerLocalCommand } from '../../local/cli/commands/local.js';
-import { runCli } from '../../local/cli/program.js';
 import type { PipelineSummary } from '../../local/pipeline/outcomes.js';
 import { directorySink, simulate } from '../../local/simulator/index.js';
+import { runDms2bq } from '../support/cli.js';
 
-async function dms2bq(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, [registerLocalCommand], {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const dms2bq = (...argv: string[]) => runDms2bq([registerLocalCommand], argv);
 
 describe('dms2bq local load', () => {
   let work: string;

@@ -4,21 +4,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadStageConfig } from '../../infra/config.js';
 import { registerReplayCommand } from '../../local/cli/commands/replay.js';
-import { runCli } from '../../local/cli/program.js';
+import { runDms2bq } from '../support/cli.js';
 
-async function dms2bq(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['replay', ...argv], [registerReplayCommand], {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const dms2bq = (...argv: string[]) => runDms2bq([registerReplayCommand], ['replay', ...argv]);
 
 const payload = (value: unknown) =>
   new TextEncoder().encode(JSON.stringify(value)) as InvokeCommandOutput['Payload'];

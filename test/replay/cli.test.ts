@@ -4,22 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cdcKey, loadKey } from '../../lambdas/shared/dms/keys.js';
 import { type LocalAws, startLocalAws } from '../../local/aws/index.js';
 import { registerReplayCommand } from '../../local/cli/commands/replay.js';
-import { runCli } from '../../local/cli/program.js';
+import { runDms2bq } from '../support/cli.js';
 import { putObjects, receiveReplayMessages, sortedKeys } from './support.js';
 
-async function dms2bq(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['replay', ...argv], [registerReplayCommand], {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const dms2bq = (...argv: string[]) => runDms2bq([registerReplayCommand], ['replay', ...argv]);
 
 /** The SDK wraps response payloads in a blob adapter; the bytes are all the CLI reads. */
 const payload = (value: unknown) =>

@@ -5,22 +5,10 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerSimulateCommand } from '../../local/cli/commands/simulate.js';
-import { runCli } from '../../local/cli/program.js';
 import type { GroundTruth } from '../../local/simulator/index.js';
+import { runDms2bq } from '../support/cli.js';
 
-async function dms2bq(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, [registerSimulateCommand], {
-    out: (text) => {
-      stdout += text;
-    },
-    err: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
+const dms2bq = (...argv: string[]) => runDms2bq([registerSimulateCommand], argv);
 
 describe('dms2bq simulate', () => {
   let dir: string;
