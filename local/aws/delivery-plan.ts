@@ -1,3 +1,4 @@
+import { type Random, seededRandom } from '../shared/seeded-random.js';
 /** How the notifier mimics S3's at-least-once, unordered delivery. */
 export interface NotifierOptions {
   /** Every event is sent this many times (default 1). */
@@ -14,19 +15,7 @@ export interface NotifierOptions {
   testEvent?: boolean;
 }
 
-export type Random = () => number;
-
-/** mulberry32: tiny, fast, good enough to make duplicate and order decisions reproducible from a seed. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { type Random, seededRandom };
 
 /** The bodies to send, in sending order, for one window of events: copies first, then the shuffle. */
 export function planDeliveries<T>(events: readonly T[], options: NotifierOptions, random: Random): T[] {

@@ -1,3 +1,4 @@
+import { seededRandom } from '../shared/seeded-random.js';
 /** What a request matcher looks at: the HTTP method and the path (without the query string). */
 export interface RequestMatcher {
   /** e.g. 'POST'; any method when omitted. */
@@ -55,18 +56,6 @@ const messages: Record<string, string> = {
     'Exceeded rate limits: too many api requests per user per method for this user_method. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
   invalid: 'Invalid request (injected by the BigQuery emulator)',
 };
-
-/** A small seeded PRNG (mulberry32) so a random-failure test fails the same requests on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const matches = (matcher: RequestMatcher, method: string, path: string): boolean =>
   (matcher.method === undefined || matcher.method.toUpperCase() === method) &&

@@ -1,0 +1,16 @@
+export type Random = () => number;
+
+/**
+ * mulberry32: tiny, fast, and reproducible from a seed, so local fault and delivery decisions
+ * (which request fails, which notification is duplicated) are the same on every run.
+ */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
