@@ -72,6 +72,16 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     throw new Error(`fileConcurrency must be a positive integer, got ${concurrency}`);
   }
 
+  /** Metric dimensions of a key; UNKNOWN_TABLE when routing the key is itself what failed. */
+  const dimensionsOf = (key: string) => {
+    try {
+      const route = routeFor(deps.routing, key);
+      return { source: route.source, table: route.targetTable };
+    } catch {
+      return UNKNOWN_TABLE;
+    }
+  };
+
   const loadFile = async (file: FileRef, deadline: Deadline): Promise<void> => {
     if (deadline.remainingMs() < minTimeToStartMs) {
       throw new TimeBudgetError(
@@ -83,11 +93,7 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
       result = await processFile(file, fileDeps, deadline);
     } catch (error) {
       const reason = error instanceof LoadJobFailedError ? error.reason : failureReason(error);
-      let table = UNKNOWN_TABLE;
-      try {
-        const route = routeFor(deps.routing, file.key);
-        table = { source: route.source, table: route.targetTable };
-      } catch {}
+      const table = dimensionsOf(file.key);
       metrics.failure(table, reason);
       deps.onFileOutcome?.({
         key: file.key,
