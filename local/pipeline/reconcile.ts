@@ -1,6 +1,7 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { currentViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
 import { canonicalValue, type GroundTruth, type JsonValue, type ReaderValue } from '../simulator/index.js';
+import { plainBigQueryValue } from './bigquery-values.js';
 
 export interface TableReconciliation {
   table: string;
@@ -12,17 +13,6 @@ export interface TableReconciliation {
   /** A few concrete differences, for the first look. */
   examples: string[];
   matches: boolean;
-}
-
-/** BigQuery's client wraps TIMESTAMP/DATE/INT64 in `{ value }` and NUMERIC in Big; unwrap to plain values. */
-function readerValue(value: unknown): ReaderValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date)
-    return value as ReaderValue;
-  if ('value' in value) return (value as { value: ReaderValue }).value;
-  if ('toFixed' in value && typeof value.toFixed === 'function')
-    return (value as { toFixed(): string }).toFixed();
-  return String(value);
 }
 
 /**
@@ -43,7 +33,10 @@ export async function reconcile(
     for (const row of rows as Record<string, unknown>[]) {
       const canonical: Record<string, JsonValue> = {};
       for (const column of expected.columns) {
-        canonical[column.name] = canonicalValue(column.type, readerValue(row[column.name]));
+        canonical[column.name] = canonicalValue(
+          column.type,
+          plainBigQueryValue(row[column.name]) as ReaderValue,
+        );
       }
       actual.set(keyOf(canonical), canonical);
     }

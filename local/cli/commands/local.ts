@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { startBigQueryEmulator } from '../../bigquery-emulator/index.js';
+import { plainBigQueryValue } from '../../pipeline/bigquery-values.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID, startLocalPipeline } from '../../pipeline/local-pipeline.js';
 import { renderSummary } from '../../pipeline/summary.js';
 import { listTree, uploadTree } from '../../pipeline/upload.js';
@@ -104,7 +105,7 @@ export function registerLocalCommand(program: Command): void {
             throw new UserError(`query failed: ${error.message}`);
           });
         const plain = (rows as Record<string, unknown>[]).map((row) =>
-          Object.fromEntries(Object.entries(row).map(([name, value]) => [name, plainValue(value)])),
+          Object.fromEntries(Object.entries(row).map(([name, value]) => [name, plainBigQueryValue(value)])),
         );
         output().out(options.json ? `${JSON.stringify(plain, null, 2)}\n` : renderRows(plain));
       } finally {
@@ -121,11 +122,4 @@ function renderRows(rows: Record<string, unknown>[]): string {
   const widths = columns.map((c) => Math.min(40, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
   const line = (values: string[]) => values.map((v, i) => v.slice(0, 40).padEnd(widths[i] ?? 0)).join(' | ');
   return `${[line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n')}\n(${rows.length} rows)\n`;
-}
-
-/** The client wraps TIMESTAMP, DATE and INT64 in `{ value }` and NUMERIC in Big. */
-function plainValue(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
-  if ('value' in value) return (value as { value: unknown }).value;
-  return String(value);
 }
