@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorFixture, freshDataset, startEmulatorFixture } from './helpers.js';
-
-/** The fields of the client's ApiError that carry BigQuery's error body. */
-const apiError = (error: unknown) => {
-  const { code, errors } = error as { code?: number; errors?: { reason?: string }[] };
-  return { code, reason: errors?.[0]?.reason };
-};
+import { apiError, type EmulatorFixture, freshDataset, startEmulatorFixture } from './helpers.js';
 
 describe('BigQuery emulator datasets and tables (through @google-cloud/bigquery)', () => {
   let fixture: EmulatorFixture;

@@ -2,6 +2,7 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultInjector } from '../../local/bigquery-emulator/index.js';
 import {
+  apiError,
   type EmulatorFixture,
   freshDataset,
   loaderLoadOptions,
@@ -10,11 +11,6 @@ import {
   uniqueJobId,
   uploadAndWait,
 } from './helpers.js';
-
-const apiError = (error: unknown) => {
-  const { code, errors } = error as { code?: number; errors?: { reason?: string }[] };
-  return { code, reason: errors?.[0]?.reason };
-};
 
 describe('FaultInjector', () => {
   it('fails the same requests for the same seed', () => {

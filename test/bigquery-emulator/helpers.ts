@@ -88,3 +88,9 @@ export async function waitForJob(job: Job): Promise<JobMetadata> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** The HTTP status and first `errors[].reason` of an error thrown by the BigQuery client. */
+export const apiError = (error: unknown) => {
+  const { code, errors } = error as { code?: number; errors?: { reason?: string }[] };
+  return { code, reason: errors?.[0]?.reason };
+};

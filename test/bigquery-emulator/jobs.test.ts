@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  apiError,
   type EmulatorFixture,
   freshDataset,
   loaderLoadOptions,
@@ -9,11 +10,6 @@ import {
   uploadAndWait,
   waitForJob,
 } from './helpers.js';
-
-const apiError = (error: unknown) => {
-  const { code, errors } = error as { code?: number; errors?: { reason?: string }[] };
-  return { code, reason: errors?.[0]?.reason };
-};
 
 describe('BigQuery emulator jobs (through @google-cloud/bigquery)', () => {
   let fixture: EmulatorFixture;

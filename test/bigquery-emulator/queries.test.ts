@@ -1,6 +1,7 @@
 import { BigQueryDate, BigQueryDatetime, BigQueryInt, BigQueryTimestamp } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  apiError,
   type EmulatorFixture,
   freshDataset,
   loaderLoadOptions,
@@ -10,11 +11,6 @@ import {
   uploadAndWait,
   waitForJob,
 } from './helpers.js';
-
-const apiError = (error: unknown) => {
-  const { code, errors } = error as { code?: number; errors?: { reason?: string }[] };
-  return { code, reason: errors?.[0]?.reason };
-};
 
 /** A DMS-style changelog: two versions of key 1 (the latest an update), key 2 inserted then deleted. */
 const changelogSelect = `
