@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { BigQuery, type Job } from '@google-cloud/bigquery';
-import { PassThroughClient } from 'google-auth-library';
+import type { BigQuery, Job } from '@google-cloud/bigquery';
+import { createBigQueryClient } from '../lambdas/shared/bigquery/client.js';
 import type { BenchResult } from './run.js';
 
 const ingestRows = 200_000;
@@ -104,11 +104,7 @@ async function bigUpload(dir: string) {
   const size = (await stat(big)).size;
   const { child, url } = await startChild(join(dir, 'big.duckdb'));
   try {
-    const bigquery = new BigQuery({
-      projectId: 'local-project',
-      apiEndpoint: url,
-      authClient: new PassThroughClient(),
-    });
+    const bigquery = emulatorClient(url);
     await bigquery.createDataset('bench');
     const pid = child.pid ?? 0;
     const idle = await rssOf(pid);
@@ -131,6 +127,14 @@ async function bigUpload(dir: string) {
   }
 }
 
+const emulatorClient = (apiEndpoint: string) =>
+  createBigQueryClient({
+    projectId: 'local-project',
+    location: 'US',
+    credentials: { kind: 'none' },
+    apiEndpoint,
+  });
+
 async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -146,11 +150,7 @@ export default async function bench(): Promise<BenchResult> {
 
     const { child, url } = await startChild(join(dir, 'emulator.duckdb'));
     try {
-      const bigquery = new BigQuery({
-        projectId: 'local-project',
-        apiEndpoint: url,
-        authClient: new PassThroughClient(),
-      });
+      const bigquery = emulatorClient(url);
       await bigquery.createDataset('bench');
 
       // Same run, same file: DuckDB reading it into a table of a file-backed database, vs the
