@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startFauxqs } from 'fauxqs';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerSimulateCommand } from '../../local/cli/commands/simulate.js';
 import type { GroundTruth } from '../../local/simulator/index.js';
 import { runDms2bq } from '../support/cli.js';
+import { startS3Fixture } from './support.js';
 
 const dms2bq = (...argv: string[]) => runDms2bq([registerSimulateCommand], argv);
 
@@ -147,25 +147,18 @@ describe('dms2bq simulate', () => {
 });
 
 describe('dms2bq simulate --out s3', () => {
-  let server: Awaited<ReturnType<typeof startFauxqs>>;
+  let fixture: Awaited<ReturnType<typeof startS3Fixture>>;
   let s3: S3Client;
   let truthDir: string;
 
   beforeAll(async () => {
-    server = await startFauxqs({ port: 0, logger: false });
-    server.createBucket('landing');
-    s3 = new S3Client({
-      endpoint: server.address,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    fixture = await startS3Fixture('landing');
+    s3 = fixture.s3;
     truthDir = await mkdtemp(join(tmpdir(), 'dms2bq-sim-cli-s3-'));
   });
 
   afterAll(async () => {
-    s3.destroy();
-    await server.stop();
+    await fixture.stop();
     await rm(truthDir, { recursive: true, force: true });
   });
 
@@ -174,7 +167,7 @@ describe('dms2bq simulate --out s3', () => {
     '--out',
     's3',
     '--endpoint',
-    server.address,
+    fixture.endpoint,
     '--bucket',
     bucket,
     '--truth',

@@ -1,32 +1,25 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startFauxqs } from 'fauxqs';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { directorySink, s3Sink, simulate } from '../../local/simulator/index.js';
+import { startS3Fixture } from './support.js';
 
 const casinoA = await loadMappingDir('mappings');
 
 describe('s3Sink', () => {
-  let server: Awaited<ReturnType<typeof startFauxqs>>;
+  let fixture: Awaited<ReturnType<typeof startS3Fixture>>;
   let s3: S3Client;
 
   beforeAll(async () => {
-    server = await startFauxqs({ port: 0, logger: false });
-    server.createBucket('landing');
-    s3 = new S3Client({
-      endpoint: server.address,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    fixture = await startS3Fixture('landing');
+    s3 = fixture.s3;
   });
 
   afterAll(async () => {
-    s3.destroy();
-    await server.stop();
+    await fixture.stop();
   });
 
   it('puts every simulated file into the bucket under its DMS key with its bytes', async () => {

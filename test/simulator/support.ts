@@ -1,3 +1,5 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { startFauxqs } from 'fauxqs';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { parseDmsKey } from '../../lambdas/shared/dms/keys.js';
@@ -128,4 +130,26 @@ export async function replay(files: Map<string, Uint8Array>, route: string, trut
     }
     return 0;
   });
+}
+
+/** fauxqs on a free port with one bucket, and an S3 client for it; `stop` releases both. */
+export async function startS3Fixture(
+  bucket: string,
+): Promise<{ endpoint: string; s3: S3Client; stop: () => Promise<void> }> {
+  const server = await startFauxqs({ port: 0, logger: false });
+  server.createBucket(bucket);
+  const s3 = new S3Client({
+    endpoint: server.address,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  return {
+    endpoint: server.address,
+    s3,
+    stop: async () => {
+      s3.destroy();
+      await server.stop();
+    },
+  };
 }
