@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { registerBigQueryEmulatorCommand } from '../../local/cli/commands/bigquery-emulator.js';
-import { runCli } from '../../local/cli/program.js';
+import { registerBigQueryEmulatorCommand } from '../../cli/commands/local/bigquery-emulator.js';
+import { runCli } from '../../cli/program.js';
 
 const run = async (args: string[]) => {
   const err: string[] = [];

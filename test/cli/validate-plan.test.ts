@@ -3,8 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { registerPlanCommand } from '../../local/cli/commands/plan.js';
-import { registerValidateCommand } from '../../local/cli/commands/validate.js';
+import { registerPlanCommand } from '../../cli/commands/mappings/plan.js';
+import { registerValidateCommand } from '../../cli/commands/mappings/validate.js';
 import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory } from '../support/mappings.js';
 

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dmsCommand } from '../../local/cli/commands/dms.js';
-import { replicationConfigIdentifier } from '../../local/dms/operations.js';
+import { dmsCommand } from '../../cli/commands/operate/dms.js';
+import { replicationConfigIdentifier } from '../../cli/dms/operations.js';
 import { runDms2bq } from '../support/cli.js';
 
 // DMS cannot run locally: these tests script the AWS SDK client and assert the exact requests.

@@ -1,8 +1,8 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerWarehouseCommand } from '../../cli/commands/operate/warehouse.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
-import { registerWarehouseCommand } from '../../local/cli/commands/warehouse.js';
 import { runDms2bq } from '../support/cli.js';
 
 const apply = (...argv: string[]) => runDms2bq([registerWarehouseCommand], ['warehouse', 'apply', ...argv]);

@@ -2,8 +2,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { registerReplayCommand } from '../../cli/commands/operate/replay.js';
 import { loadStageConfig } from '../../infra/config.js';
-import { registerReplayCommand } from '../../local/cli/commands/replay.js';
 import { runDms2bq } from '../support/cli.js';
 
 const dms2bq = (...argv: string[]) => runDms2bq([registerReplayCommand], ['replay', ...argv]);

@@ -1,9 +1,9 @@
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { registerReplayCommand } from '../../cli/commands/operate/replay.js';
 import { cdcKey, loadKey } from '../../lambdas/shared/dms/keys.js';
 import { type LocalAws, startLocalAws } from '../../local/aws/index.js';
-import { registerReplayCommand } from '../../local/cli/commands/replay.js';
 import { runDms2bq } from '../support/cli.js';
 import { putObjects, receiveReplayMessages, sortedKeys } from './support.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { registerSimulateCommand } from '../../local/cli/commands/simulate.js';
+import { registerSimulateCommand } from '../../cli/commands/local/simulate.js';
 import type { GroundTruth } from '../../local/simulator/index.js';
 import { runDms2bq } from '../support/cli.js';
 import { startS3Fixture } from './support.js';

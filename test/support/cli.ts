@@ -1,4 +1,4 @@
-import { type RegisterCommand, runCli } from '../../local/cli/program.js';
+import { type RegisterCommand, runCli } from '../../cli/program.js';
 
 export interface CliRun {
   code: number;

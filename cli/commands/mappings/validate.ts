@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { readMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { validateDocuments } from '../../../lambdas/shared/mappings/validate.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
 
 export const DEFAULT_MAPPINGS_DIR = 'mappings';
 

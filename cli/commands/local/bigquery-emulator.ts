@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { startBigQueryEmulator } from '../../bigquery-emulator/index.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
+import { startBigQueryEmulator } from '../../../local/bigquery-emulator/index.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
 
 interface EmulatorOptions {
   port: string;

@@ -3,14 +3,18 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
-import { startBigQueryEmulator } from '../../bigquery-emulator/index.js';
-import { plainBigQueryValue } from '../../pipeline/bigquery-values.js';
-import { LOCAL_LOCATION, LOCAL_PROJECT_ID, startLocalPipeline } from '../../pipeline/local-pipeline.js';
-import { renderSummary } from '../../pipeline/summary.js';
-import { listTree, uploadTree } from '../../pipeline/upload.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
-import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+import { startBigQueryEmulator } from '../../../local/bigquery-emulator/index.js';
+import { plainBigQueryValue } from '../../../local/pipeline/bigquery-values.js';
+import {
+  LOCAL_LOCATION,
+  LOCAL_PROJECT_ID,
+  startLocalPipeline,
+} from '../../../local/pipeline/local-pipeline.js';
+import { renderSummary } from '../../../local/pipeline/summary.js';
+import { listTree, uploadTree } from '../../../local/pipeline/upload.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 const DEFAULT_WAREHOUSE = '.local/warehouse.duckdb';
 

@@ -11,11 +11,11 @@ import type { ReplayRequest } from '../../../lambdas/replay/request.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { buildRoutingTable, type RoutingTable } from '../../../lambdas/shared/routing.js';
-import { localNames } from '../../aws/names.js';
-import { UserError } from '../errors.js';
-import { output, processOutput } from '../io.js';
-import { stageStackOutput } from '../stack-outputs.js';
-import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+import { localNames } from '../../../local/aws/names.js';
+import { UserError } from '../../errors.js';
+import { output, processOutput } from '../../io.js';
+import { stageStackOutput } from '../../stack-outputs.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface ReplayOptions {
   source: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
-import { LOCAL_CREDENTIALS, localNames } from '../../aws/names.js';
+import { LOCAL_CREDENTIALS, localNames } from '../../../local/aws/names.js';
 import {
   directorySink,
   type FileSink,
@@ -12,10 +12,10 @@ import {
   s3Sink,
   simulate,
   writeGroundTruth,
-} from '../../simulator/index.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
-import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+} from '../../../local/simulator/index.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface SimulateCliOptions {
   mappings: string;

@@ -4,9 +4,9 @@ import { loadStageConfig, StageConfigError } from '../../../infra/config.js';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { applyWarehouse } from '../../../lambdas/shared/warehouse/apply.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
-import { DEFAULT_MAPPINGS_DIR } from './validate.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface ApplyOptions {
   mappings: string;

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { MappingLoadError } from '../../lambdas/shared/mappings/load.js';
+import { MappingLoadError } from '../lambdas/shared/mappings/load.js';
 import { UserError } from './errors.js';
 import { type CliOutput, output, processOutput, setOutput } from './io.js';
 

@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { loadStageConfig, StageConfigError } from '../../infra/config.js';
-import { pipelineStackName } from '../../lambdas/shared/naming.js';
+import { loadStageConfig, StageConfigError } from '../infra/config.js';
+import { pipelineStackName } from '../lambdas/shared/naming.js';
 import { UserError } from './errors.js';
 
 /** The deployed stage's region (from config/<stage>.json) and one output of its stack. */

@@ -3,8 +3,8 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { buildPlan, type SourcePlan } from '../../../lambdas/shared/plan.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
 import { DEFAULT_MAPPINGS_DIR } from './validate.js';
 
 export function registerPlanCommand(program: Command): void {

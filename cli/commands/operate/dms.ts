@@ -10,10 +10,10 @@ import {
   replicationStatus,
   resumeCdc,
 } from '../../dms/operations.js';
-import { UserError } from '../errors.js';
-import { output } from '../io.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 import { loadRouting } from './replay.js';
-import { DEFAULT_MAPPINGS_DIR } from './validate.js';
 
 interface TargetOptions {
   source: string;
