@@ -1,3 +1,5 @@
+import { BIGNUMERIC_STORAGE, isBignumericStorage } from './store/bignumeric.js';
+
 /** BigQuery resource shapes the emulator stores and returns (the subset it understands). */
 export interface TableFieldSchema {
   name: string;
@@ -48,7 +50,7 @@ export function legacyTypeName(type: string): string | undefined {
   return legacyNames[type.toUpperCase()];
 }
 
-/** How each BigQuery type is stored in DuckDB. BIGNUMERIC keeps DuckDB's 38-digit ceiling. */
+/** How each BigQuery type is stored in DuckDB. BIGNUMERIC is exact: see store/bignumeric.ts. */
 const storageTypes: Record<string, string> = {
   INTEGER: 'BIGINT',
   FLOAT: 'DOUBLE',
@@ -60,7 +62,7 @@ const storageTypes: Record<string, string> = {
   TIME: 'TIME',
   TIMESTAMP: 'TIMESTAMPTZ',
   NUMERIC: 'DECIMAL(38,9)',
-  BIGNUMERIC: 'DECIMAL(38,18)',
+  BIGNUMERIC: BIGNUMERIC_STORAGE,
   JSON: 'JSON',
 };
 
@@ -73,6 +75,7 @@ export function storageType(legacyType: string): string {
 /** BigQuery type of a DuckDB result column, or undefined when the emulator cannot represent it. */
 export function bigQueryTypeOfDuckDb(duckType: string): string | undefined {
   const upper = duckType.toUpperCase();
+  if (isBignumericStorage(duckType)) return 'BIGNUMERIC';
   const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(upper);
   if (decimal) {
     const precision = Number(decimal[1]);

@@ -1,21 +1,22 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailureError } from '../errors.js';
+import { BIGNUMERIC_FIELD, bignumericFromDecimalSql } from '../store/bignumeric.js';
 import type { Catalog } from '../store/catalog.js';
 import { logicalBytes, type TableResource } from '../store/resources.js';
 import { evolveSchema } from '../store/schema-rules.js';
-import { inTransaction, type Warehouse } from '../store/warehouse.js';
+import type { Warehouse } from '../store/warehouse.js';
 import { quoteIdent, quoteString, storageType, type TableFieldSchema, tableName } from '../types.js';
-import { type DecimalTarget, decimalTarget, type FileColumn, inspectParquet } from './parquet-schema.js';
+import { checkLayout, type LoadLayout } from './layout.js';
+import { type DecimalTarget, decimalFits, type FileColumn, inspectParquet } from './parquet-schema.js';
+import { checkValues } from './value-checks.js';
+import { stageWideDecimals, WIDE_TABLE, wideScaledColumn, wideTextColumn } from './wide-decimals.js';
 
-export interface LoadConfiguration {
+export interface LoadConfiguration extends LoadLayout {
   destinationTable?: { projectId?: string; datasetId?: string; tableId?: string };
   sourceFormat?: string;
   createDisposition?: 'CREATE_IF_NEEDED' | 'CREATE_NEVER';
   writeDisposition?: 'WRITE_APPEND' | 'WRITE_TRUNCATE' | 'WRITE_EMPTY';
   schemaUpdateOptions?: string[];
   decimalTargetTypes?: DecimalTarget[];
-  timePartitioning?: Record<string, unknown>;
-  clustering?: { fields: string[] };
   /** Applied when the load creates the table. */
   destinationTableProperties?: { labels?: Record<string, string>; description?: string };
 }
@@ -56,57 +57,64 @@ export async function executeLoad(
   }
   const file = await inspectParquet(warehouse, filePath, config.decimalTargetTypes ?? ['NUMERIC']);
   const options = new Set(config.schemaUpdateOptions ?? []);
-  const rowCount = await warehouse
-    .exclusive((connection) =>
-      inTransaction(connection, async () => {
-        const existing = catalog.findTable(datasetId, tableId);
-        const target = planTarget(catalog, config, existing, file.columns, tableRef, datasetId, tableId);
-        if (existing?.type === 'TABLE' && config.writeDisposition === 'WRITE_EMPTY') {
-          const rows = await connection.runAndReadAll(
-            `SELECT count(*) AS n FROM ${tableName(datasetId, tableId)}`,
+  const table = tableName(datasetId, tableId);
+  // Everything below commits together, catalog included: a failed load leaves no table, no column.
+  const rowCount = await catalog
+    .atomically(async (connection) => {
+      const existing = catalog.findTable(datasetId, tableId);
+      const target = planTarget(catalog, config, existing, file.columns, tableRef, datasetId, tableId);
+      if (existing?.type === 'TABLE' && config.writeDisposition === 'WRITE_EMPTY') {
+        const rows = await connection.runAndReadAll(`SELECT count(*) AS n FROM ${table}`);
+        if (Number(rows.getRowsJson()[0]?.[0] ?? 0) > 0)
+          throw new JobFailureError('duplicate', `Already Exists: Table ${tableRef}`);
+      }
+      let fields: TableFieldSchema[];
+      if (existing === undefined || config.writeDisposition === 'WRITE_TRUNCATE') {
+        fields = target.resource.schema.fields;
+      } else {
+        const change = evolve(tableRef, existing.schema.fields, file.columns, options);
+        fields = change.fields;
+        for (const field of change.added) {
+          await connection.run(
+            `ALTER TABLE ${table} ADD COLUMN ${quoteIdent(field.name)} ${storageType(field.type)}`,
           );
-          if (Number(rows.getRowsJson()[0]?.[0] ?? 0) > 0)
-            throw new JobFailureError('duplicate', `Already Exists: Table ${tableRef}`);
         }
-        await checkUnsigned(connection, filePath, file.columns);
-        if (existing === undefined || config.writeDisposition === 'WRITE_TRUNCATE') {
-          if (existing !== undefined) await connection.run(`DROP TABLE ${tableName(datasetId, tableId)}`);
-          await catalog.createTableIn(connection, target.resource);
-        } else {
-          const change = evolve(tableRef, existing.schema.fields, file.columns, options);
-          for (const field of change.added) {
-            await connection.run(
-              `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${quoteIdent(field.name)} ${storageType(field.type)}`,
-            );
-          }
-          for (const name of change.relaxed) {
-            await connection.run(
-              `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`,
-            );
-          }
-          if (change.added.length > 0 || change.relaxed.length > 0) {
-            await catalog.saveTable(connection, {
-              ...existing,
-              schema: { fields: change.fields },
-              lastModifiedTime: String(Date.now()),
-            });
-          }
+        for (const name of change.relaxed) {
+          await connection.run(`ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(name)} DROP NOT NULL`);
         }
-        const fields = catalog.findTable(datasetId, tableId)?.schema.fields ?? [];
-        const select = file.columns.map((column) => {
-          const field = fields.find((f) => f.name.toLowerCase() === column.field.name.toLowerCase());
-          return `CAST(${quoteIdent(column.field.name)} AS ${storageType(field?.type ?? column.field.type)})`;
-        });
-        const names = file.columns.map((column) => {
-          const field = fields.find((f) => f.name.toLowerCase() === column.field.name.toLowerCase());
-          return quoteIdent(field?.name ?? column.field.name);
-        });
-        const inserted = await connection.run(
-          `INSERT INTO ${tableName(datasetId, tableId)} (${names.join(', ')}) SELECT ${select.join(', ')} FROM read_parquet(${quoteString(filePath)})`,
-        );
-        return inserted.rowsChanged;
-      }),
-    )
+        if (change.added.length > 0 || change.relaxed.length > 0) {
+          await catalog.saveTable(connection, {
+            ...existing,
+            schema: { fields },
+            lastModifiedTime: String(Date.now()),
+          });
+        }
+      }
+      const fieldOf = (column: FileColumn): TableFieldSchema =>
+        fields.find((f) => f.name.toLowerCase() === column.field.name.toLowerCase()) ?? column.field;
+      await checkValues(connection, filePath, file.columns, (column) => fieldOf(column).type);
+      const wide = await stageWideDecimals(
+        connection,
+        filePath,
+        file.columns.map((column) => ({ ...column, field: { ...column.field, type: fieldOf(column).type } })),
+      );
+      if (existing !== undefined && config.writeDisposition === 'WRITE_TRUNCATE') {
+        await connection.run(`DROP TABLE ${table}`);
+      }
+      if (existing === undefined || config.writeDisposition === 'WRITE_TRUNCATE') {
+        await catalog.createTableIn(connection, target.resource);
+      }
+      const select = file.columns.map((column) => columnValue(column, fieldOf(column).type));
+      const names = file.columns.map((column) => quoteIdent(fieldOf(column).name));
+      const source = wide
+        ? `read_parquet(${quoteString(filePath)}, file_row_number = true) LEFT JOIN temp.${WIDE_TABLE} AS w ON w.row_number = file_row_number`
+        : `read_parquet(${quoteString(filePath)})`;
+      const inserted = await connection.run(
+        `INSERT INTO ${table} (${names.join(', ')}) SELECT ${select.join(', ')} FROM ${source}`,
+      );
+      if (wide) await connection.run(`DROP TABLE temp.${WIDE_TABLE}`);
+      return inserted.rowsChanged;
+    })
     .catch((error: unknown) => {
       throw failure('invalid', error);
     });
@@ -120,6 +128,19 @@ export async function executeLoad(
       badRecords: '0',
     },
   };
+}
+
+/** The SQL giving a file column's values as the column's BigQuery type stores them. */
+function columnValue(column: FileColumn, type: string): string {
+  const ref = quoteIdent(column.field.name);
+  if (column.decimal?.wide) {
+    if (type === 'BIGNUMERIC')
+      return `CASE WHEN w.${wideScaledColumn(column.field.name)} IS NULL THEN NULL ELSE {'${BIGNUMERIC_FIELD}': CAST(w.${wideScaledColumn(column.field.name)} AS BIGNUM)} END`;
+    return `CAST(w.${wideTextColumn(column.field.name)} AS ${storageType(type)})`;
+  }
+  if (column.decimal !== undefined && type === 'BIGNUMERIC')
+    return bignumericFromDecimalSql(ref, column.decimal.scale);
+  return `CAST(${ref} AS ${storageType(type)})`;
 }
 
 /** The table the load writes: a new resource when it creates or truncates, checked dispositions otherwise. */
@@ -137,9 +158,11 @@ function planTarget(
   }
   if (existing?.type === 'VIEW')
     throw new JobFailureError('invalid', `Cannot load data into view ${tableRef}`);
+  if (existing !== undefined) checkLayout(existing, config);
   if (existing !== undefined && config.writeDisposition !== 'WRITE_TRUNCATE') return { resource: existing };
   const keep = existing ?? {
     timePartitioning: config.timePartitioning,
+    rangePartitioning: config.rangePartitioning,
     clustering: config.clustering,
     labels: config.destinationTableProperties?.labels,
     description: config.destinationTableProperties?.description,
@@ -165,8 +188,7 @@ function evolve(tableRef: string, existing: TableFieldSchema[], columns: FileCol
     const keepsType =
       column.decimal !== undefined &&
       current !== undefined &&
-      decimalTarget(column.decimal.precision, column.decimal.scale, [current.type as DecimalTarget]) !==
-        undefined;
+      decimalFits(column.decimal.precision, column.decimal.scale, current.type);
     return keepsType && current ? { ...column.field, type: current.type } : column.field;
   });
   try {
@@ -177,21 +199,5 @@ function evolve(tableRef: string, existing: TableFieldSchema[], columns: FileCol
     });
   } catch (error) {
     throw new JobFailureError('invalid', (error as Error).message);
-  }
-}
-
-async function checkUnsigned(connection: DuckDBConnection, filePath: string, columns: FileColumn[]) {
-  for (const column of columns.filter((c) => c.unsigned64)) {
-    const name = quoteIdent(column.field.name);
-    const result = await connection.runAndReadAll(
-      `SELECT max(${name})::VARCHAR FROM read_parquet(${quoteString(filePath)}) WHERE ${name} > 9223372036854775807`,
-    );
-    const value = result.getRowsJson()[0]?.[0];
-    if (value !== null && value !== undefined) {
-      throw new JobFailureError(
-        'invalid',
-        `Value ${String(value)} in column ${column.field.name} is out of range for INT64`,
-      );
-    }
   }
 }

@@ -6,8 +6,11 @@ import { quoteString, type TableFieldSchema } from '../types.js';
 export interface FileColumn {
   field: TableFieldSchema;
   duckType: string;
-  /** For DECIMAL columns: precision and scale from the Parquet schema. */
-  decimal?: { precision: number; scale: number };
+  /**
+   * For DECIMAL columns: precision and scale from the Parquet schema; `wide` above DuckDB's 38 digits
+   * (DuckDB reads those as DOUBLE, so the load reads them itself: wide-decimals.ts).
+   */
+  decimal?: { precision: number; scale: number; wide: boolean };
   /** UINT_64 values above INT64's maximum must fail the load. */
   unsigned64: boolean;
   /** Variable-width columns count their bytes from the file's column chunks in outputBytes. */
@@ -23,18 +26,27 @@ export interface ParquetFile {
 
 export type DecimalTarget = 'NUMERIC' | 'BIGNUMERIC' | 'STRING';
 
-/** BigQuery picks the first of NUMERIC, BIGNUMERIC, STRING that is listed and holds (precision, scale). */
-export function decimalTarget(
-  precision: number,
-  scale: number,
-  listed: DecimalTarget[],
-): DecimalTarget | undefined {
-  const fits: Record<DecimalTarget, boolean> = {
-    NUMERIC: scale <= 9 && precision - scale <= 29,
-    BIGNUMERIC: scale <= 38 && precision - scale <= 38,
-    STRING: true,
-  };
-  return (['NUMERIC', 'BIGNUMERIC', 'STRING'] as const).find((type) => listed.includes(type) && fits[type]);
+const order: DecimalTarget[] = ['NUMERIC', 'BIGNUMERIC', 'STRING'];
+
+/** Whether a BigQuery type holds every value of DECIMAL(precision, scale). */
+export function decimalFits(precision: number, scale: number, type: string): boolean {
+  if (type === 'NUMERIC') return scale <= 9 && precision - scale <= 29;
+  if (type === 'BIGNUMERIC') return scale <= 38 && precision - scale <= 38;
+  return type === 'STRING';
+}
+
+/**
+ * JobConfigurationLoad.decimalTargetTypes (REST reference): "In the order of NUMERIC, BIGNUMERIC, and
+ * STRING, a type is picked if it is in the specified list and if it supports the precision and the
+ * scale. … If none of the listed types supports the precision and the scale, the type supporting the
+ * widest range in the specified list is picked, and if a value exceeds the supported range when
+ * reading the data, an error will be thrown." The order of the list is ignored.
+ */
+export function decimalTarget(precision: number, scale: number, listed: DecimalTarget[]): DecimalTarget {
+  const candidates = order.filter((type) => listed.includes(type));
+  return (
+    candidates.find((type) => decimalFits(precision, scale, type)) ?? candidates.at(-1) ?? 'NUMERIC'
+  );
 }
 
 const simpleTypes: Record<string, string> = {
@@ -113,22 +125,10 @@ export async function inspectParquet(
       const precision = Number(leaf.precision);
       const scale = Number(leaf.scale);
       const target = decimalTarget(precision, scale, decimalTargets);
-      if (target === undefined) {
-        throw new JobFailureError(
-          'invalid',
-          `Invalid decimal target types ${JSON.stringify(decimalTargets)}: column ${name} has DECIMAL(${precision}, ${scale}), which fits none of them`,
-        );
-      }
-      if (precision > 38) {
-        throw new JobFailureError(
-          'invalid',
-          `The BigQuery emulator cannot load DECIMAL(${precision}, ${scale}) (column ${name}): DuckDB holds at most 38 digits`,
-        );
-      }
       return {
         ...base,
         field: { name, type: target, mode },
-        decimal: { precision, scale },
+        decimal: { precision, scale, wide: precision > 38 },
         variableWidth: target === 'STRING',
       };
     }

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailureError } from '../errors.js';
+import { bignumericQueryError, bignumericToTextSql, isBignumericStorage } from '../store/bignumeric.js';
 import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
@@ -34,6 +35,9 @@ function queryFailure(error: unknown): JobFailureError {
   if (error instanceof JobFailureError) return error;
   const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
   if (error instanceof QueryTranslationError) return new JobFailureError('invalidQuery', message, 'query');
+  // BIGNUMERIC storage (store/bignumeric.ts): DuckDB's refusals of inexact operations, made clear.
+  const bignumeric = bignumericQueryError(message);
+  if (bignumeric !== undefined) return new JobFailureError('invalidQuery', bignumeric, 'query');
   if (/^Catalog Error: (Table|View|Schema) with name/.test(message)) {
     return new JobFailureError('notFound', `Not found: ${message.replace(/^Catalog Error: /, '')}`, 'query');
   }
@@ -79,7 +83,12 @@ export class QueryRunner {
       });
       const names = fields.map((_field, index) => `c${index}`);
       const inner = `SELECT * FROM (${sql}) AS q(${names.map(quoteIdent).join(', ')})`;
-      const formatted = `SELECT ${fields.map((field, index) => valueExpression(names[index] as string, field.type)).join(', ')} FROM (${inner})`;
+      // BIGNUMERIC storage (store/bignumeric.ts): exact STRUCT columns are written out as decimals.
+      const value = (index: number, type: string): string =>
+        isBignumericStorage(String(columns[index]?.column_type))
+          ? bignumericToTextSql(quoteIdent(names[index] as string))
+          : valueExpression(names[index] as string, type);
+      const formatted = `SELECT ${fields.map((field, index) => value(index, field.type)).join(', ')} FROM (${inner})`;
       const reader = await connection.runAndReadAll(fields.length === 0 ? sql : formatted);
       const rows = reader
         .getRowsJson()

@@ -12,10 +12,16 @@ import {
 import { MetadataStore } from './metadata.js';
 import { type DatasetResource, logicalBytes, type TableResource } from './resources.js';
 import { evolveSchema, normalizeFields } from './schema-rules.js';
-import type { Warehouse } from './warehouse.js';
+import { inTransaction, type Warehouse } from './warehouse.js';
 
 /** Fields a tables.insert/patch may set besides the schema, stored and returned as given. */
-const passThroughTableFields = ['timePartitioning', 'clustering', 'labels', 'description'] as const;
+const passThroughTableFields = [
+  'timePartitioning',
+  'rangePartitioning',
+  'clustering',
+  'labels',
+  'description',
+] as const;
 
 /**
  * Datasets (DuckDB schemas) and tables (DuckDB tables or views) with their BigQuery resources.
@@ -24,6 +30,8 @@ const passThroughTableFields = ['timePartitioning', 'clustering', 'labels', 'des
 export class Catalog {
   private datasets = new Map<string, DatasetResource>();
   private tables = new Map<string, TableResource>();
+  /** Table changes made inside `atomically`, per connection: visible to no one until COMMIT. */
+  private readonly staged = new Map<DuckDBConnection, Map<string, TableResource | undefined>>();
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -197,12 +205,41 @@ export class Catalog {
   async saveTable(connection: DuckDBConnection, resource: TableResource): Promise<void> {
     const { datasetId, tableId } = resource.tableReference;
     await this.metadata.put(connection, 'tables', `${datasetId}.${tableId}`, resource);
-    this.tables.set(`${datasetId}.${tableId}`, resource);
+    this.remember(connection, `${datasetId}.${tableId}`, resource);
   }
 
   async forgetTable(connection: DuckDBConnection, datasetId: string, tableId: string): Promise<void> {
     await this.metadata.remove(connection, 'tables', `${datasetId}.${tableId}`);
-    this.tables.delete(`${datasetId}.${tableId}`);
+    this.remember(connection, `${datasetId}.${tableId}`, undefined);
+  }
+
+  /**
+   * Runs `fn` as one exclusive DuckDB transaction whose catalog changes (saveTable, forgetTable,
+   * createTableIn) reach the in-memory catalog only once it commits: a failed load leaves no table,
+   * no column and no resource behind, as BigQuery's atomic jobs do.
+   */
+  atomically<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.warehouse.exclusive(async (connection) => {
+      const changes = new Map<string, TableResource | undefined>();
+      this.staged.set(connection, changes);
+      try {
+        const result = await inTransaction(connection, () => fn(connection));
+        for (const [key, resource] of changes) {
+          if (resource === undefined) this.tables.delete(key);
+          else this.tables.set(key, resource);
+        }
+        return result;
+      } finally {
+        this.staged.delete(connection);
+      }
+    });
+  }
+
+  private remember(connection: DuckDBConnection, key: string, resource: TableResource | undefined): void {
+    const changes = this.staged.get(connection);
+    if (changes !== undefined) changes.set(key, resource);
+    else if (resource === undefined) this.tables.delete(key);
+    else this.tables.set(key, resource);
   }
 
   /** tables.insert for a table with a schema (views go through the query path). */

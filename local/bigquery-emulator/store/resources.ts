@@ -23,6 +23,7 @@ export interface TableResource {
   creationTime: string;
   lastModifiedTime: string;
   timePartitioning?: Record<string, unknown>;
+  rangePartitioning?: Record<string, unknown>;
   clustering?: { fields: string[] };
   labels?: Labels;
   description?: string;
