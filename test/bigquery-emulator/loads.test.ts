@@ -242,22 +242,44 @@ describe('BigQuery emulator load jobs (PARQUET uploads through createWriteStream
   });
 
   describe.each([
-    ['DECIMAL(38,0)', ['NUMERIC']],
-    ['DECIMAL(20,12)', ['NUMERIC']],
-  ])('a %s column with decimalTargetTypes %j', (decimalType, targets) => {
-    it('fails the job: the decimal fits none of the listed types', async () => {
+    ['DECIMAL(38,0)', '1', ['NUMERIC']],
+    ['DECIMAL(20,12)', '1.5', ['NUMERIC']],
+  ])('a %s column whose values fit, with decimalTargetTypes %j', (decimalType, value, targets) => {
+    it('loads as NUMERIC, the widest listed type, as the REST reference says', async () => {
       // Prepare
       const datasetId = await freshDataset(fixture);
-      const path = await parquetFile(fixture, `SELECT 1.5::${decimalType} AS amount`);
+      const path = await parquetFile(fixture, `SELECT ${value}::${decimalType} AS amount`);
 
       // Act
       const job = await load(datasetId, 't', path, { decimalTargetTypes: targets });
 
       // Assess
-      expect(job.status?.errorResult?.reason).toBe('invalid');
-      expect(job.status?.errorResult?.message).toContain('fits none of them');
+      expect(job.status?.errorResult).toBeUndefined();
+      expect(await schemaOf(datasetId, 't')).toEqual([{ name: 'amount', type: 'NUMERIC', mode: 'NULLABLE' }]);
     });
   });
+
+  describe.each([
+    ['DECIMAL(38,0)', '100000000000000000000000000000', 'out of range'],
+    ['DECIMAL(20,12)', '1.123456789012', 'more than 9 decimal digits'],
+  ])(
+    'a %s value %s that NUMERIC cannot hold, with decimalTargetTypes ["NUMERIC"]',
+    (decimalType, value, why) => {
+      it('fails the load, naming the field, and creates no table', async () => {
+        // Prepare
+        const datasetId = await freshDataset(fixture);
+        const path = await parquetFile(fixture, `SELECT ${value}::${decimalType} AS amount`);
+
+        // Act
+        const job = await load(datasetId, 't', path, { decimalTargetTypes: ['NUMERIC'] });
+
+        // Assess
+        expect(job.status?.errorResult?.reason).toBe('invalid');
+        expect(job.status?.errorResult?.message).toContain(`for field 'amount': ${why}`);
+        expect(await fixture.bigquery.dataset(datasetId).table('t').exists()).toEqual([false]);
+      });
+    },
+  );
 
   it('fails an unsigned 64-bit value above the INT64 range', async () => {
     // Prepare

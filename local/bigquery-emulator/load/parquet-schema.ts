@@ -44,9 +44,7 @@ export function decimalFits(precision: number, scale: number, type: string): boo
  */
 export function decimalTarget(precision: number, scale: number, listed: DecimalTarget[]): DecimalTarget {
   const candidates = order.filter((type) => listed.includes(type));
-  return (
-    candidates.find((type) => decimalFits(precision, scale, type)) ?? candidates.at(-1) ?? 'NUMERIC'
-  );
+  return candidates.find((type) => decimalFits(precision, scale, type)) ?? candidates.at(-1) ?? 'NUMERIC';
 }
 
 const simpleTypes: Record<string, string> = {
