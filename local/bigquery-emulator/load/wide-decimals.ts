@@ -56,7 +56,7 @@ export async function stageWideDecimals(
     `${wideScaledColumn(column.field.name)} VARCHAR`,
   ]);
   await connection.run(`CREATE TEMP TABLE ${WIDE_TABLE} (row_number BIGINT, ${columnsSql.join(', ')})`);
-  const appender = await connection.createAppender(WIDE_TABLE, 'temp');
+  const appender = await connection.createAppender(WIDE_TABLE, 'main', 'temp');
   try {
     rows.forEach((row, rowNumber) => {
       appender.appendBigInt(BigInt(rowNumber));

@@ -34,9 +34,11 @@ export function bignumericFromDecimalSql(expression: string, scale: number): str
 /** SQL giving a stored BIGNUMERIC as BigQuery writes it: no exponent, no trailing zeros ("-0.5", "12"). */
 export function bignumericToTextSql(reference: string): string {
   const scaled = `CAST(${reference}.${BIGNUMERIC_FIELD} AS VARCHAR)`;
-  const digits = `lpad(ltrim(${scaled}, '-'), ${BIGNUMERIC_SCALE + 1}, '0')`;
-  const integer = `ltrim(left(${digits}, length(${digits}) - ${BIGNUMERIC_SCALE}), '0')`;
-  const fraction = `rtrim(right(${digits}, ${BIGNUMERIC_SCALE}), '0')`;
+  const unsigned = `ltrim(${scaled}, '-')`;
+  // Zeros in front up to 39 digits, so that the last 38 are the decimals (lpad would truncate).
+  const digits = `repeat('0', greatest(0, ${BIGNUMERIC_SCALE + 1} - length(${unsigned}))) || ${unsigned}`;
+  const integer = `ltrim(left((${digits}), length((${digits})) - ${BIGNUMERIC_SCALE}), '0')`;
+  const fraction = `rtrim(right((${digits}), ${BIGNUMERIC_SCALE}), '0')`;
   const sign = `CASE WHEN starts_with(${scaled}, '-') THEN '-' ELSE '' END`;
   const whole = `CASE WHEN ${integer} = '' THEN '0' ELSE ${integer} END`;
   return `CASE WHEN ${reference} IS NULL THEN NULL ELSE ${sign} || ${whole} || CASE WHEN ${fraction} = '' THEN '' ELSE '.' || ${fraction} END END`;
