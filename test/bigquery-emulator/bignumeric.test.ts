@@ -62,6 +62,7 @@ describe('BigQuery emulator: BIGNUMERIC is stored exactly', () => {
     ['DECIMAL(38,30)', '12345678.123456789012345678901234567891'.slice(0, 39)],
     ['DECIMAL(38,0)', '99999999999999999999999999999999999999'],
     ['DECIMAL(38,38)', '0.12345678901234567890123456789012345678'],
+    ['DECIMAL(38,30)', '0'],
   ])('a Parquet %s value %s written by DuckDB', (decimalType, value) => {
     it('comes back through a query exactly, typed BIGNUMERIC', async () => {
       // Prepare
