@@ -89,13 +89,13 @@ interface SelectionRule {
 
 /** `[schema, table]` of each include selection rule, un-escaping the `[_]`/`[%]` literal forms. */
 export function selectedTables(tableMappings: string): { schema: string; table: string }[] {
-  const unescape = (name: string) => name.replace(/\[([_%])\]/g, '$1');
+  const literal = (name: string) => name.replace(/\[([_%])\]/g, '$1');
   const { rules = [] } = JSON.parse(tableMappings) as { rules?: SelectionRule[] };
   return rules
     .filter((rule) => rule['rule-type'] === 'selection' && rule['rule-action'] === 'include')
     .map((rule) => ({
-      schema: unescape(rule['object-locator']?.['schema-name'] ?? ''),
-      table: unescape(rule['object-locator']?.['table-name'] ?? ''),
+      schema: literal(rule['object-locator']?.['schema-name'] ?? ''),
+      table: literal(rule['object-locator']?.['table-name'] ?? ''),
     }));
 }
 
