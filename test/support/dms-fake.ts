@@ -141,6 +141,27 @@ export class DmsFake {
 
   now = (): number => this.clock;
 
+  /** A task that has run before and is now `status`, every selected table loaded: a deployed source. */
+  seed(identifier: string, tableMappings: string, status: 'running' | 'stopped' | 'failed'): string {
+    const { ReplicationTask } = this.create({
+      ReplicationTaskIdentifier: identifier,
+      ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:111111111111:rep:INSTANCE',
+      SourceEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:SOURCE',
+      TargetEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:TARGET',
+      MigrationType: 'full-load-and-cdc',
+      TableMappings: tableMappings,
+      ReplicationTaskSettings: '{}',
+    });
+    const arn = ReplicationTask.ReplicationTaskArn as string;
+    const entry = this.entry(arn);
+    entry.next = undefined;
+    entry.everRun = true;
+    entry.task.Status = status;
+    entry.task.ReplicationTaskStartDate = new Date(this.clock);
+    for (const table of selected(tableMappings)) entry.tables.set(table, 'Table completed');
+    return arn;
+  }
+
   /** DMS's asynchronous work between two polls: every pending transition and table load takes one step. */
   tick(seconds = 30): void {
     this.clock += seconds * 1000;
