@@ -96,6 +96,7 @@ const RULE_FIELDS = [
   'value',
   'expression',
   'data-type',
+  'filters',
 ];
 
 function canonicalRules(tableMappings: string): string {
@@ -103,14 +104,22 @@ function canonicalRules(tableMappings: string): string {
   return JSON.stringify(rules.map((rule) => RULE_FIELDS.map((field) => [field, canonical(rule[field])])));
 }
 
-const canonical = (value: unknown): unknown =>
-  value && typeof value === 'object' && !Array.isArray(value)
-    ? Object.fromEntries(
-        Object.entries(value)
-          .sort(([a], [b]) => (a < b ? -1 : 1))
-          .map(([key, inner]) => [key, canonical(inner)]),
-      )
-    : value;
+/**
+ * Key order, number-or-string and empty-or-absent do not count: if DMS stored a rule in another
+ * spelling, the task must still count as modified, or the update would modify it again and again.
+ */
+const canonical = (value: unknown): unknown => {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length === 0 ? undefined : value.map(canonical);
+  if (typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([key, inner]) => [key, canonical(inner)]),
+    );
+  }
+  return String(value);
+};
 
 /** Every value in `desired` is in `actual`; arrays match when each desired item matches some actual item. */
 export function isSubset(desired: unknown, actual: unknown): boolean {
@@ -124,5 +133,5 @@ export function isSubset(desired: unknown, actual: unknown): boolean {
     const record = actual as Record<string, unknown>;
     return Object.entries(desired).every(([key, value]) => isSubset(value, record[key]));
   }
-  return desired === actual;
+  return String(desired) === String(actual);
 }
