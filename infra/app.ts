@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { loadStageConfig } from './config.js';
-import { APP_CONTEXT, addDeployment } from './deployment.js';
+import { APP_CONTEXT, addAccountStack, addDeployment } from './deployment.js';
 import { readMappingsSync } from './mappings.js';
 import { addNagChecks } from './nag.js';
 
@@ -20,7 +20,9 @@ const app = new App({
 });
 const stage = String(app.node.tryGetContext('stage') ?? 'dev');
 try {
-  addDeployment(app, { stage, config: loadStageConfig(stage), mappings: readMappingsSync('mappings') });
+  const config = loadStageConfig(stage);
+  addAccountStack(app, config);
+  addDeployment(app, { stage, config, mappings: readMappingsSync('mappings') });
   addNagChecks(app);
 } catch (error) {
   const { name, message } = error as Error;

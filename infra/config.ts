@@ -25,6 +25,26 @@ export interface SourceConfig {
   port: number;
 }
 
+/**
+ * How DMS reaches Secrets Manager (the source credentials): an interface endpoint the stack creates,
+ * one that exists (DMS's security group may then reach it on 443), or a NAT gateway in the subnets.
+ */
+export type SecretsManagerAccess =
+  | { mode: 'create-endpoint' }
+  | { mode: 'existing-endpoint'; securityGroupId: string }
+  | { mode: 'nat' };
+
+/** The stage's provisioned DMS replication instance, shared by every source's task (ADR 0014). */
+export interface DmsInstanceConfig {
+  instanceClass: string;
+  allocatedStorageGb: number;
+  multiAz: boolean;
+  /** Days DMS task logs are kept in `dms-tasks-dms2bq-<stage>`. */
+  logRetentionDays: number;
+  /** How long a deploy waits for a task to stop, modify or start before it fails naming the state. */
+  updateWaitMinutes: number;
+}
+
 export interface StageConfig {
   account: string;
   region: string;
@@ -38,14 +58,19 @@ export interface StageConfig {
     s3GatewayEndpointExists: boolean;
     /** Route tables of the DMS subnets; required when the endpoint is created. */
     routeTableIds: string[];
+    /**
+     * The region's S3 managed prefix list (`com.amazonaws.<region>.s3`), the only 443 destination
+     * DMS needs for S3: `aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,Values=com.amazonaws.<region>.s3`.
+     */
+    s3PrefixListId: string;
+    secretsManager: SecretsManagerAccess;
   };
+  dms: DmsInstanceConfig;
   sources: Record<string, SourceConfig>;
   gcp: { projectId: string; location: string; credentials: GcpCredentialsConfig };
   alarmEmail: string;
   /** Days landed files are kept: long enough to replay a backfill from S3. */
   landingRetentionDays: number;
-  /** `dms-vpc-role` is account-wide: exactly one stage per account creates it. */
-  createDmsVpcRole: boolean;
   alarms: { freshnessSloMinutes: number; oldestMessageMinutes: number; dmsLatencySeconds: number };
   /** Where alarm descriptions link runbooks, e.g. `https://github.com/<org>/<repo>/blob/main/`. */
   runbookBaseUrl: string;
@@ -58,6 +83,8 @@ const PATTERNS = {
   subnetId: /^subnet-[0-9a-f]{8,17}$/,
   securityGroupId: /^sg-[0-9a-f]{8,17}$/,
   routeTableId: /^rtb-[0-9a-f]{8,17}$/,
+  prefixListId: /^pl-[0-9a-f]{8,17}$/,
+  instanceClass: /^dms\.[a-z0-9]+\.[a-z0-9]+$/,
   secretArn: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
   email: /^[^@\s]+@[^@\s]+\.[^@\s]+$/,
 } as const;
@@ -135,6 +162,11 @@ export function parseStageConfig(document: unknown, file: string): StageConfig {
       ),
       s3GatewayEndpointExists,
       routeTableIds,
+      s3PrefixListId: read.string(network.s3PrefixListId, 'network.s3PrefixListId', PATTERNS.prefixListId),
+      secretsManager: parseSecretsManager(
+        read,
+        read.object(network.secretsManager, 'network.secretsManager'),
+      ),
     },
     sources,
     gcp: {
@@ -144,7 +176,7 @@ export function parseStageConfig(document: unknown, file: string): StageConfig {
     },
     alarmEmail: read.string(root.alarmEmail, 'alarmEmail', PATTERNS.email),
     landingRetentionDays: read.integer(root.landingRetentionDays, 'landingRetentionDays', 7, 3650),
-    createDmsVpcRole: read.boolean(root.createDmsVpcRole, 'createDmsVpcRole'),
+    dms: parseDms(read, read.object(root.dms ?? {}, 'dms')),
     alarms: {
       freshnessSloMinutes: read.integer(
         alarms.freshnessSloMinutes ?? 10,
@@ -167,6 +199,52 @@ export function parseStageConfig(document: unknown, file: string): StageConfig {
     },
     runbookBaseUrl: read.string(root.runbookBaseUrl ?? '', 'runbookBaseUrl', /^(https:\/\/\S+\/)?$/),
   };
+}
+
+/** CloudWatch Logs accepts only these retention periods (RetentionInDays). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+function parseDms(read: FieldReader, dms: Json): DmsInstanceConfig {
+  const logRetentionDays = read.integer(dms.logRetentionDays ?? 30, 'dms.logRetentionDays', 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    read.fail(
+      'dms.logRetentionDays',
+      `must be one of CloudWatch Logs' periods: ${LOG_RETENTION_DAYS.join(', ')}`,
+    );
+  }
+  return {
+    instanceClass: read.string(
+      dms.instanceClass ?? 'dms.t3.medium',
+      'dms.instanceClass',
+      PATTERNS.instanceClass,
+    ),
+    allocatedStorageGb: read.integer(dms.allocatedStorageGb ?? 50, 'dms.allocatedStorageGb', 5, 6144),
+    multiAz: read.boolean(dms.multiAz ?? false, 'dms.multiAz'),
+    logRetentionDays,
+    // CloudFormation waits at most an hour for a custom resource; the Provider's own timeout is 55 min.
+    updateWaitMinutes: read.integer(dms.updateWaitMinutes ?? 45, 'dms.updateWaitMinutes', 5, 50),
+  };
+}
+
+function parseSecretsManager(read: FieldReader, access: Json): SecretsManagerAccess {
+  const field = 'network.secretsManager';
+  if (access.mode === 'create-endpoint' || access.mode === 'nat') return { mode: access.mode };
+  if (access.mode === 'existing-endpoint') {
+    return {
+      mode: 'existing-endpoint',
+      securityGroupId: read.string(
+        access.securityGroupId,
+        `${field}.securityGroupId`,
+        PATTERNS.securityGroupId,
+      ),
+    };
+  }
+  return read.fail(
+    `${field}.mode`,
+    'must be create-endpoint (the stack adds a Secrets Manager interface endpoint), existing-endpoint (with securityGroupId of that endpoint) or nat (the DMS subnets route to a NAT gateway)',
+  );
 }
 
 function parseCredentials(read: FieldReader, credentials: Json): GcpCredentialsConfig {

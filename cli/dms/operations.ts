@@ -1,59 +1,64 @@
 import {
   type DatabaseMigrationServiceClient,
-  DescribeReplicationsCommand,
-  DescribeReplicationTableStatisticsCommand,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
   type Filter,
-  ReloadReplicationTablesCommand,
-  type Replication,
-  StartReplicationCommand,
-  StopReplicationCommand,
+  ReloadTablesCommand,
+  type ReplicationTask,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { replicationConfigIdentifier } from '../../lambdas/shared/naming.js';
+import { replicationTaskIdentifier } from '../../lambdas/shared/naming.js';
 
 /**
- * Operations on a source's DMS Serverless replication. The replication config of source `S` in
- * deployment stage `T` has the ReplicationConfigIdentifier `dms2bq-T-S`, lower-cased with every
- * character DMS does not allow (anything but letters, digits, hyphens) made a hyphen and runs of
- * hyphens collapsed: stage `prod`, source `casino_a` → `dms2bq-prod-casino-a`. infra/ names it so
- * (stack `Dms2Bq-<stage>`); an operator can always pass the ARN (stack output) instead.
+ * Operations on a source's provisioned DMS replication task (ADR 0014). The task of source `S` in
+ * stage `T` is named `dms2bq-T-S`, lower-cased with every character DMS does not allow made a hyphen
+ * and runs of hyphens collapsed: stage `prod`, source `casino_a` → `dms2bq-prod-casino-a`. The
+ * deploy's custom resource creates it under that name; an operator can always pass the ARN (stack
+ * output `ReplicationTaskArn<source>`) instead.
  */
-export type ReplicationRef = { arn: string } | { stage: string; source: string };
+export type TaskRef = { arn: string } | { stage: string; source: string };
 
-export { replicationConfigIdentifier };
+export { replicationTaskIdentifier };
 
-/** No replication matches the reference; the message says what was looked up. */
-export class ReplicationNotFoundError extends Error {
-  override name = 'ReplicationNotFoundError';
+/** No task matches the reference; the message says what was looked up. */
+export class TaskNotFoundError extends Error {
+  override name = 'TaskNotFoundError';
 }
 
-/** The replication did not reach a startable state in time; nothing was started. */
-export class ReplicationStateError extends Error {
-  override name = 'ReplicationStateError';
+/** The task is not in a state the operation accepts, and did not reach one in time. */
+export class TaskStateError extends Error {
+  override name = 'TaskStateError';
 }
 
-export interface FoundReplication extends Replication {
-  ReplicationConfigArn: string;
+export interface FoundTask extends ReplicationTask {
+  ReplicationTaskArn: string;
 }
 
-const describeRef = (ref: ReplicationRef): string =>
-  'arn' in ref ? `ARN ${ref.arn}` : `identifier ${replicationConfigIdentifier(ref.stage, ref.source)}`;
+const describeRef = (ref: TaskRef): string =>
+  'arn' in ref ? `ARN ${ref.arn}` : `identifier ${replicationTaskIdentifier(ref.stage, ref.source)}`;
 
-export async function findReplication(
-  dms: DatabaseMigrationServiceClient,
-  ref: ReplicationRef,
-): Promise<FoundReplication> {
+export async function findTask(dms: DatabaseMigrationServiceClient, ref: TaskRef): Promise<FoundTask> {
   const filter: Filter =
     'arn' in ref
-      ? { Name: 'replication-config-arn', Values: [ref.arn] }
-      : { Name: 'replication-config-id', Values: [replicationConfigIdentifier(ref.stage, ref.source)] };
-  const { Replications = [] } = await dms.send(new DescribeReplicationsCommand({ Filters: [filter] }));
-  const [replication] = Replications;
-  if (!replication?.ReplicationConfigArn) {
-    throw new ReplicationNotFoundError(
-      `no DMS serverless replication with config ${describeRef(ref)} in this account and region (deployed and started once?); check --stage/--source or pass --replication-config-arn`,
+      ? { Name: 'replication-task-arn', Values: [ref.arn] }
+      : { Name: 'replication-task-id', Values: [replicationTaskIdentifier(ref.stage, ref.source)] };
+  let tasks: ReplicationTask[] = [];
+  try {
+    tasks =
+      (await dms.send(new DescribeReplicationTasksCommand({ Filters: [filter], WithoutSettings: true })))
+        .ReplicationTasks ?? [];
+  } catch (error) {
+    // DescribeReplicationTasks answers a filter that matches nothing with ResourceNotFoundFault.
+    if ((error as Error).name !== 'ResourceNotFoundFault') throw error;
+  }
+  const [task] = tasks;
+  if (!task?.ReplicationTaskArn) {
+    throw new TaskNotFoundError(
+      `no DMS replication task with ${describeRef(ref)} in this account and region (deployed?); check --stage/--source or pass --replication-task-arn`,
     );
   }
-  return { ...replication, ReplicationConfigArn: replication.ReplicationConfigArn };
+  return { ...task, ReplicationTaskArn: task.ReplicationTaskArn };
 }
 
 export interface TableStatus {
@@ -67,34 +72,32 @@ export interface TableStatus {
   lastUpdateTime?: Date;
 }
 
-export interface ReplicationStatus {
+export interface TaskStatus {
   identifier: string;
   arn: string;
   status: string;
-  replicationType?: string;
+  migrationType?: string;
   stopReason?: string;
-  failureMessages: string[];
-  cdcStartTime?: Date;
+  lastFailureMessage?: string;
+  /** Where CDC would resume: pass it to `dms resume --from-position` to restart from exactly here. */
+  recoveryCheckpoint?: string;
   startDate?: Date;
   tables: TableStatus[];
 }
 
-export async function replicationStatus(
-  dms: DatabaseMigrationServiceClient,
-  ref: ReplicationRef,
-): Promise<ReplicationStatus> {
-  const replication = await findReplication(dms, ref);
+export async function taskStatus(dms: DatabaseMigrationServiceClient, ref: TaskRef): Promise<TaskStatus> {
+  const task = await findTask(dms, ref);
   const tables: TableStatus[] = [];
   let marker: string | undefined;
   do {
     const page = await dms.send(
-      new DescribeReplicationTableStatisticsCommand({
-        ReplicationConfigArn: replication.ReplicationConfigArn,
+      new DescribeTableStatisticsCommand({
+        ReplicationTaskArn: task.ReplicationTaskArn,
         MaxRecords: 500,
         ...(marker ? { Marker: marker } : {}),
       }),
     );
-    for (const stats of page.ReplicationTableStatistics ?? []) {
+    for (const stats of page.TableStatistics ?? []) {
       tables.push({
         table: `${stats.SchemaName}.${stats.TableName}`,
         state: stats.TableState ?? 'unknown',
@@ -109,85 +112,101 @@ export async function replicationStatus(
     marker = page.Marker;
   } while (marker);
   return {
-    identifier: replication.ReplicationConfigIdentifier ?? '',
-    arn: replication.ReplicationConfigArn,
-    status: replication.Status ?? 'unknown',
-    ...(replication.ReplicationType ? { replicationType: replication.ReplicationType } : {}),
-    ...(replication.StopReason ? { stopReason: replication.StopReason } : {}),
-    failureMessages: replication.FailureMessages ?? [],
-    ...(replication.CdcStartTime ? { cdcStartTime: replication.CdcStartTime } : {}),
-    ...(replication.ReplicationStats?.StartDate ? { startDate: replication.ReplicationStats.StartDate } : {}),
+    identifier: task.ReplicationTaskIdentifier ?? '',
+    arn: task.ReplicationTaskArn,
+    status: task.Status ?? 'unknown',
+    ...(task.MigrationType ? { migrationType: task.MigrationType } : {}),
+    ...(task.StopReason ? { stopReason: task.StopReason } : {}),
+    ...(task.LastFailureMessage ? { lastFailureMessage: task.LastFailureMessage } : {}),
+    ...(task.RecoveryCheckpoint ? { recoveryCheckpoint: task.RecoveryCheckpoint } : {}),
+    ...(task.ReplicationTaskStartDate ? { startDate: task.ReplicationTaskStartDate } : {}),
     tables: tables.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0)),
   };
 }
 
-/** Full load of one table again from the source (DMS writes new LOAD files; the loader loads them). */
+/**
+ * Full load of one table again from the source (DMS writes new LOAD files; the loader loads them).
+ * ReloadTables needs a running task (user guide, Reloading tables during a task).
+ */
 export async function reloadTable(
   dms: DatabaseMigrationServiceClient,
-  ref: ReplicationRef,
+  ref: TaskRef,
   schema: string,
   table: string,
 ): Promise<string> {
-  const { ReplicationConfigArn } = await findReplication(dms, ref);
+  const task = await findTask(dms, ref);
+  if ((task.Status ?? '').toLowerCase() !== 'running') {
+    throw new TaskStateError(
+      `${task.ReplicationTaskIdentifier} is ${task.Status}; DMS reloads tables only of a running task: resume it first (dms2bq dms resume)`,
+    );
+  }
   await dms.send(
-    new ReloadReplicationTablesCommand({
-      ReplicationConfigArn,
+    new ReloadTablesCommand({
+      ReplicationTaskArn: task.ReplicationTaskArn,
       TablesToReload: [{ SchemaName: schema, TableName: table }],
       ReloadOption: 'data-reload',
     }),
   );
-  return ReplicationConfigArn;
+  return task.ReplicationTaskArn;
 }
 
+/** Where CDC restarts: the task's own checkpoint, a time (CdcStartTime) or a native position. */
+export type CdcStart = { checkpoint: true } | { time: Date } | { position: string };
+
 export interface ResumeOptions {
-  /** `resume-processing` (default) keeps the tables' state; `start-replication` starts over from `from`. */
-  startType?: 'resume-processing' | 'start-replication';
+  /** `resume-processing` (default) keeps every table's state; `reload-target` loads all tables again. */
+  startType?: 'resume-processing' | 'reload-target';
   pollMs?: number;
-  /** How long to wait for a running replication to stop. */
+  /** How long to wait for a running task to stop. */
   stopTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   onStatus?: (status: string) => void;
 }
 
-const RUNNING = new Set(['running', 'starting', 'provisioning', 'initializing']);
-const STARTABLE = new Set(['stopped', 'failed', 'created', 'deprovisioned']);
+const STARTABLE = new Set(['stopped', 'failed']);
 
 /**
- * Restarts CDC from `from` (CdcStartTime) — the runbook for binlogs purged during an outage — or,
- * without `from`, from the replication's own checkpoint. A running replication is stopped first
- * (StartReplication is refused while it runs).
+ * Restarts CDC — from a time or a binlog position when the binlogs after the checkpoint were purged
+ * (runbook dms-replication-stopped), or from the task's checkpoint. A running task is stopped first:
+ * StartReplicationTask is refused while it runs.
  */
 export async function resumeCdc(
   dms: DatabaseMigrationServiceClient,
-  ref: ReplicationRef,
-  from: Date | undefined,
+  ref: TaskRef,
+  from: CdcStart,
   options: ResumeOptions = {},
 ): Promise<string> {
   const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   const pollMs = options.pollMs ?? 15_000;
   const maxPolls = Math.ceil((options.stopTimeoutMs ?? 30 * 60_000) / pollMs);
-  let replication = await findReplication(dms, ref);
-  const arn = replication.ReplicationConfigArn;
-  const status = () => (replication.Status ?? 'unknown').toLowerCase();
-  if (RUNNING.has(status())) {
-    options.onStatus?.(`stopping ${replication.ReplicationConfigIdentifier ?? arn} (${status()})`);
-    await dms.send(new StopReplicationCommand({ ReplicationConfigArn: arn }));
+  let task = await findTask(dms, ref);
+  const arn = task.ReplicationTaskArn;
+  const status = () => (task.Status ?? 'unknown').toLowerCase();
+  if (status() === 'ready') {
+    throw new TaskStateError(
+      `${task.ReplicationTaskIdentifier} has never run; its first start (start-replication) belongs to the deploy`,
+    );
+  }
+  if (status() === 'running') {
+    options.onStatus?.(`stopping ${task.ReplicationTaskIdentifier ?? arn} (running)`);
+    await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
   }
   for (let polls = 0; !STARTABLE.has(status()); polls++) {
     if (polls >= maxPolls) {
-      throw new ReplicationStateError(
+      throw new TaskStateError(
         `${arn} is still ${status()}; nothing was started. Run dms2bq dms resume again once it has stopped.`,
       );
     }
     await sleep(pollMs);
-    replication = await findReplication(dms, { arn });
-    options.onStatus?.(`waiting for ${replication.ReplicationConfigIdentifier ?? arn} to stop (${status()})`);
+    task = await findTask(dms, { arn });
+    options.onStatus?.(`waiting for ${task.ReplicationTaskIdentifier ?? arn} to stop (${status()})`);
   }
   await dms.send(
-    new StartReplicationCommand({
-      ReplicationConfigArn: arn,
-      StartReplicationType: options.startType ?? 'resume-processing',
-      ...(from ? { CdcStartTime: from } : {}),
+    new StartReplicationTaskCommand({
+      ReplicationTaskArn: arn,
+      StartReplicationTaskType: options.startType ?? 'resume-processing',
+      ...('time' in from ? { CdcStartTime: from.time } : {}),
+      ...('position' in from ? { CdcStartPosition: from.position } : {}),
     }),
   );
   return arn;

@@ -8,7 +8,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
-import { dmsMetric, type LoaderMetricsRef, loaderMetric, type TableRef } from './metrics.js';
+import { type DmsTaskRef, dmsMetric, type LoaderMetricsRef, loaderMetric, type TableRef } from './metrics.js';
 
 export interface PipelineAlarmsProps {
   topic: ITopic;
@@ -17,7 +17,7 @@ export interface PipelineAlarmsProps {
   loader: IFunction;
   loaderMetrics: LoaderMetricsRef;
   tables: TableRef[];
-  replications: { source: string; identifier: string; arn: string }[];
+  replications: DmsTaskRef[];
   thresholds: StageConfig['alarms'];
   /** Prefix of runbook links, e.g. the repository's blob URL; `docs/runbooks/<name>.md` follows. */
   runbookBaseUrl: string;
@@ -86,7 +86,8 @@ export class PipelineAlarms extends Construct {
         },
       );
     }
-    for (const { source, identifier, arn } of props.replications) {
+    for (const replication of props.replications) {
+      const { source, arn } = replication;
       // DMS reports a failed or stopped replication as an event at once; the latency alarm below
       // needs 15 minutes of missing data to notice the same thing.
       const events = new Rule(this, `DmsEvents-${source}`, {
@@ -114,7 +115,7 @@ export class PipelineAlarms extends Construct {
         'dms-replication-stopped',
         `DMS replication of ${source} is behind by more than ${thresholds.dmsLatencySeconds} s or stopped`,
         {
-          metric: dmsMetric(identifier, 'CDCLatencySource'),
+          metric: dmsMetric(replication, 'CDCLatencySource'),
           threshold: thresholds.dmsLatencySeconds,
           evaluationPeriods: 3,
           treatMissingData: TreatMissingData.BREACHING,

@@ -3,7 +3,7 @@ import { Dashboard, GraphWidget, type IWidget, TextWidget } from 'aws-cdk-lib/aw
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { dmsMetric, type LoaderMetricsRef, loaderMetric, type TableRef } from './metrics.js';
+import { type DmsTaskRef, dmsMetric, type LoaderMetricsRef, loaderMetric, type TableRef } from './metrics.js';
 
 export interface PipelineDashboardProps {
   queue: IQueue;
@@ -11,7 +11,7 @@ export interface PipelineDashboardProps {
   loader: IFunction;
   loaderMetrics: LoaderMetricsRef;
   tables: TableRef[];
-  replications: { source: string; identifier: string }[];
+  replications: DmsTaskRef[];
 }
 
 const WIDTH = 8;
@@ -93,12 +93,12 @@ export class PipelineDashboard extends Construct {
       );
       this.dashboard.addWidgets(
         ...props.replications.map(
-          ({ source, identifier }) =>
+          (replication) =>
             new GraphWidget({
-              title: `DMS ${source}`,
+              title: `DMS ${replication.source}`,
               left: [
-                dmsMetric(identifier, 'CDCLatencySource').with({ label: 'source latency' }),
-                dmsMetric(identifier, 'CDCLatencyTarget').with({ label: 'target latency' }),
+                dmsMetric(replication, 'CDCLatencySource').with({ label: 'source latency' }),
+                dmsMetric(replication, 'CDCLatencyTarget').with({ label: 'target latency' }),
               ],
               width: WIDTH,
               height: HEIGHT,

@@ -1,28 +1,32 @@
-import { Stack, Validations } from 'aws-cdk-lib';
-import { CfnEndpoint, CfnReplicationConfig, CfnReplicationSubnetGroup } from 'aws-cdk-lib/aws-dms';
-import { CfnSecurityGroup, CfnSecurityGroupIngress } from 'aws-cdk-lib/aws-ec2';
+import { createHash } from 'node:crypto';
+import { CustomResource, Stack, Validations } from 'aws-cdk-lib';
+import { CfnEndpoint } from 'aws-cdk-lib/aws-dms';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct, type IDependable } from 'constructs';
-import {
-  buildReplicationSettings,
-  buildS3Settings,
-  maxCapacityUnits,
-} from '../../lambdas/shared/dms/settings.js';
-import { buildTableMappings } from '../../lambdas/shared/dms/table-mappings.js';
+import { buildReplicationSettings, buildS3Settings } from '../../lambdas/shared/dms/settings.js';
+import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
-import { replicationConfigIdentifier } from '../../lambdas/shared/naming.js';
+import { replicationTaskIdentifier } from '../../lambdas/shared/naming.js';
 import type { SourceConfig, StageConfig } from '../config.js';
 import { arnFinding } from '../nag.js';
+import type { DmsInstance } from './dms-instance.js';
 
 export interface DmsSourceProps {
   stage: string;
   mapping: SourceMapping;
   source: SourceConfig;
-  network: StageConfig['network'];
+  dms: StageConfig['dms'];
   landingBucket: IBucket;
-  /** Resources that must exist first, e.g. the account's `dms-vpc-role`. */
-  dependsOn: IDependable[];
+  instance: DmsInstance;
+  /** The custom resource provider of lambdas/dms-task. */
+  serviceToken: string;
+  /**
+   * Updated before the task: the loader function, whose bundled routing table must know a new
+   * table before DMS writes the table's first file.
+   */
+  after: IDependable[];
 }
 
 /** CloudFormation takes S3Settings in camelCase; the generator speaks the DMS API's PascalCase. */
@@ -32,50 +36,25 @@ const camelCaseKeys = (settings: Record<string, unknown>): CfnEndpoint.S3Setting
   );
 
 /**
- * One serverless DMS replication (full load, then CDC) of one mapped source into
- * `s3://<landing>/<source>/…`, with endpoints, network and roles scoped to that source.
- * Every setting comes from the shared generators, so `dms2bq plan` shows exactly what deploys.
+ * One provisioned DMS replication task (full load, then CDC) of one mapped source into
+ * `s3://<landing>/<source>/…` on the stage's replication instance, with endpoints and roles scoped to
+ * that source. A custom resource creates the task and applies mapping changes to it while it runs
+ * (ADR 0014). Every setting comes from the shared generators, so `dms2bq plan` shows what deploys.
  */
 export class DmsSource extends Construct {
-  readonly replicationConfig: CfnReplicationConfig;
-  readonly replicationConfigIdentifier: string;
-  readonly securityGroup: CfnSecurityGroup;
+  /** The custom resource that owns the replication task (lambdas/dms-task). */
+  readonly task: CustomResource;
+  readonly taskIdentifier: string;
+  /** The task ARN, and its last part: the `ReplicationTaskIdentifier` of AWS/DMS task metrics. */
+  readonly taskArn: string;
+  readonly taskResourceId: string;
+  /** Where DMS writes this task's logs: the stage instance's `dms-tasks-<instance>` group. */
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: DmsSourceProps) {
     super(scope, id);
-    const { mapping, source, network, landingBucket } = props;
+    const { mapping, source, landingBucket } = props;
     const stack = Stack.of(this);
-
-    const subnetGroup = new CfnReplicationSubnetGroup(this, 'SubnetGroup', {
-      replicationSubnetGroupDescription: `DMS subnets for ${mapping.source}`,
-      subnetIds: network.subnetIds,
-    });
-    for (const dependency of props.dependsOn) subnetGroup.node.addDependency(dependency);
-
-    this.securityGroup = new CfnSecurityGroup(this, 'SecurityGroup', {
-      groupDescription: `DMS replication of ${mapping.source}`,
-      vpcId: network.vpcId,
-      securityGroupEgress: [
-        {
-          description: 'MySQL source',
-          ipProtocol: 'tcp',
-          fromPort: source.port,
-          toPort: source.port,
-          destinationSecurityGroupId: source.databaseSecurityGroupId,
-        },
-        // S3 is reached through the gateway endpoint, whose addresses are a prefix list that
-        // cannot be resolved without a network lookup at synth time.
-        { description: 'S3 over HTTPS', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIp: '0.0.0.0/0' },
-      ],
-    });
-    new CfnSecurityGroupIngress(this, 'DatabaseIngress', {
-      description: `DMS replication of ${mapping.source}`,
-      groupId: source.databaseSecurityGroupId,
-      ipProtocol: 'tcp',
-      fromPort: source.port,
-      toPort: source.port,
-      sourceSecurityGroupId: this.securityGroup.attrGroupId,
-    });
 
     // DMS only accepts the regional service principal for the secret-access role.
     const secretAccess = new Role(this, 'SecretAccessRole', {
@@ -85,9 +64,13 @@ export class DmsSource extends Construct {
     secretAccess.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [source.secretArn] }),
     );
-    const sourceEndpoint = new CfnEndpoint(this, 'SourceEndpoint', {
+    const engineName = mapping.engine === 'aurora-mysql' ? 'aurora' : 'mysql';
+    // The engine is part of the logical ID: changing it replaces the endpoint (new ARN) instead of
+    // modifying the one a running task uses, and the task's custom resource then refuses the change
+    // before touching DMS ("You can't modify the task endpoints"), so the deploy rolls back cleanly.
+    const sourceEndpoint = new CfnEndpoint(this, `SourceEndpoint-${engineName}`, {
       endpointType: 'source',
-      engineName: mapping.engine === 'aurora-mysql' ? 'aurora' : 'mysql',
+      engineName,
       sslMode: 'require',
       mySqlSettings: {
         secretsManagerSecretId: source.secretArn,
@@ -107,17 +90,22 @@ export class DmsSource extends Construct {
       }),
     );
     targetAccess.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:ListBucket'], resources: [landingBucket.bucketArn] }),
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [landingBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${mapping.source}/`, `${mapping.source}/*`] } },
+      }),
     );
     Validations.of(targetAccess).acknowledge({
       id: arnFinding(landingBucket, `/${mapping.source}/*`),
       reason: 'DMS writes only under its own source prefix; the key names below it are chosen by DMS.',
     });
+    const s3Settings = buildS3Settings(mapping);
     const targetEndpoint = new CfnEndpoint(this, 'TargetEndpoint', {
       endpointType: 'target',
       engineName: 's3',
       s3Settings: {
-        ...camelCaseKeys(buildS3Settings(mapping)),
+        ...camelCaseKeys(s3Settings),
         bucketName: landingBucket.bucketName,
         serviceAccessRoleArn: targetAccess.roleArn,
         encryptionMode: 'SSE_S3',
@@ -126,20 +114,27 @@ export class DmsSource extends Construct {
     });
     targetEndpoint.node.addDependency(targetAccess);
 
-    // `dms2bq dms --stage` finds the replication by this name.
-    this.replicationConfigIdentifier = replicationConfigIdentifier(props.stage, mapping.source);
-    this.replicationConfig = new CfnReplicationConfig(this, 'Replication', {
-      replicationConfigIdentifier: this.replicationConfigIdentifier,
-      replicationType: 'full-load-and-cdc',
-      sourceEndpointArn: sourceEndpoint.ref,
-      targetEndpointArn: targetEndpoint.ref,
-      computeConfig: {
-        maxCapacityUnits: maxCapacityUnits(mapping),
-        replicationSubnetGroupId: subnetGroup.ref,
-        vpcSecurityGroupIds: [this.securityGroup.attrGroupId, ...network.securityGroupIds],
+    // `dms2bq dms --stage` and status/reconcile find the task by this name.
+    this.taskIdentifier = replicationTaskIdentifier(props.stage, mapping.source);
+    this.logGroup = props.instance.logGroup;
+    this.task = new CustomResource(this, 'Task', {
+      serviceToken: props.serviceToken,
+      resourceType: 'Custom::DmsReplicationTask',
+      properties: {
+        ReplicationTaskIdentifier: this.taskIdentifier,
+        ReplicationInstanceArn: props.instance.instance.ref,
+        SourceEndpointArn: sourceEndpoint.ref,
+        TargetEndpointArn: targetEndpoint.ref,
+        MigrationType: 'full-load-and-cdc',
+        TableMappings: tableMappingsJson(mapping),
+        ReplicationTaskSettings: JSON.stringify(buildReplicationSettings(mapping)),
+        // A changed target setting (e.g. the batch interval) needs a task restart to take effect.
+        EndpointSettingsDigest: createHash('sha256').update(JSON.stringify(s3Settings)).digest('hex'),
+        WaitTimeoutSeconds: String(props.dms.updateWaitMinutes * 60),
       },
-      tableMappings: buildTableMappings(mapping),
-      replicationSettings: buildReplicationSettings(mapping),
     });
+    this.task.node.addDependency(props.instance.logGroup, ...props.after);
+    this.taskArn = this.task.getAttString('TaskArn');
+    this.taskResourceId = this.task.getAttString('TaskResourceId');
   }
 }

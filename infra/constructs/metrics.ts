@@ -32,18 +32,32 @@ export const loaderMetric = (
     period,
   });
 
-/**
- * DMS Serverless publishes its replication metrics in AWS/DMS per replication config (verify the
- * dimension name against a running replication; it is kept in this one place).
- */
-export const DMS_REPLICATION_DIMENSION = 'ReplicationConfigIdentifier';
+/** A source's replication task as alarms and the dashboard name it. */
+export interface DmsTaskRef {
+  source: string;
+  /** `dms2bq-<stage>-<source>`, the task's name. */
+  identifier: string;
+  arn: string;
+  /** The replication instance's name: the `ReplicationInstanceIdentifier` dimension. */
+  instanceIdentifier: string;
+  /** The last part of the task ARN: the `ReplicationTaskIdentifier` dimension (not the task's name). */
+  taskResourceId: string;
+}
 
-/** Alarms take these unlabelled: a label turns an alarm's metric into metric math. */
-export const dmsMetric = (replicationConfigIdentifier: string, metricName: string): Metric =>
+/**
+ * AWS/DMS task metrics (CDCLatencySource, CDCLatencyTarget, …) carry two dimensions:
+ * `ReplicationInstanceIdentifier` (the instance's name) and `ReplicationTaskIdentifier`, whose value
+ * is the task's resource ID, the last part of its ARN (ADR 0014 cites where this is shown).
+ * Alarms take these unlabelled: a label turns an alarm's metric into metric math.
+ */
+export const dmsMetric = (task: DmsTaskRef, metricName: string): Metric =>
   new Metric({
     namespace: 'AWS/DMS',
     metricName,
-    dimensionsMap: { [DMS_REPLICATION_DIMENSION]: replicationConfigIdentifier },
+    dimensionsMap: {
+      ReplicationInstanceIdentifier: task.instanceIdentifier,
+      ReplicationTaskIdentifier: task.taskResourceId,
+    },
     statistic: 'Maximum',
     period: Duration.minutes(5),
   });

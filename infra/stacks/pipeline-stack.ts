@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { CfnVPCEndpoint } from 'aws-cdk-lib/aws-ec2';
-import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -12,10 +10,12 @@ import { buildRoutingTable } from '../../lambdas/shared/routing.js';
 import { type StageConfig, StageConfigError } from '../config.js';
 import { PipelineAlarms } from '../constructs/alarms.js';
 import { PipelineDashboard } from '../constructs/dashboard.js';
+import { DmsInstance } from '../constructs/dms-instance.js';
 import { DmsSource } from '../constructs/dms-source.js';
+import { DmsTaskProvider } from '../constructs/dms-task-provider.js';
 import { LandingBucket } from '../constructs/landing-bucket.js';
 import { LoaderQueue } from '../constructs/loader-queue.js';
-import type { LoaderMetricsRef } from '../constructs/metrics.js';
+import type { DmsTaskRef, LoaderMetricsRef } from '../constructs/metrics.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -23,13 +23,14 @@ export interface PipelineStackProps extends StackProps {
   config: StageConfig;
   mappings: SourceMapping[];
   /** Handler entries, resolved by the app (infra never imports handler modules). */
-  entries: { loader: string; replay: string };
+  entries: { loader: string; replay: string; dmsTaskOnEvent: string; dmsTaskIsComplete: string };
 }
 
 /**
- * One deployment: landing bucket → queue → loader, the replay function, alarms, dashboard and one
- * DMS replication per mapping file. DMS rules and the loader's routing table come from the same
- * mappings and change in the same CloudFormation update, so they can never disagree.
+ * One deployment: landing bucket → queue → loader, the replay function, alarms, dashboard, the
+ * stage's DMS replication instance and one replication task per mapping file. DMS rules and the
+ * loader's routing table come from the same mappings and change in the same CloudFormation update;
+ * each task is updated after the loader, so a new table's route exists before its first file.
  */
 export class PipelineStack extends Stack {
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -94,43 +95,7 @@ export class PipelineStack extends Stack {
       .bindBucketList('LANDING_BUCKET', landing.bucket, prefixes)
       .bindQueueSend('LOADER_QUEUE_URL', loaderQueue.queue);
 
-    const dmsPrerequisites: IDependable[] = [];
-    if (config.createDmsVpcRole) dmsPrerequisites.push(this.dmsVpcRole());
-    if (!config.network.s3GatewayEndpointExists) {
-      dmsPrerequisites.push(
-        new CfnVPCEndpoint(this, 'S3GatewayEndpoint', {
-          vpcId: config.network.vpcId,
-          serviceName: `com.amazonaws.${this.region}.s3`,
-          vpcEndpointType: 'Gateway',
-          routeTableIds: config.network.routeTableIds,
-        }),
-      );
-    }
-    const replications = mappings.map((mapping) => {
-      const source = config.sources[mapping.source];
-      if (!source) {
-        throw new StageConfigError(
-          `config/${props.stage}.json: sources.${mapping.source} is missing; every mapping file needs its source's secret and security group`,
-        );
-      }
-      const dms = new DmsSource(this, `Dms-${mapping.source}`, {
-        stage: props.stage,
-        mapping,
-        source,
-        network: config.network,
-        landingBucket: landing.bucket,
-        dependsOn: dmsPrerequisites,
-      });
-      new CfnOutput(this, `ReplicationConfigArn-${mapping.source}`, {
-        value: dms.replicationConfig.ref,
-        description: `Serverless DMS replication of ${mapping.source}`,
-      });
-      return {
-        source: mapping.source,
-        identifier: dms.replicationConfigIdentifier,
-        arn: dms.replicationConfig.ref,
-      };
-    });
+    const replications = this.dmsTasks(props, landing, [loader.function]);
 
     const topic = new Topic(this, 'AlarmTopic', { enforceSSL: true });
     topic.addSubscription(new EmailSubscription(config.alarmEmail));
@@ -193,17 +158,51 @@ export class PipelineStack extends Stack {
     });
   }
 
-  /** Account-wide and fixed-name by AWS's rules: DMS looks it up by this exact name. */
-  private dmsVpcRole(): Role {
-    const role = new Role(this, 'DmsVpcRole', {
-      roleName: 'dms-vpc-role',
-      assumedBy: new ServicePrincipal('dms.amazonaws.com'),
-      managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonDMSVPCManagementRole')],
+  /** The stage's replication instance and one task per mapping, each updated after `after`. */
+  private dmsTasks(props: PipelineStackProps, landing: LandingBucket, after: IDependable[]): DmsTaskRef[] {
+    const { config, mappings } = props;
+    if (mappings.length === 0) return [];
+    const sources = mappings.map((mapping) => {
+      const source = config.sources[mapping.source];
+      if (!source) {
+        throw new StageConfigError(
+          `config/${props.stage}.json: sources.${mapping.source} is missing; every mapping file needs its source's secret and security group`,
+        );
+      }
+      return { mapping, config: source };
     });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonDMSVPCManagementRole]',
-      reason: 'AWS DMS requires dms-vpc-role with exactly this managed policy.',
+    const instance = new DmsInstance(this, 'Dms', {
+      stage: props.stage,
+      network: config.network,
+      dms: config.dms,
+      sources: sources.map(({ mapping, config: source }) => ({ name: mapping.source, config: source })),
     });
-    return role;
+    const provider = new DmsTaskProvider(this, 'DmsTaskProvider', {
+      entries: { onEvent: props.entries.dmsTaskOnEvent, isComplete: props.entries.dmsTaskIsComplete },
+      instanceArn: instance.instance.ref,
+    });
+    return sources.map(({ mapping, config: source }) => {
+      const dms = new DmsSource(this, `Dms-${mapping.source}`, {
+        stage: props.stage,
+        mapping,
+        source,
+        dms: config.dms,
+        landingBucket: landing.bucket,
+        instance,
+        serviceToken: provider.provider.serviceToken,
+        after,
+      });
+      new CfnOutput(this, `ReplicationTaskArn-${mapping.source}`, {
+        value: dms.taskArn,
+        description: `DMS replication task of ${mapping.source}`,
+      });
+      return {
+        source: mapping.source,
+        identifier: dms.taskIdentifier,
+        arn: dms.taskArn,
+        instanceIdentifier: instance.identifier,
+        taskResourceId: dms.taskResourceId,
+      };
+    });
   }
 }

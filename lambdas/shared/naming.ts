@@ -12,3 +12,25 @@ export const replicationConfigIdentifier = (stage: string, source: string): stri
     .toLowerCase()
     .replace(/[^a-z0-9-]/g, '-')
     .replace(/-+/g, '-');
+
+/**
+ * The ReplicationTaskIdentifier of source `source` in stage `stage`: the same `dms2bq-<stage>-<source>`
+ * form as `replicationConfigIdentifier`. The deploy's custom resource creates the task under this
+ * name; `dms2bq dms` and status/reconcile code find it with the DescribeReplicationTasks filter
+ * `replication-task-id`.
+ */
+export const replicationTaskIdentifier = replicationConfigIdentifier;
+
+/**
+ * The provisioned replication instance of stage `stage`: `dms2bq-<stage>`. Its name is fixed because
+ * DMS writes task logs to the log group `dms-tasks-<instance identifier>`, which the stack pre-creates.
+ */
+export const replicationInstanceIdentifier = (stage: string): string =>
+  `dms2bq-${stage}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-');
+
+/** The CloudWatch Logs group DMS writes a provisioned instance's task logs to (ADR 0014). */
+export const dmsTaskLogGroupName = (stage: string): string =>
+  `dms-tasks-${replicationInstanceIdentifier(stage)}`;

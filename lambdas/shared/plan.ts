@@ -1,4 +1,4 @@
-import { buildReplicationSettings, buildS3Settings, maxCapacityUnits } from './dms/settings.js';
+import { buildReplicationSettings, buildS3Settings } from './dms/settings.js';
 import { buildTableMappings, type DmsTableMappings } from './dms/table-mappings.js';
 import { currentViewName } from './mappings/bigquery-names.js';
 import { cdcMaxBatchInterval, type MappingFile } from './mappings/model.js';
@@ -14,7 +14,6 @@ export interface SourcePlan {
   dataset: string;
   dms: {
     replicationType: 'full-load-and-cdc';
-    maxCapacityUnits: number;
     cdcMaxBatchIntervalSeconds: number;
     loadJobBudget: string;
     tableMappings: DmsTableMappings;
@@ -43,7 +42,6 @@ export function buildPlan(files: MappingFile[], projectId: string): SourcePlan[]
         dataset: mapping.bigquery.dataset,
         dms: {
           replicationType: 'full-load-and-cdc',
-          maxCapacityUnits: maxCapacityUnits(mapping),
           cdcMaxBatchIntervalSeconds: cdcMaxBatchInterval(mapping),
           loadJobBudget: describeBudget(loadJobBudget(cdcMaxBatchInterval(mapping))),
           tableMappings: buildTableMappings(mapping),

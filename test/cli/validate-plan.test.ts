@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { registerPlanCommand } from '../../cli/commands/mappings/plan.js';
 import { registerValidateCommand } from '../../cli/commands/mappings/validate.js';
 import { runDms2bq } from '../support/cli.js';
-import { mappingDir, sourceMappingFactory } from '../support/mappings.js';
+import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
 const dms2bq = (...argv: string[]) => runDms2bq([registerValidateCommand, registerPlanCommand], argv);
 
@@ -17,6 +17,39 @@ describe('dms2bq validate', () => {
 
     // Assess
     expect(result).toMatchObject({ code: 0, stdout: '1 mapping file(s) in mappings are valid.\n' });
+  });
+
+  it('refuses a source engine change against the deployed mappings, saying what to do', async () => {
+    // Prepare
+    const deployed = await mappingDir({ 'shop.json': sourceMappingFactory({ engine: 'mysql' }) });
+    const changed = await mappingDir({ 'shop.json': sourceMappingFactory({ engine: 'aurora-mysql' }) });
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', changed.dir, '--base', deployed.dir).finally(() =>
+      Promise.all([deployed.cleanup(), changed.cleanup()]),
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /shop\.json: \/engine: changed from mysql to aurora-mysql, which a running DMS task cannot take .*: remove shop's mapping file and deploy, then add it back/,
+    );
+  });
+
+  it('accepts mappings whose engines match the deployed ones', async () => {
+    // Prepare
+    const deployed = await mappingDir({ 'shop.json': sourceMappingFactory() });
+    const changed = await mappingDir({
+      'shop.json': sourceMappingFactory({ tables: [tableMappingFactory({ table: 'items' })] }),
+    });
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', changed.dir, '--base', deployed.dir).finally(() =>
+      Promise.all([deployed.cleanup(), changed.cleanup()]),
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
   });
 
   it('prints one line per problem and exits 1', async () => {

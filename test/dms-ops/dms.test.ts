@@ -1,55 +1,58 @@
 import {
-  DatabaseMigrationServiceClient,
-  DescribeReplicationsCommand,
-  DescribeReplicationTableStatisticsCommand,
-  ReloadReplicationTablesCommand,
-  type Replication,
-  StartReplicationCommand,
-  StopReplicationCommand,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  ReloadTablesCommand,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dmsCommand } from '../../cli/commands/operate/dms.js';
-import { replicationConfigIdentifier } from '../../cli/dms/operations.js';
+import { replicationTaskIdentifier } from '../../cli/dms/operations.js';
+import { readMappingsSync } from '../../infra/mappings.js';
+import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
 import { runDms2bq } from '../support/cli.js';
+import { DmsFake } from '../support/dms-fake.js';
 
-// DMS cannot run locally: these tests script the AWS SDK client and assert the exact requests.
-const dmsMock = mockClient(DatabaseMigrationServiceClient);
-const ARN = 'arn:aws:dms:eu-west-1:123456789012:replication-config:ABCDEF';
+// DMS cannot run locally: the CLI's unchanged SDK client talks to a fake that keeps DMS's
+// documented state rules (test/support/dms-fake.ts).
+const IDENTIFIER = 'dms2bq-prod-casino-a';
 const TARGET = ['--source', 'casino_a', '--stage', 'prod', '--region', 'eu-west-1'];
+const casinoA = readMappingsSync('mappings').find((mapping) => mapping.source === 'casino_a');
+const MAPPINGS = tableMappingsJson(casinoA as NonNullable<typeof casinoA>);
 
-afterEach(() => {
-  dmsMock.reset();
+let fake: DmsFake;
+/** Whether DMS makes progress while the CLI waits between polls. */
+let dmsProgresses: boolean;
+beforeEach(() => {
+  fake = new DmsFake();
+  dmsProgresses = true;
 });
-
-function replicationFactory(overrides: Partial<Replication> = {}): Replication {
-  return {
-    ReplicationConfigIdentifier: 'dms2bq-prod-casino-a',
-    ReplicationConfigArn: ARN,
-    ReplicationType: 'full-load-and-cdc',
-    Status: 'running',
-    ...overrides,
-  };
-}
+afterEach(() => fake.mock.restore());
 
 const dms2bq = (...argv: string[]) =>
-  runDms2bq([dmsCommand({ sleep: async () => undefined })], ['dms', ...argv]);
+  runDms2bq(
+    [
+      dmsCommand({
+        sleep: async () => {
+          if (dmsProgresses) fake.tick();
+        },
+      }),
+    ],
+    ['dms', ...argv],
+  );
 
-const sent = () =>
-  dmsMock.calls().map((call) => {
-    const command = call.args[0] as { constructor: { name: string }; input: unknown };
-    return [command.constructor.name, command.input];
-  });
+const input = <T>(command: new (...args: never[]) => T) =>
+  fake.mock.commandCalls(command as never).map((call) => (call.args[0] as { input: unknown }).input);
 
 describe('dms2bq dms status', () => {
-  it('finds the replication by its identifier dms2bq-<stage>-<source> (DMS-safe) and pages through table statistics', async () => {
+  it('finds the task by its identifier dms2bq-<stage>-<source> and pages through table statistics', async () => {
     // Prepare
-    dmsMock.on(DescribeReplicationsCommand).resolves({ Replications: [replicationFactory()] });
-    dmsMock
-      .on(DescribeReplicationTableStatisticsCommand)
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'running');
+    fake.mock
+      .on(DescribeTableStatisticsCommand)
       .resolvesOnce({
         Marker: 'page-2',
-        ReplicationTableStatistics: [
+        TableStatistics: [
           {
             SchemaName: 'game',
             TableName: 'users',
@@ -60,7 +63,7 @@ describe('dms2bq dms status', () => {
         ],
       })
       .resolvesOnce({
-        ReplicationTableStatistics: [
+        TableStatistics: [
           {
             SchemaName: 'game',
             TableName: 'bets',
@@ -77,74 +80,89 @@ describe('dms2bq dms status', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(sent()).toEqual([
-      [
-        'DescribeReplicationsCommand',
-        { Filters: [{ Name: 'replication-config-id', Values: ['dms2bq-prod-casino-a'] }] },
-      ],
-      ['DescribeReplicationTableStatisticsCommand', { ReplicationConfigArn: ARN, MaxRecords: 500 }],
-      [
-        'DescribeReplicationTableStatisticsCommand',
-        { ReplicationConfigArn: ARN, MaxRecords: 500, Marker: 'page-2' },
-      ],
+    expect(input(DescribeReplicationTasksCommand)).toEqual([
+      { Filters: [{ Name: 'replication-task-id', Values: [IDENTIFIER] }], WithoutSettings: true },
+    ]);
+    expect(input(DescribeTableStatisticsCommand)).toEqual([
+      { ReplicationTaskArn: arn, MaxRecords: 500 },
+      { ReplicationTaskArn: arn, MaxRecords: 500, Marker: 'page-2' },
     ]);
     expect(result.stdout.split('\n').slice(0, 2)).toEqual([
-      'dms2bq-prod-casino-a (full-load-and-cdc): running',
-      `  ${ARN}`,
+      `${IDENTIFIER} (full-load-and-cdc): running`,
+      `  ${arn}`,
     ]);
     expect(result.stdout).toMatch(/game\.bets\s+Table completed\s+10\s+3\s+1\s+0\s+-\n/);
     expect(result.stdout).toMatch(/game\.users\s+Table completed\s+5\s+0\s+0\s+1200\s+-\n/);
   });
 
-  it('looks the replication up by ARN when given one', async () => {
+  it('looks the task up by ARN when given one', async () => {
     // Prepare
-    dmsMock.on(DescribeReplicationsCommand).resolves({ Replications: [replicationFactory()] });
-    dmsMock.on(DescribeReplicationTableStatisticsCommand).resolves({ ReplicationTableStatistics: [] });
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'running');
 
     // Act
-    await dms2bq('status', '--source', 'casino_a', '--replication-config-arn', ARN, '--region', 'eu-west-1');
+    const result = await dms2bq(
+      'status',
+      '--source',
+      'casino_a',
+      '--replication-task-arn',
+      arn,
+      '--region',
+      'eu-west-1',
+    );
 
     // Assess
-    expect(sent()[0]).toEqual([
-      'DescribeReplicationsCommand',
-      { Filters: [{ Name: 'replication-config-arn', Values: [ARN] }] },
-    ]);
+    expect(result.code).toBe(0);
+    expect(input(DescribeReplicationTasksCommand)[0]).toEqual({
+      Filters: [{ Name: 'replication-task-arn', Values: [arn] }],
+      WithoutSettings: true,
+    });
   });
 
-  it('names the identifier it looked for when no replication matches', async () => {
-    // Prepare
-    dmsMock.on(DescribeReplicationsCommand).resolves({ Replications: [] });
-
+  it('names the identifier it looked for when no task matches', async () => {
     // Act
     const result = await dms2bq('status', ...TARGET);
 
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^no DMS serverless replication with config identifier dms2bq-prod-casino-a .*--replication-config-arn\n$/,
+      /^no DMS replication task with identifier dms2bq-prod-casino-a .*--replication-task-arn\n$/,
     );
   });
 });
 
 describe('dms2bq dms reload', () => {
-  it('reloads exactly the named table', async () => {
+  it('reloads exactly the named table of a running task', async () => {
     // Prepare
-    dmsMock.on(DescribeReplicationsCommand).resolves({ Replications: [replicationFactory()] });
-    dmsMock.on(ReloadReplicationTablesCommand).resolves({ ReplicationConfigArn: ARN });
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'running');
 
     // Act
     const result = await dms2bq('reload', ...TARGET, '--table', 'game.bets');
 
     // Assess
     expect(result.code).toBe(0);
-    expect(sent()[1]).toEqual([
-      'ReloadReplicationTablesCommand',
+    expect(input(ReloadTablesCommand)).toEqual([
       {
-        ReplicationConfigArn: ARN,
+        ReplicationTaskArn: arn,
         TablesToReload: [{ SchemaName: 'game', TableName: 'bets' }],
         ReloadOption: 'data-reload',
       },
     ]);
+    expect(fake.tableStates(IDENTIFIER)['game.bets']).toBe('Full load');
+  });
+
+  it('refuses to reload a table of a stopped task, saying to resume it first', async () => {
+    // Prepare
+    fake.seed(IDENTIFIER, MAPPINGS, 'stopped');
+
+    // Act
+    const result = await dms2bq('reload', ...TARGET, '--table', 'game.bets');
+
+    // Assess
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/is stopped; DMS reloads tables only of a running task/),
+    });
+    expect(input(ReloadTablesCommand)).toEqual([]);
   });
 
   it('refuses a table the source does not map, before calling DMS', async () => {
@@ -156,92 +174,72 @@ describe('dms2bq dms reload', () => {
       code: 1,
       stderr: expect.stringMatching(/^--table game\.nope is not a mapped table of casino_a/),
     });
-    expect(sent()).toEqual([]);
+    expect(fake.calls()).toEqual([]);
   });
 });
 
 describe('dms2bq dms resume', () => {
-  it('stops a running replication, waits until it is stopped, then starts CDC from the time', async () => {
+  it('stops a running task, waits until it is stopped, then resumes CDC from the time', async () => {
     // Prepare
-    dmsMock
-      .on(DescribeReplicationsCommand)
-      .resolvesOnce({ Replications: [replicationFactory({ Status: 'running' })] })
-      .resolvesOnce({ Replications: [replicationFactory({ Status: 'stopping' })] })
-      .resolves({ Replications: [replicationFactory({ Status: 'stopped' })] });
-    dmsMock.on(StopReplicationCommand).resolves({});
-    dmsMock.on(StartReplicationCommand).resolves({});
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'running');
 
     // Act
     const result = await dms2bq('resume', ...TARGET, '--from', '2026-03-02T06:00:00Z');
 
     // Assess
     expect(result.code).toBe(0);
-    expect(sent()).toEqual([
-      [
-        'DescribeReplicationsCommand',
-        { Filters: [{ Name: 'replication-config-id', Values: ['dms2bq-prod-casino-a'] }] },
-      ],
-      ['StopReplicationCommand', { ReplicationConfigArn: ARN }],
-      ['DescribeReplicationsCommand', { Filters: [{ Name: 'replication-config-arn', Values: [ARN] }] }],
-      ['DescribeReplicationsCommand', { Filters: [{ Name: 'replication-config-arn', Values: [ARN] }] }],
-      [
-        'StartReplicationCommand',
-        {
-          ReplicationConfigArn: ARN,
-          StartReplicationType: 'resume-processing',
-          CdcStartTime: new Date('2026-03-02T06:00:00.000Z'),
-        },
-      ],
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
+      'StopReplicationTaskCommand',
+      'StartReplicationTaskCommand',
+    ]);
+    expect(input(StartReplicationTaskCommand)).toEqual([
+      {
+        ReplicationTaskArn: arn,
+        StartReplicationTaskType: 'resume-processing',
+        CdcStartTime: new Date('2026-03-02T06:00:00.000Z'),
+      },
     ]);
   });
 
-  it('starts a stopped replication without stopping it, with the chosen start type', async () => {
+  it('resumes a failed task from a binlog position without stopping it', async () => {
     // Prepare
-    dmsMock
-      .on(DescribeReplicationsCommand)
-      .resolves({ Replications: [replicationFactory({ Status: 'stopped' })] });
-    dmsMock.on(StartReplicationCommand).resolves({});
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'failed');
 
     // Act
-    await dms2bq('resume', ...TARGET, '--from', '2026-03-02', '--start-type', 'start-replication');
-
-    // Assess
-    expect(sent().map(([name]) => name)).toEqual(['DescribeReplicationsCommand', 'StartReplicationCommand']);
-    expect(sent()[1]?.[1]).toEqual({
-      ReplicationConfigArn: ARN,
-      StartReplicationType: 'start-replication',
-      CdcStartTime: new Date('2026-03-02T00:00:00.000Z'),
-    });
-  });
-
-  it('resumes from the checkpoint when no time is given', async () => {
-    // Prepare
-    dmsMock
-      .on(DescribeReplicationsCommand)
-      .resolves({ Replications: [replicationFactory({ Status: 'stopped' })] });
-    dmsMock.on(StartReplicationCommand).resolves({});
-
-    // Act
-    const result = await dms2bq('resume', ...TARGET);
+    const result = await dms2bq('resume', ...TARGET, '--from-position', 'mysql-bin-changelog.000123:4');
 
     // Assess
     expect(result).toMatchObject({
       code: 0,
-      stdout: `started ${ARN} (resume-processing) with CDC from its checkpoint\n`,
+      stdout: `started ${arn} (resume-processing) with CDC from mysql-bin-changelog.000123:4\n`,
     });
-    expect(sent()[1]).toEqual([
-      'StartReplicationCommand',
-      { ReplicationConfigArn: ARN, StartReplicationType: 'resume-processing' },
+    expect(input(StopReplicationTaskCommand)).toEqual([]);
+    expect(input(StartReplicationTaskCommand)).toEqual([
+      {
+        ReplicationTaskArn: arn,
+        StartReplicationTaskType: 'resume-processing',
+        CdcStartPosition: 'mysql-bin-changelog.000123:4',
+      },
     ]);
   });
 
-  it('starts nothing when the replication never stops', async () => {
+  it('reloads every table with reload-target from the checkpoint', async () => {
     // Prepare
-    dmsMock
-      .on(DescribeReplicationsCommand)
-      .resolvesOnce({ Replications: [replicationFactory({ Status: 'running' })] })
-      .resolves({ Replications: [replicationFactory({ Status: 'stopping' })] });
-    dmsMock.on(StopReplicationCommand).resolves({});
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'stopped');
+
+    // Act
+    await dms2bq('resume', ...TARGET, '--start-type', 'reload-target');
+
+    // Assess
+    expect(input(StartReplicationTaskCommand)).toEqual([
+      { ReplicationTaskArn: arn, StartReplicationTaskType: 'reload-target' },
+    ]);
+  });
+
+  it('starts nothing when the task never stops', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, MAPPINGS, 'running');
+    dmsProgresses = false;
 
     // Act
     const result = await dms2bq('resume', ...TARGET, '--from', '2026-03-02T06:00:00Z');
@@ -249,9 +247,9 @@ describe('dms2bq dms resume', () => {
     // Assess
     expect(result).toMatchObject({
       code: 1,
-      stderr: expect.stringContaining(`${ARN} is still stopping; nothing was started`),
+      stderr: expect.stringContaining(`${arn} is still stopping; nothing was started`),
     });
-    expect(dmsMock.commandCalls(StartReplicationCommand)).toEqual([]);
+    expect(input(StartReplicationTaskCommand)).toEqual([]);
   });
 });
 
@@ -263,9 +261,19 @@ describe('dms2bq dms usage errors', () => {
       stderr: /^--from 2026-03-02 06:00 is not an ISO-8601 UTC time/,
     },
     {
+      name: 'both --from and --from-position',
+      argv: ['resume', ...TARGET, '--from', '2026-03-02', '--from-position', 'mysql-bin.000001:4'],
+      stderr: /^pass at most one of --from/,
+    },
+    {
+      name: 'malformed --from-position',
+      argv: ['resume', ...TARGET, '--from-position', 'yesterday'],
+      stderr: /^--from-position yesterday is not a binlog position/,
+    },
+    {
       name: 'unknown --start-type',
-      argv: ['resume', ...TARGET, '--from', '2026-03-02', '--start-type', 'reload-target'],
-      stderr: /^--start-type reload-target: use/,
+      argv: ['resume', ...TARGET, '--start-type', 'start-replication'],
+      stderr: /^--start-type start-replication: use/,
     },
     {
       name: 'no --stage nor ARN',
@@ -274,7 +282,7 @@ describe('dms2bq dms usage errors', () => {
     },
     {
       name: 'both --stage and ARN',
-      argv: ['status', ...TARGET, '--replication-config-arn', ARN],
+      argv: ['status', ...TARGET, '--replication-task-arn', 'arn:aws:dms:eu-west-1:1:task:X'],
       stderr: /^pass exactly one of --stage/,
     },
   ])('exits 2 on $name without calling DMS', async ({ argv, stderr }) => {
@@ -283,7 +291,7 @@ describe('dms2bq dms usage errors', () => {
 
     // Assess
     expect(result).toMatchObject({ code: 2, stderr: expect.stringMatching(stderr) });
-    expect(sent()).toEqual([]);
+    expect(fake.calls()).toEqual([]);
   });
 
   it('exits 1 for a source without a mapping file', async () => {
@@ -295,14 +303,14 @@ describe('dms2bq dms usage errors', () => {
   });
 });
 
-describe('replication config identifier', () => {
+describe('replication task identifier', () => {
   it.each([
     { stage: 'prod', source: 'casino_a', identifier: 'dms2bq-prod-casino-a' },
     { stage: 'Prod_EU', source: 'casino__b', identifier: 'dms2bq-prod-eu-casino-b' },
     { stage: 'dev', source: 'shop', identifier: 'dms2bq-dev-shop' },
   ])('names stage $stage, source $source as DMS allows: $identifier', ({ stage, source, identifier }) => {
     // Act
-    const named = replicationConfigIdentifier(stage, source);
+    const named = replicationTaskIdentifier(stage, source);
 
     // Assess
     expect(named).toBe(identifier);

@@ -43,7 +43,13 @@ describe('stage config', () => {
     ],
     ['alarmEmail', 'nobody', 'alarmEmail'],
     ['landingRetentionDays', 1, 'landingRetentionDays'],
-    ['createDmsVpcRole', 'yes', 'createDmsVpcRole'],
+    ['network.s3PrefixListId', 'pl-nope', 'network.s3PrefixListId'],
+    ['network.secretsManager', undefined, 'network.secretsManager'],
+    ['network.secretsManager', { mode: 'internet' }, 'network.secretsManager.mode'],
+    ['network.secretsManager', { mode: 'existing-endpoint' }, 'network.secretsManager.securityGroupId'],
+    ['dms.instanceClass', 't3.medium', 'dms.instanceClass'],
+    ['dms.logRetentionDays', 10, 'dms.logRetentionDays'],
+    ['dms.updateWaitMinutes', 90, 'dms.updateWaitMinutes'],
   ])('rejects %s = %j naming the field', (path, value, field) => {
     // Prepare
     const document = withField(path, value);

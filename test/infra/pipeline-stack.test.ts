@@ -2,12 +2,8 @@ import { existsSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nagPacks } from '../../infra/nag.js';
-import {
-  buildReplicationSettings,
-  buildS3Settings,
-  maxCapacityUnits,
-} from '../../lambdas/shared/dms/settings.js';
-import { buildTableMappings } from '../../lambdas/shared/dms/table-mappings.js';
+import { buildReplicationSettings, buildS3Settings } from '../../lambdas/shared/dms/settings.js';
+import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
 import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
 import { buildRoutingTable } from '../../lambdas/shared/routing.js';
@@ -216,17 +212,116 @@ describe('DMS replication per mapping', () => {
     });
   });
 
-  it('runs the generated table mappings and replication settings, full load then CDC', () => {
+  it('creates the task through the custom resource with the generated mappings and settings, full load then CDC', () => {
+    // Prepare
+    const instance = resource(template, 'AWS::DMS::ReplicationInstance', 'DmsInstance');
+
     // Act
-    const replication = dmsResource('AWS::DMS::ReplicationConfig', 'Replication');
+    const task = dmsResource('Custom::DmsReplicationTask', 'Task');
 
     // Assess
-    expect(replication.properties).toMatchObject({
-      ReplicationType: 'full-load-and-cdc',
-      TableMappings: buildTableMappings(mapping),
-      ReplicationSettings: buildReplicationSettings(mapping),
-      ComputeConfig: expect.objectContaining({ MaxCapacityUnits: maxCapacityUnits(mapping) }),
+    expect(task.properties).toMatchObject({
+      ReplicationTaskIdentifier: 'dms2bq-dev-casino-a',
+      ReplicationInstanceArn: { Ref: instance.logicalId },
+      MigrationType: 'full-load-and-cdc',
+      TableMappings: tableMappingsJson(mapping),
+      ReplicationTaskSettings: JSON.stringify(buildReplicationSettings(mapping)),
+      WaitTimeoutSeconds: String(45 * 60),
     });
+  });
+
+  it('updates the task after the loader, so a new table is routed before DMS writes its first file', () => {
+    // Prepare
+    const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
+
+    // Act
+    const dependsOn = (template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[
+      dmsResource('Custom::DmsReplicationTask', 'Task').logicalId
+    ]?.DependsOn;
+
+    // Assess
+    expect(dependsOn).toContain(loader.logicalId);
+  });
+
+  it('pre-creates the log group DMS writes the instance’s task logs to, with retention', () => {
+    // Prepare
+    const config = (synthed.stages[0] as SynthedApp['stages'][number]).config;
+
+    // Act
+    const logGroup = resource(template, 'AWS::Logs::LogGroup', 'DmsTaskLogs');
+
+    // Assess
+    expect(logGroup.properties).toEqual({
+      LogGroupName: 'dms-tasks-dms2bq-dev',
+      RetentionInDays: config.dms.logRetentionDays,
+    });
+  });
+
+  it('runs one private replication instance of the configured class for the stage', () => {
+    // Act
+    const instance = resource(template, 'AWS::DMS::ReplicationInstance', 'DmsInstance');
+
+    // Assess
+    expect(instance.properties).toMatchObject({
+      ReplicationInstanceIdentifier: 'dms2bq-dev',
+      ReplicationInstanceClass: 'dms.t3.medium',
+      PubliclyAccessible: false,
+    });
+  });
+
+  it('reaches Secrets Manager through an interface endpoint whose group admits only DMS on 443', () => {
+    // Prepare
+    const dmsGroup = resource(template, 'AWS::EC2::SecurityGroup', 'DmsSecurityGroup');
+    const endpointGroup = resource(
+      template,
+      'AWS::EC2::SecurityGroup',
+      'DmsSecretsManagerEndpointSecurityGroup',
+    );
+
+    // Act
+    const endpoint = resource(template, 'AWS::EC2::VPCEndpoint', 'DmsSecretsManagerEndpoint');
+
+    // Assess
+    expect(endpoint.properties).toMatchObject({
+      ServiceName: 'com.amazonaws.eu-west-1.secretsmanager',
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+      SecurityGroupIds: [{ 'Fn::GetAtt': [endpointGroup.logicalId, 'GroupId'] }],
+    });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [endpointGroup.logicalId, 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [dmsGroup.logicalId, 'GroupId'] },
+      FromPort: 443,
+    });
+  });
+
+  it('lets DMS send only to the source database, S3’s prefix list and the Secrets Manager endpoint', () => {
+    // Prepare
+    const endpointGroup = resource(
+      template,
+      'AWS::EC2::SecurityGroup',
+      'DmsSecretsManagerEndpointSecurityGroup',
+    );
+    const dmsGroup = resource(template, 'AWS::EC2::SecurityGroup', 'DmsSecurityGroup');
+
+    // Act
+    const egress = [
+      ...(dmsGroup.properties.SecurityGroupEgress as Record<string, unknown>[]),
+      ...Object.values(resourcesOfType(template, 'AWS::EC2::SecurityGroupEgress')).map(
+        (rule) => rule.Properties,
+      ),
+    ];
+
+    // Assess
+    expect(JSON.stringify(egress)).not.toContain('0.0.0.0/0');
+    expect(egress).toEqual([
+      expect.objectContaining({ FromPort: 3306, DestinationSecurityGroupId: expect.stringMatching(/^sg-/) }),
+      expect.objectContaining({ FromPort: 443, DestinationPrefixListId: 'pl-0aaaaaaaaaaaaaaa1' }),
+      expect.objectContaining({
+        FromPort: 443,
+        DestinationSecurityGroupId: { 'Fn::GetAtt': [endpointGroup.logicalId, 'GroupId'] },
+      }),
+    ]);
   });
 
   it('reads the source credentials from Secrets Manager through an access role', () => {
@@ -244,7 +339,7 @@ describe('DMS replication per mapping', () => {
     });
   });
 
-  it('lets DMS write, delete and tag only under its source prefix and list the bucket', () => {
+  it('lets DMS write, delete and tag only under its source prefix and list only that prefix', () => {
     // Act
     const statements = iamStatements(template).filter((statement) =>
       statement.policy.includes('TargetAccessRole'),
@@ -266,6 +361,9 @@ describe('DMS replication per mapping', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LandingBucket/), 'Arn'] },
       },
     ]);
+    expect(statements[1]).toMatchObject({
+      Condition: { StringLike: { 's3:prefix': [`${mapping.source}/`, `${mapping.source}/*`] } },
+    });
   });
 });
 
@@ -280,14 +378,16 @@ describe('least privilege', () => {
     expect(wildcards).toEqual([]);
   });
 
-  it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+  it('uses Resource "*" only for X-Ray and DescribeReplicationTasks, which have no resource-level permissions', () => {
     // Act
     const actions = iamStatements(template)
       .filter((statement) => statement.Resource === '*')
-      .flatMap((statement) => statement.Action as string[]);
+      .flatMap((statement) => [statement.Action].flat() as string[]);
 
     // Assess
-    expect(new Set(actions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    expect(new Set(actions)).toEqual(
+      new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dms:DescribeReplicationTasks']),
+    );
   });
 });
 
@@ -342,17 +442,32 @@ describe('alarms', () => {
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName });
   });
+
+  it('watches DMS latency with the task metric dimensions: instance name and task resource ID', () => {
+    // Prepare
+    const task = dmsResource('Custom::DmsReplicationTask', 'Task');
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'CDCLatencySource',
+      Namespace: 'AWS/DMS',
+      Dimensions: [
+        { Name: 'ReplicationInstanceIdentifier', Value: 'dms2bq-dev' },
+        { Name: 'ReplicationTaskIdentifier', Value: { 'Fn::GetAtt': [task.logicalId, 'TaskResourceId'] } },
+      ],
+    });
+  });
 });
 
 describe('DMS events', () => {
-  it('sends every event of a replication to the alarm topic', () => {
+  it('sends every event of a replication task to the alarm topic', () => {
     // Prepare
-    const replication = dmsResource('AWS::DMS::ReplicationConfig', 'Replication');
+    const task = dmsResource('Custom::DmsReplicationTask', 'Task');
     const topic = resource(template, 'AWS::SNS::Topic', 'AlarmTopic');
 
     // Assess
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.dms'], resources: [{ Ref: replication.logicalId }] },
+      EventPattern: { source: ['aws.dms'], resources: [{ 'Fn::GetAtt': [task.logicalId, 'TaskArn'] }] },
       Targets: [Match.objectLike({ Arn: { Ref: topic.logicalId } })],
     });
   });

@@ -15,6 +15,7 @@ const PHYSICAL_NAMES = [
   'GroupName',
   'ReplicationSubnetGroupIdentifier',
   'EndpointIdentifier',
+  'ReplicationInstanceIdentifier',
 ];
 
 let synthed: SynthedApp;
@@ -40,7 +41,7 @@ describe('two stages side by side', () => {
     expect(new Set(names).size).toBe(2);
   });
 
-  it('name no resource physically except the account-wide dms-vpc-role', () => {
+  it('name resources physically only with the stage in the name (DMS instance and its task log group)', () => {
     // Act
     const named = synthed.stages.flatMap(({ stage: name, template }) =>
       Object.entries(
@@ -54,14 +55,19 @@ describe('two stages side by side', () => {
     );
 
     // Assess
-    expect(named).toEqual([expect.stringMatching(/^dev\/DmsVpcRole.*\.RoleName="dms-vpc-role"$/)]);
+    expect(named.sort()).toEqual([
+      expect.stringMatching(/^dev\/DmsInstance.*\.ReplicationInstanceIdentifier="dms2bq-dev"$/),
+      expect.stringMatching(/^dev\/DmsTaskLogs.*\.LogGroupName="dms-tasks-dms2bq-dev"$/),
+      expect.stringMatching(/^prod\/DmsInstance.*\.ReplicationInstanceIdentifier="dms2bq-prod"$/),
+      expect.stringMatching(/^prod\/DmsTaskLogs.*\.LogGroupName="dms-tasks-dms2bq-prod"$/),
+    ]);
   });
 
-  it('give each stage its own DMS replication identifiers', () => {
+  it('give each stage its own DMS replication task identifiers', () => {
     // Act
     const identifiers = synthed.stages.flatMap(({ template }) =>
-      Object.values(resourcesOfType(template, 'AWS::DMS::ReplicationConfig')).map(
-        (value) => value.Properties?.ReplicationConfigIdentifier,
+      Object.values(resourcesOfType(template, 'Custom::DmsReplicationTask')).map(
+        (value) => value.Properties?.ReplicationTaskIdentifier,
       ),
     );
 
@@ -70,12 +76,12 @@ describe('two stages side by side', () => {
   });
 });
 
-describe('DMS replication identifier', () => {
+describe('DMS replication task identifier', () => {
   it('is dms2bq-<stage>-<source> with only letters, digits and hyphens', () => {
     // Act
     const identifiers = Object.values(
-      resourcesOfType(stage('prod').template, 'AWS::DMS::ReplicationConfig'),
-    ).map((value) => value.Properties?.ReplicationConfigIdentifier);
+      resourcesOfType(stage('prod').template, 'Custom::DmsReplicationTask'),
+    ).map((value) => value.Properties?.ReplicationTaskIdentifier);
 
     // Assess
     expect(identifiers).toEqual(['dms2bq-prod-casino-a']);
@@ -83,25 +89,27 @@ describe('DMS replication identifier', () => {
 });
 
 describe.each([
-  ['dev', 1, 1],
-  ['prod', 0, 0],
-])('stage %s', (name, vpcEndpoints, vpcRoles) => {
-  it('creates the S3 gateway endpoint only when the config says none exists', () => {
+  ['dev', ['com.amazonaws.eu-west-1.s3', 'com.amazonaws.eu-west-1.secretsmanager']],
+  ['prod', []],
+])('stage %s', (name, services) => {
+  it('creates the S3 gateway and Secrets Manager endpoints only when the config says none exists', () => {
     // Act
-    const endpoints = resourcesOfType(stage(name).template, 'AWS::EC2::VPCEndpoint');
-
-    // Assess
-    expect(Object.keys(endpoints)).toHaveLength(vpcEndpoints);
-  });
-
-  it('creates dms-vpc-role only when the config asks for it', () => {
-    // Act
-    const roles = Object.values(resourcesOfType(stage(name).template, 'AWS::IAM::Role')).filter(
-      (role) => role.Properties?.RoleName === 'dms-vpc-role',
+    const endpoints = Object.values(resourcesOfType(stage(name).template, 'AWS::EC2::VPCEndpoint')).map(
+      (endpoint) => endpoint.Properties?.ServiceName,
     );
 
     // Assess
-    expect(roles).toHaveLength(vpcRoles);
+    expect(endpoints.sort()).toEqual(services);
+  });
+
+  it('creates none of the account-wide DMS roles', () => {
+    // Act
+    const roles = Object.values(resourcesOfType(stage(name).template, 'AWS::IAM::Role')).filter((role) =>
+      String(role.Properties?.RoleName ?? '').startsWith('dms-'),
+    );
+
+    // Assess
+    expect(roles).toEqual([]);
   });
 });
 

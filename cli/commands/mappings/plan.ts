@@ -49,7 +49,7 @@ function renderPlan(plan: SourcePlan[]): string {
     }
     lines.push('', '## DMS');
     lines.push(
-      `- serverless ${source.dms.replicationType}, up to ${source.dms.maxCapacityUnits} DCU, a CDC file per table at most every ${source.dms.cdcMaxBatchIntervalSeconds} s`,
+      `- ${source.dms.replicationType} replication task on the stage's DMS instance (config/<stage>.json dms), a CDC file per table at most every ${source.dms.cdcMaxBatchIntervalSeconds} s`,
     );
     lines.push(`- load-job budget: ${source.dms.loadJobBudget}`);
     lines.push('- table mapping:', json(source.dms.tableMappings));

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { readMappingDir } from '../../../lambdas/shared/mappings/load.js';
+import { changesDmsCannotApply } from '../../../lambdas/shared/mappings/in-place.js';
+import { loadMappingDir, readMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { validateDocuments } from '../../../lambdas/shared/mappings/validate.js';
 import { UserError } from '../../errors.js';
@@ -14,9 +15,21 @@ export function registerValidateCommand(program: Command): void {
       'Check every mappings/<source>.json: schema, names, keys, DMS limits, BigQuery load-job quota.',
     )
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
-    .action(async (options: { mappings: string }) => {
+    .option(
+      '--base <dir>',
+      'the deployed mapping files (e.g. a checkout of main): refuse changes DMS cannot apply to a running task',
+    )
+    .action(async (options: { mappings: string; base?: string }) => {
       const documents = await readMappingDir(options.mappings);
       const { problems } = validateDocuments(documents);
+      if (options.base !== undefined && problems.length === 0) {
+        problems.push(
+          ...changesDmsCannotApply(
+            await loadMappingDir(options.base),
+            await loadMappingDir(options.mappings),
+          ),
+        );
+      }
       if (problems.length > 0) {
         for (const problem of problems) output().err(`${formatProblem(problem)}\n`);
         const files = new Set(problems.map((problem) => problem.file)).size;

@@ -2,13 +2,14 @@ import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migrati
 import type { Command } from 'commander';
 import { parseIsoUtc } from '../../../lambdas/replay/request.js';
 import {
-  ReplicationNotFoundError,
-  type ReplicationRef,
-  ReplicationStateError,
-  type ReplicationStatus,
+  type CdcStart,
   reloadTable,
-  replicationStatus,
   resumeCdc,
+  TaskNotFoundError,
+  type TaskRef,
+  TaskStateError,
+  type TaskStatus,
+  taskStatus,
 } from '../../dms/operations.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
@@ -18,38 +19,38 @@ import { loadRouting } from './replay.js';
 interface TargetOptions {
   source: string;
   stage?: string;
-  replicationConfigArn?: string;
+  replicationTaskArn?: string;
   region?: string;
   mappings: string;
 }
 
 export interface DmsCommandDeps {
-  /** Waits between DescribeReplications polls while a replication stops. */
+  /** Waits between DescribeReplicationTasks polls while a task stops. */
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** `dms2bq dms status|reload|resume`: operate a source's DMS Serverless replication. */
+/** `dms2bq dms status|reload|resume`: operate a source's DMS replication task. */
 export const registerDmsCommand = dmsCommand();
 
 export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => void {
   return (program) => {
-    const dms = program.command('dms').description("Operate a source's DMS Serverless replication.");
+    const dms = program.command('dms').description("Operate a source's DMS replication task.");
     const target = (command: Command) =>
       command
         .requiredOption('--source <id>', 'source id (mapping file name)')
         .option(
           '--stage <stage>',
-          'deployment stage: finds the replication config dms2bq-<stage>-<source> (see docs/backfill.md)',
+          'deployment stage: finds the replication task dms2bq-<stage>-<source> (see docs/backfill.md)',
         )
-        .option('--replication-config-arn <arn>', 'the replication config ARN (instead of --stage)')
+        .option('--replication-task-arn <arn>', 'the replication task ARN (instead of --stage)')
         .option('--region <region>', 'AWS region (default: the SDK default chain)')
         .option('--mappings <dir>', 'mapping files, to check --source and --table', DEFAULT_MAPPINGS_DIR);
 
-    target(dms.command('status').description('Replication status and per-table statistics.'))
+    target(dms.command('status').description('Task status, recovery checkpoint and per-table statistics.'))
       .option('--json', 'machine-readable output')
       .action(async (options: TargetOptions & { json?: boolean }) => {
         const { client, ref } = await connect(options);
-        const status = await run(() => replicationStatus(client, ref));
+        const status = await run(() => taskStatus(client, ref));
         output().out(options.json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
       });
 
@@ -71,68 +72,88 @@ export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => voi
       });
 
     target(
-      dms.command('resume').description('Restart CDC from its checkpoint, or from a time (binlog purged).'),
+      dms
+        .command('resume')
+        .description('Restart CDC from its checkpoint, or from a time or binlog position (binlog purged).'),
     )
+      .option('--from <time>', 'ISO-8601 UTC time to restart CDC from (CdcStartTime)')
       .option(
-        '--from <time>',
-        'ISO-8601 UTC time to restart CDC from (CdcStartTime); default: its checkpoint',
+        '--from-position <position>',
+        'native MySQL position to restart CDC from (CdcStartPosition), e.g. mysql-bin-changelog.000024:4',
       )
       .option(
         '--start-type <type>',
-        'StartReplicationType: resume-processing or start-replication',
+        'StartReplicationTaskType: resume-processing, or reload-target to load every table again',
         'resume-processing',
       )
-      .action(async (options: TargetOptions & { from?: string; startType: string }) => {
-        const from = options.from === undefined ? undefined : parseIsoUtc(options.from);
-        if (options.from !== undefined && !from)
-          throw new UserError(
-            `--from ${options.from} is not an ISO-8601 UTC time like 2024-03-27T01:00:00Z`,
-            2,
+      .action(
+        async (options: TargetOptions & { from?: string; fromPosition?: string; startType: string }) => {
+          const time = options.from === undefined ? undefined : parseIsoUtc(options.from);
+          if (options.from !== undefined && !time)
+            throw new UserError(
+              `--from ${options.from} is not an ISO-8601 UTC time like 2024-03-27T01:00:00Z`,
+              2,
+            );
+          if (time && options.fromPosition !== undefined) {
+            // StartReplicationTask: "Specifying both values results in an error."
+            throw new UserError('pass at most one of --from <time> and --from-position <position>', 2);
+          }
+          if (options.fromPosition !== undefined && !/^\S+:\d+$/.test(options.fromPosition)) {
+            throw new UserError(
+              `--from-position ${options.fromPosition} is not a binlog position like mysql-bin-changelog.000024:4`,
+              2,
+            );
+          }
+          if (options.startType !== 'resume-processing' && options.startType !== 'reload-target') {
+            throw new UserError(
+              `--start-type ${options.startType}: use resume-processing or reload-target`,
+              2,
+            );
+          }
+          const from: CdcStart = time
+            ? { time }
+            : options.fromPosition
+              ? { position: options.fromPosition }
+              : { checkpoint: true };
+          const { client, ref } = await connect(options);
+          const startType = options.startType;
+          const arn = await run(() =>
+            resumeCdc(client, ref, from, {
+              startType,
+              onStatus: (line) => output().err(`${line}\n`),
+              ...(deps.sleep ? { sleep: deps.sleep } : {}),
+            }),
           );
-        if (options.startType !== 'resume-processing' && options.startType !== 'start-replication') {
-          throw new UserError(
-            `--start-type ${options.startType}: use resume-processing or start-replication`,
-            2,
-          );
-        }
-        const { client, ref } = await connect(options);
-        const startType = options.startType;
-        const arn = await run(() =>
-          resumeCdc(client, ref, from, {
-            startType,
-            onStatus: (line) => output().err(`${line}\n`),
-            ...(deps.sleep ? { sleep: deps.sleep } : {}),
-          }),
-        );
-        output().out(
-          `started ${arn} (${startType}) with CDC from ${from ? from.toISOString() : 'its checkpoint'}\n`,
-        );
-      });
+          const origin =
+            'time' in from ? from.time.toISOString() : 'position' in from ? from.position : 'its checkpoint';
+          output().out(`started ${arn} (${startType}) with CDC from ${origin}\n`);
+        },
+      );
   };
 }
 
 async function connect(options: TargetOptions) {
-  if (!options.stage === !options.replicationConfigArn) {
-    throw new UserError('pass exactly one of --stage <stage> or --replication-config-arn <arn>', 2);
+  if (!options.stage === !options.replicationTaskArn) {
+    throw new UserError('pass exactly one of --stage <stage> or --replication-task-arn <arn>', 2);
   }
   const routing = Object.values(await loadRouting(options.mappings)).filter(
     (route) => route.source === options.source,
   );
   if (routing.length === 0)
     throw new UserError(`--source ${options.source} has no mapping file in ${options.mappings}`);
-  const ref: ReplicationRef = options.replicationConfigArn
-    ? { arn: options.replicationConfigArn }
+  const ref: TaskRef = options.replicationTaskArn
+    ? { arn: options.replicationTaskArn }
     : { stage: options.stage as string, source: options.source };
   const client = new DatabaseMigrationServiceClient(options.region ? { region: options.region } : {});
   return { client, ref, routing };
 }
 
-/** Turns what an operator can fix (wrong stage, replication still stopping) into one line. */
+/** Turns what an operator can fix (wrong stage, task still stopping) into one line. */
 async function run<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof ReplicationNotFoundError || error instanceof ReplicationStateError) {
+    if (error instanceof TaskNotFoundError || error instanceof TaskStateError) {
       throw new UserError(error.message);
     }
     const { name, message, $metadata } = error as Error & { $metadata?: unknown };
@@ -141,13 +162,13 @@ async function run<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-function renderStatus(status: ReplicationStatus): string {
+function renderStatus(status: TaskStatus): string {
   const lines = [
-    `${status.identifier} (${status.replicationType ?? 'replication'}): ${status.status}${status.stopReason ? ` — ${status.stopReason}` : ''}`,
+    `${status.identifier} (${status.migrationType ?? 'task'}): ${status.status}${status.stopReason ? ` — ${status.stopReason}` : ''}`,
     `  ${status.arn}`,
-    ...(status.cdcStartTime ? [`  CDC start time: ${status.cdcStartTime.toISOString()}`] : []),
     ...(status.startDate ? [`  started: ${status.startDate.toISOString()}`] : []),
-    ...status.failureMessages.map((message) => `  failure: ${message}`),
+    ...(status.recoveryCheckpoint ? [`  recovery checkpoint: ${status.recoveryCheckpoint}`] : []),
+    ...(status.lastFailureMessage ? [`  failure: ${status.lastFailureMessage}`] : []),
     '',
   ];
   const header = ['table', 'state', 'inserts', 'updates', 'deletes', 'full-load rows', 'last update'];

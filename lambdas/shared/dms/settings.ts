@@ -1,10 +1,5 @@
 import { TIMESTAMP_COLUMN } from '../columns.js';
-import {
-  cdcMaxBatchInterval,
-  DEFAULT_LOB_MAX_SIZE_KB,
-  DEFAULT_MAX_CAPACITY_UNITS,
-  type SourceMapping,
-} from '../mappings/model.js';
+import { cdcMaxBatchInterval, DEFAULT_LOB_MAX_SIZE_KB, type SourceMapping } from '../mappings/model.js';
 
 /**
  * The S3 target settings every source gets (ADR 0003). Only the batch interval comes from the
@@ -39,7 +34,7 @@ export function buildS3Settings(mapping: SourceMapping) {
   } as const;
 }
 
-/** Replication (task) settings of the serverless replication config. */
+/** Replication task settings (ReplicationTaskSettings) of the source's provisioned task. */
 export function buildReplicationSettings(mapping: SourceMapping) {
   return {
     TargetMetadata: {
@@ -68,6 +63,3 @@ export function buildReplicationSettings(mapping: SourceMapping) {
     },
   } as const;
 }
-
-export const maxCapacityUnits = (mapping: SourceMapping): number =>
-  mapping.dms?.maxCapacityUnits ?? DEFAULT_MAX_CAPACITY_UNITS;

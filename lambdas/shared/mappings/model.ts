@@ -26,8 +26,6 @@ export interface TableMapping {
 
 export interface DmsOptions {
   cdcMaxBatchIntervalSeconds?: number;
-  /** Serverless DMS capacity units (DCU). */
-  maxCapacityUnits?: number;
   /** Limited LOB mode truncates LOBs at this size (KB). */
   lobMaxSizeKb?: number;
 }
@@ -50,7 +48,6 @@ export interface MappingFile {
 
 /** Not DMS's 60 s: that alone is 1,440 files a day, over the load-job quota guard (ADR 0004). */
 export const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 90;
-export const DEFAULT_MAX_CAPACITY_UNITS = 4;
 export const DEFAULT_LOB_MAX_SIZE_KB = 32;
 
 export const targetTable = (table: TableMapping): string => table.target ?? table.table;

@@ -1,0 +1,248 @@
+import {
+  CreateReplicationTaskCommand,
+  type DatabaseMigrationServiceClient,
+  DeleteReplicationTaskCommand,
+  ModifyReplicationTaskCommand,
+  ReloadTablesCommand,
+  type ReplicationTask,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { addedTables, immutableChange, parseTaskProperties, type TaskProperties } from './properties.js';
+import {
+  describeTask,
+  loadingTables,
+  STABLE,
+  statusOf,
+  TRANSITIONAL,
+  tableStatistics,
+  taskMatches,
+  taskResourceId,
+} from './task-state.js';
+
+/** The CloudFormation request as the CDK Provider framework passes it (isComplete adds `Data`). */
+export interface TaskEvent {
+  RequestType: 'Create' | 'Update' | 'Delete';
+  PhysicalResourceId?: string;
+  ResourceProperties: Record<string, unknown>;
+  OldResourceProperties?: Record<string, unknown>;
+  Data?: Record<string, string>;
+}
+
+export interface LifecycleDeps {
+  dms: DatabaseMigrationServiceClient;
+  now: () => number;
+  log?: (message: string) => void;
+}
+
+/** What the deploy cannot do, or DMS did not do in time; the message names the task and its state. */
+export class TaskLifecycleError extends Error {
+  override name = 'TaskLifecycleError';
+}
+
+/**
+ * First step of each request (ADR 0014). Create creates the task; Update refuses what DMS cannot
+ * change in place and records how to finish; Delete stops a running task. The rest is driven by
+ * `isComplete`, polled by the Provider framework, because DMS changes state asynchronously.
+ */
+export async function onEvent(event: TaskEvent, deps: LifecycleDeps) {
+  const desired = parseTaskProperties(event.ResourceProperties);
+  const requestedAt = String(deps.now());
+  if (event.RequestType === 'Create') {
+    const { ReplicationTask } = await deps.dms.send(
+      new CreateReplicationTaskCommand({
+        ReplicationTaskIdentifier: desired.ReplicationTaskIdentifier,
+        ReplicationInstanceArn: desired.ReplicationInstanceArn,
+        SourceEndpointArn: desired.SourceEndpointArn,
+        TargetEndpointArn: desired.TargetEndpointArn,
+        MigrationType: desired.MigrationType as 'full-load-and-cdc',
+        TableMappings: desired.TableMappings,
+        ReplicationTaskSettings: desired.ReplicationTaskSettings,
+      }),
+    );
+    const arn = ReplicationTask?.ReplicationTaskArn as string;
+    return { PhysicalResourceId: arn, Data: attributes(arn, { RequestedAt: requestedAt }) };
+  }
+  const arn = event.PhysicalResourceId ?? '';
+  const task = arn.startsWith('arn:') ? await describeTask(deps.dms, { arn }) : undefined;
+  if (event.RequestType === 'Delete') {
+    if (task && statusOf(task) === 'running') await stop(deps, task);
+    return { PhysicalResourceId: arn, Data: { RequestedAt: requestedAt } };
+  }
+  const previous = parseTaskProperties(event.OldResourceProperties);
+  if (!task) {
+    throw new TaskLifecycleError(
+      `${desired.ReplicationTaskIdentifier}: replication task ${arn} does not exist any more; nothing was changed. Remove the source's mapping file and deploy, then add it back`,
+    );
+  }
+  const changed = immutableChange(
+    {
+      ReplicationTaskIdentifier: task.ReplicationTaskIdentifier,
+      ReplicationInstanceArn: task.ReplicationInstanceArn,
+      SourceEndpointArn: task.SourceEndpointArn,
+      TargetEndpointArn: task.TargetEndpointArn,
+      MigrationType: task.MigrationType,
+    },
+    desired,
+  );
+  if (changed) {
+    throw new TaskLifecycleError(
+      `${desired.ReplicationTaskIdentifier}: ${changed} changed and DMS cannot change it on an existing task; nothing was changed. Remove the source's mapping file and deploy (the task is deleted, BigQuery data kept), then add it back (a new full load): docs/adr/0014-provisioned-dms-task-lifecycle.md`,
+    );
+  }
+  // Compared with the live task, so a rollback after a failure that changed nothing restarts nothing,
+  // while a task a failed update had already stopped is resumed.
+  const unchanged =
+    taskMatches(task, desired.TableMappings, desired.ReplicationTaskSettings) &&
+    previous.EndpointSettingsDigest === desired.EndpointSettingsDigest &&
+    ['running', 'failed'].includes(statusOf(task));
+  return {
+    PhysicalResourceId: arn,
+    Data: attributes(arn, {
+      RequestedAt: requestedAt,
+      Action: unchanged ? 'none' : 'apply',
+      // A failed task stays failed: the runbook decides how it resumes (binlogs may be gone).
+      KeepStopped: String(statusOf(task) === 'failed'),
+      AddedTables: JSON.stringify(addedTables(task.TableMappings ?? '{}', desired.TableMappings)),
+    }),
+  };
+}
+
+const attributes = (arn: string, data: Record<string, string>) => ({
+  ...data,
+  TaskArn: arn,
+  TaskResourceId: taskResourceId(arn),
+});
+
+/** Polled until it returns `IsComplete: true`; each call moves the task one step on. */
+export async function isComplete(event: TaskEvent, deps: LifecycleDeps): Promise<{ IsComplete: boolean }> {
+  const desired = parseTaskProperties(event.ResourceProperties);
+  const data = event.Data ?? {};
+  const arn = event.PhysicalResourceId ?? '';
+  const task = arn.startsWith('arn:') ? await describeTask(deps.dms, { arn }) : undefined;
+  const status = task ? statusOf(task) : 'deleted';
+  const deadline = Number(data.RequestedAt ?? deps.now()) + Number(desired.WaitTimeoutSeconds) * 1000;
+  const waitOrFail = (why: string) => {
+    if (deps.now() > deadline) {
+      throw new TaskLifecycleError(
+        `${desired.ReplicationTaskIdentifier} is still ${why} after ${desired.WaitTimeoutSeconds} s; the deploy stops here and CloudFormation rolls back. Deploy again once \`dms2bq dms status\` shows it stopped or running`,
+      );
+    }
+    deps.log?.(`${desired.ReplicationTaskIdentifier}: waiting (${why})`);
+    return { IsComplete: false };
+  };
+  if (event.RequestType === 'Delete') {
+    if (!task) return { IsComplete: true };
+    if (status === 'running') await stop(deps, task);
+    else if (STABLE.has(status))
+      await deps.dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    return waitOrFail(status);
+  }
+  if (!task) throw new TaskLifecycleError(`${desired.ReplicationTaskIdentifier}: task ${arn} disappeared`);
+  if (TRANSITIONAL.has(status)) return waitOrFail(status);
+  if (event.RequestType === 'Create') return finishCreate(deps, task, status);
+  if (data.Action === 'none') return { IsComplete: true };
+  return stepUpdate(deps, task, status, desired, data, waitOrFail);
+}
+
+async function finishCreate(deps: LifecycleDeps, task: ReplicationTask, status: string) {
+  if (status === 'ready') {
+    // The only valid first start of a full-load-and-cdc task (StartReplicationTask, API reference).
+    await start(deps, task, 'start-replication');
+    return { IsComplete: false };
+  }
+  if (status === 'failed') throw failed(task);
+  return { IsComplete: true };
+}
+
+async function stepUpdate(
+  deps: LifecycleDeps,
+  task: ReplicationTask,
+  status: string,
+  desired: TaskProperties,
+  data: Record<string, string>,
+  waitOrFail: (why: string) => { IsComplete: boolean },
+) {
+  const arn = task.ReplicationTaskArn as string;
+  const applied = taskMatches(task, desired.TableMappings, desired.ReplicationTaskSettings);
+  const startedSinceRequest = (task.ReplicationTaskStartDate?.getTime() ?? 0) >= Number(data.RequestedAt);
+  if (status === 'running' && !startedSinceRequest) {
+    // ModifyReplicationTask: "The task must be stopped before you can modify it." Endpoint changes
+    // also need a restart. A table being (re)loaded is waited for, not interrupted.
+    const loading = loadingTables(await tableStatistics(deps.dms, arn));
+    if (loading.length > 0) return waitOrFail(`running a full load or reload of ${loading.join(', ')}`);
+    await stop(deps, task);
+    return { IsComplete: false };
+  }
+  if (!applied) {
+    await deps.dms.send(
+      new ModifyReplicationTaskCommand({
+        ReplicationTaskArn: arn,
+        TableMappings: desired.TableMappings,
+        ReplicationTaskSettings: desired.ReplicationTaskSettings,
+      }),
+    );
+    return { IsComplete: false };
+  }
+  if (status === 'running') {
+    await reloadUnloaded(deps, arn, JSON.parse(data.AddedTables ?? '[]'));
+    return { IsComplete: true };
+  }
+  if (status === 'failed' && startedSinceRequest) throw failed(task);
+  if (data.KeepStopped === 'true' || startedSinceRequest) return { IsComplete: true };
+  // resume-processing "replicate[s] the changes from the last stop position"; a task that never ran
+  // (ready) can only be started with start-replication.
+  await start(deps, task, status === 'ready' ? 'start-replication' : 'resume-processing');
+  return { IsComplete: false };
+}
+
+/**
+ * Tables the update added that DMS has not started loading after the resume get a documented full
+ * load: ReloadTables works on a running full-load-and-cdc task, at most 10 tables per call.
+ */
+async function reloadUnloaded(
+  deps: LifecycleDeps,
+  arn: string,
+  added: { schema: string; table: string }[],
+): Promise<void> {
+  if (added.length === 0) return;
+  const seen = new Set(
+    (await tableStatistics(deps.dms, arn)).map((table) => `${table.SchemaName}.${table.TableName}`),
+  );
+  const missing = added.filter(({ schema, table }) => !seen.has(`${schema}.${table}`));
+  for (let index = 0; index < missing.length; index += 10) {
+    await deps.dms.send(
+      new ReloadTablesCommand({
+        ReplicationTaskArn: arn,
+        ReloadOption: 'data-reload',
+        TablesToReload: missing
+          .slice(index, index + 10)
+          .map(({ schema, table }) => ({ SchemaName: schema, TableName: table })),
+      }),
+    );
+  }
+}
+
+async function stop(deps: LifecycleDeps, task: ReplicationTask): Promise<void> {
+  deps.log?.(`${task.ReplicationTaskIdentifier}: stopping`);
+  await deps.dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: task.ReplicationTaskArn }));
+}
+
+async function start(
+  deps: LifecycleDeps,
+  task: ReplicationTask,
+  type: 'start-replication' | 'resume-processing',
+): Promise<void> {
+  deps.log?.(`${task.ReplicationTaskIdentifier}: ${type}`);
+  await deps.dms.send(
+    new StartReplicationTaskCommand({
+      ReplicationTaskArn: task.ReplicationTaskArn,
+      StartReplicationTaskType: type,
+    }),
+  );
+}
+
+const failed = (task: ReplicationTask) =>
+  new TaskLifecycleError(
+    `${task.ReplicationTaskIdentifier} failed: ${task.LastFailureMessage ?? 'no failure message'}; see docs/runbooks/dms-replication-stopped.md`,
+  );

@@ -1,0 +1,108 @@
+import {
+  CreateReplicationTaskCommand,
+  DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+  ModifyReplicationTaskCommand,
+  ReloadTablesCommand,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DmsFake } from '../support/dms-fake.js';
+import { IDENTIFIER, mappingWith, orders, taskProperties } from './support.js';
+
+// The fake refuses what DMS documents it refuses; a handler bug then fails a test as it would fail a deploy.
+let fake: DmsFake;
+const dms = new DatabaseMigrationServiceClient({ region: 'eu-west-1' });
+const mappings = taskProperties(mappingWith(orders)).TableMappings as string;
+beforeEach(() => {
+  fake = new DmsFake();
+});
+afterEach(() => fake.mock.restore());
+
+describe('DMS fake state rules', () => {
+  it('refuses ModifyReplicationTask while the task runs', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'running');
+
+    // Act
+    const modify = dms.send(
+      new ModifyReplicationTaskCommand({ ReplicationTaskArn: arn, TableMappings: mappings }),
+    );
+
+    // Assess
+    await expect(modify).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
+  });
+
+  it('refuses ReloadTables unless the task runs', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'stopped');
+
+    // Act
+    const reload = dms.send(
+      new ReloadTablesCommand({
+        ReplicationTaskArn: arn,
+        TablesToReload: [{ SchemaName: 'sales', TableName: 'orders' }],
+      }),
+    );
+
+    // Assess
+    await expect(reload).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
+  });
+
+  it('refuses resume-processing as the first start of a task', async () => {
+    // Prepare
+    const props = taskProperties(mappingWith(orders));
+    const { ReplicationTask } = await dms.send(
+      new CreateReplicationTaskCommand({
+        ReplicationTaskIdentifier: IDENTIFIER,
+        ReplicationInstanceArn: props.ReplicationInstanceArn,
+        SourceEndpointArn: props.SourceEndpointArn,
+        TargetEndpointArn: props.TargetEndpointArn,
+        MigrationType: 'full-load-and-cdc',
+        TableMappings: mappings,
+      }),
+    );
+    fake.tick();
+
+    // Act
+    const resume = dms.send(
+      new StartReplicationTaskCommand({
+        ReplicationTaskArn: ReplicationTask?.ReplicationTaskArn,
+        StartReplicationTaskType: 'resume-processing',
+      }),
+    );
+
+    // Assess
+    await expect(resume).rejects.toMatchObject({ name: 'InvalidOperationFault' });
+  });
+
+  it('moves stopping to stopped only on a tick', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'running');
+    await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    const status = async () =>
+      (
+        await dms.send(
+          new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }] }),
+        )
+      ).ReplicationTasks?.[0]?.Status;
+    const before = await status();
+
+    // Act
+    fake.tick();
+
+    // Assess
+    expect([before, await status()]).toEqual(['stopping', 'stopped']);
+  });
+
+  it('answers a filter that matches nothing with ResourceNotFoundFault', async () => {
+    // Act
+    const describe = dms.send(
+      new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-id', Values: ['nope'] }] }),
+    );
+
+    // Assess
+    await expect(describe).rejects.toMatchObject({ name: 'ResourceNotFoundFault' });
+  });
+});

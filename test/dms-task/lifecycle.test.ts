@@ -1,0 +1,324 @@
+import {
+  ModifyReplicationTaskCommand,
+  ReloadTablesCommand,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isComplete, onEvent } from '../../lambdas/dms-task/lifecycle.js';
+import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
+import { DmsFake } from '../support/dms-fake.js';
+import {
+  customers,
+  deploy,
+  IDENTIFIER,
+  mappingWith,
+  orders,
+  runningSource,
+  taskProperties,
+  update,
+} from './support.js';
+
+let fake: DmsFake;
+afterEach(() => fake.mock.restore());
+
+const startTypes = () =>
+  fake.mock
+    .commandCalls(StartReplicationTaskCommand)
+    .map((call) => call.args[0].input.StartReplicationTaskType);
+
+describe('first deploy', () => {
+  it('creates the task and starts it with start-replication, completing once it runs', async () => {
+    // Prepare
+    fake = new DmsFake();
+
+    // Act
+    const { physicalId, data } = await deploy(fake, {
+      RequestType: 'Create',
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({ ReplicationTaskArn: physicalId, Status: 'running' });
+    expect(startTypes()).toEqual(['start-replication']);
+    expect(data.TaskResourceId).toBe(physicalId.split(':').at(-1));
+    expect(fake.loadHistory).toEqual(['sales.orders']);
+  });
+
+  it('fails naming the failure message when the new task fails to start', async () => {
+    // Prepare
+    fake = new DmsFake();
+    fake.failNextStart = 'Access denied to secret';
+
+    // Act
+    const created = deploy(fake, {
+      RequestType: 'Create',
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    });
+
+    // Assess
+    await expect(created).rejects.toThrow(`${IDENTIFIER} failed: Access denied to secret`);
+  });
+});
+
+describe('mapping changes on a running task', () => {
+  it('adds a table: stop, modify, resume-processing; only the new table is loaded', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
+      'StopReplicationTaskCommand',
+      'ModifyReplicationTaskCommand',
+      'StartReplicationTaskCommand',
+    ]);
+    expect(startTypes()).toEqual(['resume-processing']);
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(mappingWith(orders, customers)),
+    });
+    expect(fake.loadHistory).toEqual(['sales.customers']);
+  });
+
+  it('reloads an added table that DMS did not start loading after the resume', async () => {
+    // Prepare
+    fake = new DmsFake({ loadsAddedTablesOnResume: false });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    expect(
+      fake.mock.commandCalls(ReloadTablesCommand).map((call) => call.args[0].input.TablesToReload),
+    ).toEqual([[{ SchemaName: 'sales', TableName: 'customers' }]]);
+    expect(fake.loadHistory).toEqual(['sales.customers']);
+  });
+
+  it('removes a table: DMS stops capturing it and the others keep their state', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders, customers));
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders, customers), mappingWith(orders)));
+
+    // Assess
+    expect(startTypes()).toEqual(['resume-processing']);
+    expect(fake.tableStates(IDENTIFIER)).toEqual({ 'sales.orders': 'Table completed' });
+    expect(fake.loadHistory).toEqual([]);
+  });
+
+  it('changes excluded columns without reloading any table', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const withExclusion = mappingWith({ ...orders, excludeColumns: ['email'] });
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), withExclusion));
+
+    // Assess
+    expect(fake.task(IDENTIFIER)?.TableMappings).toContain('remove-column');
+    expect(fake.loadHistory).toEqual([]);
+    expect(startTypes()).toEqual(['resume-processing']);
+  });
+
+  it('restarts the task without modifying it when only an endpoint setting changed', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Act
+    await deploy(
+      fake,
+      update(physicalId, mappingWith(orders), mappingWith(orders), { EndpointSettingsDigest: 'digest-2' }),
+    );
+
+    // Assess
+    expect(fake.mock.commandCalls(ModifyReplicationTaskCommand)).toEqual([]);
+    expect(startTypes()).toEqual(['resume-processing']);
+  });
+
+  it('touches nothing when the mapping did not change', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders)));
+
+    // Assess
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([]);
+  });
+});
+
+describe('tasks in states that forbid the change', () => {
+  it('modifies a FAILED task and leaves it failed for the runbook to resume', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    fake.failTask(IDENTIFIER, 'Could not find first log file name in binary log index file');
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'failed',
+      TableMappings: tableMappingsJson(mappingWith(orders, customers)),
+    });
+    expect(fake.mock.commandCalls(StartReplicationTaskCommand)).toEqual([]);
+  });
+
+  it('waits for a running reload to finish before stopping the task', async () => {
+    // Prepare
+    fake = new DmsFake({ loadTicks: 3 });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    fake.reloadTable(IDENTIFIER, 'sales.orders');
+    fake.mock.resetHistory();
+    fake.loadHistory.length = 0;
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    const stopIndex = fake.calls().indexOf('StopReplicationTaskCommand');
+    const pollsBeforeStop = fake
+      .calls()
+      .slice(0, stopIndex)
+      .filter((name) => name === 'DescribeTableStatisticsCommand');
+    expect(pollsBeforeStop.length).toBeGreaterThan(1);
+    expect(fake.loadHistory).toEqual(['sales.customers']);
+    expect(fake.task(IDENTIFIER)?.Status).toBe('running');
+  });
+
+  it('fails naming the state when a reload outlasts the wait bound, with the task untouched', async () => {
+    // Prepare
+    fake = new DmsFake({ loadTicks: 100 });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    fake.reloadTable(IDENTIFIER, 'sales.orders');
+
+    // Act
+    const updating = deploy(
+      fake,
+      update(physicalId, mappingWith(orders), mappingWith(orders, customers), { WaitTimeoutSeconds: '120' }),
+    );
+
+    // Assess
+    await expect(updating).rejects.toThrow(
+      `${IDENTIFIER} is still running a full load or reload of sales.orders after 120 s`,
+    );
+    expect(fake.mock.commandCalls(StopReplicationTaskCommand)).toEqual([]);
+  });
+
+  it('refuses an endpoint change before touching the task, and the rollback changes nothing', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const moved = update(physicalId, mappingWith(orders), mappingWith(orders), {
+      SourceEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:AURORA',
+    });
+
+    // Act
+    const refused = deploy(fake, moved);
+    await expect(refused).rejects.toThrow(/SourceEndpointArn changed and DMS cannot change it/);
+    await deploy(fake, {
+      ...moved,
+      OldResourceProperties: moved.ResourceProperties,
+      ResourceProperties: moved.OldResourceProperties,
+    });
+
+    // Assess
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([]);
+  });
+});
+
+describe('a failed update rolled back', () => {
+  it('reapplies the old mappings through the same update path, so DMS rules match the old routing', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const forward = update(physicalId, mappingWith(orders), mappingWith(orders, customers));
+    fake.failNextStart = 'Table sales.customers: access denied';
+    await expect(deploy(fake, forward)).rejects.toThrow(/failed: Table sales.customers: access denied/);
+
+    // Act
+    await deploy(fake, {
+      ...forward,
+      OldResourceProperties: forward.ResourceProperties,
+      ResourceProperties: forward.OldResourceProperties,
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'failed',
+      TableMappings: tableMappingsJson(mappingWith(orders)),
+    });
+  });
+
+  it('resumes a task the failed update had stopped', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const forward = update(physicalId, mappingWith(orders), mappingWith(orders, customers));
+    const deps = { dms: fake.mock as never, now: fake.now };
+    const started = await onEvent(forward, deps);
+    await isComplete({ ...forward, ...started }, deps); // stops the task; then another resource fails
+    fake.settle();
+
+    // Act
+    await deploy(fake, {
+      ...forward,
+      OldResourceProperties: forward.ResourceProperties,
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(mappingWith(orders)),
+    });
+  });
+});
+
+describe('delete', () => {
+  it('stops a running task, waits for it, and deletes it', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Act
+    await deploy(fake, {
+      RequestType: 'Delete',
+      PhysicalResourceId: physicalId,
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toBeUndefined();
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
+      'StopReplicationTaskCommand',
+      'DeleteReplicationTaskCommand',
+    ]);
+  });
+
+  it('succeeds when the task is already gone', async () => {
+    // Prepare
+    fake = new DmsFake();
+
+    // Act
+    const deleted = deploy(fake, {
+      RequestType: 'Delete',
+      PhysicalResourceId: 'arn:aws:dms:eu-west-1:111111111111:task:GONE',
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    });
+
+    // Assess
+    await expect(deleted).resolves.toMatchObject({ physicalId: expect.stringContaining('GONE') });
+  });
+});

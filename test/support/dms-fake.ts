@@ -1,0 +1,382 @@
+import {
+  CreateReplicationTaskCommand,
+  DatabaseMigrationServiceClient,
+  DeleteReplicationTaskCommand,
+  DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
+  InvalidOperationFault,
+  InvalidResourceStateFault,
+  ModifyReplicationTaskCommand,
+  ReloadTablesCommand,
+  type ReplicationTask,
+  ResourceAlreadyExistsFault,
+  ResourceNotFoundFault,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+  type TableStatistics,
+} from '@aws-sdk/client-database-migration-service';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/**
+ * The DMS control plane for provisioned replication tasks, behind aws-sdk-client-mock, keeping the
+ * state rules AWS documents for each call the project makes. Asynchronous transitions (creating,
+ * starting, stopping, modifying, deleting, table loads) advance only on `tick()`, one step per tick,
+ * so a test decides exactly what DMS has done between two polls.
+ *
+ * Sources, cited per rule below:
+ * - [status] API reference, ReplicationTask.Status (creating, ready, starting, running, stopping,
+ *   stopped, modifying, deleting, failed, …) https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTask.html
+ * - [modify] API reference, ModifyReplicationTask: "The task must be stopped before you can modify it."
+ *   User guide, Modifying a task: "Tasks that have run must have a status of Stopped or Failed to be
+ *   modified." "You can't change the migration type of a task."
+ * - [start] API reference, StartReplicationTask: "start-replication is the only valid action that can
+ *   be used for the first time a task … is run"; "resume-processing is only available for
+ *   previously executed tasks"; reload-target loads all tables again.
+ * - [reload] User guide, Reloading tables during a task: "The task must be running." "You can reload
+ *   up to 10 tables from a task." "Reloading tables does not stop the task."
+ * - [errors] Each API page's Errors: InvalidResourceStateFault ("The resource is in a state that
+ *   prevents it from being used for database migration"), ResourceNotFoundFault, ResourceAlreadyExistsFault.
+ */
+export interface DmsFakeOptions {
+  /**
+   * Whether resume-processing starts a full load of tables newly added to the selection rules. AWS
+   * does not document it either way (ADR 0014); the handler must be correct in both worlds.
+   */
+  loadsAddedTablesOnResume?: boolean;
+  /** Ticks a full load or reload of one table takes (default 1). */
+  loadTicks?: number;
+}
+
+interface FakeTask {
+  task: ReplicationTask;
+  /** The status a transitional status resolves to on the next tick. */
+  next?: string;
+  everRun: boolean;
+  tables: Map<string, string>;
+  /** Ticks left of each table's running load. */
+  loading: Map<string, number>;
+}
+
+const meta = { $metadata: {} };
+const notFound = (what: string) => new ResourceNotFoundFault({ message: `${what} not found`, ...meta });
+const badState = (task: ReplicationTask, call: string) =>
+  new InvalidResourceStateFault({
+    message: `${call}: task ${task.ReplicationTaskIdentifier} is ${task.Status}`,
+    ...meta,
+  });
+
+/** Settings DMS fills in whatever the request sets, so reads return more than was written. */
+const DEFAULT_SETTINGS = {
+  TargetMetadata: { ParallelLoadThreads: 0, LobChunkSize: 64 },
+  FullLoadSettings: { CommitRate: 10000 },
+  Logging: {
+    EnableLogging: false,
+    LogComponents: [
+      'TRANSFORMATION',
+      'SOURCE_UNLOAD',
+      'IO',
+      'TARGET_LOAD',
+      'PERFORMANCE',
+      'SOURCE_CAPTURE',
+      'SORTER',
+      'REST_SERVER',
+      'VALIDATOR_EXT',
+      'TARGET_APPLY',
+      'TASK_MANAGER',
+      'TABLES_MANAGER',
+      'METADATA_MANAGER',
+      'FILE_FACTORY',
+      'COMMON',
+      'ADDONS',
+      'DATA_STRUCTURE',
+      'COMMUNICATION',
+      'FILE_TRANSFER',
+    ].map((Id) => ({ Id, Severity: 'LOGGER_SEVERITY_DEFAULT' })),
+  },
+};
+
+const merge = (base: unknown, over: unknown): unknown => {
+  if (Array.isArray(base) && Array.isArray(over)) {
+    const byId = new Map(base.map((item) => [(item as { Id?: string }).Id, item]));
+    for (const item of over) byId.set((item as { Id?: string }).Id, item);
+    return [...byId.values()];
+  }
+  if (base && over && typeof base === 'object' && typeof over === 'object') {
+    const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(over)) result[key] = merge(result[key], value);
+    return result;
+  }
+  return over ?? base;
+};
+
+const selected = (tableMappings: string): string[] =>
+  ((JSON.parse(tableMappings) as { rules?: Record<string, unknown>[] }).rules ?? [])
+    .filter((rule) => rule['rule-type'] === 'selection' && rule['rule-action'] === 'include')
+    .map((rule) => {
+      const locator = rule['object-locator'] as Record<string, string>;
+      const plain = (name = '') => name.replace(/\[([_%])\]/g, '$1');
+      return `${plain(locator['schema-name'])}.${plain(locator['table-name'])}`;
+    });
+
+export class DmsFake {
+  readonly mock = mockClient(DatabaseMigrationServiceClient);
+  private readonly tasks = new Map<string, FakeTask>();
+  private clock = Date.parse('2026-11-30T08:00:00Z');
+  private serial = 0;
+  /** When set, the next task that starts fails with this message instead of running. */
+  failNextStart: string | undefined;
+  /** Every table load (full load or reload) DMS started, in order. */
+  readonly loadHistory: string[] = [];
+
+  constructor(private readonly options: DmsFakeOptions = {}) {
+    this.mock.on(CreateReplicationTaskCommand).callsFake((input) => this.create(input));
+    this.mock.on(DescribeReplicationTasksCommand).callsFake((input) => this.describe(input));
+    this.mock.on(StartReplicationTaskCommand).callsFake((input) => this.start(input));
+    this.mock.on(StopReplicationTaskCommand).callsFake((input) => this.stop(input));
+    this.mock.on(ModifyReplicationTaskCommand).callsFake((input) => this.modify(input));
+    this.mock.on(DeleteReplicationTaskCommand).callsFake((input) => this.delete(input));
+    this.mock.on(DescribeTableStatisticsCommand).callsFake((input) => this.statistics(input));
+    this.mock.on(ReloadTablesCommand).callsFake((input) => this.reload(input));
+  }
+
+  now = (): number => this.clock;
+
+  /** A task that has run before and is now `status`, every selected table loaded: a deployed source. */
+  seed(identifier: string, tableMappings: string, status: 'running' | 'stopped' | 'failed'): string {
+    const { ReplicationTask } = this.create({
+      ReplicationTaskIdentifier: identifier,
+      ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:111111111111:rep:INSTANCE',
+      SourceEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:SOURCE',
+      TargetEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:TARGET',
+      MigrationType: 'full-load-and-cdc',
+      TableMappings: tableMappings,
+      ReplicationTaskSettings: '{}',
+    });
+    const arn = ReplicationTask.ReplicationTaskArn as string;
+    const entry = this.entry(arn);
+    entry.next = undefined;
+    entry.everRun = true;
+    entry.task.Status = status;
+    entry.task.ReplicationTaskStartDate = new Date(this.clock);
+    for (const table of selected(tableMappings)) entry.tables.set(table, 'Table completed');
+    return arn;
+  }
+
+  /** DMS's asynchronous work between two polls: every pending transition and table load takes one step. */
+  tick(seconds = 30): void {
+    this.clock += seconds * 1000;
+    for (const [arn, entry] of this.tasks) {
+      for (const [table, left] of entry.loading) {
+        if (left > 1) entry.loading.set(table, left - 1);
+        else {
+          entry.loading.delete(table);
+          entry.tables.set(table, 'Table completed');
+        }
+      }
+      if (entry.next === 'deleted') this.tasks.delete(arn);
+      else if (entry.next) {
+        if (entry.next === 'running' && this.failNextStart) {
+          entry.next = 'failed';
+          entry.task.LastFailureMessage = this.failNextStart;
+          this.failNextStart = undefined;
+        }
+        entry.task.Status = entry.next;
+        entry.next = undefined;
+        if (entry.task.Status === 'stopped') entry.task.StopReason = 'Stop Reason NORMAL';
+      }
+    }
+  }
+
+  /** Runs ticks until no task is in a transitional status (at most `limit`). */
+  settle(limit = 10): void {
+    for (let i = 0; i < limit && [...this.tasks.values()].some((entry) => entry.next); i++) this.tick();
+  }
+
+  task(identifier: string): ReplicationTask | undefined {
+    return [...this.tasks.values()].find((entry) => entry.task.ReplicationTaskIdentifier === identifier)
+      ?.task;
+  }
+
+  tableStates(identifier: string): Record<string, string> {
+    const entry = [...this.tasks.values()].find((e) => e.task.ReplicationTaskIdentifier === identifier);
+    return Object.fromEntries(entry?.tables ?? []);
+  }
+
+  /** What an outage does: a running task fails with a message (e.g. binlog purged). */
+  failTask(identifier: string, message: string): void {
+    const entry = this.entryById(identifier);
+    entry.task.Status = 'failed';
+    entry.task.LastFailureMessage = message;
+  }
+
+  /** An operator's `dms2bq dms reload` of one table, through the same API rule as the handler's. */
+  reloadTable(identifier: string, table: string): void {
+    const [SchemaName = '', TableName = ''] = table.split('.');
+    this.reload({
+      ReplicationTaskArn: this.entryById(identifier).task.ReplicationTaskArn,
+      TablesToReload: [{ SchemaName, TableName }],
+    });
+  }
+
+  calls(): string[] {
+    return this.mock
+      .calls()
+      .map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name);
+  }
+
+  private entryById(identifier: string): FakeTask {
+    const entry = [...this.tasks.values()].find((e) => e.task.ReplicationTaskIdentifier === identifier);
+    if (!entry) throw new Error(`fake: no task ${identifier}`);
+    return entry;
+  }
+
+  private entry(arn: string | undefined): FakeTask {
+    const entry = this.tasks.get(arn ?? '');
+    if (!entry) throw notFound(`replication task ${arn}`);
+    return entry;
+  }
+
+  private load(entry: FakeTask, table: string): void {
+    this.loadHistory.push(table);
+    entry.tables.set(table, 'Full load');
+    entry.loading.set(table, this.options.loadTicks ?? 1);
+  }
+
+  private create(input: CreateReplicationTaskCommand['input']) {
+    if (this.task(input.ReplicationTaskIdentifier ?? '')) {
+      throw new ResourceAlreadyExistsFault({ message: `${input.ReplicationTaskIdentifier} exists`, ...meta });
+    }
+    const arn = `arn:aws:dms:eu-west-1:111111111111:task:FAKE${String(++this.serial).padStart(4, '0')}`;
+    const task: ReplicationTask = {
+      ReplicationTaskIdentifier: input.ReplicationTaskIdentifier,
+      ReplicationTaskArn: arn,
+      ReplicationInstanceArn: input.ReplicationInstanceArn,
+      SourceEndpointArn: input.SourceEndpointArn,
+      TargetEndpointArn: input.TargetEndpointArn,
+      MigrationType: input.MigrationType,
+      TableMappings: input.TableMappings,
+      ReplicationTaskSettings: JSON.stringify(
+        merge(DEFAULT_SETTINGS, JSON.parse(input.ReplicationTaskSettings ?? '{}')),
+      ),
+      Status: 'creating',
+      ReplicationTaskCreationDate: new Date(this.clock),
+    };
+    // [status] "creating" – then "ready", which "usually follows the creating status".
+    this.tasks.set(arn, { task, next: 'ready', everRun: false, tables: new Map(), loading: new Map() });
+    return { ReplicationTask: { ...task } };
+  }
+
+  private describe(input: DescribeReplicationTasksCommand['input']) {
+    const filter = input.Filters?.[0];
+    const matches = [...this.tasks.values()]
+      .map((entry) => entry.task)
+      .filter((task) =>
+        filter?.Name === 'replication-task-arn'
+          ? filter.Values?.includes(task.ReplicationTaskArn as string)
+          : filter?.Name === 'replication-task-id'
+            ? filter.Values?.includes(task.ReplicationTaskIdentifier as string)
+            : true,
+      );
+    // [errors] DescribeReplicationTasks lists ResourceNotFoundFault for filters that match nothing.
+    if (matches.length === 0) throw notFound('replication tasks matching the filters');
+    return { ReplicationTasks: matches.map((task) => ({ ...task })) };
+  }
+
+  private start(input: StartReplicationTaskCommand['input']) {
+    const entry = this.entry(input.ReplicationTaskArn);
+    const { task } = entry;
+    // [status] only a task at rest can be started; [errors] InvalidResourceStateFault otherwise.
+    if (!['ready', 'stopped', 'failed'].includes(task.Status as string))
+      throw badState(task, 'StartReplicationTask');
+    const type = input.StartReplicationTaskType;
+    // [start] the first run must be start-replication; the others are for previously executed tasks.
+    // DMS documents "data errors" rather than a refusal; the fake refuses, so a test sees the misuse.
+    if (entry.everRun === (type === 'start-replication')) {
+      throw new InvalidOperationFault({
+        message: `StartReplicationTask: ${type} is not valid for a task that has ${entry.everRun ? '' : 'never '}run`,
+        ...meta,
+      });
+    }
+    const wanted = selected(task.TableMappings as string);
+    for (const table of [...entry.tables.keys()]) {
+      if (!wanted.includes(table)) {
+        entry.tables.delete(table);
+        entry.loading.delete(table);
+      }
+    }
+    for (const table of wanted) {
+      const fresh = !entry.tables.has(table);
+      const loads =
+        type !== 'resume-processing' || (fresh && (this.options.loadsAddedTablesOnResume ?? true));
+      if (loads) this.load(entry, table);
+    }
+    entry.everRun = true;
+    task.Status = 'starting';
+    task.ReplicationTaskStartDate = new Date(this.clock);
+    task.LastFailureMessage = undefined;
+    entry.next = 'running';
+    return { ReplicationTask: { ...task } };
+  }
+
+  private stop(input: StopReplicationTaskCommand['input']) {
+    const entry = this.entry(input.ReplicationTaskArn);
+    const { task } = entry;
+    // [status] "stopping – The task is preparing to stop in response to … StopReplicationTask".
+    if (task.Status !== 'running') throw badState(task, 'StopReplicationTask');
+    task.Status = 'stopping';
+    entry.next = 'stopped';
+    return { ReplicationTask: { ...task } };
+  }
+
+  private modify(input: ModifyReplicationTaskCommand['input']) {
+    const entry = this.entry(input.ReplicationTaskArn);
+    const { task } = entry;
+    // [modify] stopped or failed once it has run; a task that never ran is ready.
+    const allowed = entry.everRun ? ['stopped', 'failed'] : ['ready'];
+    if (!allowed.includes(task.Status as string)) throw badState(task, 'ModifyReplicationTask');
+    if (input.MigrationType && input.MigrationType !== task.MigrationType) {
+      throw new InvalidOperationFault({ message: "can't change the migration type", ...meta });
+    }
+    if (input.TableMappings) task.TableMappings = input.TableMappings;
+    if (input.ReplicationTaskSettings) {
+      task.ReplicationTaskSettings = JSON.stringify(
+        merge(JSON.parse(task.ReplicationTaskSettings ?? '{}'), JSON.parse(input.ReplicationTaskSettings)),
+      );
+    }
+    entry.next = task.Status;
+    task.Status = 'modifying';
+    return { ReplicationTask: { ...task } };
+  }
+
+  private delete(input: DeleteReplicationTaskCommand['input']) {
+    const entry = this.entry(input.ReplicationTaskArn);
+    if (!['ready', 'stopped', 'failed'].includes(entry.task.Status as string)) {
+      throw badState(entry.task, 'DeleteReplicationTask');
+    }
+    entry.task.Status = 'deleting';
+    entry.next = 'deleted';
+    return { ReplicationTask: { ...entry.task } };
+  }
+
+  private statistics(input: DescribeTableStatisticsCommand['input']) {
+    const entry = this.entry(input.ReplicationTaskArn);
+    const TableStatistics: TableStatistics[] = [...entry.tables].map(([name, TableState]) => {
+      const [SchemaName, TableName] = name.split('.');
+      return { SchemaName, TableName, TableState, Inserts: 0, Updates: 0, Deletes: 0, FullLoadRows: 0 };
+    });
+    return { ReplicationTaskArn: input.ReplicationTaskArn, TableStatistics };
+  }
+
+  private reload(input: ReloadTablesCommand['input']) {
+    const entry = this.entry(input.ReplicationTaskArn);
+    // [reload] the task must be running, at most 10 tables, full-load or full-load-and-cdc.
+    if (entry.task.Status !== 'running') throw badState(entry.task, 'ReloadTables');
+    if ((input.TablesToReload ?? []).length > 10) {
+      throw new InvalidOperationFault({ message: 'up to 10 tables per reload', ...meta });
+    }
+    for (const { SchemaName, TableName } of input.TablesToReload ?? []) {
+      this.load(entry, `${SchemaName}.${TableName}`);
+    }
+    return { ReplicationTaskArn: input.ReplicationTaskArn };
+  }
+}
