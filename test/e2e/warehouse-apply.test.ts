@@ -1,7 +1,8 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { registerWarehouseCommand } from '../../cli/commands/operate/warehouse.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
+import { applyWarehouse, WarehouseMappingError } from '../../lambdas/shared/warehouse/apply.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
@@ -86,7 +87,7 @@ describe('dms2bq warehouse apply', () => {
     ]);
   });
 
-  it('names the source, table and column of a type it cannot map', async () => {
+  it('refuses, before touching BigQuery, a column type it cannot map, naming the file and field', async () => {
     // Prepare
     const table = tableMappingFactory({
       columns: [
@@ -102,9 +103,42 @@ describe('dms2bq warehouse apply', () => {
 
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /^warehouse apply: mappings\/shop\.json: table sales\.orders: column shape: "geometry" is not a MySQL type/,
+    expect(result.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /shop\.json: \/tables\/0\/columns\/1\/type: column "shape": "geometry" is not a MySQL type/,
+      ),
+      'warehouse apply: the mappings are invalid; fix the problems above (dms2bq validate).',
+      '',
+    ]);
+    const [datasets] = await bigquery.getDatasets();
+    expect(datasets).toEqual([]);
+  });
+});
+
+describe('applyWarehouse on a mapping that skipped validation', () => {
+  it('names the source, table and column it cannot map, and creates no table', async () => {
+    // Prepare
+    const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0 });
+    onTestFinished(() => emulator.stop());
+    const bigquery = createBigQueryClient({
+      projectId: emulator.projectId,
+      location: 'US',
+      credentials: { kind: 'none' },
+      apiEndpoint: emulator.url,
+    });
+    const table = tableMappingFactory({ columns: [{ name: 'id', type: 'bigint unsigned zerofill(3)' }] });
+
+    // Act
+    const applied = applyWarehouse(bigquery, [sourceMappingFactory({ tables: [table] })], 'US');
+
+    // Assess
+    await expect(applied).rejects.toThrow(
+      new WarehouseMappingError(
+        'mappings/shop.json: table sales.orders: column id: "bigint unsigned zerofill(3)" is not a MySQL type DMS writes to Parquet as this project knows it; remove "columns" from the table to let its first load create the table',
+      ),
     );
+    const [tables] = await bigquery.dataset('shop_cdc').getTables();
+    expect(tables).toEqual([]);
   });
 });
 

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { loadStageConfig, StageConfigError } from '../../../infra/config.js';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
+import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
+import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
 import { UserError } from '../../errors.js';
@@ -44,7 +46,13 @@ export function registerWarehouseCommand(program: Command): void {
           })
         : // Application Default Credentials: in CD, Workload Identity Federation from GitHub's OIDC token.
           new BigQuery({ projectId, location });
-      const mappings = await loadMappingDir(options.mappings);
+      const mappings = await loadMappingDir(options.mappings).catch((error: unknown) => {
+        if (!(error instanceof MappingValidationError)) throw error;
+        for (const problem of error.problems) output().err(`${formatProblem(problem)}\n`);
+        throw new UserError(
+          'warehouse apply: the mappings are invalid; fix the problems above (dms2bq validate).',
+        );
+      });
       let result: Awaited<ReturnType<typeof applyWarehouse>>;
       try {
         result = await applyWarehouse(
