@@ -160,9 +160,10 @@ async function createView(
 }
 
 /**
- * Stores a view's query. The REST API's ViewDefinition.useLegacySql "defaults to true", and a
- * GoogleSQL query (backquoted `project.dataset.table`, QUALIFY, EXCEPT) does not parse as legacy
- * SQL: like BigQuery, the emulator refuses a view that does not set it to false.
+ * Stores a view's query. The REST API's ViewDefinition.useLegacySql "defaults to true": BigQuery
+ * parses such a view as legacy SQL, where a GoogleSQL query (backquoted `project.dataset.table`,
+ * QUALIFY, EXCEPT) fails. The emulator has no legacy SQL, so it refuses any view that does not set
+ * useLegacySql to false — a client that forgets it fails here as its GoogleSQL view would there.
  */
 async function defineView(
   services: Services,
