@@ -21,7 +21,7 @@ export interface PipelineFunctionProps {
 }
 
 /**
- * Every function of the pipeline: nodejs22.x on ARM64, bundled by the local esbuild as ESM with
+ * Every function of the pipeline: nodejs24.x on ARM64, bundled by the local esbuild as ESM with
  * source maps, X-Ray tracing, its own log group with retention and its own role that can write
  * only to that log group. Access is added with the `bind…` methods, which grant the permission
  * and set the environment variable in one call so the two can never drift apart.
@@ -44,7 +44,7 @@ export class PipelineFunction extends Construct {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySizeMb,
       timeout: props.timeout,
@@ -54,7 +54,7 @@ export class PipelineFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
@@ -72,11 +72,11 @@ export class PipelineFunction extends Construct {
       },
       {
         id: 'AwsSolutions-L1',
-        reason: 'The project pins nodejs22.x (DESIGN: runtime targets); upgrades are a deliberate change.',
+        reason: 'The project pins nodejs24.x (DESIGN: runtime targets); upgrades are a deliberate change.',
       },
       {
         id: 'Serverless-LambdaLatestVersion',
-        reason: 'The project pins nodejs22.x (DESIGN: runtime targets); upgrades are a deliberate change.',
+        reason: 'The project pins nodejs24.x (DESIGN: runtime targets); upgrades are a deliberate change.',
       },
       {
         id: 'Serverless-LambdaDLQ',

@@ -14,6 +14,7 @@ import { failureReason } from '../shared/bigquery/errors.js';
 import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
 import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
+import { CurrentViews } from './current-views.js';
 import { ConcurrencyGate } from './gate.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
 import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
@@ -63,6 +64,7 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     retry: deps.retry ?? DEFAULT_RETRY_POLICY,
     logger,
     metrics,
+    views: new CurrentViews(deps.bigquery, logger),
     now: deps.now ?? Date.now,
   };
   const reserveMs = deps.reserveMs ?? 3_000;

@@ -11,6 +11,7 @@ import type { FileRef } from '../shared/messages.js';
 import { parseDmsTimestamp, parseParquetFooter } from '../shared/parquet/footer.js';
 import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js';
 import type { Route, RoutingTable } from '../shared/routing.js';
+import type { CurrentViews } from './current-views.js';
 import type { LoaderMetrics } from './metrics.js';
 
 export interface FileLoaderDeps {
@@ -21,6 +22,8 @@ export interface FileLoaderDeps {
   retry: RetryPolicy;
   logger: Logger;
   metrics: LoaderMetrics;
+  /** Creates a table's `_current` view once its first load exists. */
+  views: CurrentViews;
   now: () => number;
 }
 
@@ -98,6 +101,7 @@ export async function processFile(
   });
 
   const jobId = result.job.id;
+  await deps.views.ensure(route, deadline, deps.retry);
   if (result.outcome === 'duplicate') {
     metrics.duplicateDelivery(dims);
     logger.info('file already loaded; duplicate delivery acknowledged', { ...fields, jobId });

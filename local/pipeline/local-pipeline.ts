@@ -8,7 +8,7 @@ import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
 import { parseLoaderMessage } from '../../lambdas/shared/messages.js';
 import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routing.js';
-import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
+import { applyWarehouse, viewsInPlace } from '../../lambdas/shared/warehouse/apply.js';
 import type { EventSource } from '../aws/event-source/sqs-event-source.js';
 import { type LocalAws, type NotifierOptions, startLocalAws, startSqsEventSource } from '../aws/index.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../bigquery-emulator/index.js';
@@ -116,7 +116,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       await apply();
       const files = await land();
       await drain(timeoutMs);
-      const { viewsApplied } = await apply();
+      const viewsApplied = viewsInPlace(await apply());
       return { summary: outcomes.summary(files, await pipeline.deadLetteredKeys()), viewsApplied };
     },
     drain,

@@ -1,17 +1,21 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { registerWarehouseCommand } from '../../cli/commands/operate/warehouse.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
+import { applyWarehouse, WarehouseMappingError } from '../../lambdas/shared/warehouse/apply.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { runDms2bq } from '../support/cli.js';
+import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
 const apply = (...argv: string[]) => runDms2bq([registerWarehouseCommand], ['warehouse', 'apply', ...argv]);
+const TABLES = ['bets', 'players', 'user_sessions', 'transactions'];
+const lines = (stdout: string) => stdout.split('\n').filter(Boolean);
 
 describe('dms2bq warehouse apply', () => {
   let emulator: BigQueryEmulator;
   let bigquery: BigQuery;
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0 });
     bigquery = createBigQueryClient({
       projectId: emulator.projectId,
@@ -19,53 +23,126 @@ describe('dms2bq warehouse apply', () => {
       credentials: { kind: 'none' },
       apiEndpoint: emulator.url,
     });
+    return () => emulator.stop();
   });
 
-  afterAll(async () => {
-    await emulator.stop();
-  });
-
-  it('creates the dataset and waits for each table’s first load before its view', async () => {
+  it('creates the dataset, each declared changelog table and its view, without a query job', async () => {
     // Act
     const result = await apply('--endpoint', emulator.url);
 
     // Assess
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n').filter(Boolean)).toEqual([
+    expect(lines(result.stdout)).toEqual([
       'created dataset casino_a_cdc',
-      ...['bets', 'players', 'user_sessions', 'transactions'].map(
-        (table) =>
-          `waiting for casino_a_cdc.${table}: its view is created by the first apply after the table's first load`,
-      ),
+      ...TABLES.map((table) => `created table casino_a_cdc.${table}`),
+      ...TABLES.map((table) => `created view casino_a_cdc.${table}_current`),
     ]);
+    // dataEditor has no bigquery.jobs.create: everything went through datasets/tables.insert.
+    const [jobs] = await bigquery.getJobs();
+    expect(jobs).toEqual([]);
   });
 
-  it('creates the view of a loaded table, and is idempotent', async () => {
+  it('is idempotent', async () => {
     // Prepare
     await apply('--endpoint', emulator.url);
-    await bigquery.dataset('casino_a_cdc').createTable('bets', {
-      schema: {
-        fields: [
-          { name: 'Op', type: 'STRING' },
-          { name: '_dms_timestamp', type: 'STRING' },
-          { name: '_dms_change_seq', type: 'STRING' },
-          { name: 'id', type: 'INT64' },
-        ],
-      },
-    });
 
     // Act
-    const first = await apply('--endpoint', emulator.url);
     const second = await apply('--endpoint', emulator.url);
 
     // Assess
-    expect(first.stdout).toContain('applied view casino_a_cdc.bets_current\n');
-    expect(first.stdout).not.toContain('created dataset');
-    expect(second.stdout).toBe(first.stdout);
-    const [tables] = await bigquery.dataset('casino_a_cdc').getTables();
-    expect(tables.map((t) => [t.id, t.metadata.type])).toContainEqual(['bets_current', 'VIEW']);
+    expect(lines(second.stdout)).toEqual(
+      TABLES.map((table) => `unchanged view casino_a_cdc.${table}_current`),
+    );
   });
 
+  it('brings a view with an outdated query up to date through tables.patch', async () => {
+    // Prepare
+    await apply('--endpoint', emulator.url);
+    const view = bigquery.dataset('casino_a_cdc').table('bets_current');
+    await view.setMetadata({
+      view: { query: 'SELECT id FROM `local-project.casino_a_cdc.bets`', useLegacySql: false },
+    });
+
+    // Act
+    const result = await apply('--endpoint', emulator.url);
+
+    // Assess
+    expect(result.stdout).toContain('updated view casino_a_cdc.bets_current\n');
+    const [metadata] = await view.getMetadata();
+    expect(metadata.view.query).toContain('QUALIFY ROW_NUMBER()');
+  });
+
+  it('leaves a table without declared columns to its first load', async () => {
+    // Prepare
+    const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory() });
+
+    // Act
+    const result = await apply('--endpoint', emulator.url, '--mappings', dir);
+    await cleanup();
+
+    // Assess
+    expect(lines(result.stdout)).toEqual([
+      'created dataset shop_cdc',
+      'waiting for shop_cdc.orders: its mapping declares no columns, so the loader creates the table and its view with the first file',
+    ]);
+  });
+
+  it('refuses, before touching BigQuery, a column type it cannot map, naming the file and field', async () => {
+    // Prepare
+    const table = tableMappingFactory({
+      columns: [
+        { name: 'id', type: 'bigint' },
+        { name: 'shape', type: 'geometry' },
+      ],
+    });
+    const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory({ tables: [table] }) });
+
+    // Act
+    const result = await apply('--endpoint', emulator.url, '--mappings', dir);
+    await cleanup();
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /shop\.json: \/tables\/0\/columns\/1\/type: column "shape": "geometry" is not a MySQL type/,
+      ),
+      'warehouse apply: the mappings are invalid; fix the problems above (dms2bq validate).',
+      '',
+    ]);
+    const [datasets] = await bigquery.getDatasets();
+    expect(datasets).toEqual([]);
+  });
+});
+
+describe('applyWarehouse on a mapping that skipped validation', () => {
+  it('names the source, table and column it cannot map, and creates no table', async () => {
+    // Prepare
+    const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0 });
+    onTestFinished(() => emulator.stop());
+    const bigquery = createBigQueryClient({
+      projectId: emulator.projectId,
+      location: 'US',
+      credentials: { kind: 'none' },
+      apiEndpoint: emulator.url,
+    });
+    const table = tableMappingFactory({ columns: [{ name: 'id', type: 'bigint unsigned zerofill(3)' }] });
+
+    // Act
+    const applied = applyWarehouse(bigquery, [sourceMappingFactory({ tables: [table] })], 'US');
+
+    // Assess
+    await expect(applied).rejects.toThrow(
+      new WarehouseMappingError(
+        'mappings/shop.json: table sales.orders: column id: "bigint unsigned zerofill(3)" is not a MySQL type DMS writes to Parquet as this project knows it; remove "columns" from the table to let its first load create the table',
+      ),
+    );
+    const [tables] = await bigquery.dataset('shop_cdc').getTables();
+    expect(tables).toEqual([]);
+  });
+});
+
+describe('dms2bq warehouse apply --stage', () => {
   it('names a missing stage config', async () => {
     // Act
     const result = await apply('--stage', 'qa');

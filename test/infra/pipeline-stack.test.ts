@@ -139,19 +139,32 @@ describe('loader function', () => {
     });
   });
 
-  it('runs nodejs22.x on ARM64 with the shared memory and timeout, tracing and source maps', () => {
+  it('runs nodejs24.x on ARM64 with the shared memory and timeout, tracing and source maps', () => {
     // Act
     const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
 
     // Assess
     expect(loader.properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       MemorySize: pipelineSettings.loader.memorySizeMb,
       Timeout: pipelineSettings.loader.timeoutSeconds,
       TracingConfig: { Mode: 'Active' },
       Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) },
     });
+  });
+
+  it('runs every pipeline function on nodejs24.x, the Node the test suite also runs on', () => {
+    // Act
+    const pipelineFunctions = Object.values(resourcesOfType(template, 'AWS::Lambda::Function')).filter((fn) =>
+      JSON.stringify(fn.Properties?.Environment ?? {}).includes('--enable-source-maps'),
+    );
+
+    // Assess
+    expect(pipelineFunctions.length).toBeGreaterThanOrEqual(2);
+    expect(pipelineFunctions.map((fn) => fn.Properties?.Runtime)).toEqual(
+      pipelineFunctions.map(() => 'nodejs24.x'),
+    );
   });
 
   it('bundles the routing table generated from mappings/', () => {

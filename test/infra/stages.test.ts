@@ -1,5 +1,8 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadStageConfig } from '../../infra/config.js';
+import { APP_CONTEXT, addDeployment } from '../../infra/deployment.js';
 import { iamStatements, resourcesOfType, type SynthedApp, synthStages } from './support.js';
 
 /** Properties that would give a resource a fixed physical name and block a second deployment. */
@@ -127,13 +130,24 @@ describe('GCP credentials', () => {
     expect(env).toBe(false);
   });
 
-  it('lets the loader read exactly the key secret in service-account-key mode', () => {
+  it('lets the loader read exactly the key secret in the service-account-key fallback', () => {
     // Prepare
-    const { config, template } = stage('prod');
-    const secretArn =
-      config.gcp.credentials.mode === 'service-account-key' ? config.gcp.credentials.keySecretArn : '';
+    const secretArn = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/dms2bq/gcp-key-MnOpQr';
+    const prod = loadStageConfig('prod');
+    const config = {
+      ...prod,
+      gcp: { ...prod.gcp, credentials: { mode: 'service-account-key' as const, keySecretArn: secretArn } },
+    };
+    const app = new App({
+      outdir: synthed.outdir,
+      builtinCloudFormationValidation: false,
+      context: { ...APP_CONTEXT, 'aws:cdk:bundling-stacks': [] },
+    });
 
     // Act
+    const template = Template.fromStack(
+      addDeployment(app, { stage: 'prod', config, mappings: synthed.mappings }),
+    );
     const reads = iamStatements(template).filter(
       (statement) =>
         statement.policy.startsWith('LoaderRole') && statement.Action === 'secretsmanager:GetSecretValue',
@@ -141,5 +155,15 @@ describe('GCP credentials', () => {
 
     // Assess
     expect(reads.map((statement) => statement.Resource)).toEqual([secretArn]);
+  });
+});
+
+describe('example stage configs', () => {
+  it('use Workload Identity Federation, the keyless default, in every stage', () => {
+    // Assess
+    expect(synthed.stages.map(({ stage: name, config }) => [name, config.gcp.credentials.mode])).toEqual([
+      ['dev', 'workload-identity'],
+      ['prod', 'workload-identity'],
+    ]);
   });
 });

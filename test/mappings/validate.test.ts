@@ -129,6 +129,20 @@ describe('validateDocuments', () => {
       }),
       expected: '/tables/0/primaryKey/0: column "id" is not listed in "columns"',
     },
+    {
+      name: 'a column type DMS does not write to Parquet as the project knows it',
+      document: sourceMappingFactory({
+        tables: [
+          tableMappingFactory({
+            columns: [
+              { name: 'id', type: 'bigint' },
+              { name: 'area', type: 'polygon' },
+            ],
+          }),
+        ],
+      }),
+      expected: '/tables/0/columns/1/type: column "area": "polygon" is not a MySQL type',
+    },
   ])('checks $name', ({ document, expected }) => {
     it(expected ? 'reports it with the field and the fix' : 'accepts it', () => {
       // Act

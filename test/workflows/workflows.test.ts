@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 interface Step {
+  id?: string;
   name?: string;
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, string>;
+  env?: Record<string, string>;
 }
 
 interface Job {
@@ -14,7 +17,10 @@ interface Job {
   needs?: string | string[];
   environment?: string;
   permissions?: Record<string, string>;
-  steps: Step[];
+  strategy?: { matrix?: Record<string, unknown> };
+  uses?: string;
+  with?: Record<string, string>;
+  steps?: Step[];
 }
 
 interface Workflow {
@@ -24,15 +30,28 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const workflow = (name: string): Workflow =>
-  parse(readFileSync(`.github/workflows/${name}`, 'utf8')) as Workflow;
+const WORKFLOWS = readdirSync('.github/workflows').filter((file) => file.endsWith('.yml'));
+const STAGES = readdirSync('config')
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => file.replace(/\.json$/, ''))
+  .sort();
 
-const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps);
+/** Actions whose current major runs on Node 24 (GitHub retires the Node 20 runtime), by release. */
+const NODE24_ACTIONS: Record<string, string> = {
+  'actions/checkout': '93cb6efe18208431cddfb8368fd83d5badbf9bfd # v5.0.1',
+  'actions/setup-node': '2028fbc5c25fe9cf00d9f06a71cc4710d4507903 # v6.0.0',
+  'aws-actions/configure-aws-credentials': 'a03048d87541d1d9fcf2ecf528a4a65ba9bd7838 # v5.0.0',
+  'google-github-actions/auth': '7c6bc770dae815cd3e89ee6cdf493a5fab2cc093 # v3.0.0',
+};
 
-/** Index of the first step of `job` matching `predicate`; -1 when none does. */
-const stepIndex = (job: Job, predicate: (step: Step) => boolean): number => job.steps.findIndex(predicate);
+/** A GitHub Actions expression as written in a workflow: `${{ … }}`. */
+const expr = (inner: string): string => ['$', '{{ ', inner, ' }}'].join('');
 
+const text = (name: string): string => readFileSync(`.github/workflows/${name}`, 'utf8');
+const workflow = (name: string): Workflow => parse(text(name)) as Workflow;
+const steps = (wf: Workflow): Step[] => Object.values(wf.jobs).flatMap((job) => job.steps ?? []);
 const runs = (command: string) => (step: Step) => step.run?.includes(command) ?? false;
+const usesAction = (action: string) => (step: Step) => step.uses?.startsWith(`${action}@`) ?? false;
 
 const job = (wf: Workflow, name: string): Job => {
   const found = wf.jobs[name];
@@ -40,7 +59,31 @@ const job = (wf: Workflow, name: string): Job => {
   return found;
 };
 
-describe.each(['ci.yml', 'deploy.yml'])('%s', (file) => {
+/** Index of the first step of `job` matching `predicate`; -1 when none does. */
+const stepIndex = (j: Job, predicate: (step: Step) => boolean): number =>
+  (j.steps ?? []).findIndex(predicate);
+
+describe('every workflow', () => {
+  it('uses the Node 24 release of every action, with its version in a comment', () => {
+    // Act
+    const pins = WORKFLOWS.flatMap((file) =>
+      text(file)
+        .split('\n')
+        .map((line) => /uses: ([\w.-]+\/[\w.-]+)@(.*)$/.exec(line))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map(([, action = '', pin]) => `${action}@${pin}`),
+    );
+
+    // Assess
+    expect(new Set(pins.map((pin) => pin.split('@')[0]))).toEqual(new Set(Object.keys(NODE24_ACTIONS)));
+    for (const pin of pins) {
+      const action = pin.split('@')[0] ?? '';
+      expect(pin).toBe(`${action}@${NODE24_ACTIONS[action]}`);
+    }
+  });
+});
+
+describe.each(WORKFLOWS)('%s', (file) => {
   it('pins every action by a full commit SHA', () => {
     // Act
     const unpinned = steps(workflow(file))
@@ -74,97 +117,179 @@ describe.each(['ci.yml', 'deploy.yml'])('%s', (file) => {
 });
 
 describe('ci.yml', () => {
+  const ci = () => workflow('ci.yml');
+
   it('runs on pull requests', () => {
     // Assess
-    expect(Object.keys(workflow('ci.yml').on)).toEqual(['pull_request']);
+    expect(Object.keys(ci().on)).toEqual(['pull_request']);
+  });
+
+  it('runs the checks on Node 20 and on Node 24, the Lambda runtime', () => {
+    // Assess
+    expect(job(ci(), 'check').strategy?.matrix?.node).toEqual([20, 24]);
   });
 
   it.each(['npm ci', 'npm test', 'npx dms2bq validate', 'npx cdk synth'])('runs %s', (command) => {
     // Act
-    const found = stepIndex(job(workflow('ci.yml'), 'check'), runs(command));
+    const found = stepIndex(job(ci(), 'check'), runs(command));
 
     // Assess
     expect(found).toBeGreaterThanOrEqual(0);
   });
 
-  it('writes the plan to the job summary', () => {
+  it('plans every stage into the job summary and one sticky PR comment', () => {
     // Act
-    const plan = job(workflow('ci.yml'), 'check').steps.find(runs('npx dms2bq plan'));
+    const plan = job(ci(), 'plan');
+    const planStep = (plan.steps ?? []).find(runs('npx dms2bq plan'));
+    const comment = (plan.steps ?? []).find(runs('sticky-comment.sh plan'));
 
     // Assess
-    expect(plan?.run).toContain('$GITHUB_STEP_SUMMARY');
+    expect(planStep?.run).toContain('for config in config/*.json');
+    expect(planStep?.run).toContain('$GITHUB_STEP_SUMMARY');
+    expect(comment?.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(plan.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
   });
 
-  it('runs cdk diff only when an AWS role is configured', () => {
+  it('diffs every stage listed in config/, each with its own read-only role', () => {
     // Act
-    const diff = job(workflow('ci.yml'), 'diff');
+    const diff = job(ci(), 'diff');
 
     // Assess
-    expect(diff.if).toContain("vars.AWS_DIFF_ROLE_ARN != ''");
-    expect(diff.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
-    expect(stepIndex(diff, runs('npx cdk diff'))).toBeGreaterThan(
-      stepIndex(diff, (step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@') ?? false),
-    );
+    expect(diff.needs).toContain('stages');
+    expect(diff.strategy?.matrix?.stage).toBe(expr('fromJSON(needs.stages.outputs.stages)'));
+    expect(job(ci(), 'stages').steps?.find((step) => step.id === 'list')?.run).toContain('config/*.json');
+    expect(diff.if).toContain("vars.AWS_DIFF_ROLES != ''");
+    expect(diff.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    expect(diff.permissions).toEqual({ contents: 'read', 'id-token': 'write', 'pull-requests': 'write' });
+    expect(
+      diff.steps?.find(usesAction('aws-actions/configure-aws-credentials'))?.with?.['role-to-assume'],
+    ).toBe(expr('fromJSON(vars.AWS_DIFF_ROLES)[matrix.stage]'));
+  });
+
+  it('posts each stage’s diff after running it with AWS credentials', () => {
+    // Act
+    const diff = job(ci(), 'diff');
+
+    // Assess
+    const credentials = stepIndex(diff, usesAction('aws-actions/configure-aws-credentials'));
+    const cdkDiff = stepIndex(diff, runs('npx cdk diff --all -c stage="$STAGE"'));
+    expect(cdkDiff).toBeGreaterThan(credentials);
+    expect(diff.steps?.[cdkDiff]?.run).toContain('$GITHUB_STEP_SUMMARY');
+    expect(stepIndex(diff, runs('sticky-comment.sh "diff-$STAGE"'))).toBeGreaterThan(cdkDiff);
   });
 });
 
 describe('deploy.yml', () => {
-  const deploy = () => job(workflow('deploy.yml'), 'deploy');
+  const deploy = () => workflow('deploy.yml');
 
   it('runs on pushes to main', () => {
     // Assess
-    expect(workflow('deploy.yml').on).toEqual({ push: { branches: ['main'] } });
+    expect(deploy().on).toEqual({ push: { branches: ['main'] } });
   });
 
   it('never runs two deploys at once and never cancels one halfway', () => {
     // Act
-    const { concurrency } = workflow('deploy.yml');
+    const { concurrency } = deploy();
 
     // Assess
     expect(concurrency?.group).toMatch(/^deploy-/);
     expect(concurrency?.['cancel-in-progress']).toBe(false);
   });
 
-  it('grants only an OIDC token and read access, in a GitHub environment', () => {
+  it('deploys every stage of config/, dev first, then prod only after dev succeeded', () => {
+    // Act
+    const stages = Object.values(deploy().jobs).map((j) => j.with?.stage);
+
     // Assess
-    expect(workflow('deploy.yml').permissions).toEqual({});
-    expect(deploy().permissions).toEqual({ contents: 'read', 'id-token': 'write' });
-    expect(deploy().environment).toBeTruthy();
+    expect([...stages].sort()).toEqual(STAGES);
+    expect(job(deploy(), 'dev')).toMatchObject({
+      uses: './.github/workflows/deploy-stage.yml',
+      with: { stage: 'dev' },
+    });
+    expect(job(deploy(), 'prod')).toMatchObject({
+      uses: './.github/workflows/deploy-stage.yml',
+      with: { stage: 'prod' },
+      needs: 'dev',
+    });
   });
 
-  it('assumes the AWS role from a variable through OIDC', () => {
+  it('grants each stage only an OIDC token and read access', () => {
+    // Assess
+    expect(deploy().permissions).toEqual({});
+    for (const j of Object.values(deploy().jobs))
+      expect(j.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+  });
+});
+
+describe('deploy-stage.yml', () => {
+  const stage = () => job(workflow('deploy-stage.yml'), 'deploy');
+
+  it('is called with a stage and runs in the GitHub environment of that name (prod: required reviewers)', () => {
+    // Assess
+    expect(workflow('deploy-stage.yml').on).toMatchObject({
+      workflow_call: { inputs: { stage: { required: true, type: 'string' } } },
+    });
+    expect(stage().environment).toBe(expr('inputs.stage'));
+  });
+
+  it('assumes the environment’s AWS role through OIDC, in the stage’s region', () => {
     // Act
-    const aws = deploy().steps.find((step) =>
-      step.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+    const aws = stage().steps?.find(usesAction('aws-actions/configure-aws-credentials'));
+
+    // Assess
+    expect(aws?.with?.['role-to-assume']).toBe(expr('vars.AWS_DEPLOY_ROLE_ARN'));
+    expect(aws?.with?.['aws-region']).toBe(expr('steps.region.outputs.region'));
+  });
+
+  it('deploys every stack of the stage without prompting, after AWS credentials', () => {
+    // Act
+    const cdkDeploy = stepIndex(
+      stage(),
+      runs('npx cdk deploy --all --require-approval never -c stage="$STAGE"'),
     );
-
-    // Assess
-    expect(aws?.with?.['role-to-assume']).toMatch(/^\$\{\{ (vars|secrets)\.\w+ \}\}$/);
-  });
-
-  it('deploys every stack without prompting, after AWS credentials', () => {
-    // Act
-    const cdkDeploy = stepIndex(deploy(), runs('npx cdk deploy --all --require-approval never'));
 
     // Assess
     expect(cdkDeploy).toBeGreaterThan(
-      stepIndex(deploy(), (step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@') ?? false),
+      stepIndex(stage(), usesAction('aws-actions/configure-aws-credentials')),
     );
+    expect(cdkDeploy).toBeGreaterThan(stepIndex(stage(), runs('npx dms2bq validate')));
   });
 
-  it('applies the warehouse after the deploy with Google credentials from Workload Identity Federation', () => {
+  it('applies the stage’s warehouse after the deploy, with Google credentials from Workload Identity Federation', () => {
     // Prepare
-    const google = stepIndex(
-      deploy(),
-      (step) => step.uses?.startsWith('google-github-actions/auth@') ?? false,
-    );
+    const google = stepIndex(stage(), usesAction('google-github-actions/auth'));
 
     // Act
-    const warehouse = stepIndex(deploy(), runs('npx dms2bq warehouse apply'));
+    const warehouse = stepIndex(stage(), runs('npx dms2bq warehouse apply --stage "$STAGE"'));
 
     // Assess
-    expect(deploy().steps[google]?.with?.workload_identity_provider).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
-    expect(google).toBeGreaterThan(stepIndex(deploy(), runs('npx cdk deploy')));
+    expect(stage().steps?.[google]?.with?.workload_identity_provider).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
+    expect(google).toBeGreaterThan(stepIndex(stage(), runs('npx cdk deploy')));
     expect(warehouse).toBeGreaterThan(google);
+  });
+});
+
+describe('dependabot.yml', () => {
+  const dependabot = () =>
+    parse(readFileSync('.github/dependabot.yml', 'utf8')) as {
+      updates: { 'package-ecosystem': string; directory: string; ignore?: { 'dependency-name': string }[] }[];
+    };
+
+  it('updates the pinned actions and the npm dependencies', () => {
+    // Assess
+    expect(dependabot().updates.map((u) => [u['package-ecosystem'], u.directory])).toEqual([
+      ['github-actions', '/'],
+      ['npm', '/'],
+    ]);
+  });
+
+  it('holds back the majors that break the toolchain on Node 20 or the CDK assembly', () => {
+    // Act
+    const npm = dependabot().updates.find((u) => u['package-ecosystem'] === 'npm');
+
+    // Assess
+    expect(npm?.ignore?.map((rule) => rule['dependency-name'])).toEqual(
+      expect.arrayContaining(['aws-cdk', '@google-cloud/bigquery', 'fauxqs']),
+    );
   });
 });

@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { loadStageConfig, StageConfigError } from '../../../infra/config.js';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
-import { applyWarehouse } from '../../../lambdas/shared/warehouse/apply.js';
+import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
+import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
+import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
+import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
@@ -20,7 +23,9 @@ export function registerWarehouseCommand(program: Command): void {
   const warehouse = program.command('warehouse').description('BigQuery objects derived from the mappings.');
   warehouse
     .command('apply')
-    .description('Create the datasets and <table>_current views of every mapping, idempotently.')
+    .description(
+      'Create the datasets, the changelog tables of mappings that declare columns, and every <table>_current view, idempotently.',
+    )
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
     .option('--stage <name>', 'read the GCP project and location from config/<name>.json')
     .option('--endpoint <url>', 'a BigQuery emulator, e.g. http://127.0.0.1:9050 (no credentials)')
@@ -41,17 +46,37 @@ export function registerWarehouseCommand(program: Command): void {
           })
         : // Application Default Credentials: in CD, Workload Identity Federation from GitHub's OIDC token.
           new BigQuery({ projectId, location });
-      const mappings = await loadMappingDir(options.mappings);
-      const result = await applyWarehouse(
-        bigquery,
-        mappings.map((file) => file.mapping),
-        location,
-      );
-      for (const name of result.datasetsCreated) output().out(`created dataset ${name}\n`);
-      for (const name of result.viewsApplied) output().out(`applied view ${name}\n`);
+      const mappings = await loadMappingDir(options.mappings).catch((error: unknown) => {
+        if (!(error instanceof MappingValidationError)) throw error;
+        for (const problem of error.problems) output().err(`${formatProblem(problem)}\n`);
+        throw new UserError(
+          'warehouse apply: the mappings are invalid; fix the problems above (dms2bq validate).',
+        );
+      });
+      let result: Awaited<ReturnType<typeof applyWarehouse>>;
+      try {
+        result = await applyWarehouse(
+          bigquery,
+          mappings.map((file) => file.mapping),
+          location,
+        );
+      } catch (error) {
+        if (error instanceof WarehouseMappingError || error instanceof WarehouseConflictError) {
+          throw new UserError(`warehouse apply: ${error.message}`);
+        }
+        throw error;
+      }
+      const print = (verb: string, names: string[]) => {
+        for (const name of names) output().out(`${verb} ${name}\n`);
+      };
+      print('created dataset', result.datasetsCreated);
+      print('created table', result.changelogsCreated);
+      print('created view', result.viewsCreated);
+      print('updated view', result.viewsUpdated);
+      print('unchanged view', result.viewsUnchanged);
       for (const name of result.waitingForFirstLoad) {
         output().out(
-          `waiting for ${name}: its view is created by the first apply after the table's first load\n`,
+          `waiting for ${name}: its mapping declares no columns, so the loader creates the table and its view with the first file\n`,
         );
       }
     });

@@ -1,6 +1,9 @@
 import type { JobLoadMetadata } from '@google-cloud/bigquery';
 import type { Route } from '../routing.js';
 
+/** DMS writes MySQL DECIMAL(p,s) as Parquet DECIMAL; wide ones do not fit NUMERIC. */
+export const DECIMAL_TARGET_TYPES = ['NUMERIC', 'BIGNUMERIC', 'STRING'] as const;
+
 /** BigQuery clusters by at most four columns. */
 const MAX_CLUSTERING_FIELDS = 4;
 
@@ -27,8 +30,7 @@ export function loadConfiguration(route: Route): JobLoadMetadata {
     writeDisposition: 'WRITE_APPEND',
     createDisposition: 'CREATE_IF_NEEDED',
     schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
-    // DMS writes MySQL DECIMAL(p,s) as Parquet DECIMAL; wide ones do not fit NUMERIC.
-    decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
+    decimalTargetTypes: [...DECIMAL_TARGET_TYPES],
     parquetOptions: { enumAsString: true, enableListInference: true },
     // Ingestion-time partitioning: `_dms_timestamp` is a STRING and cannot partition the table.
     timePartitioning: { type: 'DAY' },

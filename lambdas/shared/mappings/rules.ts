@@ -1,6 +1,8 @@
 import { basename } from 'node:path';
+import { DECIMAL_TARGET_TYPES } from '../bigquery/load-config.js';
 import { MAX_TABLE_MAPPING_BYTES, tableMappingsJson } from '../dms/table-mappings.js';
 import { describeBudget, loadJobBudget, minimumSafeInterval } from '../quota.js';
+import { bigQueryTypeOf, UnmappableColumnTypeError } from '../warehouse/changelog-schema.js';
 import { currentViewName, datasetNameProblem, suggestName, tableNameProblem } from './bigquery-names.js';
 import { cdcMaxBatchInterval, type MappingFile, targetTable } from './model.js';
 import { type Problem, pointer } from './problem.js';
@@ -64,6 +66,15 @@ export function fileProblems({ file, mapping }: MappingFile): Problem[] {
         });
       unknown(table.primaryKey, 'primaryKey');
       unknown(table.excludeColumns ?? [], 'excludeColumns');
+      // `warehouse apply` creates the changelog table from these types before the first file.
+      table.columns.forEach((column, k) => {
+        try {
+          bigQueryTypeOf(column.type, DECIMAL_TARGET_TYPES);
+        } catch (error) {
+          if (!(error instanceof UnmappableColumnTypeError)) throw error;
+          add(at('columns', k, 'type'), `column "${column.name}": ${error.message}`);
+        }
+      });
     }
   });
 

@@ -1,30 +1,46 @@
 import type { BigQuery } from '@google-cloud/bigquery';
+import { isNotFound } from '../bigquery/errors.js';
+import { loadConfiguration } from '../bigquery/load-config.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
-import type { SourceMapping } from '../mappings/model.js';
-import { buildRoutingTable } from '../routing.js';
-import { currentViewSql } from './views.js';
+import type { SourceMapping, TableMapping } from '../mappings/model.js';
+import { buildRoutingTable, type Route } from '../routing.js';
+import { changelogSchema, UnmappableColumnTypeError } from './changelog-schema.js';
+import { applyCurrentView } from './current-view.js';
 
 export interface ApplyResult {
   datasetsCreated: string[];
-  viewsApplied: string[];
-  /** Changelog tables that do not exist yet: BigQuery cannot create a view over a missing table. */
+  changelogsCreated: string[];
+  viewsCreated: string[];
+  viewsUpdated: string[];
+  viewsUnchanged: string[];
+  /** Tables without declared columns and not loaded yet: the loader creates the view after the first load. */
   waitingForFirstLoad: string[];
 }
 
-const isNotFound = (error: unknown): boolean => (error as { code?: number }).code === 404;
+/** The mapping cannot be applied as written; the message names the source, table and column. */
+export class WarehouseMappingError extends Error {
+  override name = 'WarehouseMappingError';
+}
 
 /**
- * Creates each source's dataset and every `<table>_current` view, idempotently. Changelog tables are
- * created by the loader's first load (their schema comes from the Parquet file), so a view whose
- * table has not been loaded yet is reported and created by the next apply.
+ * Creates each source's dataset, each changelog table whose mapping declares its columns (with the
+ * schema, partitioning and clustering the loader's first load would give it, so later loads append
+ * without a conflict), and every `<table>_current` view, idempotently. Only tables.insert/patch and
+ * datasets.insert are used: roles/bigquery.dataEditor suffices, no query job is run.
  */
 export async function applyWarehouse(
   bigquery: BigQuery,
   mappings: readonly SourceMapping[],
   location: string,
 ): Promise<ApplyResult> {
-  const result: ApplyResult = { datasetsCreated: [], viewsApplied: [], waitingForFirstLoad: [] };
-  const projectId = await bigquery.getProjectId();
+  const result: ApplyResult = {
+    datasetsCreated: [],
+    changelogsCreated: [],
+    viewsCreated: [],
+    viewsUpdated: [],
+    viewsUnchanged: [],
+    waitingForFirstLoad: [],
+  };
   for (const mapping of mappings) {
     const dataset = bigquery.dataset(mapping.bigquery.dataset, { location });
     const [exists] = await dataset.exists();
@@ -32,18 +48,67 @@ export async function applyWarehouse(
       await dataset.create({ location });
       result.datasetsCreated.push(mapping.bigquery.dataset);
     }
-    for (const route of Object.values(buildRoutingTable([mapping]))) {
-      const name = `${route.dataset}.${currentViewName(route.targetTable)}`;
-      try {
-        await dataset.table(route.targetTable).getMetadata();
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        result.waitingForFirstLoad.push(`${route.dataset}.${route.targetTable}`);
-        continue;
+    const routes = Object.values(buildRoutingTable([mapping]));
+    for (const [index, route] of routes.entries()) {
+      const table = mapping.tables[index];
+      if (table === undefined) continue;
+      const changelog = `${route.dataset}.${route.targetTable}`;
+      if (!(await tableExists(bigquery, route))) {
+        if (!table.columns || table.columns.length === 0) {
+          result.waitingForFirstLoad.push(changelog);
+          continue;
+        }
+        await createChangelog(bigquery, mapping, table, route);
+        result.changelogsCreated.push(changelog);
       }
-      await bigquery.query({ query: currentViewSql(projectId, route), location });
-      result.viewsApplied.push(name);
+      const change = await applyCurrentView(bigquery, route);
+      const view = `${route.dataset}.${currentViewName(route.targetTable)}`;
+      if (change === 'created') result.viewsCreated.push(view);
+      else if (change === 'updated') result.viewsUpdated.push(view);
+      else result.viewsUnchanged.push(view);
     }
   }
   return result;
 }
+
+async function tableExists(bigquery: BigQuery, route: Route): Promise<boolean> {
+  try {
+    await bigquery.dataset(route.dataset).table(route.targetTable).getMetadata();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** tables.insert with the load configuration's own partitioning, clustering and labels. */
+async function createChangelog(
+  bigquery: BigQuery,
+  mapping: SourceMapping,
+  table: TableMapping,
+  route: Route,
+): Promise<void> {
+  const load = loadConfiguration(route);
+  let fields: ReturnType<typeof changelogSchema>;
+  try {
+    fields = changelogSchema(table, load.decimalTargetTypes ?? ['NUMERIC']);
+  } catch (error) {
+    if (!(error instanceof UnmappableColumnTypeError)) throw error;
+    throw new WarehouseMappingError(
+      `mappings/${mapping.source}.json: table ${table.schema}.${table.table}: ${error.message}`,
+    );
+  }
+  await bigquery.dataset(route.dataset).createTable(route.targetTable, {
+    schema: { fields },
+    ...(load.timePartitioning ? { timePartitioning: load.timePartitioning } : {}),
+    ...(load.clustering ? { clustering: load.clustering } : {}),
+    ...(load.destinationTableProperties?.labels ? { labels: load.destinationTableProperties.labels } : {}),
+  });
+}
+
+/** Every view the apply left in place, whether it created, updated or kept it. */
+export const viewsInPlace = (result: ApplyResult): string[] => [
+  ...result.viewsCreated,
+  ...result.viewsUpdated,
+  ...result.viewsUnchanged,
+];

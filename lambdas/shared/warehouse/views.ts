@@ -5,17 +5,17 @@ import type { Route } from '../routing.js';
 const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\\`')}\``;
 
 /**
- * The `<table>_current` view: the latest change per primary key, deletes dropped only after the
- * latest row is picked (or an older version would resurface), DMS bookkeeping columns hidden.
- * `_dms_timestamp` and `_dms_change_seq` are fixed-width strings, so text order is time order; a
- * full-load row's empty change sequence sorts below any change with the same timestamp.
+ * The query of the `<table>_current` view: the latest change per primary key, deletes dropped only
+ * after the latest row is picked (or an older version would resurface), DMS bookkeeping columns
+ * hidden. `_dms_timestamp` and `_dms_change_seq` are fixed-width strings, so text order is time
+ * order; a full-load row's empty change sequence sorts below any change with the same timestamp.
+ * Views are created from it with tables.insert/tables.patch (`view.query`, GoogleSQL), which
+ * roles/bigquery.dataEditor allows; a `CREATE VIEW` query job would also need bigquery.jobs.create.
  */
-export function currentViewSql(projectId: string, route: Route): string {
+export function currentViewQuery(projectId: string, route: Route): string {
   const changelog = quote(`${projectId}.${route.dataset}.${route.targetTable}`);
-  const view = quote(`${projectId}.${route.dataset}.${currentViewName(route.targetTable)}`);
   const partition = route.primaryKey.map(quote).join(', ');
   return [
-    `CREATE OR REPLACE VIEW ${view} AS`,
     `SELECT * EXCEPT (${OP_COLUMN}, ${TIMESTAMP_COLUMN}, ${CHANGE_SEQ_COLUMN})`,
     'FROM (',
     `  SELECT * FROM ${changelog}`,
@@ -24,4 +24,10 @@ export function currentViewSql(projectId: string, route: Route): string {
     ')',
     `WHERE ${OP_COLUMN} != 'D'`,
   ].join('\n');
+}
+
+/** The same view as DDL, for reviewers (`dms2bq plan`) and anyone creating it by hand. */
+export function currentViewSql(projectId: string, route: Route): string {
+  const view = quote(`${projectId}.${route.dataset}.${currentViewName(route.targetTable)}`);
+  return `CREATE OR REPLACE VIEW ${view} AS\n${currentViewQuery(projectId, route)}`;
 }

@@ -92,12 +92,12 @@ export function addCatalogRoutes(router: Router, services: Services): void {
     checkProject(services, context);
     const datasetId = context.params.datasetId ?? '';
     const body = await readJson(context.req);
-    const view = body.view as { query?: string } | undefined;
+    const view = body.view as { query?: string; useLegacySql?: boolean } | undefined;
     if (view?.query === undefined) {
       const created = await catalog.createTable(datasetId, body);
       return { status: 200, body: await catalog.describeTable(datasetId, created.tableReference.tableId) };
     }
-    return { status: 200, body: await createView(services, datasetId, body, view.query) };
+    return { status: 200, body: await createView(services, datasetId, body, view) };
   });
   router.add('GET', `${tables}/{tableId}`, async (context) => {
     checkProject(services, context);
@@ -110,7 +110,13 @@ export function addCatalogRoutes(router: Router, services: Services): void {
     router.add(method, `${tables}/{tableId}`, async (context) => {
       checkProject(services, context);
       const { datasetId = '', tableId = '' } = context.params;
-      await catalog.patchTable(datasetId, tableId, await readJson(context.req));
+      const body = await readJson(context.req);
+      const view = body.view as { query?: string; useLegacySql?: boolean } | undefined;
+      // tables.patch/update of a view's query replaces its definition, as CREATE OR REPLACE VIEW would.
+      if (view?.query !== undefined && catalog.table(datasetId, tableId).type === 'VIEW') {
+        await defineView(services, datasetId, tableId, view, true);
+      }
+      await catalog.patchTable(datasetId, tableId, body);
       return { status: 200, body: await catalog.describeTable(datasetId, tableId) };
     });
   }
@@ -140,9 +146,38 @@ async function createView(
   services: Services,
   datasetId: string,
   body: Record<string, unknown>,
-  query: string,
+  view: { query?: string; useLegacySql?: boolean },
 ) {
   const tableId = (body.tableReference as { tableId?: string } | undefined)?.tableId ?? '';
+  await defineView(services, datasetId, tableId, view, false);
+  const created = services.catalog.table(datasetId, tableId);
+  const labels = body.labels as Record<string, string> | undefined;
+  return {
+    ...(await services.catalog.describeTable(datasetId, tableId)),
+    ...(labels ? { labels } : {}),
+    id: created.id,
+  };
+}
+
+/**
+ * Stores a view's query. The REST API's ViewDefinition.useLegacySql "defaults to true": BigQuery
+ * parses such a view as legacy SQL, where a GoogleSQL query (backquoted `project.dataset.table`,
+ * QUALIFY, EXCEPT) fails. The emulator has no legacy SQL, so it refuses any view that does not set
+ * useLegacySql to false — a client that forgets it fails here as its GoogleSQL view would there.
+ */
+async function defineView(
+  services: Services,
+  datasetId: string,
+  tableId: string,
+  view: { query?: string; useLegacySql?: boolean },
+  replace: boolean,
+): Promise<void> {
+  const query = view.query ?? '';
+  if (view.useLegacySql !== false) {
+    throw invalid(
+      'Invalid view query: view.useLegacySql is unset or true, so the query would be parsed as legacy SQL; the BigQuery emulator supports GoogleSQL views only (set useLegacySql to false)',
+    );
+  }
   let sql: string;
   try {
     const statement = translateStatement(query, {
@@ -156,7 +191,7 @@ async function createView(
   }
   await services.warehouse.exclusive(async (connection) => {
     services.catalog.dataset(datasetId);
-    if (services.catalog.findTable(datasetId, tableId)) {
+    if (!replace && services.catalog.findTable(datasetId, tableId)) {
       throw duplicate(`Table ${services.projectId}:${datasetId}.${tableId}`);
     }
     try {
@@ -166,11 +201,4 @@ async function createView(
       throw invalid(`Invalid view query: ${(error as Error).message.split('\n')[0]}`);
     }
   });
-  const created = services.catalog.table(datasetId, tableId);
-  const labels = body.labels as Record<string, string> | undefined;
-  return {
-    ...(await services.catalog.describeTable(datasetId, tableId)),
-    ...(labels ? { labels } : {}),
-    id: created.id,
-  };
 }

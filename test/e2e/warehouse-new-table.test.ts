@@ -1,0 +1,147 @@
+import type { TableField } from '@google-cloud/bigquery';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
+import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
+import {
+  LOCAL_LOCATION,
+  type LocalPipeline,
+  startLocalPipeline,
+} from '../../local/pipeline/local-pipeline.js';
+import { s3Sink, simulate } from '../../local/simulator/index.js';
+import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
+
+/** Every MySQL type DMS maps (reference/dms-s3-target.md), each with the BigQuery type a Parquet load gives it. */
+const TYPES: [mysql: string, bigquery: string][] = [
+  ['bigint', 'INTEGER'],
+  ['tinyint', 'INTEGER'],
+  ['tinyint(1)', 'INTEGER'],
+  ['smallint', 'INTEGER'],
+  ['mediumint', 'INTEGER'],
+  ['int', 'INTEGER'],
+  ['int unsigned', 'INTEGER'],
+  ['bigint unsigned', 'INTEGER'],
+  ['year', 'INTEGER'],
+  ['decimal(18,2)', 'NUMERIC'],
+  ['decimal(38,10)', 'BIGNUMERIC'],
+  ['decimal(32,0)', 'BIGNUMERIC'],
+  ['float', 'FLOAT'],
+  ['double', 'FLOAT'],
+  ['bit(1)', 'BOOLEAN'],
+  ['bit(16)', 'BYTES'],
+  ['date', 'DATE'],
+  ['datetime', 'TIMESTAMP'],
+  ['datetime(6)', 'TIMESTAMP'],
+  ['timestamp', 'TIMESTAMP'],
+  ['char(2)', 'STRING'],
+  ['varchar(64)', 'STRING'],
+  ['text', 'STRING'],
+  ['json', 'STRING'],
+  ["enum('new','paid')", 'STRING'],
+  ["set('a','b')", 'STRING'],
+  ['time', 'STRING'],
+  ['binary(16)', 'BYTES'],
+  ['varbinary(32)', 'BYTES'],
+  ['blob', 'BYTES'],
+];
+
+const column = (index: number) => `c${String(index).padStart(2, '0')}`;
+
+const mapping: MappingFile = {
+  file: 'mappings/shop.json',
+  mapping: sourceMappingFactory({
+    tables: [
+      tableMappingFactory({
+        table: 'orders',
+        primaryKey: ['c00'],
+        excludeColumns: ['email'],
+        columns: [
+          ...TYPES.map(([type], index) => ({ name: column(index), type })),
+          { name: 'email', type: 'varchar(255)' },
+        ],
+      }),
+      tableMappingFactory({ table: 'refunds', primaryKey: ['id'] }),
+    ],
+  }),
+};
+
+const fieldsOf = async (pipeline: LocalPipeline, table: string): Promise<TableField[]> => {
+  const [metadata] = await pipeline.bigquery.dataset('shop_cdc').table(table).getMetadata();
+  return metadata.schema.fields;
+};
+
+const count = async (pipeline: LocalPipeline, table: string): Promise<number> => {
+  const [rows] = await pipeline.bigquery.query(`SELECT COUNT(*) AS n FROM \`shop_cdc.${table}\``);
+  return Number((rows as { n: unknown }[])[0]?.n);
+};
+
+describe('a new table: apply before its first file, then the production loader', () => {
+  let pipeline: LocalPipeline;
+  let declaredBeforeLoad: TableField[];
+  let tablesBeforeLoad: string[];
+  let deadLetters: string[];
+
+  beforeAll(async () => {
+    pipeline = await startLocalPipeline({ mappings: [mapping], notifier: { testEvent: false } });
+    await applyWarehouse(pipeline.bigquery, [mapping.mapping], LOCAL_LOCATION);
+    declaredBeforeLoad = await fieldsOf(pipeline, 'orders');
+    const [tables] = await pipeline.bigquery.dataset('shop_cdc').getTables();
+    tablesBeforeLoad = tables.map((table) => `${table.id}:${table.metadata.type}`).sort();
+    await simulate({
+      mappings: [mapping],
+      sink: s3Sink(pipeline.aws.s3, pipeline.aws.bucket),
+      minutes: 2,
+      changesPerMinute: 60,
+      initialRowsPerTable: 20,
+    });
+    await pipeline.drain();
+    deadLetters = await pipeline.deadLetteredKeys();
+  }, 180_000);
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it('has the changelog table and its view after apply, before any file', () => {
+    // Assess
+    expect(tablesBeforeLoad).toEqual(['orders:TABLE', 'orders_current:VIEW']);
+  });
+
+  it('declares every MySQL type as the Parquet load types it, excluded columns left out', () => {
+    // Assess
+    expect(declaredBeforeLoad).toEqual([
+      { name: 'Op', type: 'STRING', mode: 'NULLABLE' },
+      { name: '_dms_timestamp', type: 'STRING', mode: 'NULLABLE' },
+      ...TYPES.map(([, type], index) => ({ name: column(index), type, mode: 'NULLABLE' })),
+      { name: '_dms_change_seq', type: 'STRING', mode: 'NULLABLE' },
+    ]);
+  });
+
+  it('partitions and clusters the table as the loader’s load configuration asks', async () => {
+    // Act
+    const [metadata] = await pipeline.bigquery.dataset('shop_cdc').table('orders').getMetadata();
+
+    // Assess
+    expect(metadata).toMatchObject({ timePartitioning: { type: 'DAY' }, clustering: { fields: ['c00'] } });
+  });
+
+  it('loads every file into the declared table without a schema change', async () => {
+    // Assess
+    expect(deadLetters).toEqual([]);
+    expect(await fieldsOf(pipeline, 'orders')).toEqual(declaredBeforeLoad);
+    expect(await count(pipeline, 'orders')).toBeGreaterThan(20);
+  });
+
+  it('answers the view with the current rows', async () => {
+    // Assess
+    expect(await count(pipeline, 'orders_current')).toBeGreaterThan(0);
+  });
+
+  it('creates the view of a table without declared columns right after its first load', async () => {
+    // Act
+    const [metadata] = await pipeline.bigquery.dataset('shop_cdc').table('refunds_current').getMetadata();
+
+    // Assess
+    expect(metadata.type).toBe('VIEW');
+    expect(await count(pipeline, 'refunds_current')).toBeGreaterThan(0);
+  });
+});
