@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { readMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { validateDocuments } from '../../../lambdas/shared/mappings/validate.js';
+import { describeProjectBudget, projectName } from '../../../lambdas/shared/quota.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { projectBudget } from './project-quota.js';
 
 export const DEFAULT_MAPPINGS_DIR = 'mappings';
 
@@ -14,9 +16,14 @@ export function registerValidateCommand(program: Command): void {
       'Check every mappings/<source>.json: schema, names, keys, DMS limits, BigQuery load-job quota.',
     )
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
-    .action(async (options: { mappings: string }) => {
+    .option(
+      '--stage <name>',
+      "count every stage of --config that deploys to this stage's GCP project against its load-job quota",
+    )
+    .option('--config <dir>', 'directory of stage configs (<stage>.json)', 'config')
+    .action(async (options: { mappings: string; stage?: string; config: string }) => {
       const documents = await readMappingDir(options.mappings);
-      const { problems } = validateDocuments(documents);
+      const { mappings, problems } = validateDocuments(documents);
       if (problems.length > 0) {
         for (const problem of problems) output().err(`${formatProblem(problem)}\n`);
         const files = new Set(problems.map((problem) => problem.file)).size;
@@ -24,6 +31,17 @@ export function registerValidateCommand(program: Command): void {
           `${problems.length} problem(s) in ${files} file(s); nothing is deployable until fixed.`,
         );
       }
-      output().out(`${documents.length} mapping file(s) in ${options.mappings} are valid.\n`);
+      const budget = await projectBudget(
+        mappings.map((file) => file.mapping),
+        { configDir: options.config, ...(options.stage ? { stage: options.stage } : {}) },
+      );
+      const arithmetic = describeProjectBudget(budget).join('\n');
+      if (!budget.withinGuard) {
+        output().err(`${arithmetic}\n`);
+        throw new UserError(
+          `the worst case of ${budget.worstCase.toLocaleString('en-US')} load jobs a day is over 90 % of the 100,000 of ${projectName(budget)}: lengthen cdcMaxBatchIntervalSeconds, or deploy some sources to another project (ADR 0004).`,
+        );
+      }
+      output().out(`${documents.length} mapping file(s) in ${options.mappings} are valid.\n${arithmetic}\n`);
     });
 }

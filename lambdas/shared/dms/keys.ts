@@ -56,7 +56,14 @@ export function parseDmsKey(key: string): DmsKey {
 
 /** The UTC time a CDC stem encodes; a date or time that does not exist is refused, not rolled over. */
 function cdcFileTime(key: string, match: RegExpExecArray): Date {
-  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const millis = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
   const time = new Date(Date.UTC(y, mo - 1, d, h, mi, s, millis));
   const exists =
