@@ -2,8 +2,10 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { googleSqlType } from '../shared/bigquery/column-types.js';
 import {
   DEFAULT_RETRY_POLICY,
   Deadline,
@@ -12,11 +14,15 @@ import {
 } from '../shared/bigquery/deadline.js';
 import { failureReason } from '../shared/bigquery/errors.js';
 import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
-import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
+import { DmsKeyError } from '../shared/dms/keys.js';
+import { type FileRef, MessageFormatError, parseLoaderMessage } from '../shared/messages.js';
+import { ParquetFooterError } from '../shared/parquet/footer.js';
 import type { RoutingTable } from '../shared/routing.js';
 import { ConcurrencyGate } from './gate.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
 import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
+import { DEFAULT_REDELIVERY, Redelivery, type RedeliveryPolicy } from './redelivery.js';
+import { SchemaChangeRejectedError } from './schema-drift.js';
 
 export interface LoaderDeps {
   routing: RoutingTable;
@@ -34,6 +40,14 @@ export interface LoaderDeps {
   /** A file is not started with less time than this left; it fails and comes back (default 30 s). */
   minTimeToStartMs?: number;
   now?: () => number;
+  /**
+   * Shortens a failed record's visibility (backoff, see redelivery.ts). Without it a failed record
+   * comes back after the queue's visibility timeout.
+   */
+  sqs?: SQSClient;
+  redelivery?: RedeliveryPolicy;
+  /** Jitter source of the redelivery backoff (tests pin it). */
+  random?: () => number;
   /** Told what became of each delivered file; the local runtime's summary counts with it. */
   onFileOutcome?: (event: FileOutcomeEvent) => void;
 }
@@ -68,6 +82,9 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   const reserveMs = deps.reserveMs ?? 3_000;
   const minTimeToStartMs = deps.minTimeToStartMs ?? 30_000;
   const concurrency = deps.fileConcurrency ?? 4;
+  const redelivery = deps.sqs
+    ? new Redelivery(deps.sqs, deps.redelivery ?? DEFAULT_REDELIVERY, logger, deps.random)
+    : undefined;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`fileConcurrency must be a positive integer, got ${concurrency}`);
   }
@@ -101,12 +118,13 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         ...table,
         reason: `${reason}: ${(error as Error).message}`,
       });
-      logger.error('file failed; the record will be retried, then rest in the DLQ', {
-        ...table,
-        key: file.key,
-        reason,
-        error: error as Error,
-      });
+      const permanent = isPermanent(error);
+      logger.error(
+        permanent
+          ? 'file failed for a reason no retry can fix; it goes to the DLQ without another load job'
+          : 'file failed; the record comes back after a backoff, and rests in the DLQ after 5 deliveries',
+        { ...table, key: file.key, reason, permanent, ...runbookFields(error), error: error as Error },
+      );
       throw error;
     }
     if (deps.onFileOutcome) {
@@ -125,7 +143,16 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   return async (event, context) => {
     const deadline = Deadline.fromRemaining(context.getRemainingTimeInMillis(), reserveMs, fileDeps.now);
     const gate = new ConcurrencyGate(concurrency);
+    const failures = new Map<string, unknown>();
     const recordHandler = async (record: SQSRecord): Promise<void> => {
+      try {
+        await handleRecord(record);
+      } catch (error) {
+        failures.set(record.messageId, error);
+        throw error;
+      }
+    };
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
       let message: ReturnType<typeof parseLoaderMessage>;
       try {
         message = parseLoaderMessage(record.body);
@@ -144,9 +171,47 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     // several invocations of one handler at once. throwOnFullBatchFailure is off so that a batch
     // whose records all failed still answers with the partial-response shape.
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, recordHandler, processor, {
+    const response = await processPartialResponse(event, recordHandler, processor, {
       context,
       throwOnFullBatchFailure: false,
     });
+    if (redelivery && response.batchItemFailures.length > 0) {
+      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      await redelivery.schedule(
+        event.Records.filter((record) => failed.has(record.messageId)).map((record) => ({
+          record,
+          permanent: isPermanent(failures.get(record.messageId)),
+        })),
+      );
+    }
+    return response;
   };
+}
+
+/** Failures that fail the same way on every delivery: walk them to the DLQ at once. */
+function isPermanent(error: unknown): boolean {
+  if (error instanceof LoadJobFailedError) return error.permanent;
+  return (
+    error instanceof SchemaChangeRejectedError ||
+    error instanceof ParquetFooterError ||
+    error instanceof DmsKeyError ||
+    error instanceof MessageFormatError
+  );
+}
+
+/** What an operator needs beside the message: the runbook, and for a type change its columns. */
+function runbookFields(error: unknown): Record<string, unknown> {
+  if (error instanceof SchemaChangeRejectedError) {
+    return {
+      runbook: error.runbook,
+      bigqueryTable: error.table,
+      conflicts: error.conflicts.map((c) => ({
+        column: c.column,
+        from: googleSqlType(c.tableType),
+        to: googleSqlType(c.fileType),
+      })),
+    };
+  }
+  if (isPermanent(error)) return { runbook: 'docs/runbooks/dlq-not-empty.md' };
+  return {};
 }

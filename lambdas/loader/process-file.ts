@@ -12,6 +12,7 @@ import { parseDmsTimestamp, parseParquetFooter } from '../shared/parquet/footer.
 import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js';
 import type { Route, RoutingTable } from '../shared/routing.js';
 import type { LoaderMetrics } from './metrics.js';
+import { schemaDriftResolver } from './schema-drift.js';
 
 export interface FileLoaderDeps {
   routing: RoutingTable;
@@ -94,6 +95,11 @@ export async function processFile(
     },
     deadline,
     retry: deps.retry,
+    onPermanentFailure: schemaDriftResolver(
+      { bigquery: deps.bigquery, location: deps.location, logger, retry: deps.retry, deadline },
+      route,
+      footer.columns,
+    ),
     onEvent: (event) => logLoadEvent(event, fields, deps, dims),
   });
 
