@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityBatchCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { pipelineSettings } from '../shared/pipeline-settings.js';
 
 /**
  * When a failed record comes back. Left alone it would wait out the queue's visibility timeout
@@ -19,7 +20,7 @@ export interface RedeliveryPolicy {
   maxSeconds: number;
 }
 
-export const DEFAULT_REDELIVERY: RedeliveryPolicy = { baseSeconds: 10, maxSeconds: 300 };
+export const DEFAULT_REDELIVERY: RedeliveryPolicy = pipelineSettings.loaderQueue.redelivery;
 
 /** SQS takes whole seconds, 0 … 43,200. */
 export function redeliveryDelaySeconds(

@@ -70,9 +70,9 @@ export const isTransientJobError = (error: BigQueryErrorProto): boolean =>
 
 /**
  * A failed load job whose reason is the file itself or the table it meets, which another job with
- * the same file and table cannot fix. BigQuery's "Error messages" page: `invalid` is "any type of
- * invalid input other than an invalid query, such as missing required fields or an invalid table
- * schema" (a type change, a partitioning mismatch, a corrupt file). Everything else — `backendError`,
+ * the same file and table cannot fix. BigQuery's "Error messages" page describes `invalid` as invalid
+ * input other than an invalid query, such as an invalid table schema (here: a type change, a
+ * partitioning mismatch, a corrupt file; ADR 0013). Everything else — `backendError`,
  * `internalError`, `rateLimitExceeded` ("retry the operation with exponential backoff"),
  * `quotaExceeded` (heals when the quota window rolls over), `notFound`/`accessDenied` (heal when a
  * deploy creates the dataset or grants the role) — is worth a new job on a later delivery.
