@@ -165,12 +165,15 @@ function logLoadEvent(
       });
       return;
     case 'failed-job':
-      deps.logger.warn('load job failed; BigQuery keeps its ID, so a retry uses the next generation', {
-        ...fields,
-        jobId: event.jobId,
-        ours: event.ours,
-        reason: event.error.reason,
-        message: event.error.message,
-      });
+      deps.logger.warn(
+        'load job failed; BigQuery keeps its ID, so only a retryable failure gets a next generation',
+        {
+          ...fields,
+          jobId: event.jobId,
+          ours: event.ours,
+          reason: event.error.reason,
+          message: event.error.message,
+        },
+      );
   }
 }

@@ -28,7 +28,8 @@ export function redeliveryDelaySeconds(
   policy: RedeliveryPolicy,
   random: () => number = Math.random,
 ): number {
-  const attempt = Math.max(1, Math.floor(receiveCount)) - 1;
+  // A missing or odd count (a hand-made event) counts as the first receive.
+  const attempt = Number.isFinite(receiveCount) ? Math.max(1, Math.floor(receiveCount)) - 1 : 0;
   const ceiling = Math.min(policy.maxSeconds, policy.baseSeconds * 2 ** Math.min(attempt, 20));
   const floor = Math.ceil(ceiling / 2);
   return Math.min(43_200, floor + Math.floor(random() * (ceiling - floor + 1)));

@@ -14,6 +14,7 @@ describe('redeliveryDelaySeconds', () => {
     { receiveCount: 7, low: 150, high: 300 },
     { receiveCount: 40, low: 150, high: 300 },
     { receiveCount: 0, low: 5, high: 10 },
+    { receiveCount: Number.NaN, low: 5, high: 10 },
   ])('waits between $low and $high s after receive $receiveCount', ({ receiveCount, low, high }) => {
     // Act
     const range = [0, 0.999999].map((r) =>
