@@ -5,7 +5,6 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { googleSqlType } from '../shared/bigquery/column-types.js';
 import {
   DEFAULT_RETRY_POLICY,
   Deadline,
@@ -14,15 +13,13 @@ import {
 } from '../shared/bigquery/deadline.js';
 import { failureReason } from '../shared/bigquery/errors.js';
 import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
-import { DmsKeyError } from '../shared/dms/keys.js';
-import { type FileRef, MessageFormatError, parseLoaderMessage } from '../shared/messages.js';
-import { ParquetFooterError } from '../shared/parquet/footer.js';
+import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
+import { isPermanent, runbookFields } from './failure-kind.js';
 import { ConcurrencyGate } from './gate.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
 import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
 import { DEFAULT_REDELIVERY, Redelivery, type RedeliveryPolicy } from './redelivery.js';
-import { SchemaChangeRejectedError } from './schema-drift.js';
 
 export interface LoaderDeps {
   routing: RoutingTable;
@@ -186,32 +183,4 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     }
     return response;
   };
-}
-
-/** Failures that fail the same way on every delivery: walk them to the DLQ at once. */
-function isPermanent(error: unknown): boolean {
-  if (error instanceof LoadJobFailedError) return error.permanent;
-  return (
-    error instanceof SchemaChangeRejectedError ||
-    error instanceof ParquetFooterError ||
-    error instanceof DmsKeyError ||
-    error instanceof MessageFormatError
-  );
-}
-
-/** What an operator needs beside the message: the runbook, and for a type change its columns. */
-function runbookFields(error: unknown): Record<string, unknown> {
-  if (error instanceof SchemaChangeRejectedError) {
-    return {
-      runbook: error.runbook,
-      bigqueryTable: error.table,
-      conflicts: error.conflicts.map((c) => ({
-        column: c.column,
-        from: googleSqlType(c.tableType),
-        to: googleSqlType(c.fileType),
-      })),
-    };
-  }
-  if (isPermanent(error)) return { runbook: 'docs/runbooks/dlq-not-empty.md' };
-  return {};
 }

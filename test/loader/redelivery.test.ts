@@ -1,6 +1,10 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileOutcomeEvent } from '../../lambdas/loader/create-handler.js';
-import { redeliveryDelaySeconds } from '../../lambdas/loader/redelivery.js';
+import { Redelivery, redeliveryDelaySeconds } from '../../lambdas/loader/redelivery.js';
+import { toSqsRecord } from '../../local/aws/event-source/sqs-record.js';
+import { type LocalAws, startLocalAws } from '../../local/aws/index.js';
 import { dmsParquet } from './fixtures.js';
 import { type HarnessOptions, type LoaderHarness, startLoaderHarness } from './harness.js';
 
@@ -23,6 +27,74 @@ describe('redeliveryDelaySeconds', () => {
 
     // Assess
     expect(range).toEqual([low, high]);
+  });
+});
+
+describe('Redelivery against fauxqs', { timeout: 30_000 }, () => {
+  let aws: LocalAws | undefined;
+  afterEach(async () => {
+    await aws?.stop();
+    aws = undefined;
+  });
+
+  /** A message received once with the queue's 60 s visibility, as the handler sees it. */
+  const receivedRecord = async () => {
+    aws = await startLocalAws({
+      settings: { loaderQueue: { visibilityTimeoutSeconds: 60 } },
+      notifier: { testEvent: false },
+    });
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.queueUrl, MessageBody: '{}' }));
+    const { Messages = [] } = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: aws.queueUrl, MessageSystemAttributeNames: ['All'] }),
+    );
+    const message = Messages[0];
+    if (!message) throw new Error('the message did not arrive');
+    return { local: aws, record: toSqsRecord(message, aws.queueArn, aws.region) };
+  };
+  const receiveNow = async (local: LocalAws) =>
+    (await local.sqs.send(new ReceiveMessageCommand({ QueueUrl: local.queueUrl, WaitTimeSeconds: 0 })))
+      .Messages ?? [];
+
+  it('makes a permanently failed record visible at once', async () => {
+    // Prepare
+    const { local, record } = await receivedRecord();
+    const redelivery = new Redelivery(
+      local.sqs,
+      { baseSeconds: 30, maxSeconds: 30 },
+      new Logger({ logLevel: 'SILENT' }),
+    );
+
+    // Act
+    await redelivery.schedule([{ record, permanent: true }]);
+
+    // Assess
+    expect(await receiveNow(local)).toHaveLength(1);
+  });
+
+  it('hides a retryable record for its backoff, not for the queue’s 60 s', async () => {
+    // Prepare
+    const { local, record } = await receivedRecord();
+    const redelivery = new Redelivery(
+      local.sqs,
+      { baseSeconds: 2, maxSeconds: 2 },
+      new Logger({ logLevel: 'SILENT' }),
+      () => 0.999999,
+    );
+
+    // Act
+    const started = Date.now();
+    await redelivery.schedule([{ record, permanent: false }]);
+    const early = await receiveNow(local);
+    let again = await receiveNow(local);
+    while (again.length === 0 && Date.now() - started < 20_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      again = await receiveNow(local);
+    }
+
+    // Assess
+    expect(early).toHaveLength(0);
+    expect(again).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
   });
 });
 
