@@ -2,6 +2,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
@@ -15,9 +16,11 @@ import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
 import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
 import { CurrentViews } from './current-views.js';
+import { isPermanent, runbookFields } from './failure-kind.js';
 import { ConcurrencyGate } from './gate.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
 import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
+import { DEFAULT_REDELIVERY, Redelivery, type RedeliveryPolicy } from './redelivery.js';
 
 export interface LoaderDeps {
   routing: RoutingTable;
@@ -35,6 +38,14 @@ export interface LoaderDeps {
   /** A file is not started with less time than this left; it fails and comes back (default 30 s). */
   minTimeToStartMs?: number;
   now?: () => number;
+  /**
+   * Shortens a failed record's visibility (backoff, see redelivery.ts). Without it a failed record
+   * comes back after the queue's visibility timeout.
+   */
+  sqs?: SQSClient;
+  redelivery?: RedeliveryPolicy;
+  /** Jitter source of the redelivery backoff (tests pin it). */
+  random?: () => number;
   /** Told what became of each delivered file; the local runtime's summary counts with it. */
   onFileOutcome?: (event: FileOutcomeEvent) => void;
 }
@@ -70,6 +81,9 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   const reserveMs = deps.reserveMs ?? 3_000;
   const minTimeToStartMs = deps.minTimeToStartMs ?? 30_000;
   const concurrency = deps.fileConcurrency ?? 4;
+  const redelivery = deps.sqs
+    ? new Redelivery(deps.sqs, deps.redelivery ?? DEFAULT_REDELIVERY, logger, deps.random)
+    : undefined;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new Error(`fileConcurrency must be a positive integer, got ${concurrency}`);
   }
@@ -103,12 +117,13 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         ...table,
         reason: `${reason}: ${(error as Error).message}`,
       });
-      logger.error('file failed; the record will be retried, then rest in the DLQ', {
-        ...table,
-        key: file.key,
-        reason,
-        error: error as Error,
-      });
+      const permanent = isPermanent(error);
+      logger.error(
+        permanent
+          ? 'file failed for a reason no retry can fix; it goes to the DLQ without another load job'
+          : 'file failed; the record comes back after a backoff, and rests in the DLQ after 5 deliveries',
+        { ...table, key: file.key, reason, permanent, ...runbookFields(error), error: error as Error },
+      );
       throw error;
     }
     if (deps.onFileOutcome) {
@@ -127,7 +142,16 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   return async (event, context) => {
     const deadline = Deadline.fromRemaining(context.getRemainingTimeInMillis(), reserveMs, fileDeps.now);
     const gate = new ConcurrencyGate(concurrency);
+    const failures = new Map<string, unknown>();
     const recordHandler = async (record: SQSRecord): Promise<void> => {
+      try {
+        await handleRecord(record);
+      } catch (error) {
+        failures.set(record.messageId, error);
+        throw error;
+      }
+    };
+    const handleRecord = async (record: SQSRecord): Promise<void> => {
       let message: ReturnType<typeof parseLoaderMessage>;
       try {
         message = parseLoaderMessage(record.body);
@@ -146,9 +170,19 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     // several invocations of one handler at once. throwOnFullBatchFailure is off so that a batch
     // whose records all failed still answers with the partial-response shape.
     const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, recordHandler, processor, {
+    const response = await processPartialResponse(event, recordHandler, processor, {
       context,
       throwOnFullBatchFailure: false,
     });
+    if (redelivery && response.batchItemFailures.length > 0) {
+      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      await redelivery.schedule(
+        event.Records.filter((record) => failed.has(record.messageId)).map((record) => ({
+          record,
+          permanent: isPermanent(failures.get(record.messageId)),
+        })),
+      );
+    }
+    return response;
   };
 }

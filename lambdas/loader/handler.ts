@@ -17,6 +17,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createBigQueryClient } from '../shared/bigquery/client.js';
 import { resolveGcpCredentials } from '../shared/bigquery/credentials.js';
 import type { RoutingTable } from '../shared/routing.js';
@@ -43,6 +44,8 @@ const apiEndpoint = process.env.BIGQUERY_API_ENDPOINT;
 export const handler = createLoaderHandler({
   routing: __DMS2BQ_ROUTING__,
   s3: new S3Client({}),
+  // ChangeMessageVisibility and GetQueueUrl come with the event source mapping's grant.
+  sqs: new SQSClient({}),
   bigquery: createBigQueryClient({
     projectId: requireEnv('GCP_PROJECT_ID'),
     location,

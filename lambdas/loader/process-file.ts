@@ -13,6 +13,7 @@ import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js'
 import type { Route, RoutingTable } from '../shared/routing.js';
 import type { CurrentViews } from './current-views.js';
 import type { LoaderMetrics } from './metrics.js';
+import { schemaDriftResolver } from './schema-drift.js';
 
 export interface FileLoaderDeps {
   routing: RoutingTable;
@@ -97,6 +98,11 @@ export async function processFile(
     },
     deadline,
     retry: deps.retry,
+    onPermanentFailure: schemaDriftResolver(
+      { bigquery: deps.bigquery, location: deps.location, logger, retry: deps.retry, deadline },
+      route,
+      footer.columns,
+    ),
     onEvent: (event) => logLoadEvent(event, fields, deps, dims),
   });
 
@@ -163,12 +169,15 @@ function logLoadEvent(
       });
       return;
     case 'failed-job':
-      deps.logger.warn('load job failed; BigQuery keeps its ID, so a retry uses the next generation', {
-        ...fields,
-        jobId: event.jobId,
-        ours: event.ours,
-        reason: event.error.reason,
-        message: event.error.message,
-      });
+      deps.logger.warn(
+        'load job failed; BigQuery keeps its ID, so only a retryable failure gets a next generation',
+        {
+          ...fields,
+          jobId: event.jobId,
+          ours: event.ours,
+          reason: event.error.reason,
+          message: event.error.message,
+        },
+      );
   }
 }

@@ -11,8 +11,9 @@ import type { ReplayPlan } from './request.js';
 /**
  * One contiguous key range of one table that a replay lists. S3 lists keys in UTF-8 binary order,
  * and under a table root `<source>/<schema>/<table>/` that order splits the files in two:
- *   - CDC files `yyyy/mm/dd/yyyyMMdd-HHmmssSSS.parquet` start with a digit (< ':'),
- *     and sort by write time because every field is zero-padded;
+ *   - CDC files `yyyy/mm/dd/yyyyMMdd-HHmmss<fraction>.parquet` start with a digit (< ':'),
+ *     and sort by write time because every field is zero-padded and a fraction of any length
+ *     compares as a decimal fraction (`.` sorts before every digit);
  *   - full-load files (`LOAD…`, `SEGMENTn_LOAD…`, partition folders) start with a letter (> ':').
  * So the CDC window [from, to) is the key range (startAfter, endBefore) — ListObjectsV2 starts right
  * at the first date folder that can match and the replay stops at the first key past `to`: only

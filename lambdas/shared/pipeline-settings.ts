@@ -21,8 +21,14 @@ export const pipelineSettings = {
     fileConcurrency: 4,
   },
   loaderQueue: {
-    /** AWS guidance for Lambda event sources: at least 6 × the function timeout, or retries overlap. */
+    /**
+     * AWS guidance for Lambda event sources: at least 6 × the function timeout, or retries overlap.
+     * Only a record whose invocation timed out waits this long: the loader sets a failed record's
+     * visibility itself (`redelivery`).
+     */
     visibilityTimeoutSeconds: 6 * LOADER_TIMEOUT_SECONDS,
+    /** A failed record returns after 10·2^(n−1) s (jittered, capped), n its receive count (ADR 0017). */
+    redelivery: { baseSeconds: 10, maxSeconds: 300 },
     /** Survives a long weekend of a broken loader before notifications expire. */
     retentionDays: 4,
     /** A file that fails 5 times is poison (bad schema, missing mapping): park it, keep the rest flowing. */

@@ -56,3 +56,69 @@ export function describeBudget(budget: LoadJobBudget): string {
     ` (${QUOTA_GUARD_SHARE * 100} % of BigQuery's ${n(LOAD_JOBS_PER_TABLE_PER_DAY)} load jobs per table per day)`
   );
 }
+
+/**
+ * BigQuery also allows 100,000 load jobs per project per day, failed jobs included (reference/
+ * bigquery-loads.md, "Quotas and limits"). Every table deployed to one GCP project draws on it: every
+ * table of every mapping, once per stage whose config names that project.
+ */
+export const LOAD_JOBS_PER_PROJECT_PER_DAY = 100_000;
+
+/** One source of one deployment: its tables share a CDC interval, hence a per-table worst case. */
+export interface SourceLoadJobs {
+  deployment: string;
+  source: string;
+  tables: number;
+  perTable: number;
+  jobs: number;
+}
+
+export interface ProjectLoadJobBudget {
+  /** Undefined when no stage was named: the budget of whichever project one deployment uses. */
+  project?: string;
+  sources: SourceLoadJobs[];
+  worstCase: number;
+  guard: number;
+  withinGuard: boolean;
+}
+
+export interface ProjectDeployment {
+  /** A stage name, or a label such as `mappings/` when no stage is given. */
+  name: string;
+  sources: readonly { source: string; tables: number; intervalSeconds: number }[];
+}
+
+export function projectLoadJobBudget(
+  project: string | undefined,
+  deployments: readonly ProjectDeployment[],
+): ProjectLoadJobBudget {
+  const sources = deployments.flatMap((deployment) =>
+    deployment.sources.map(({ source, tables, intervalSeconds }) => {
+      const perTable = loadJobBudget(intervalSeconds).worstCase;
+      return { deployment: deployment.name, source, tables, perTable, jobs: tables * perTable };
+    }),
+  );
+  const worstCase = sources.reduce((sum, source) => sum + source.jobs, 0);
+  const guard = Math.floor(LOAD_JOBS_PER_PROJECT_PER_DAY * QUOTA_GUARD_SHARE);
+  return { ...(project ? { project } : {}), sources, worstCase, guard, withinGuard: worstCase <= guard };
+}
+
+/** Rounded down, so that a share over the guard never prints as the guard itself. */
+const percent = (part: number, whole: number): string =>
+  `${(Math.floor((part / whole) * 1000) / 10).toFixed(1)} %`;
+
+/** The arithmetic, one line per source and a total, for `dms2bq validate`. */
+export function describeProjectBudget(budget: ProjectLoadJobBudget): string[] {
+  const lines = budget.sources.map(
+    (source) =>
+      `  ${source.deployment} ${source.source}: ${n(source.tables)} table(s) × ${n(source.perTable)} = ${n(source.jobs)}`,
+  );
+  const verdict = budget.withinGuard ? 'within' : 'over';
+  lines.push(
+    `  total ${n(budget.worstCase)} load jobs per day = ${percent(budget.worstCase, LOAD_JOBS_PER_PROJECT_PER_DAY)} of BigQuery's ${n(LOAD_JOBS_PER_PROJECT_PER_DAY)} per project; ${verdict} the guard of ${n(budget.guard)} (${QUOTA_GUARD_SHARE * 100} %)`,
+  );
+  return [`Worst-case load jobs in ${projectName(budget)} (per table as in ADR 0004):`, ...lines];
+}
+
+export const projectName = (budget: ProjectLoadJobBudget): string =>
+  budget.project ? `GCP project ${budget.project}` : "one deployment's GCP project";

@@ -61,8 +61,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     location: LOCAL_LOCATION,
     ...(options.warehousePath ? { dbPath: options.warehousePath } : {}),
   });
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 5;
   const aws = await startLocalAws({
-    settings: { loaderQueue: { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 5 } },
+    settings: { loaderQueue: { visibilityTimeoutSeconds } },
     ...(options.notifier ? { notifier: options.notifier } : {}),
   });
   const bigquery = createBigQueryClient({
@@ -75,6 +76,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const handler = createLoaderHandler({
     routing,
     s3: aws.s3,
+    sqs: aws.sqs,
+    // The deployed backoff's shape, scaled to the local visibility timeout.
+    redelivery: { baseSeconds: 1, maxSeconds: visibilityTimeoutSeconds },
     bigquery,
     location: LOCAL_LOCATION,
     // The real handler's JSON logs and EMF metrics would drown the progress display.

@@ -16,7 +16,10 @@ describe('dms2bq validate', () => {
     const result = await dms2bq('validate', '--mappings', 'mappings');
 
     // Assess
-    expect(result).toMatchObject({ code: 0, stdout: '1 mapping file(s) in mappings are valid.\n' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^1 mapping file\(s\) in mappings are valid\.\nWorst-case load jobs in one deployment's GCP project/,
+    );
   });
 
   it('refuses a source engine change against the deployed mappings, saying what to do', async () => {
@@ -165,6 +168,6 @@ describe('the dms2bq executable', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/dms2bq.js', 'validate']);
 
     // Assess
-    expect(stdout).toBe('1 mapping file(s) in mappings are valid.\n');
+    expect(stdout.split('\n')[0]).toBe('1 mapping file(s) in mappings are valid.');
   });
 });

@@ -201,6 +201,23 @@ describe('loader function', () => {
       }),
     ]);
   });
+
+  it('may shorten the visibility of its own queue’s failed records and look up that queue’s URL', () => {
+    // Act: the loader's redelivery backoff calls GetQueueUrl and ChangeMessageVisibilityBatch, which
+    // IAM authorises as sqs:GetQueueUrl and sqs:ChangeMessageVisibility.
+    const sqs = iamStatements(template).filter(
+      (statement) =>
+        statement.policy.startsWith('LoaderRole') && JSON.stringify(statement.Action).includes('sqs:'),
+    );
+
+    // Assess
+    expect(sqs).toEqual([
+      expect.objectContaining({
+        Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl']),
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderQueue(?!DeadLetters)/), 'Arn'] },
+      }),
+    ]);
+  });
 });
 
 describe('DMS replication per mapping', () => {

@@ -16,6 +16,8 @@ export interface DmsFileOptions {
   extraColumns?: string[];
   /** Writes `amount` as a STRING instead of DOUBLE, to provoke a type conflict. */
   amountAsString?: boolean;
+  /** Writes `amount` as INT64 instead of DOUBLE: a later DOUBLE file is a widening. */
+  amountAsInteger?: boolean;
   rowGroupSize?: number;
 }
 
@@ -40,7 +42,9 @@ export function dmsParquet(options: DmsFileOptions = {}): Uint8Array {
       { name: 'id', data: index.map((i) => BigInt(i + 1)), type: 'INT64' },
       options.amountAsString
         ? { name: 'amount', data: index.map((i) => `${i}.5`), type: 'STRING' }
-        : { name: 'amount', data: index.map((i) => i + 0.5), type: 'DOUBLE' },
+        : options.amountAsInteger
+          ? { name: 'amount', data: index.map((i) => BigInt(i)), type: 'INT64' }
+          : { name: 'amount', data: index.map((i) => i + 0.5), type: 'DOUBLE' },
       ...(options.extraColumns ?? []).map((name) => ({
         name,
         data: index.map((i) => `${name}-${i}`),

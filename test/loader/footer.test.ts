@@ -50,7 +50,7 @@ describe('readParquetFooter', () => {
       'amount',
       'note',
     ]);
-    expect(footer.columns[3]).toEqual({ name: 'id', type: 'INT64' });
+    expect(footer.columns[3]).toEqual({ name: 'id', type: 'INT64', bigqueryType: 'INTEGER' });
   });
 
   it('finds the range of _dms_timestamp over all row groups', async () => {

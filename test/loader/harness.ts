@@ -74,6 +74,9 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
   const handler = createLoaderHandler({
     routing,
     s3: aws.s3,
+    sqs: aws.sqs,
+    // The deployed backoff's shape in seconds that a test can wait for.
+    redelivery: { baseSeconds: 1, maxSeconds: 2 },
     bigquery,
     location: LOCATION,
     logger: new Logger({ logLevel: 'SILENT' }),

@@ -139,7 +139,7 @@ describe('loader reliability', { timeout: 180_000 }, () => {
     expect(deadKeys.sort()).toEqual(Object.values(bad).sort());
     expect(reasons.get(bad.corrupt)).toBe('ParquetFooterError');
     expect(reasons.get(bad.unmapped)).toBe('UnmappedTableError');
-    expect(reasons.get(bad.conflict)).toBe('invalid');
+    expect(reasons.get(bad.conflict)).toBe('SchemaChangeRejectedError');
     expect(await h.rowCount()).toBe(8);
   });
 

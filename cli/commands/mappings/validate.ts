@@ -3,8 +3,10 @@ import { changesDmsCannotApply } from '../../../lambdas/shared/mappings/in-place
 import { loadMappingDir, readMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { validateDocuments } from '../../../lambdas/shared/mappings/validate.js';
+import { describeProjectBudget, projectName } from '../../../lambdas/shared/quota.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { projectBudget } from './project-quota.js';
 
 export const DEFAULT_MAPPINGS_DIR = 'mappings';
 
@@ -19,9 +21,14 @@ export function registerValidateCommand(program: Command): void {
       '--base <dir>',
       'the deployed mapping files (e.g. a checkout of main): refuse changes DMS cannot apply to a running task',
     )
-    .action(async (options: { mappings: string; base?: string }) => {
+    .option(
+      '--stage <name>',
+      "count every stage of --config that deploys to this stage's GCP project against its load-job quota",
+    )
+    .option('--config <dir>', 'directory of stage configs (<stage>.json)', 'config')
+    .action(async (options: { mappings: string; base?: string; stage?: string; config: string }) => {
       const documents = await readMappingDir(options.mappings);
-      const { problems } = validateDocuments(documents);
+      const { mappings, problems } = validateDocuments(documents);
       if (options.base !== undefined && problems.length === 0) {
         problems.push(
           ...changesDmsCannotApply(
@@ -37,6 +44,17 @@ export function registerValidateCommand(program: Command): void {
           `${problems.length} problem(s) in ${files} file(s); nothing is deployable until fixed.`,
         );
       }
-      output().out(`${documents.length} mapping file(s) in ${options.mappings} are valid.\n`);
+      const budget = await projectBudget(
+        mappings.map((file) => file.mapping),
+        { configDir: options.config, ...(options.stage ? { stage: options.stage } : {}) },
+      );
+      const arithmetic = describeProjectBudget(budget).join('\n');
+      if (!budget.withinGuard) {
+        output().err(`${arithmetic}\n`);
+        throw new UserError(
+          `the worst case of ${budget.worstCase.toLocaleString('en-US')} load jobs a day is over 90 % of the 100,000 of ${projectName(budget)}: lengthen cdcMaxBatchIntervalSeconds, or deploy some sources to another project (ADR 0004).`,
+        );
+      }
+      output().out(`${documents.length} mapping file(s) in ${options.mappings} are valid.\n${arithmetic}\n`);
     });
 }

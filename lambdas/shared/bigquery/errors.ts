@@ -69,6 +69,30 @@ export const isTransientJobError = (error: BigQueryErrorProto): boolean =>
   TRANSIENT_JOB_REASONS.has(error.reason ?? '');
 
 /**
+ * A failed load job whose reason is the file itself or the table it meets, which another job with
+ * the same file and table cannot fix. BigQuery's "Error messages" page describes `invalid` as invalid
+ * input other than an invalid query, such as an invalid table schema (here: a type change, a
+ * partitioning mismatch, a corrupt file; ADR 0017). Everything else — `backendError`,
+ * `internalError`, `rateLimitExceeded` ("retry the operation with exponential backoff"),
+ * `quotaExceeded` (heals when the quota window rolls over), `notFound`/`accessDenied` (heal when a
+ * deploy creates the dataset or grants the role) — is worth a new job on a later delivery.
+ */
+export const isPermanentJobError = (error: BigQueryErrorProto): boolean => error.reason === 'invalid';
+
+/** BigQuery's words for a type conflict: `Field amount has changed type from FLOAT to STRING`. */
+const CHANGED_TYPE = /Field ([A-Za-z_][A-Za-z0-9_]*) has changed type from ([A-Z0-9_]+) to ([A-Z0-9_]+)/;
+
+export function changedTypeOf(
+  errors: readonly BigQueryErrorProto[],
+): { column: string; from: string; to: string } | undefined {
+  for (const error of errors) {
+    const match = CHANGED_TYPE.exec(error.message ?? '');
+    if (match) return { column: match[1] ?? '', from: match[2] ?? '', to: match[3] ?? '' };
+  }
+  return undefined;
+}
+
+/**
  * 5xx, 408/429, rate limits (but not quotaExceeded, which lasts until the quota resets), connection
  * failures and lost responses of the BigQuery client (node-fetch `FetchError`) or the AWS SDK.
  */

@@ -1,7 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { BigQuery, JobLoadMetadata } from '@google-cloud/bigquery';
 import { backoffDelay, type Deadline, type RetryPolicy } from './deadline.js';
-import { type BigQueryErrorProto, isAlreadyExists, isTransientError, isTransientJobError } from './errors.js';
+import {
+  type BigQueryErrorProto,
+  isAlreadyExists,
+  isPermanentJobError,
+  isTransientError,
+  isTransientJobError,
+} from './errors.js';
 import { jobIdForGeneration } from './job-id.js';
 import { getJob, insertLoadJob, type JobSnapshot, waitForJob, withRetry } from './jobs.js';
 
@@ -19,6 +25,13 @@ export interface LoadFileRequest {
   retry: RetryPolicy;
   /** Jobs this delivery may insert that end in a failure before it gives up (each uses quota). */
   maxFailedJobs?: number;
+  /**
+   * Asked once per delivery when a job of this file failed for a reason retrying cannot fix
+   * (`isPermanentJobError`), whoever inserted it: `retry` when something changed that lets a new
+   * job succeed (the table was widened or replaced), `fail` otherwise. Without it such a file
+   * fails at once: a new generation would fail the same way and spend another load job.
+   */
+  onPermanentFailure?: (job: JobSnapshot) => Promise<'retry' | 'fail'>;
   onEvent?: (event: LoadEvent) => void;
 }
 
@@ -35,13 +48,18 @@ export interface LoadFileResult {
   job: JobSnapshot;
 }
 
-/** BigQuery refused the file itself (schema conflict, corrupt data, quota): retrying will not help. */
+/**
+ * A load job of the file failed. `permanent`: for a reason another job cannot fix (BigQuery's
+ * `invalid`), so no later delivery inserts another one; otherwise (quota, rate, BigQuery's own
+ * trouble) a later delivery tries the next generation.
+ */
 export class LoadJobFailedError extends Error {
   override name = 'LoadJobFailedError';
   constructor(
     readonly jobId: string,
     readonly reason: string,
     message: string,
+    readonly permanent = false,
   ) {
     super(message);
   }
@@ -55,7 +73,8 @@ const describe = (error: BigQueryErrorProto, details: BigQueryErrorProto[] = [])
 /**
  * Loads one file exactly once, using the job namespace as the record of what was loaded
  * (reference/bigquery-loads.md): look the job up first; not found → upload; running → wait;
- * done → duplicate; failed → next generation. An upload whose outcome is unknown (5xx, reset, lost
+ * done → duplicate; failed for a reason a new job may overcome → next generation; failed for good
+ * (`invalid`) → stop, unless `onPermanentFailure` changed what made it fail. An upload whose outcome is unknown (5xx, reset, lost
  * response, 409 from a racing worker) goes back to the lookup, which decides.
  */
 export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileResult> {
@@ -67,6 +86,7 @@ export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileRe
   const uncertain = new Set<string>();
   const maxFailedJobs = request.maxFailedJobs ?? 3;
   let failedJobs = 0;
+  let permanentRetries = 0;
   let uploadAttempt = 0;
   for (let generation = 0; ; ) {
     const jobId = jobIdForGeneration(request.baseJobId, generation);
@@ -104,10 +124,15 @@ export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileRe
     }
     const ours = inserted.has(jobId);
     onEvent?.({ type: 'failed-job', jobId, generation, error: job.errorResult, ours });
-    if (ours) {
+    const reason = job.errorResult.reason ?? 'jobFailed';
+    const message = `load job ${jobId} failed: ${describe(job.errorResult, job.errors)}`;
+    if (isPermanentJobError(job.errorResult)) {
+      const verdict =
+        permanentRetries === 0 && request.onPermanentFailure ? await request.onPermanentFailure(job) : 'fail';
+      if (verdict === 'fail') throw new LoadJobFailedError(jobId, reason, message, true);
+      permanentRetries++;
+    } else if (ours) {
       failedJobs++;
-      const message = `load job ${jobId} failed: ${describe(job.errorResult, job.errors)}`;
-      const reason = job.errorResult.reason ?? 'jobFailed';
       if (!isTransientJobError(job.errorResult) || failedJobs >= maxFailedJobs) {
         throw new LoadJobFailedError(jobId, reason, message);
       }

@@ -24,7 +24,13 @@ export class DmsKeyError extends Error {
   override name = 'DmsKeyError';
 }
 
-const CDC_STEM = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(\d{3})$/;
+/**
+ * `yyyyMMdd-HHmmss` and a fraction of a second. Files DMS writes today carry three fractional digits
+ * (milliseconds); AWS's documentation also shows four (`20141029-1134010000.csv`). Any count up to
+ * nine (nanoseconds) is accepted; the file time keeps the first three, as a `Date` holds no more.
+ */
+const CDC_STEM = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(\d{0,9})$/;
+const MAX_FRACTION_DIGITS = 9;
 const LOAD_STEM = /^(?:SEGMENT\d+_)?LOAD[0-9A-F]{8}$/;
 
 export const routeKey = (source: string, schema: string, table: string): string =>
@@ -41,15 +47,36 @@ export function parseDmsKey(key: string): DmsKey {
   }
   const stem = fileName.slice(0, -'.parquet'.length);
   const cdc = CDC_STEM.exec(stem);
-  if (cdc) {
-    const [, y, mo, d, h, mi, s, ms] = cdc.map(Number) as number[];
-    const fileTime = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s, ms));
-    return { source, schema, table, kind: 'cdc', stem, fileTime };
-  }
+  if (cdc) return { source, schema, table, kind: 'cdc', stem, fileTime: cdcFileTime(key, cdc) };
   if (LOAD_STEM.test(stem)) return { source, schema, table, kind: 'load', stem };
   throw new DmsKeyError(
-    `${key}: file name ${fileName} is neither a full-load file (LOAD########.parquet) nor a CDC file (yyyyMMdd-HHmmssSSS.parquet)`,
+    `${key}: file name ${fileName} is neither a full-load file (LOAD########.parquet) nor a CDC file (yyyyMMdd-HHmmss followed by up to ${MAX_FRACTION_DIGITS} fractional digits, .parquet)`,
   );
+}
+
+/** The UTC time a CDC stem encodes; a date or time that does not exist is refused, not rolled over. */
+function cdcFileTime(key: string, match: RegExpExecArray): Date {
+  const [y, mo, d, h, mi, s] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  const time = new Date(Date.UTC(y, mo - 1, d, h, mi, s, millis));
+  const exists =
+    time.getUTCFullYear() === y &&
+    time.getUTCMonth() === mo - 1 &&
+    time.getUTCDate() === d &&
+    time.getUTCHours() === h &&
+    time.getUTCMinutes() === mi &&
+    time.getUTCSeconds() === s;
+  if (!exists) {
+    throw new DmsKeyError(`${key}: the CDC file name encodes a date or time that does not exist`);
+  }
+  return time;
 }
 
 const pad = (value: number, width = 2): string => String(value).padStart(width, '0');

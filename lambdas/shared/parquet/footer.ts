@@ -2,6 +2,7 @@ import { type FileMetaData, parquetMetadata, type Statistics } from 'hyparquet';
 
 type MinMaxType = Statistics['min_value'];
 
+import { bigQueryTypeOfParquet } from '../bigquery/column-types.js';
 import { CHANGE_SEQ_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
 
 /**
@@ -23,6 +24,8 @@ export interface ParquetColumn {
   name: string;
   /** Physical type, plus the logical/converted type when there is one, e.g. `BYTE_ARRAY/UTF8`. */
   type: string;
+  /** The BigQuery type it loads as, when certain (see `bigQueryTypeOfParquet`). */
+  bigqueryType?: string;
 }
 
 export interface ValueRange {
@@ -101,12 +104,16 @@ export function summarizeFooter(metadata: FileMetaData): ParquetFooter {
   return {
     rowCount: Number(metadata.num_rows),
     rowGroups: metadata.row_groups.length,
-    columns: topLevel.map((element) => ({
-      name: element.name,
-      type: [element.type ?? 'GROUP', element.logical_type?.type ?? element.converted_type]
-        .filter(Boolean)
-        .join('/'),
-    })),
+    columns: topLevel.map((element) => {
+      const bigqueryType = bigQueryTypeOfParquet(element);
+      return {
+        name: element.name,
+        type: [element.type ?? 'GROUP', element.logical_type?.type ?? element.converted_type]
+          .filter(Boolean)
+          .join('/'),
+        ...(bigqueryType === undefined ? {} : { bigqueryType }),
+      };
+    }),
     ...optionalRange('dmsTimestamp', columnRange(metadata, TIMESTAMP_COLUMN)),
     ...optionalRange('changeSeq', columnRange(metadata, CHANGE_SEQ_COLUMN)),
   };

@@ -72,8 +72,10 @@ const WINDOW_POLL_MS = 25;
 /**
  * Emulates Lambda's SQS event source mapping: `concurrency` pollers long-poll the queue, gather up to
  * `batchSize` records within the batching window, invoke the handler, delete what succeeded and leave
- * the rest to reappear after the visibility timeout. Redrive to the DLQ after maxReceiveCount is the
- * queue's own RedrivePolicy, enforced by fauxqs on receive exactly like SQS (see the tests).
+ * the rest to reappear after the visibility timeout — or sooner, when the function shortened it with
+ * ChangeMessageVisibility, which fauxqs keeps per message as SQS does (the loader's backoff).
+ * Redrive to the DLQ after maxReceiveCount is the queue's own RedrivePolicy, enforced by fauxqs on
+ * receive exactly like SQS (see the tests).
  */
 export function startSqsEventSource(options: SqsEventSourceOptions): EventSource {
   return new SqsPollers(options);

@@ -5,6 +5,7 @@ import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
 import { bigQueryTypeOfDuckDb, quoteIdent, tableName } from '../types.js';
+import { alterColumnType, parseAlterColumnType } from './alter-column.js';
 import { QueryTranslationError } from './tokenizer.js';
 import { type Statement, translateStatement } from './translate.js';
 
@@ -57,6 +58,9 @@ export class QueryRunner {
         projectId: this.catalog.projectId,
         ...(defaultDatasetId ? { defaultDatasetId } : {}),
       };
+      // Schema DDL has its own module; it never reaches query translation.
+      const alter = parseAlterColumnType(sql);
+      if (alter) return await alterColumnType(this.warehouse, this.catalog, alter, defaultDatasetId);
       const statement = translateStatement(sql, context);
       if (statement.type === 'SELECT') return await this.select(statement.sql, defaultDatasetId);
       return await this.ddl(statement);
