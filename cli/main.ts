@@ -4,6 +4,7 @@ import { registerSimulateCommand } from './commands/local/simulate.js';
 import { registerPlanCommand } from './commands/mappings/plan.js';
 import { registerValidateCommand } from './commands/mappings/validate.js';
 import { registerDmsCommand } from './commands/operate/dms.js';
+import { registerReconcileCommand } from './commands/operate/reconcile.js';
 import { registerReplayCommand } from './commands/operate/replay.js';
 import { registerWarehouseCommand } from './commands/operate/warehouse.js';
 import { type RegisterCommand, runCli } from './program.js';
@@ -17,6 +18,7 @@ const commandModules: RegisterCommand[] = [
   registerDmsCommand,
   registerBigQueryEmulatorCommand,
   registerWarehouseCommand,
+  registerReconcileCommand,
   registerLocalCommand,
 ];
 

@@ -1,0 +1,55 @@
+import { type Command, Option } from 'commander';
+import { DEFAULT_SETTLE_MS, reconcileTables } from '../../../lambdas/shared/reconcile/reconcile.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
+import { reconciliationJson, renderReconciliation } from '../../operate/reconcile-report.js';
+import { resolveTarget, type TargetOptions, withTargetOptions } from '../../operate/target.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+
+interface ReconcileOptions extends TargetOptions {
+  json?: boolean;
+  settleMinutes: string;
+}
+
+export function registerReconcileCommand(program: Command): void {
+  const command = program
+    .command('reconcile')
+    .description(
+      'Per table: DMS’s table statistics against the changelog’s rows by Op, and _current against the source. Exit 1 when a table drifts.',
+    );
+  withTargetOptions(command, DEFAULT_MAPPINGS_DIR)
+    .addOption(
+      new Option(
+        '--settle-minutes <n>',
+        'a shortfall counts as drift once DMS has counted nothing new for this long',
+      ).default(String(DEFAULT_SETTLE_MS / 60_000)),
+    )
+    .option('--json', 'print the documented JSON shape (docs/reconciliation.md)')
+    .action(async (options: ReconcileOptions) => {
+      const settleMinutes = Number(options.settleMinutes);
+      if (!Number.isFinite(settleMinutes) || settleMinutes < 0)
+        throw new UserError(`--settle-minutes must be a number ≥ 0, got "${options.settleMinutes}"`, 2);
+      const target = await resolveTarget(options);
+      const now = new Date();
+      const tables = await reconcileTables({
+        routes: target.routes,
+        statistics: target.statistics,
+        bigquery: target.bigquery,
+        projectId: target.projectId,
+        now,
+        settleMs: settleMinutes * 60_000,
+        ...(target.sourceRows ? { sourceRows: target.sourceRows } : {}),
+      });
+      output().out(
+        options.json
+          ? `${JSON.stringify(reconciliationJson(tables, target.label, now), null, 2)}\n`
+          : renderReconciliation(tables, target.label),
+      );
+      const drifting = tables.filter((table) => table.drifting).length;
+      if (drifting > 0) {
+        throw new UserError(
+          `reconcile: ${drifting} table(s) drifting; see docs/runbooks/reconciliation-drift.md`,
+        );
+      }
+    });
+}
