@@ -30,7 +30,11 @@ export function addDeployment(app: App, props: DeploymentProps): PipelineStack {
     config: props.config,
     mappings: props.mappings,
     env: { account: props.config.account, region: props.config.region },
-    entries: { loader: handlerEntry('loader'), replay: handlerEntry('replay') },
+    entries: {
+      loader: handlerEntry('loader'),
+      replay: handlerEntry('replay'),
+      reconcile: handlerEntry('reconcile'),
+    },
     description: `dms-to-bigquery (${props.stage}): DMS → S3 → SQS → Lambda → BigQuery`,
     tags: { project: 'dms-to-bigquery', stage: props.stage },
   });

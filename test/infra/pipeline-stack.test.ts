@@ -280,14 +280,16 @@ describe('least privilege', () => {
     expect(wildcards).toEqual([]);
   });
 
-  it('uses Resource "*" only for X-Ray, which has no resource-level permissions', () => {
+  it('uses Resource "*" only for X-Ray and DMS task listing, which have no resource-level permissions', () => {
     // Act
     const actions = iamStatements(template)
       .filter((statement) => statement.Resource === '*')
       .flatMap((statement) => statement.Action as string[]);
 
     // Assess
-    expect(new Set(actions)).toEqual(new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+    expect(new Set(actions)).toEqual(
+      new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dms:DescribeReplicationTasks']),
+    );
   });
 });
 
