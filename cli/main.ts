@@ -6,6 +6,7 @@ import { registerValidateCommand } from './commands/mappings/validate.js';
 import { registerDmsCommand } from './commands/operate/dms.js';
 import { registerReconcileCommand } from './commands/operate/reconcile.js';
 import { registerReplayCommand } from './commands/operate/replay.js';
+import { registerStatusCommand } from './commands/operate/status.js';
 import { registerWarehouseCommand } from './commands/operate/warehouse.js';
 import { type RegisterCommand, runCli } from './program.js';
 
@@ -19,6 +20,7 @@ const commandModules: RegisterCommand[] = [
   registerBigQueryEmulatorCommand,
   registerWarehouseCommand,
   registerReconcileCommand,
+  registerStatusCommand,
   registerLocalCommand,
 ];
 

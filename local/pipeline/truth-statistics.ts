@@ -9,15 +9,15 @@ export const localTaskIdentifier = (source: string): string => `local-${source}`
 /**
  * Locally DMS does not exist: the simulator's ground truth stands in for DescribeTableStatistics.
  * It holds what DMS would have counted (full-load rows, inserts, updates, deletes) for the task
- * started at `run.start`, the full-load start of every table, and a task that stopped after
- * replicating everything (no statistics updated since, so every comparison is settled).
+ * started at `run.start`, the full-load start of every table, and a running task that has
+ * replicated everything and counted nothing since (no LastUpdateTime: every comparison is settled).
  */
 export function truthStatistics(truth: GroundTruth): StatisticsSource {
   return async (source) => {
     const tables = Object.values(truth.tables).filter((table) => table.source === source);
     const task: DmsTaskView = {
       identifier: localTaskIdentifier(source),
-      ...(tables.length > 0 ? { arn: `local:${source}`, status: 'stopped' } : {}),
+      ...(tables.length > 0 ? { arn: `local:${source}`, status: 'running' } : {}),
       tables: tables.map((table) => ({
         schema: table.schema,
         table: table.table,

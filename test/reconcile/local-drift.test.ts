@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerReconcileCommand } from '../../cli/commands/operate/reconcile.js';
+import { registerStatusCommand } from '../../cli/commands/operate/status.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline/local-pipeline.js';
 import {
@@ -13,6 +14,19 @@ import {
   writeGroundTruth,
 } from '../../local/simulator/index.js';
 import { runDms2bq } from '../support/cli.js';
+
+interface StatusReport {
+  tables: {
+    source: string;
+    schema: string;
+    table: string;
+    dms: Record<string, unknown>;
+    newestLanded: { key: string } | null;
+    loadJobs24h: number;
+    freshnessSeconds: number | null;
+    problems: string[];
+  }[];
+}
 
 interface JsonReport {
   drifting: number;
@@ -63,6 +77,8 @@ describe('reconcile --local catches a lost file', () => {
         changesPerMinute: 300,
         initialRowsPerTable: 120,
         seed: 5,
+        // Recent enough that every table is within the freshness SLO when `status` runs.
+        start: new Date(Date.now() - 8 * 60_000),
       });
       return simulation.files.length - 1;
     });
@@ -72,6 +88,74 @@ describe('reconcile --local catches a lost file', () => {
   afterAll(async () => {
     await pipeline?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('status --local shows every table healthy: DMS counts, landed and loaded files, fresh, no DLQ', async () => {
+    // Act
+    const run = await runDms2bq(
+      [registerStatusCommand],
+      [
+        'status',
+        '--local',
+        '--json',
+        '--endpoint',
+        pipeline.aws.endpoint,
+        '--bigquery-endpoint',
+        pipeline.emulator.url,
+        '--truth',
+        truthPath,
+      ],
+    );
+
+    // Assess
+    expect(run.stderr).toBe('');
+    const report = JSON.parse(run.stdout) as StatusReport;
+    expect(report).toMatchObject({ target: 'local', deadLetterDepth: 0, alarms: [], loadJobsComplete: true });
+    expect(report.tables).toHaveLength(Object.keys(simulation.truth.tables).length);
+    for (const table of report.tables) {
+      const truth = simulation.truth.tables[`${table.source}/${table.schema}/${table.table}`];
+      const files = simulation.files.filter(
+        (file) =>
+          file.key.startsWith(`${table.source}/${table.schema}/${table.table}/`) && file.key !== skipped.key,
+      );
+      expect(table.problems).toEqual([]);
+      expect(table.dms).toMatchObject({ taskStatus: 'running', fullLoadRows: truth?.counts.fullLoadRows });
+      // CDC keys are named by write time; every table had CDC files after its full load.
+      const newestCdc = files
+        .filter((file) => file.kind === 'cdc')
+        .map((file) => file.key)
+        .sort()
+        .at(-1);
+      expect(table.newestLanded?.key).toBe(newestCdc);
+      expect(table.loadJobs24h).toBe(files.length);
+      expect(table.freshnessSeconds).toBeLessThan(600);
+    }
+  });
+
+  it('status --local prints an aligned table and says every table is healthy', async () => {
+    // Act
+    const run = await runDms2bq(
+      [registerStatusCommand],
+      [
+        'status',
+        '--local',
+        '--endpoint',
+        pipeline.aws.endpoint,
+        '--bigquery-endpoint',
+        pipeline.emulator.url,
+        '--truth',
+        truthPath,
+      ],
+    );
+
+    // Assess
+    const [header, ...rows] = run.stdout.split('\n');
+    expect(header).toMatch(/^TABLE +DMS TASK +DMS TABLE +DMS FULL\/INS\/UPD\/DEL +NEWEST LANDED/);
+    expect(rows[0]?.indexOf('running')).toBe(header?.indexOf('DMS TASK'));
+    expect(run.stdout).not.toContain('\u001b[');
+    expect(run.stdout).toContain(
+      `all ${Object.keys(simulation.truth.tables).length} table(s) healthy (local)`,
+    );
   });
 
   it('names the table of the lost file and its row count, and exits 1', async () => {

@@ -77,3 +77,20 @@ export async function currentRowCount(
     throw error;
   }
 }
+
+/** The newest `_dms_timestamp` of the changelog: the commit time of the latest change that arrived. */
+export async function newestChange(
+  bigquery: BigQuery,
+  projectId: string,
+  route: Pick<Route, 'dataset' | 'targetTable'>,
+): Promise<Date | undefined> {
+  const table = quote(`${projectId}.${route.dataset}.${route.targetTable}`);
+  try {
+    const [rows] = await bigquery.query({ query: `SELECT MAX(${TIMESTAMP_COLUMN}) AS newest FROM ${table}` });
+    const newest = (rows[0] as { newest?: string | null } | undefined)?.newest;
+    return newest ? parseDmsTimestamp(newest) : undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
