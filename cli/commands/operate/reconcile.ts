@@ -2,12 +2,14 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_SETTLE_MS, reconcileTables } from '../../../lambdas/shared/reconcile/reconcile.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { connectMysqlRowCounter } from '../../operate/mysql-row-count.js';
 import { reconciliationJson, renderReconciliation } from '../../operate/reconcile-report.js';
 import { resolveTarget, type TargetOptions, withTargetOptions } from '../../operate/target.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface ReconcileOptions extends TargetOptions {
   json?: boolean;
+  sourceUrl?: string;
   settleMinutes: string;
 }
 
@@ -24,12 +26,23 @@ export function registerReconcileCommand(program: Command): void {
         'a shortfall counts as drift once DMS has counted nothing new for this long',
       ).default(String(DEFAULT_SETTLE_MS / 60_000)),
     )
+    .addOption(
+      new Option(
+        '--source-url <mysql://user:password@host:port>',
+        'with --stage and --source: a read-only connection to compare _current’s row count with the source’s',
+      ).env('DMS2BQ_SOURCE_URL'),
+    )
     .option('--json', 'print the documented JSON shape (docs/reconciliation.md)')
     .action(async (options: ReconcileOptions) => {
       const settleMinutes = Number(options.settleMinutes);
       if (!Number.isFinite(settleMinutes) || settleMinutes < 0)
         throw new UserError(`--settle-minutes must be a number ≥ 0, got "${options.settleMinutes}"`, 2);
+      if (options.sourceUrl && (!options.stage || !options.source)) {
+        throw new UserError('--source-url needs --stage and --source: one source database at a time', 2);
+      }
       const target = await resolveTarget(options);
+      const counter = options.sourceUrl ? await connectMysqlRowCounter(options.sourceUrl) : undefined;
+      const sourceRows = counter?.count ?? target.sourceRows;
       const now = new Date();
       const tables = await reconcileTables({
         routes: target.routes,
@@ -38,8 +51,8 @@ export function registerReconcileCommand(program: Command): void {
         projectId: target.projectId,
         now,
         settleMs: settleMinutes * 60_000,
-        ...(target.sourceRows ? { sourceRows: target.sourceRows } : {}),
-      });
+        ...(sourceRows ? { sourceRows } : {}),
+      }).finally(() => counter?.close());
       output().out(
         options.json
           ? `${JSON.stringify(reconciliationJson(tables, target.label, now), null, 2)}\n`
