@@ -1,3 +1,4 @@
+import { parseDmsKey, routeKey } from '../../../lambdas/shared/dms/keys.js';
 import { statisticsFor } from '../../../lambdas/shared/dms/table-statistics.js';
 import { newestChange } from '../../../lambdas/shared/reconcile/changelog.js';
 import { mapLimited } from '../../../lambdas/shared/reconcile/reconcile.js';
@@ -120,7 +121,12 @@ export function problemsOf(status: TableStatus, options: CollectOptions): string
   const { landed, loaded } = status;
   // A file landed minutes ago may still be on its way through the queue.
   const waiting = landed && options.now.getTime() - landed.time.getTime() > LOAD_GRACE_MS;
-  if (waiting && loaded && !landed.key.endsWith(`/${loaded.file}`) && landed.time > loaded.time)
+  const { route } = status;
+  // CDC file names are write times: compare the files themselves, not when their jobs ran.
+  const loadedAt = loaded
+    ? parseDmsKey(`${routeKey(route.source, route.schema, route.table)}/${loaded.file}`).fileTime
+    : undefined;
+  if (waiting && loaded && !landed.key.endsWith(`/${loaded.file}`) && (!loadedAt || landed.time > loadedAt))
     problems.push('newest file not loaded');
   else if (waiting && !loaded && !status.newestChange) problems.push('nothing loaded');
   if (status.newestChange && options.now.getTime() - status.newestChange.getTime() > options.freshnessSloMs)

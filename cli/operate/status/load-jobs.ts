@@ -18,13 +18,20 @@ const sanitize = (part: string): string => part.replace(/[^A-Za-z0-9_-]/g, '_');
 /** What follows a table's job-ID prefix: the file stem, the 24-hex hash, replay and generation suffixes. */
 const AFTER_PREFIX = /^((?:SEGMENT\d+_)?LOAD[0-9A-F]{8}|\d{8}-\d{9})_[0-9a-f]{24}(?:_r\d+)?_g\d+$/;
 
+/**
+ * Files in the order DMS wrote them: CDC stems are write times (`yyyyMMdd-HHmmssSSS`), so they sort
+ * as text, after every full-load file. Loads run concurrently, so the newest job is not always the
+ * newest file.
+ */
+const fileOrder = (stem: string): string => (stem.includes('LOAD') ? `0${stem}` : `1${stem}`);
+
 /** The loader's job-ID prefix of a table (lambdas/shared/bigquery/job-id.ts). */
 export const jobIdPrefix = (route: Route): string =>
   sanitize(['cdc', route.source, route.schema, route.table, ''].join('_'));
 
 /**
  * One pass over jobs.list for the window (newest first, as BigQuery lists them): per table the load
- * jobs created and the newest successful one, whose ID names the file it loaded. `allUsers` because
+ * jobs created and the newest file a successful job loaded (the job ID names the file). `allUsers` because
  * the loader's identity, not the operator's, created the jobs (needs bigquery.jobs.listAll).
  */
 export async function scanLoadJobs(
@@ -68,8 +75,10 @@ function count(
     const loads = tables.get(route) as TableLoads;
     loads.jobs++;
     const status = job.metadata?.status as { state?: string; errorResult?: unknown } | undefined;
-    if (!loads.newestLoaded && status?.state === 'DONE' && !status.errorResult && Number.isFinite(created)) {
-      loads.newestLoaded = { jobId: id, file: `${match[1]}.parquet`, time: new Date(created) };
+    const stem = match[1] as string;
+    const newer = !loads.newestLoaded || fileOrder(stem) > fileOrder(loads.newestLoaded.file.slice(0, -8));
+    if (newer && status?.state === 'DONE' && !status.errorResult && Number.isFinite(created)) {
+      loads.newestLoaded = { jobId: id, file: `${stem}.parquet`, time: new Date(created) };
     }
     return;
   }
