@@ -39,7 +39,7 @@ export function renderTable(header: string[], rows: Cell[][], colour = useColour
       })
       .join('  ')
       .trimEnd();
-  return [line(header.map((text) => ({ text }))), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(header.map((text) => ({ text }))), ...rows.map(line)].join('\n')}\n`;
 }
 
 export const count = (value: number): string => value.toLocaleString('en-US');
