@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -100,6 +100,10 @@ export class Reconciliation extends Construct {
     });
     this.alarm.addAlarmAction(new SnsAction(props.topic));
     this.alarm.addOkAction(new SnsAction(props.topic));
+    new CfnOutput(Stack.of(this), 'ReconcileRoleArn', {
+      value: this.function.role.roleArn,
+      description: 'Principal to bind in the GCP workload identity pool (counts the changelog)',
+    });
   }
 
   /** DescribeReplicationTasks has no resource-level permission; DescribeTableStatistics takes a task ARN. */

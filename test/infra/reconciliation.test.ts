@@ -71,6 +71,19 @@ describe('the reconciliation', () => {
     });
   });
 
+  it('outputs its role for the GCP workload identity binding', () => {
+    // Prepare
+    const fn = resource(template, 'AWS::Lambda::Function', 'ReconciliationFunction');
+
+    // Act
+    const output = template.findOutputs('ReconcileRoleArn');
+
+    // Assess
+    expect(output.ReconcileRoleArn?.Value).toEqual({
+      'Fn::GetAtt': [(fn.properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0], 'Arn'],
+    });
+  });
+
   it('may read DMS task statistics and nothing else of DMS', () => {
     // Prepare
     const { config } = synthed.stages[0] as SynthedApp['stages'][number];
