@@ -194,6 +194,24 @@ describe('reconcile --local catches a lost file', () => {
       drifting: true,
     });
     expect(report.tables.slice(1).every((table) => table.verdict === 'match')).toBe(true);
+    expect(Object.keys(report)).toEqual(['target', 'generatedAt', 'drifting', 'tables']);
+    expect(Object.keys(report.tables[0] ?? {})).toEqual([
+      'source',
+      'schema',
+      'table',
+      'dataset',
+      'targetTable',
+      'task',
+      'verdict',
+      'drifting',
+      'since',
+      'dms',
+      'changelog',
+      'missing',
+      'missingRows',
+      'surplusRows',
+      'rows',
+    ]);
   });
 
   it('reports every table matching once the lost file lands', async () => {

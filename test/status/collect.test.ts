@@ -144,6 +144,46 @@ describe('status of a stage', () => {
     expect(players?.problems).toEqual(['DMS task stopped', 'DMS table error']);
   });
 
+  it('keeps the documented --json keys (docs/operations.md)', () => {
+    // Act
+    const json = statusJson(status);
+
+    // Assess
+    expect(Object.keys(json)).toEqual([
+      'target',
+      'generatedAt',
+      'deadLetterDepth',
+      'alarms',
+      'loadJobsComplete',
+      'tables',
+    ]);
+    expect(Object.keys(json.tables[0] ?? {})).toEqual([
+      'source',
+      'schema',
+      'table',
+      'dataset',
+      'targetTable',
+      'dms',
+      'newestLanded',
+      'newestLoaded',
+      'newestChange',
+      'freshnessSeconds',
+      'loadJobs24h',
+      'loadJobsQuota',
+      'alarms',
+      'problems',
+    ]);
+    expect(Object.keys(json.tables[0]?.dms ?? {})).toEqual([
+      'task',
+      'taskStatus',
+      'tableState',
+      'fullLoadRows',
+      'inserts',
+      'updates',
+      'deletes',
+    ]);
+  });
+
   it('counts the DLQ and lists the stack’s alarms under the table', () => {
     // Act
     const text = renderStatus(status);
