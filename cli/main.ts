@@ -4,7 +4,9 @@ import { registerSimulateCommand } from './commands/local/simulate.js';
 import { registerPlanCommand } from './commands/mappings/plan.js';
 import { registerValidateCommand } from './commands/mappings/validate.js';
 import { registerDmsCommand } from './commands/operate/dms.js';
+import { registerReconcileCommand } from './commands/operate/reconcile.js';
 import { registerReplayCommand } from './commands/operate/replay.js';
+import { registerStatusCommand } from './commands/operate/status.js';
 import { registerWarehouseCommand } from './commands/operate/warehouse.js';
 import { type RegisterCommand, runCli } from './program.js';
 
@@ -17,6 +19,8 @@ const commandModules: RegisterCommand[] = [
   registerDmsCommand,
   registerBigQueryEmulatorCommand,
   registerWarehouseCommand,
+  registerReconcileCommand,
+  registerStatusCommand,
   registerLocalCommand,
 ];
 

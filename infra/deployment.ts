@@ -36,6 +36,7 @@ export function addDeployment(app: App, props: DeploymentProps): PipelineStack {
       replay: handlerEntry('replay'),
       dmsTaskOnEvent: handlerEntry('dms-task', 'on-event'),
       dmsTaskIsComplete: handlerEntry('dms-task', 'is-complete'),
+      reconcile: handlerEntry('reconcile'),
     },
     description: `dms-to-bigquery (${props.stage}): DMS → S3 → SQS → Lambda → BigQuery`,
     tags: { project: 'dms-to-bigquery', stage: props.stage },

@@ -17,13 +17,14 @@ import { LandingBucket } from '../constructs/landing-bucket.js';
 import { LoaderQueue } from '../constructs/loader-queue.js';
 import type { DmsTaskRef, LoaderMetricsRef } from '../constructs/metrics.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
+import { Reconciliation } from '../constructs/reconciliation.js';
 
 export interface PipelineStackProps extends StackProps {
   stage: string;
   config: StageConfig;
   mappings: SourceMapping[];
   /** Handler entries, resolved by the app (infra never imports handler modules). */
-  entries: { loader: string; replay: string; dmsTaskOnEvent: string; dmsTaskIsComplete: string };
+  entries: { loader: string; replay: string; reconcile: string; dmsTaskOnEvent: string; dmsTaskIsComplete: string };
 }
 
 /**
@@ -128,6 +129,15 @@ export class PipelineStack extends Stack {
       runbookBaseUrl: config.runbookBaseUrl,
     });
     new PipelineDashboard(this, 'Dashboard', { ...observed, loaderMetrics, tables, replications });
+    new Reconciliation(this, 'Reconciliation', {
+      stage: props.stage,
+      entry: props.entries.reconcile,
+      routing,
+      gcp: config.gcp,
+      topic,
+      runbookBaseUrl: config.runbookBaseUrl,
+      metrics: { namespace: loaderMetrics.namespace, service: `${this.stackName}-reconcile` },
+    });
 
     const outputs: Record<string, [string, string]> = {
       LandingBucketName: [landing.bucket.bucketName, 'DMS writes <source>/<schema>/<table>/… here'],

@@ -408,7 +408,7 @@ describe('least privilege', () => {
     expect(wildcards).toEqual([]);
   });
 
-  it('uses Resource "*" only for X-Ray and DescribeReplicationTasks, which have no resource-level permissions', () => {
+  it('uses Resource "*" only for X-Ray and DMS task listing, which have no resource-level permissions', () => {
     // Act
     const actions = iamStatements(template)
       .filter((statement) => statement.Resource === '*')

@@ -83,9 +83,16 @@ export function addJobRoutes(router: Router, services: Services): void {
   router.add('GET', `${base}/jobs`, async (context) => {
     checkProject(services, context);
     const states = context.query.getAll('stateFilter').map((state) => state.toUpperCase());
+    // BigQuery: "only jobs created after or at [minCreationTime] / before or at [maxCreationTime]".
+    const min = Number(context.query.get('minCreationTime') ?? Number.NEGATIVE_INFINITY);
+    const max = Number(context.query.get('maxCreationTime') ?? Number.POSITIVE_INFINITY);
     const all = jobs
       .list(services.projectId)
-      .filter((job) => states.length === 0 || states.includes(job.status.state));
+      .filter((job) => states.length === 0 || states.includes(job.status.state))
+      .filter((job) => {
+        const created = Number(job.statistics.creationTime);
+        return created >= min && created <= max;
+      });
     const { items, nextPageToken } = page(all, context.query);
     return {
       status: 200,

@@ -1,0 +1,68 @@
+import { type Command, Option } from 'commander';
+import { DEFAULT_SETTLE_MS, reconcileTables } from '../../../lambdas/shared/reconcile/reconcile.js';
+import { UserError } from '../../errors.js';
+import { output } from '../../io.js';
+import { connectMysqlRowCounter } from '../../operate/mysql-row-count.js';
+import { reconciliationJson, renderReconciliation } from '../../operate/reconcile-report.js';
+import { resolveTarget, type TargetOptions, withTargetOptions } from '../../operate/target.js';
+import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+
+interface ReconcileOptions extends TargetOptions {
+  json?: boolean;
+  sourceUrl?: string;
+  settleMinutes: string;
+}
+
+export function registerReconcileCommand(program: Command): void {
+  const command = program
+    .command('reconcile')
+    .description(
+      'Per table: DMS’s table statistics against the changelog’s rows by Op, and _current against the source. Exit 1 when a table drifts.',
+    );
+  withTargetOptions(command, DEFAULT_MAPPINGS_DIR)
+    .addOption(
+      new Option(
+        '--settle-minutes <n>',
+        'a shortfall counts as drift once DMS has counted nothing new for this long',
+      ).default(String(DEFAULT_SETTLE_MS / 60_000)),
+    )
+    .addOption(
+      new Option(
+        '--source-url <mysql://user:password@host:port>',
+        'with --stage and --source: a read-only connection to compare _current’s row count with the source’s',
+      ).env('DMS2BQ_SOURCE_URL'),
+    )
+    .option('--json', 'print the documented JSON shape (docs/reconciliation.md)')
+    .action(async (options: ReconcileOptions) => {
+      const settleMinutes = Number(options.settleMinutes);
+      if (!Number.isFinite(settleMinutes) || settleMinutes < 0)
+        throw new UserError(`--settle-minutes must be a number ≥ 0, got "${options.settleMinutes}"`, 2);
+      if (options.sourceUrl && (!options.stage || !options.source)) {
+        throw new UserError('--source-url needs --stage and --source: one source database at a time', 2);
+      }
+      const target = await resolveTarget(options);
+      const counter = options.sourceUrl ? await connectMysqlRowCounter(options.sourceUrl) : undefined;
+      const sourceRows = counter?.count ?? target.sourceRows;
+      const now = new Date();
+      const tables = await reconcileTables({
+        routes: target.routes,
+        statistics: target.statistics,
+        bigquery: target.bigquery,
+        projectId: target.projectId,
+        now,
+        settleMs: settleMinutes * 60_000,
+        ...(sourceRows ? { sourceRows } : {}),
+      }).finally(() => counter?.close());
+      output().out(
+        options.json
+          ? `${JSON.stringify(reconciliationJson(tables, target.label, now), null, 2)}\n`
+          : renderReconciliation(tables, target.label),
+      );
+      const drifting = tables.filter((table) => table.drifting).length;
+      if (drifting > 0) {
+        throw new UserError(
+          `reconcile: ${drifting} table(s) drifting; see docs/runbooks/reconciliation-drift.md`,
+        );
+      }
+    });
+}
