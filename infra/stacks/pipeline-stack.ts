@@ -10,6 +10,7 @@ import { targetTable } from '../../lambdas/shared/mappings/model.js';
 import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
 import { buildRoutingTable } from '../../lambdas/shared/routing.js';
 import { type StageConfig, StageConfigError } from '../config.js';
+import { allowCloudWatchAlarms } from '../constructs/alarm-topic.js';
 import { PipelineAlarms } from '../constructs/alarms.js';
 import { PipelineDashboard } from '../constructs/dashboard.js';
 import { DmsSource } from '../constructs/dms-source.js';
@@ -134,17 +135,11 @@ export class PipelineStack extends Stack {
 
     const topic = new Topic(this, 'AlarmTopic', { enforceSSL: true });
     topic.addSubscription(new EmailSubscription(config.alarmEmail));
-    Validations.of(topic).acknowledge(
-      {
-        id: 'AwsSolutions-SNS2',
-        reason:
-          'Alarm notifications carry no data; CloudWatch cannot publish to a topic under the AWS managed key.',
-      },
-      {
-        id: 'Serverless-SNSRedrivePolicy',
-        reason: 'The only subscription is the on-call email; an undeliverable email has nothing to redrive.',
-      },
-    );
+    allowCloudWatchAlarms(topic);
+    Validations.of(topic).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason: 'The only subscription is the on-call email; an undeliverable email has nothing to redrive.',
+    });
     const tables = mappings.flatMap((mapping) =>
       mapping.tables.map((table) => ({ source: mapping.source, table: targetTable(table) })),
     );
