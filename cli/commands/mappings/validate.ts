@@ -16,7 +16,9 @@ export function registerValidateCommand(program: Command): void {
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
     .action(async (options: { mappings: string }) => {
       const documents = await readMappingDir(options.mappings);
-      const { problems } = validateDocuments(documents);
+      const { problems, warnings } = validateDocuments(documents);
+      // Warnings go to stderr and never change the exit code: they name a risk, not an error.
+      for (const warning of warnings) output().err(`warning: ${formatProblem(warning)}\n`);
       if (problems.length > 0) {
         for (const problem of problems) output().err(`${formatProblem(problem)}\n`);
         const files = new Set(problems.map((problem) => problem.file)).size;

@@ -1,10 +1,6 @@
 import { TIMESTAMP_COLUMN } from '../columns.js';
-import {
-  cdcMaxBatchInterval,
-  DEFAULT_LOB_MAX_SIZE_KB,
-  DEFAULT_MAX_CAPACITY_UNITS,
-  type SourceMapping,
-} from '../mappings/model.js';
+import { cdcMaxBatchInterval, DEFAULT_MAX_CAPACITY_UNITS, type SourceMapping } from '../mappings/model.js';
+import { lobMaxSizeKb } from './lob.js';
 
 /**
  * The S3 target settings every source gets (ADR 0003). Only the batch interval comes from the
@@ -46,7 +42,8 @@ export function buildReplicationSettings(mapping: SourceMapping) {
       SupportLobs: true,
       FullLobMode: false,
       LimitedSizeLobMode: true,
-      LobMaxSize: mapping.dms?.lobMaxSizeKb ?? DEFAULT_LOB_MAX_SIZE_KB,
+      // Sized from the mapping so declared TEXT/BLOB/JSON columns fit (dms/lob.ts, ADR 0013).
+      LobMaxSize: lobMaxSizeKb(mapping),
       BatchApplyEnabled: false,
     },
     FullLoadSettings: {

@@ -11,6 +11,11 @@ export interface ColumnMapping {
   /** MySQL column type as written in the DDL, e.g. `bigint`, `decimal(18,2)`, `varchar(64)`. */
   type: string;
   nullable?: boolean;
+  /**
+   * TEXT/BLOB/JSON only: the largest value the source holds, in bytes, as measured there
+   * (`MAX(LENGTH(col))`). Sizes DMS's LobMaxSize; see lambdas/shared/dms/lob.ts.
+   */
+  maxBytes?: number;
 }
 
 export interface TableMapping {
@@ -28,7 +33,7 @@ export interface DmsOptions {
   cdcMaxBatchIntervalSeconds?: number;
   /** Serverless DMS capacity units (DCU). */
   maxCapacityUnits?: number;
-  /** Limited LOB mode truncates LOBs at this size (KB). */
+  /** Limited LOB mode truncates LOBs at this size (KB); default from the declared columns (dms/lob.ts). */
   lobMaxSizeKb?: number;
 }
 
@@ -51,7 +56,6 @@ export interface MappingFile {
 /** Not DMS's 60 s: that alone is 1,440 files a day, over the load-job quota guard (ADR 0004). */
 export const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 90;
 export const DEFAULT_MAX_CAPACITY_UNITS = 4;
-export const DEFAULT_LOB_MAX_SIZE_KB = 32;
 
 export const targetTable = (table: TableMapping): string => table.target ?? table.table;
 
