@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cd
 import { CfnVPCEndpoint } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IDependable } from 'constructs';
@@ -16,6 +17,7 @@ import { PipelineDashboard } from '../constructs/dashboard.js';
 import { DmsSource } from '../constructs/dms-source.js';
 import { LandingBucket } from '../constructs/landing-bucket.js';
 import { LoaderQueue } from '../constructs/loader-queue.js';
+import { LobTruncationAlarm } from '../constructs/lob-truncation-alarm.js';
 import type { LoaderMetricsRef } from '../constructs/metrics.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
 
@@ -158,6 +160,14 @@ export class PipelineStack extends Stack {
       runbookBaseUrl: config.runbookBaseUrl,
     });
     new PipelineDashboard(this, 'Dashboard', { ...observed, loaderMetrics, tables, replications });
+    for (const { source } of replications) {
+      new LobTruncationAlarm(this, `LobTruncation-${source}`, {
+        source,
+        logGroup: this.dmsTaskLogGroup(source),
+        topic,
+        runbookBaseUrl: config.runbookBaseUrl,
+      });
+    }
 
     const outputs: Record<string, [string, string]> = {
       LandingBucketName: [landing.bucket.bucketName, 'DMS writes <source>/<schema>/<table>/… here'],
@@ -186,6 +196,14 @@ export class PipelineStack extends Stack {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'CDK-provided custom resource that sets the bucket notification; it runs only during deploys.',
     });
+  }
+
+  /**
+   * Where the LOB truncation filter reads DMS's task log. DMS names its own log group; the DMS
+   * construct being rewritten for provisioned tasks exposes it as `logGroup`, which replaces this.
+   */
+  private dmsTaskLogGroup(source: string): LogGroup {
+    return new LogGroup(this, `DmsTaskLog-${source}`, { retention: RetentionDays.ONE_MONTH });
   }
 
   /** Account-wide and fixed-name by AWS's rules: DMS looks it up by this exact name. */
