@@ -6,6 +6,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IDependable } from 'constructs';
+import { heartbeatTable, heartbeatTiming } from '../../lambdas/shared/heartbeat.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
 import { targetTable } from '../../lambdas/shared/mappings/model.js';
 import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
@@ -15,10 +16,11 @@ import { allowCloudWatchAlarms } from '../constructs/alarm-topic.js';
 import { PipelineAlarms } from '../constructs/alarms.js';
 import { PipelineDashboard } from '../constructs/dashboard.js';
 import { DmsSource } from '../constructs/dms-source.js';
+import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
 import { LandingBucket } from '../constructs/landing-bucket.js';
 import { LoaderQueue } from '../constructs/loader-queue.js';
 import { LobTruncationAlarm } from '../constructs/lob-truncation-alarm.js';
-import type { LoaderMetricsRef } from '../constructs/metrics.js';
+import type { LoaderMetricsRef, TableRef } from '../constructs/metrics.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -145,6 +147,14 @@ export class PipelineStack extends Stack {
     const tables = mappings.flatMap((mapping) =>
       mapping.tables.map((table) => ({ source: mapping.source, table: targetTable(table) })),
     );
+    const heartbeats = mappings.flatMap((mapping) => {
+      const table = heartbeatTable(mapping);
+      const timing = heartbeatTiming(mapping);
+      return table && timing ? [{ ref: { source: mapping.source, table: targetTable(table) }, timing }] : [];
+    });
+    // A heartbeat table gets the heartbeat alarm (missing data breaches), not a table's alarm.
+    const isHeartbeat = (ref: TableRef) =>
+      heartbeats.some(({ ref: beat }) => beat.source === ref.source && beat.table === ref.table);
     const observed = {
       queue: loaderQueue.queue,
       deadLetterQueue: loaderQueue.deadLetterQueue,
@@ -154,12 +164,29 @@ export class PipelineStack extends Stack {
       ...observed,
       topic,
       loaderMetrics,
-      tables,
+      tables: tables.filter((table) => !isHeartbeat(table)),
       replications,
       thresholds: config.alarms,
       runbookBaseUrl: config.runbookBaseUrl,
     });
-    new PipelineDashboard(this, 'Dashboard', { ...observed, loaderMetrics, tables, replications });
+    for (const { ref, timing } of heartbeats) {
+      new HeartbeatAlarm(this, `Heartbeat-${ref.source}`, {
+        heartbeat: ref,
+        timing,
+        loaderMetrics,
+        // Never below what a healthy heartbeat shows: the SLO could be shorter than a CDC interval.
+        thresholdMs: Math.max(config.alarms.freshnessSloMinutes * 60_000, timing.healthyFreshnessMs),
+        topic,
+        runbookBaseUrl: config.runbookBaseUrl,
+      });
+    }
+    new PipelineDashboard(this, 'Dashboard', {
+      ...observed,
+      loaderMetrics,
+      tables,
+      replications,
+      heartbeats: heartbeats.map(({ ref, timing }) => ({ ...ref, periodSeconds: timing.periodSeconds })),
+    });
     for (const { source } of replications) {
       new LobTruncationAlarm(this, `LobTruncation-${source}`, {
         source,

@@ -37,6 +37,15 @@ export interface DmsOptions {
   lobMaxSizeKb?: number;
 }
 
+/** A one-row table the source updates on a schedule, so a silent pipeline pages (lambdas/shared/heartbeat.ts). */
+export interface HeartbeatOptions {
+  /** Schema and table of the heartbeat; the table must also be listed in `tables`. */
+  schema: string;
+  table: string;
+  /** How often the source's EVENT updates it. */
+  intervalSeconds: number;
+}
+
 export interface SourceMapping {
   $schema?: string;
   source: string;
@@ -44,6 +53,7 @@ export interface SourceMapping {
   description?: string;
   bigquery: { dataset: string };
   dms?: DmsOptions;
+  heartbeat?: HeartbeatOptions;
   tables: TableMapping[];
 }
 

@@ -1,3 +1,4 @@
+import { heartbeatProblems } from './heartbeat-check.js';
 import { lobWarnings } from './lob-check.js';
 import type { MappingFile, SourceMapping } from './model.js';
 import { formatProblem, type Problem } from './problem.js';
@@ -21,7 +22,7 @@ export function validateDocuments(documents: { file: string; document: unknown }
     problems.push(...found);
     if (found.length === 0) mappings.push({ file, mapping: document as SourceMapping });
   }
-  for (const mapping of mappings) problems.push(...fileProblems(mapping));
+  for (const mapping of mappings) problems.push(...fileProblems(mapping), ...heartbeatProblems(mapping));
   problems.push(...crossFileProblems(mappings));
   return { mappings, problems, warnings: mappings.flatMap(lobWarnings) };
 }
