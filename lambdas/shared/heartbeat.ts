@@ -5,7 +5,7 @@ import { cdcMaxBatchInterval, type SourceMapping, type TableMapping } from './ma
  * (a MySQL EVENT, docs/heartbeat.md). It is listed in `tables` like any table, so DMS captures it
  * and the loader loads it and publishes its `Freshness`; its alarm treats missing data as
  * breaching, so a pipeline that goes silent anywhere between the binlog and BigQuery pages within
- * a known time (ADR 0013), where an idle table's alarm cannot tell silence from quiet.
+ * a known time (ADR 0014), where an idle table's alarm cannot tell silence from quiet.
  */
 
 /** S3 notification, the loader's 5 s batching window, the footer read and a small load job. */

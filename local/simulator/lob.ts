@@ -20,7 +20,7 @@ const pad = (text: string, width: number): string => text.padEnd(width, ' ');
 /**
  * The task-log line DMS writes when it truncates a LOB, in the form of the one published DMS
  * line (`[SOURCE_CAPTURE  ]W:  Value of column '…' in table '…' was truncated to N bytes, actual
- * length: M bytes`, from a PostgreSQL source; AWS documents no MySQL wording — ADR 0013).
+ * length: M bytes`, from a PostgreSQL source; AWS documents no MySQL wording — ADR 0014).
  */
 export function lobTruncationLogLine(
   micros: number,

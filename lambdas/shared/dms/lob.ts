@@ -5,7 +5,7 @@ import type { ColumnMapping, SourceMapping, TableMapping } from '../mappings/mod
  * are truncated, and a warning is issued to the log file" (AWS DMS User Guide, "Setting LOB support
  * for source databases in an AWS DMS task"). MySQL TEXT, BLOB and JSON columns are LOBs to DMS.
  * This module sizes `LobMaxSize`, finds declared columns it can cut, and names the log line DMS
- * writes when it does (ADR 0013).
+ * writes when it does (ADR 0014).
  */
 
 /** `LobMaxSize` is in KB; DMS documents the maximum as 102,400 KB (100 MB). */

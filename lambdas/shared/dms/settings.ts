@@ -42,7 +42,7 @@ export function buildReplicationSettings(mapping: SourceMapping) {
       SupportLobs: true,
       FullLobMode: false,
       LimitedSizeLobMode: true,
-      // Sized from the mapping so declared TEXT/BLOB/JSON columns fit (dms/lob.ts, ADR 0013).
+      // Sized from the mapping so declared TEXT/BLOB/JSON columns fit (dms/lob.ts, ADR 0014).
       LobMaxSize: lobMaxSizeKb(mapping),
       BatchApplyEnabled: false,
     },
