@@ -33,7 +33,7 @@ describe('dms2bq simulate', () => {
     // Assess
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(
-      /simulated 4 table\(s\): 4 LOAD file\(s\) with 12 row\(s\), \d+ CDC file\(s\) with 100 change\(s\)/,
+      /simulated 5 table\(s\): 5 LOAD file\(s\) with 15 row\(s\), \d+ CDC file\(s\) with 100 change\(s\)/,
     );
     const truth = JSON.parse(
       await readFile(join(dir, 'out', '_truth', 'ground-truth.json'), 'utf8'),
