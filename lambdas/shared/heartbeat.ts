@@ -72,7 +72,7 @@ export function heartbeatSql(mapping: SourceMapping): string | undefined {
   const table = `\`${beat.schema}\`.\`${beat.table}\``;
   const event = `\`${beat.schema}\`.\`${beat.table}_tick\``;
   return [
-    `CREATE TABLE IF NOT EXISTS ${table} (id TINYINT NOT NULL PRIMARY KEY, beat_at DATETIME(6) NOT NULL);`,
+    `CREATE TABLE IF NOT EXISTS ${table} (id INT NOT NULL PRIMARY KEY, beat_at DATETIME(6) NOT NULL);`,
     `INSERT IGNORE INTO ${table} (id, beat_at) VALUES (1, NOW(6));`,
     `CREATE EVENT IF NOT EXISTS ${event} ON SCHEDULE EVERY ${beat.intervalSeconds} SECOND`,
     `  DO UPDATE ${table} SET beat_at = NOW(6) WHERE id = 1;`,

@@ -33,7 +33,7 @@ describe('dms2bq warehouse apply', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').filter(Boolean)).toEqual([
       'created dataset casino_a_cdc',
-      ...['bets', 'players', 'user_sessions', 'transactions'].map(
+      ...['bets', 'players', 'user_sessions', 'transactions', 'heartbeat'].map(
         (table) =>
           `waiting for casino_a_cdc.${table}: its view is created by the first apply after the table's first load`,
       ),

@@ -24,7 +24,8 @@ beforeAll(() => {
     logGroup: stack.getLogicalId(logGroup.node.defaultChild as never),
     topic: stack.getLogicalId(topic.node.defaultChild as never),
   };
-});
+  // The first CDK synth of a test file loads aws-cdk-lib: slow when the shared machine is busy.
+}, 60_000);
 
 it('counts DMS truncation warnings in the task log with the shared pattern', () => {
   // Assess
@@ -52,7 +53,7 @@ it('pages on the first truncation and links the runbook', () => {
   });
 });
 
-it('watches every mapped source in the pipeline stack', () => {
+it('watches every mapped source in the pipeline stack', { timeout: 60_000 }, () => {
   // Prepare
   const synthed = synthStages(['dev'], { bundle: false });
   const stage = synthed.stages[0] as SynthedApp['stages'][number];
