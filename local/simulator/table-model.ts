@@ -18,7 +18,7 @@ export interface SimColumn {
   element: SchemaElement;
   /** Position in the primary key, or -1. */
   keyIndex: number;
-  /** TEXT/BLOB/JSON: the most bytes the MySQL type holds; undefined for other columns. */
+  /** TEXT/BLOB/JSON: the most bytes a value can have (type or declared maxBytes); else undefined. */
   lobCapacity: number | undefined;
 }
 
@@ -51,6 +51,12 @@ function resolveColumns(table: TableMapping): ColumnMapping[] {
   return [...keys, ...DEFAULT_COLUMNS.filter((column) => !table.primaryKey.includes(column.name))];
 }
 
+/** A LOB's size bound: what its type holds, or less when the mapping declares a measured `maxBytes`. */
+function lobBound(column: ColumnMapping): number | undefined {
+  const capacity = lobCapacityBytes(column.type);
+  return capacity === undefined ? undefined : Math.min(capacity, column.maxBytes ?? capacity);
+}
+
 function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[]): SimColumn {
   let type: SimType;
   try {
@@ -67,7 +73,7 @@ function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[])
     nullable: column.nullable === true,
     element: parquetElement(column.name, type),
     keyIndex: primaryKey.indexOf(column.name),
-    lobCapacity: lobCapacityBytes(column.type),
+    lobCapacity: lobBound(column),
   };
 }
 
