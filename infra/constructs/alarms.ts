@@ -2,12 +2,12 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config.js';
+import { RuleToTopic } from './alarm-topic.js';
 import { type DmsTaskRef, dmsMetric, type LoaderMetricsRef, loaderMetric, type TableRef } from './metrics.js';
 
 export interface PipelineAlarmsProps {
@@ -94,14 +94,15 @@ export class PipelineAlarms extends Construct {
         description: `DMS events of the ${source} replication → alarm topic`,
         eventPattern: { source: ['aws.dms'], resources: [arn] },
         targets: [
-          new SnsTopic(props.topic, {
-            message: RuleTargetInput.fromObject({
+          new RuleToTopic(
+            props.topic,
+            RuleTargetInput.fromObject({
               summary: `DMS event for the ${source} replication`,
               runbook: `${props.runbookBaseUrl}docs/runbooks/dms-replication-stopped.md`,
               event: EventField.detailType,
               detail: EventField.fromPath('$.detail'),
             }),
-          }),
+          ),
         ],
       });
       Validations.of(events).acknowledge({

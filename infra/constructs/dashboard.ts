@@ -12,6 +12,8 @@ export interface PipelineDashboardProps {
   loaderMetrics: LoaderMetricsRef;
   tables: TableRef[];
   replications: DmsTaskRef[];
+  /** Each source's heartbeat table and its alarm period (seconds). */
+  heartbeats?: (TableRef & { periodSeconds: number })[];
 }
 
 const WIDTH = 8;
@@ -85,6 +87,29 @@ export class PipelineDashboard extends Construct {
         }),
       ];
       this.dashboard.addWidgets(...widgets);
+    }
+
+    const heartbeats = props.heartbeats ?? [];
+    if (heartbeats.length > 0) {
+      // Seconds since the newest heartbeat reached BigQuery; a gap in the line is a stalled pipeline.
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Heartbeat per source: freshness (ms, source commit → loaded)',
+          left: heartbeats.map((beat) =>
+            loaderMetric(
+              loaderMetrics,
+              beat,
+              'Freshness',
+              'Maximum',
+              Duration.seconds(beat.periodSeconds),
+            ).with({
+              label: beat.source,
+            }),
+          ),
+          width: 24,
+          height: HEIGHT,
+        }),
+      );
     }
 
     if (props.replications.length > 0) {

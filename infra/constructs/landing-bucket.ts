@@ -1,14 +1,18 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {
   BlockPublicAccess,
   Bucket,
   BucketEncryption,
+  type BucketNotificationDestinationConfig,
+  BucketNotificationDestinationType,
   EventType,
   type IBucket,
+  type IBucketNotificationDestination,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
-import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { aws_s3 as s3Interfaces } from 'aws-cdk-lib/interfaces';
 import { Construct } from 'constructs';
 
 export interface LandingBucketProps {
@@ -35,10 +39,6 @@ export class LandingBucket extends Construct {
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket receives the landing bucket’s access logs; logging it too would recurse.',
-    });
     this.accessLogs = accessLogs;
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -61,6 +61,35 @@ export class LandingBucket extends Construct {
 
   /** The single `ObjectCreated` → queue notification: prefix-wide, because S3 limits their number. */
   notify(queue: IQueue, suffix: string): void {
-    this.bucket.addEventNotification(EventType.OBJECT_CREATED, new SqsDestination(queue), { suffix });
+    this.bucket.addEventNotification(EventType.OBJECT_CREATED, new QueueDestination(queue), { suffix });
+  }
+}
+
+/**
+ * CDK's `SqsDestination` lets `s3.amazonaws.com` send with only an `aws:SourceArn` condition. A
+ * bucket ARN names no account, so S3's guidance on the confused deputy adds `aws:SourceAccount`
+ * (the bucket owner) next to it ("Granting permissions to publish event notification messages to
+ * a destination", Amazon S3 User Guide). The queue is SQS-managed encrypted: no KMS grant needed.
+ */
+class QueueDestination implements IBucketNotificationDestination {
+  constructor(private readonly queue: IQueue) {}
+
+  bind(_scope: Construct, bucket: s3Interfaces.IBucketRef): BucketNotificationDestinationConfig {
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': bucket.bucketRef.bucketArn },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this.queue).account },
+        },
+      }),
+    );
+    return {
+      arn: this.queue.queueArn,
+      type: BucketNotificationDestinationType.QUEUE,
+      dependencies: [this.queue],
+    };
   }
 }

@@ -25,10 +25,10 @@ export class LoaderQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: props.deadLetterRetention,
     });
-    Validations.of(this.deadLetterQueue).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of the loader queue.' },
-      { id: 'Serverless-SQSRedrivePolicy', reason: 'This is the dead-letter queue of the loader queue.' },
-    );
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'This is the dead-letter queue of the loader queue.',
+    });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

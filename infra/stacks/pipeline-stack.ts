@@ -3,19 +3,23 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IDependable } from 'constructs';
+import { heartbeatTable, heartbeatTiming } from '../../lambdas/shared/heartbeat.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
 import { targetTable } from '../../lambdas/shared/mappings/model.js';
 import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
 import { buildRoutingTable } from '../../lambdas/shared/routing.js';
 import { type StageConfig, StageConfigError } from '../config.js';
+import { allowCloudWatchAlarms } from '../constructs/alarm-topic.js';
 import { PipelineAlarms } from '../constructs/alarms.js';
 import { PipelineDashboard } from '../constructs/dashboard.js';
 import { DmsInstance } from '../constructs/dms-instance.js';
 import { DmsSource } from '../constructs/dms-source.js';
 import { DmsTaskProvider } from '../constructs/dms-task-provider.js';
+import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
 import { LandingBucket } from '../constructs/landing-bucket.js';
 import { LoaderQueue } from '../constructs/loader-queue.js';
-import type { DmsTaskRef, LoaderMetricsRef } from '../constructs/metrics.js';
+import { LobTruncationAlarm } from '../constructs/lob-truncation-alarm.js';
+import type { DmsTaskRef, LoaderMetricsRef, TableRef } from '../constructs/metrics.js';
 import { PipelineFunction } from '../constructs/pipeline-function.js';
 import { Reconciliation } from '../constructs/reconciliation.js';
 
@@ -24,7 +28,13 @@ export interface PipelineStackProps extends StackProps {
   config: StageConfig;
   mappings: SourceMapping[];
   /** Handler entries, resolved by the app (infra never imports handler modules). */
-  entries: { loader: string; replay: string; reconcile: string; dmsTaskOnEvent: string; dmsTaskIsComplete: string };
+  entries: {
+    loader: string;
+    replay: string;
+    reconcile: string;
+    dmsTaskOnEvent: string;
+    dmsTaskIsComplete: string;
+  };
 }
 
 /**
@@ -96,24 +106,26 @@ export class PipelineStack extends Stack {
       .bindBucketList('LANDING_BUCKET', landing.bucket, prefixes)
       .bindQueueSend('LOADER_QUEUE_URL', loaderQueue.queue);
 
-    const replications = this.dmsTasks(props, landing, [loader.function]);
+    const dms = this.dmsTasks(props, landing, [loader.function]);
 
     const topic = new Topic(this, 'AlarmTopic', { enforceSSL: true });
     topic.addSubscription(new EmailSubscription(config.alarmEmail));
-    Validations.of(topic).acknowledge(
-      {
-        id: 'AwsSolutions-SNS2',
-        reason:
-          'Alarm notifications carry no data; CloudWatch cannot publish to a topic under the AWS managed key.',
-      },
-      {
-        id: 'Serverless-SNSRedrivePolicy',
-        reason: 'The only subscription is the on-call email; an undeliverable email has nothing to redrive.',
-      },
-    );
+    allowCloudWatchAlarms(topic);
+    Validations.of(topic).acknowledge({
+      id: 'Serverless-SNSRedrivePolicy',
+      reason: 'The only subscription is the on-call email; an undeliverable email has nothing to redrive.',
+    });
     const tables = mappings.flatMap((mapping) =>
       mapping.tables.map((table) => ({ source: mapping.source, table: targetTable(table) })),
     );
+    const heartbeats = mappings.flatMap((mapping) => {
+      const table = heartbeatTable(mapping);
+      const timing = heartbeatTiming(mapping);
+      return table && timing ? [{ ref: { source: mapping.source, table: targetTable(table) }, timing }] : [];
+    });
+    // A heartbeat table gets the heartbeat alarm (missing data breaches), not a table's alarm.
+    const isHeartbeat = (ref: TableRef) =>
+      heartbeats.some(({ ref: beat }) => beat.source === ref.source && beat.table === ref.table);
     const observed = {
       queue: loaderQueue.queue,
       deadLetterQueue: loaderQueue.deadLetterQueue,
@@ -123,12 +135,37 @@ export class PipelineStack extends Stack {
       ...observed,
       topic,
       loaderMetrics,
-      tables,
-      replications,
+      tables: tables.filter((table) => !isHeartbeat(table)),
+      replications: dms.tasks,
       thresholds: config.alarms,
       runbookBaseUrl: config.runbookBaseUrl,
     });
-    new PipelineDashboard(this, 'Dashboard', { ...observed, loaderMetrics, tables, replications });
+    for (const { ref, timing } of heartbeats) {
+      new HeartbeatAlarm(this, `Heartbeat-${ref.source}`, {
+        heartbeat: ref,
+        timing,
+        loaderMetrics,
+        // Never below what a healthy heartbeat shows: the SLO could be shorter than a CDC interval.
+        thresholdMs: Math.max(config.alarms.freshnessSloMinutes * 60_000, timing.healthyFreshnessMs),
+        topic,
+        runbookBaseUrl: config.runbookBaseUrl,
+      });
+    }
+    new PipelineDashboard(this, 'Dashboard', {
+      ...observed,
+      loaderMetrics,
+      tables,
+      replications: dms.tasks,
+      heartbeats: heartbeats.map(({ ref, timing }) => ({ ...ref, periodSeconds: timing.periodSeconds })),
+    });
+    if (dms.instance) {
+      new LobTruncationAlarm(this, 'LobTruncation', {
+        sources,
+        logGroup: dms.instance.logGroup,
+        topic,
+        runbookBaseUrl: config.runbookBaseUrl,
+      });
+    }
     new Reconciliation(this, 'Reconciliation', {
       stage: props.stage,
       entry: props.entries.reconcile,
@@ -169,9 +206,13 @@ export class PipelineStack extends Stack {
   }
 
   /** The stage's replication instance and one task per mapping, each updated after `after`. */
-  private dmsTasks(props: PipelineStackProps, landing: LandingBucket, after: IDependable[]): DmsTaskRef[] {
+  private dmsTasks(
+    props: PipelineStackProps,
+    landing: LandingBucket,
+    after: IDependable[],
+  ): { instance?: DmsInstance; tasks: DmsTaskRef[] } {
     const { config, mappings } = props;
-    if (mappings.length === 0) return [];
+    if (mappings.length === 0) return { tasks: [] };
     const sources = mappings.map((mapping) => {
       const source = config.sources[mapping.source];
       if (!source) {
@@ -191,7 +232,7 @@ export class PipelineStack extends Stack {
       entries: { onEvent: props.entries.dmsTaskOnEvent, isComplete: props.entries.dmsTaskIsComplete },
       instanceArn: instance.instance.ref,
     });
-    return sources.map(({ mapping, config: source }) => {
+    const tasks = sources.map(({ mapping, config: source }) => {
       const dms = new DmsSource(this, `Dms-${mapping.source}`, {
         stage: props.stage,
         mapping,
@@ -214,5 +255,6 @@ export class PipelineStack extends Stack {
         taskResourceId: dms.taskResourceId,
       };
     });
+    return { instance, tasks };
   }
 }

@@ -103,13 +103,18 @@ function canonicalDate(value: ReaderValue): string {
   return String(value).slice(0, 10);
 }
 
-/** Dates carry milliseconds only; strings keep up to microseconds (`…10:00:00.123456+00`, `…Z`). */
+/**
+ * Dates carry milliseconds only; strings keep up to microseconds (`…10:00:00.123456+00`, `…Z`).
+ * A nanosecond rendering (`.196041000Z`, as the BigQuery client prints a DATETIME(6) value) has
+ * zeros past the microseconds: BigQuery's TIMESTAMP precision is the microsecond.
+ */
 function canonicalTimestamp(value: ReaderValue): string {
   if (value instanceof Date) return isoMicros(value.getTime() * 1000);
   if (typeof value === 'bigint' || typeof value === 'number') return isoMicros(Number(value));
-  const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(?:Z|[+-]00(?::?00)?)?$/.exec(
-    String(value).trim(),
-  );
+  const match =
+    /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6})(?:0{1,3})?)?(?:Z|[+-]00(?::?00)?)?$/.exec(
+      String(value).trim(),
+    );
   if (!match) throw new TypeError(`not a UTC timestamp: ${String(value)}`);
   return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(6, '0')}Z`;
 }

@@ -1,6 +1,7 @@
 import { cdcKey, loadKey } from '../../lambdas/shared/dms/keys.js';
 import { cdcMaxBatchInterval, type MappingFile } from '../../lambdas/shared/mappings/model.js';
 import { cdcFile, loadFile } from './dms-file.js';
+import { logTruncations } from './lob.js';
 import type { ParquetFileOptions } from './parquet/file.js';
 import { hash4 } from './prng.js';
 import type { FileSink } from './sinks.js';
@@ -37,6 +38,13 @@ export interface SimulateOptions {
   includeTruthRows?: boolean;
   /** Called after each file is written (progress reporting). */
   onFile?: (file: SimulatedFile) => void;
+  /**
+   * 1 in this many TEXT/BLOB/JSON values is longer than the source's LobMaxSize, so the files hold
+   * it cut at LobMaxSize bytes, as DMS writes it (default 0: none).
+   */
+  oversizedLobEvery?: number;
+  /** DMS's task log: gets the warning line of each truncated LOB value. */
+  onTaskLog?: (line: string) => void;
 }
 
 export interface SimulatedFile {
@@ -86,6 +94,8 @@ function validate(options: SimulateOptions): void {
   );
   check(options.start === undefined || !Number.isNaN(options.start.getTime()), 'start is not a valid date');
   check(options.mappings.length > 0, 'no mapping files to simulate');
+  const every = options.oversizedLobEvery ?? 0;
+  check(Number.isInteger(every) && every >= 0, `oversizedLobEvery must be an integer ≥ 0, got ${every}`);
 }
 
 /** Writes what DMS would write for every mapped table, and returns the files and the ground truth. */
@@ -104,6 +114,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     rowGroupLength: options.rowGroupLength ?? 10_000,
   };
   const context = { startMicros };
+  const taskLog = options.onTaskLog ?? (() => {});
   const files: SimulatedFile[] = [];
   const emit = async (key: string, bytes: Uint8Array, rows: number, kind: 'load' | 'cdc') => {
     await options.sink.write(key, bytes);
@@ -115,7 +126,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const sources = options.mappings.map(({ file, mapping }) => {
     const sourceSeed = hash4(seed, stringHash(mapping.source), 0x50c, 0);
     const states = mapping.tables.map(
-      (table) => new TableState(tableShape(file, mapping, table, sourceSeed), context),
+      (table) =>
+        new TableState(tableShape(file, mapping, table, sourceSeed, options.oversizedLobEvery), context),
     );
     const stream = new SourceStream(
       states,
@@ -141,6 +153,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
           to - from,
           'load',
         );
+        logTruncations(state, to - from, (i) => [from + i, 0, 0, startMicros], taskLog);
       }
     }
   }
@@ -161,6 +174,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       const key = cdcKey(source, schema, table, new Date(fileTimeMillis));
       counters.keysChangedMoreThanOnceInOneFile += buffer.repeatedKeys();
       await emit(key, cdcFile(state, buffer, batch.altered, fileOptions), buffer.length, 'cdc');
+      const { keys, versions, bases, commits } = buffer;
+      logTruncations(
+        state,
+        buffer.length,
+        (i) => [keys[i] as number, versions[i] as number, bases[i] as number, commits[i] as number],
+        taskLog,
+      );
       buffer.clear();
     }
   }

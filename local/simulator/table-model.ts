@@ -1,5 +1,6 @@
 import type { SchemaElement } from 'hyparquet';
 import { routeKey } from '../../lambdas/shared/dms/keys.js';
+import { lobCapacityBytes, lobMaxSizeKb } from '../../lambdas/shared/dms/lob.js';
 import type { ColumnMapping, SourceMapping, TableMapping } from '../../lambdas/shared/mappings/model.js';
 import { targetTable } from '../../lambdas/shared/mappings/model.js';
 import { parquetElement, parseMysqlType, type SimType, UnsupportedTypeError } from './column-types.js';
@@ -17,6 +18,8 @@ export interface SimColumn {
   element: SchemaElement;
   /** Position in the primary key, or -1. */
   keyIndex: number;
+  /** TEXT/BLOB/JSON: the most bytes a value can have (type or declared maxBytes); else undefined. */
+  lobCapacity: number | undefined;
 }
 
 /**
@@ -48,6 +51,12 @@ function resolveColumns(table: TableMapping): ColumnMapping[] {
   return [...keys, ...DEFAULT_COLUMNS.filter((column) => !table.primaryKey.includes(column.name))];
 }
 
+/** A LOB's size bound: what its type holds, or less when the mapping declares a measured `maxBytes`. */
+function lobBound(column: ColumnMapping): number | undefined {
+  const capacity = lobCapacityBytes(column.type);
+  return capacity === undefined ? undefined : Math.min(capacity, column.maxBytes ?? capacity);
+}
+
 function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[]): SimColumn {
   let type: SimType;
   try {
@@ -64,6 +73,7 @@ function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[])
     nullable: column.nullable === true,
     element: parquetElement(column.name, type),
     keyIndex: primaryKey.indexOf(column.name),
+    lobCapacity: lobBound(column),
   };
 }
 
@@ -83,6 +93,10 @@ export interface TableShape {
   /** Indexes (into `columns`) of the columns an UPDATE may change. */
   nonKey: number[];
   seed: number;
+  /** Where DMS cuts LOBs: the source's LobMaxSize in bytes. */
+  lobLimitBytes: number;
+  /** 1 in this many LOB values is longer than `lobLimitBytes` (0: none), so DMS truncates it. */
+  oversizedLobEvery: number;
 }
 
 export function tableShape(
@@ -90,6 +104,7 @@ export function tableShape(
   mapping: SourceMapping,
   table: TableMapping,
   seed: number,
+  oversizedLobEvery = 0,
 ): TableShape {
   const where = `${file}: table ${table.schema}.${table.table}`;
   if (!Array.isArray(table.primaryKey) || table.primaryKey.length === 0) {
@@ -123,5 +138,7 @@ export function tableShape(
     addedColumn: toSimColumn(where, { ...ADDED_COLUMN, name: addedName }, table.primaryKey),
     nonKey: columns.flatMap((column, index) => (column.keyIndex < 0 ? [index] : [])),
     seed: hash4(seed, stringHash(route), 0x7ab1e, 0),
+    lobLimitBytes: lobMaxSizeKb(mapping) * 1024,
+    oversizedLobEvery,
   };
 }

@@ -1,3 +1,4 @@
+import { truncatedLobValue } from './lob.js';
 import { hash4, Rng } from './prng.js';
 import type { SimColumn, TableShape } from './table-model.js';
 import { generateValue, keyComponentValue, type SimValue, type ValueContext } from './values.js';
@@ -95,16 +96,38 @@ export class TableState {
     if (column.keyIndex >= 0) {
       return keyComponentValue(column.type, this.keyComponent(key, column.keyIndex), this.context);
     }
-    let changedAt = base;
-    for (let v = version; v > base; v--) {
-      if (this.changes(key, v, index)) {
-        changedAt = v;
-        break;
-      }
-    }
+    const changedAt = this.changedAt(index, key, version, base);
     const rng = this.rng.reseed(hash4(this.shape.seed, key, changedAt, index));
     if (column.nullable && rng.int(100) < NULL_PERCENT) return null;
+    if (this.oversizedLobBytes(column, index, key, changedAt) !== undefined) {
+      return truncatedLobValue(column.type, this.shape.lobLimitBytes);
+    }
     return generateValue(column.type, rng, this.context);
+  }
+
+  /** The source length of a LOB that `value` returns cut at LobMaxSize, or undefined. */
+  truncatedLobBytes(column: SimColumn, index: number, key: number, version: number, base: number) {
+    if (column.keyIndex >= 0 || this.shape.oversizedLobEvery === 0) return undefined;
+    const changedAt = this.changedAt(index, key, version, base);
+    const rng = this.rng.reseed(hash4(this.shape.seed, key, changedAt, index));
+    if (column.nullable && rng.int(100) < NULL_PERCENT) return undefined;
+    return this.oversizedLobBytes(column, index, key, changedAt);
+  }
+
+  /** The version whose write last set this column (updates change about one column in three). */
+  private changedAt(index: number, key: number, version: number, base: number): number {
+    for (let v = version; v > base; v--) if (this.changes(key, v, index)) return v;
+    return base;
+  }
+
+  /** A separate hash from the value's, so turning oversized LOBs on changes no other value. */
+  private oversizedLobBytes(column: SimColumn, index: number, key: number, changedAt: number) {
+    const { oversizedLobEvery: every, lobLimitBytes: limit, seed } = this.shape;
+    const capacity = column.lobCapacity;
+    if (every === 0 || capacity === undefined || capacity <= limit) return undefined;
+    const draw = hash4(seed ^ 0x10b5, key, changedAt, index);
+    if (draw % every !== 0) return undefined;
+    return Math.min(capacity, limit + 1 + (Math.floor(draw / every) % limit));
   }
 
   /** Value of the column added mid-stream: NULL until the row is written after the ALTER. */

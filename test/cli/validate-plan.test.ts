@@ -77,6 +77,35 @@ describe('dms2bq validate', () => {
     ]);
   });
 
+  it('warns on stderr about a LOB column DMS may truncate, and still exits 0', async () => {
+    // Prepare
+    const risky = sourceMappingFactory({
+      tables: [
+        {
+          schema: 'sales',
+          table: 'orders',
+          primaryKey: ['id'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'notes', type: 'mediumtext' },
+          ],
+        },
+      ],
+    });
+    const { dir, cleanup } = await mappingDir({ 'shop.json': risky });
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^warning: .*shop\.json: \/tables\/0\/columns\/1: sales\.orders\.notes \(mediumtext\) can hold 16,777,215 bytes but DMS truncates LOBs at 65,536 bytes/,
+      ),
+    ]);
+  });
+
   it.each([
     {
       name: 'malformed JSON',

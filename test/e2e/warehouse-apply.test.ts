@@ -8,7 +8,7 @@ import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
 const apply = (...argv: string[]) => runDms2bq([registerWarehouseCommand], ['warehouse', 'apply', ...argv]);
-const TABLES = ['bets', 'players', 'user_sessions', 'transactions'];
+const TABLES = ['bets', 'players', 'user_sessions', 'transactions', 'heartbeat'];
 const lines = (stdout: string) => stdout.split('\n').filter(Boolean);
 
 describe('dms2bq warehouse apply', () => {

@@ -25,6 +25,7 @@ describe('canonicalValue', () => {
     { type: 'datetime(6)', value: 1767225600123456n, expected: '2026-01-01T00:00:00.123456Z' },
     { type: 'timestamp', value: '2026-01-01 00:00:00.5+00', expected: '2026-01-01T00:00:00.500000Z' },
     { type: 'datetime', value: '2026-01-01T00:00:00Z', expected: '2026-01-01T00:00:00.000000Z' },
+    { type: 'datetime(6)', value: '2025-10-12T13:45:57.196041000Z', expected: '2025-10-12T13:45:57.196041Z' },
     { type: 'varchar(8)', value: new TextEncoder().encode('zürich'), expected: 'zürich' },
     { type: "enum('a','b')", value: 'b', expected: 'b' },
     { type: 'json', value: '{"a":1}', expected: '{"a":1}' },

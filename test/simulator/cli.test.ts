@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { registerSimulateCommand } from '../../cli/commands/local/simulate.js';
 import type { GroundTruth } from '../../local/simulator/index.js';
 import { runDms2bq } from '../support/cli.js';
+import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 import { startS3Fixture } from './support.js';
 
 const dms2bq = (...argv: string[]) => runDms2bq([registerSimulateCommand], argv);
@@ -33,7 +34,7 @@ describe('dms2bq simulate', () => {
     // Assess
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(
-      /simulated 4 table\(s\): 4 LOAD file\(s\) with 12 row\(s\), \d+ CDC file\(s\) with 100 change\(s\)/,
+      /simulated 5 table\(s\): 5 LOAD file\(s\) with 15 row\(s\), \d+ CDC file\(s\) with 100 change\(s\)/,
     );
     const truth = JSON.parse(
       await readFile(join(dir, 'out', '_truth', 'ground-truth.json'), 'utf8'),
@@ -53,6 +54,40 @@ describe('dms2bq simulate', () => {
     expect(result.code).toBe(0);
     const truth = JSON.parse(await readFile(join(dir, 't', 'ground-truth.json'), 'utf8')) as GroundTruth;
     expect(truth.tables['casino_a/game/users']?.currentRows).toEqual([]);
+  });
+
+  it('writes LOBs cut at LobMaxSize and DMS’s warnings with --oversized-lob-every', async () => {
+    // Prepare
+    const mappings = join(dir, 'm');
+    await mkdir(mappings);
+    const shop = sourceMappingFactory({
+      dms: { lobMaxSizeKb: 1 },
+      tables: [
+        tableMappingFactory({
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'body', type: 'mediumtext' },
+          ],
+        }),
+      ],
+    });
+    await writeFile(join(mappings, 'shop.json'), JSON.stringify(shop));
+    const argv = ['simulate', '--mappings', mappings, '--out', join(dir, 'out'), '--minutes', '3'];
+
+    // Act
+    const result = await dms2bq(...argv, '--changes-per-minute', '60', '--oversized-lob-every', '3');
+
+    // Assess
+    expect(result.code).toBe(0);
+    const count = Number(/DMS task log: (\d+) LOB truncation warning/.exec(result.stdout)?.[1]);
+    const log = (await readFile(join(dir, 'out', '_truth', 'dms-task.log'), 'utf8'))
+      .split('\n')
+      .filter(Boolean);
+    expect(count).toBeGreaterThan(0);
+    expect(log).toHaveLength(count);
+    expect(log[0]).toMatch(
+      /\]W: {2}Value of column 'body' in table 'sales\.orders' was truncated to 1024 bytes/,
+    );
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
@@ -33,6 +33,7 @@ interface SimulateCliOptions {
   bucket: string;
   truth?: string;
   truthRows: boolean;
+  oversizedLobEvery: string;
 }
 
 function number(flag: string, raw: string, check: (value: number) => boolean, expected: string): number {
@@ -66,6 +67,11 @@ export function registerSimulateCommand(program: Command): void {
     .option('--bucket <name>', 'with --out s3: the landing bucket', localNames.landingBucket)
     .option('--truth <dir>', 'where ground-truth.json goes (default: <out>/_truth, or .local/truth with s3)')
     .option('--no-truth-rows', 'counts only: leave the current rows out of the truth (very large runs)')
+    .option(
+      '--oversized-lob-every <n>',
+      '1 in n TEXT/BLOB/JSON values exceeds LobMaxSize: written cut, as DMS does, with its warning in <truth dir>/dms-task.log',
+      '0',
+    )
     .action(async (options: SimulateCliOptions) => {
       const minutes = number('--minutes', options.minutes, (v) => v > 0, 'a positive number');
       const changesPerMinute = number(
@@ -88,6 +94,12 @@ export function registerSimulateCommand(program: Command): void {
         (v) => isCount(v) && v > 0,
         'an integer ≥ 1',
       );
+      const oversizedLobEvery = number(
+        '--oversized-lob-every',
+        options.oversizedLobEvery,
+        isCount,
+        'an integer ≥ 0',
+      );
       const start = new Date(options.start ?? '');
       if (Number.isNaN(start.getTime()))
         throw new UserError(`--start must be an ISO-8601 time, got "${options.start}"`, 2);
@@ -95,6 +107,7 @@ export function registerSimulateCommand(program: Command): void {
       const mappings = await loadMappingDir(options.mappings);
       const { sink, where, truthDir } = await openOutput(options);
       await writable(truthDir, '--truth');
+      const taskLog: string[] = [];
       let result: Awaited<ReturnType<typeof simulate>>;
       try {
         result = await simulate({
@@ -110,6 +123,8 @@ export function registerSimulateCommand(program: Command): void {
           fullLoadRowsPerFile,
           addColumnMidStream: options.addColumn ?? false,
           includeTruthRows: options.truthRows,
+          oversizedLobEvery,
+          onTaskLog: (line) => taskLog.push(line),
         });
       } catch (error) {
         if (error instanceof SimulationInputError) throw new UserError(error.message);
@@ -120,6 +135,11 @@ export function registerSimulateCommand(program: Command): void {
       output().out(
         `${summary(result.files, Object.keys(result.truth.tables).length, where)}\ntruth: ${truthPath}\n`,
       );
+      if (oversizedLobEvery > 0) {
+        const logPath = join(truthDir, 'dms-task.log');
+        await writeFile(logPath, taskLog.map((line) => `${line}\n`).join(''));
+        output().out(`DMS task log: ${taskLog.length} LOB truncation warning(s) → ${logPath}\n`);
+      }
     });
 }
 

@@ -28,7 +28,11 @@ export function registerValidateCommand(program: Command): void {
     .option('--config <dir>', 'directory of stage configs (<stage>.json)', 'config')
     .action(async (options: { mappings: string; base?: string; stage?: string; config: string }) => {
       const documents = await readMappingDir(options.mappings);
-      const { mappings, problems } = validateDocuments(documents);
+      const { mappings, problems, warnings } = validateDocuments(documents);
+      // Warnings go to stderr and never change the exit code: they name a risk, not an error.
+      for (const warning of warnings)
+        output().err(`warning: ${formatProblem(warning)}
+`);
       if (options.base !== undefined && problems.length === 0) {
         problems.push(
           ...changesDmsCannotApply(

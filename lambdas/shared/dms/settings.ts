@@ -1,5 +1,6 @@
 import { TIMESTAMP_COLUMN } from '../columns.js';
-import { cdcMaxBatchInterval, DEFAULT_LOB_MAX_SIZE_KB, type SourceMapping } from '../mappings/model.js';
+import { cdcMaxBatchInterval, type SourceMapping } from '../mappings/model.js';
+import { lobMaxSizeKb } from './lob.js';
 
 /**
  * The S3 target settings every source gets (ADR 0003). Only the batch interval comes from the
@@ -41,7 +42,8 @@ export function buildReplicationSettings(mapping: SourceMapping) {
       SupportLobs: true,
       FullLobMode: false,
       LimitedSizeLobMode: true,
-      LobMaxSize: mapping.dms?.lobMaxSizeKb ?? DEFAULT_LOB_MAX_SIZE_KB,
+      // Sized from the mapping so declared TEXT/BLOB/JSON columns fit (dms/lob.ts, ADR 0019).
+      LobMaxSize: lobMaxSizeKb(mapping),
       BatchApplyEnabled: false,
     },
     FullLoadSettings: {

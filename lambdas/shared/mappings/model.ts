@@ -11,6 +11,11 @@ export interface ColumnMapping {
   /** MySQL column type as written in the DDL, e.g. `bigint`, `decimal(18,2)`, `varchar(64)`. */
   type: string;
   nullable?: boolean;
+  /**
+   * TEXT/BLOB/JSON only: the largest value the source holds, in bytes, as measured there
+   * (`MAX(LENGTH(col))`). Sizes DMS's LobMaxSize; see lambdas/shared/dms/lob.ts.
+   */
+  maxBytes?: number;
 }
 
 export interface TableMapping {
@@ -26,8 +31,17 @@ export interface TableMapping {
 
 export interface DmsOptions {
   cdcMaxBatchIntervalSeconds?: number;
-  /** Limited LOB mode truncates LOBs at this size (KB). */
+  /** Limited LOB mode truncates LOBs at this size (KB); default from the declared columns (dms/lob.ts). */
   lobMaxSizeKb?: number;
+}
+
+/** A one-row table the source updates on a schedule, so a silent pipeline pages (lambdas/shared/heartbeat.ts). */
+export interface HeartbeatOptions {
+  /** Schema and table of the heartbeat; the table must also be listed in `tables`. */
+  schema: string;
+  table: string;
+  /** How often the source's EVENT updates it. */
+  intervalSeconds: number;
 }
 
 export interface SourceMapping {
@@ -37,6 +51,7 @@ export interface SourceMapping {
   description?: string;
   bigquery: { dataset: string };
   dms?: DmsOptions;
+  heartbeat?: HeartbeatOptions;
   tables: TableMapping[];
 }
 
@@ -48,7 +63,6 @@ export interface MappingFile {
 
 /** Not DMS's 60 s: that alone is 1,440 files a day, over the load-job quota guard (ADR 0004). */
 export const DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS = 90;
-export const DEFAULT_LOB_MAX_SIZE_KB = 32;
 
 export const targetTable = (table: TableMapping): string => table.target ?? table.table;
 

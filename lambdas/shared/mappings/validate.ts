@@ -1,3 +1,5 @@
+import { heartbeatProblems } from './heartbeat-check.js';
+import { lobWarnings } from './lob-check.js';
 import type { MappingFile, SourceMapping } from './model.js';
 import { formatProblem, type Problem } from './problem.js';
 import { crossFileProblems, fileProblems } from './rules.js';
@@ -7,6 +9,8 @@ export interface ValidationResult {
   /** The files that passed the schema check (semantic problems may still be reported). */
   mappings: MappingFile[];
   problems: Problem[];
+  /** Risks that do not block a deploy (e.g. a LOB column DMS may truncate); printed, exit code unchanged. */
+  warnings: Problem[];
 }
 
 /** Validates parsed mapping documents: the schema first, then the rules on schema-valid files. */
@@ -18,9 +22,9 @@ export function validateDocuments(documents: { file: string; document: unknown }
     problems.push(...found);
     if (found.length === 0) mappings.push({ file, mapping: document as SourceMapping });
   }
-  for (const mapping of mappings) problems.push(...fileProblems(mapping));
+  for (const mapping of mappings) problems.push(...fileProblems(mapping), ...heartbeatProblems(mapping));
   problems.push(...crossFileProblems(mappings));
-  return { mappings, problems };
+  return { mappings, problems, warnings: mappings.flatMap(lobWarnings) };
 }
 
 export class MappingValidationError extends Error {
