@@ -7,6 +7,7 @@ import { registerDmsCommand } from './commands/operate/dms.js';
 import { registerReplayCommand } from './commands/operate/replay.js';
 import { registerWarehouseCommand } from './commands/operate/warehouse.js';
 import { type RegisterCommand, runCli } from './program.js';
+import { installWarningPrinter } from './warnings.js';
 
 /** Every `dms2bq` command; each lives in ./commands/<what it acts on>. */
 const commandModules: RegisterCommand[] = [
@@ -20,4 +21,5 @@ const commandModules: RegisterCommand[] = [
   registerLocalCommand,
 ];
 
+installWarningPrinter((text) => process.stderr.write(text));
 process.exitCode = await runCli(process.argv.slice(2), commandModules);
