@@ -29,7 +29,8 @@ export function describeFailure(error: unknown): Failure {
   if (error instanceof UserError) return { line: oneLine(error.message), exitCode: error.exitCode };
   if (error instanceof MappingLoadError) return { line: oneLine(error.message), exitCode: 1 };
   const { name, message } = asError(error);
-  const known = awsFailure(name, message, error) ?? googleFailure(message) ?? networkFailure(error);
+  // The network first: the AWS SDK puts $metadata on a refused connection too.
+  const known = networkFailure(error) ?? awsFailure(name, message, error) ?? googleFailure(message);
   if (known) return { line: known, exitCode: 1 };
   const lock = /Could not set lock on file "([^"]+)".*?\(PID (\d+)\)/s.exec(message);
   if (lock) {

@@ -6,6 +6,7 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { applyWarehouse } from '../../../lambdas/shared/warehouse/apply.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface ApplyOptions {
@@ -32,6 +33,8 @@ export function registerWarehouseCommand(program: Command): void {
         options.project ?? stage?.projectId ?? (options.endpoint ? 'local-project' : undefined);
       const location = options.location ?? stage?.location ?? 'US';
       if (!projectId) throw new UserError('warehouse apply: pass --stage <name> or --project <id>.', 2);
+      // The client retries a refused connection for about 20 s; an emulator that is not there stays away.
+      if (options.endpoint) await assertReachable(options.endpoint, '--endpoint');
       const bigquery = options.endpoint
         ? createBigQueryClient({
             projectId,
@@ -41,6 +44,9 @@ export function registerWarehouseCommand(program: Command): void {
           })
         : // Application Default Credentials: in CD, Workload Identity Federation from GitHub's OIDC token.
           new BigQuery({ projectId, location });
+      // Without credentials @google-cloud/common still sends the request, unauthenticated ("the API
+      // might not actually care"): ask for them first so their absence is what the operator reads.
+      if (!options.endpoint) await bigquery.authClient.getClient();
       const mappings = await loadMappingDir(options.mappings);
       const result = await applyWarehouse(
         bigquery,
