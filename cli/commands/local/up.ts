@@ -96,7 +96,11 @@ function describe(pipeline: LocalPipeline, warehousePath: string, mappingsDir: s
   return {
     awsEndpoint: pipeline.aws.endpoint,
     region: pipeline.aws.region,
-    credentials: pipeline.aws.credentials,
+    // Copied field by field: SDK clients add bookkeeping ($source) to the object they were given.
+    credentials: {
+      accessKeyId: pipeline.aws.credentials.accessKeyId,
+      secretAccessKey: pipeline.aws.credentials.secretAccessKey,
+    },
     bigqueryEndpoint: pipeline.emulator.url,
     projectId: LOCAL_PROJECT_ID,
     location: LOCAL_LOCATION,
