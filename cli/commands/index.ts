@@ -5,6 +5,7 @@ import { registerSimulateCommand } from './local/simulate.js';
 import { registerPlanCommand } from './mappings/plan.js';
 import { registerValidateCommand } from './mappings/validate.js';
 import { registerDmsCommand } from './operate/dms.js';
+import { registerDoctorCommand } from './operate/doctor.js';
 import { registerReplayCommand } from './operate/replay.js';
 import { registerWarehouseCommand } from './operate/warehouse.js';
 
@@ -15,6 +16,7 @@ export const commandModules: RegisterCommand[] = [
   registerPlanCommand,
   registerReplayCommand,
   registerDmsCommand,
+  registerDoctorCommand,
   registerBigQueryEmulatorCommand,
   registerWarehouseCommand,
   registerLocalCommand,

@@ -168,6 +168,12 @@ describe('dms2bq in an empty environment', () => {
       child: true,
     },
     {
+      command: 'doctor without AWS or Google credentials',
+      argv: () => ['doctor', '--stage', 'prod'],
+      code: 1,
+      line: /^2 of 3 checks failed; fix them from the top\n$/,
+    },
+    {
       command: 'local up on a taken port',
       argv: () => [
         'local',
