@@ -68,7 +68,10 @@ export function registerLocalCommand(program: Command): void {
         output().out(
           options.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, [], viewsApplied),
         );
-        if (summary.failed.length > 0) throw new UserError(`${summary.failed.length} file(s) failed to load`);
+        if (summary.failed.length > 0)
+          throw new UserError(
+            `${summary.failed.length} file(s) failed to load (reasons above; they would wait in the DLQ); the other ${summary.loaded} loaded`,
+          );
       } finally {
         await pipeline.stop();
       }
