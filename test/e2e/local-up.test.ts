@@ -15,7 +15,11 @@ const exists = (file: string) =>
     () => false,
   );
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 150_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -51,11 +55,12 @@ describe('dms2bq local up', () => {
     up.stderr?.on('data', (chunk: Buffer) => {
       upOutput += chunk.toString();
     });
-    environment = await waitFor('the state file', async () =>
-      (await exists(stateFile()))
+    environment = await waitFor('the state file', async () => {
+      if (up.exitCode !== null) throw new Error(`local up exited ${up.exitCode}: ${upOutput}`);
+      return (await exists(stateFile()))
         ? (JSON.parse(await readFile(stateFile(), 'utf8')) as LocalEnvironment)
-        : undefined,
-    );
+        : undefined;
+    });
     vi.stubEnv('DMS2BQ_LOCAL_STATE', stateFile());
     const simulated = await dms2bq(
       ...['simulate', '--out', 's3', '--minutes', '1', '--changes-per-minute', '120'],
@@ -63,7 +68,7 @@ describe('dms2bq local up', () => {
     );
     if (simulated.code !== 0) throw new Error(`simulate failed: ${simulated.stderr}`);
     truth = JSON.parse(await readFile(join(work, 'truth', 'ground-truth.json'), 'utf8')) as GroundTruth;
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     vi.unstubAllEnvs();
@@ -105,7 +110,7 @@ describe('dms2bq local up', () => {
 
     // Assess
     expect(counts).toEqual(tables.map((table) => table.rowCount));
-  }, 120_000);
+  }, 180_000);
 
   it('runs replay --local against it without --endpoint', async () => {
     // Act
