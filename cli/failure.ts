@@ -35,7 +35,7 @@ export function describeFailure(error: unknown): Failure {
   const lock = /Could not set lock on file "([^"]+)".*?\(PID (\d+)\)/s.exec(message);
   if (lock) {
     return {
-      line: `${lock[1]} is in use by another process (PID ${lock[2]}); stop it, or, if it is dms2bq local up, run the command again while it runs (local commands go through it)`,
+      line: `${lock[1]} is in use by another process (PID ${lock[2]}); stop that process or use another file (DuckDB lets one process hold it; local query goes through a running local up by itself)`,
       exitCode: 1,
     };
   }
@@ -47,7 +47,7 @@ export function describeFailure(error: unknown): Failure {
 
 function awsFailure(name: string, message: string, error: unknown): string | undefined {
   if (message === 'Region is missing') {
-    return 'no AWS region: pass --stage <name> (its config/<name>.json has the region), --region <region>, or set AWS_REGION';
+    return 'no AWS region: pass --region <region> or set AWS_REGION';
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials from any providers/.test(message)) {
     return 'no AWS credentials: run aws sso login and set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';

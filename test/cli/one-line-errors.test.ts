@@ -164,7 +164,7 @@ describe('dms2bq in an empty environment', () => {
       command: 'local query while another process holds the warehouse',
       argv: () => ['local', 'query', 'SELECT 1 AS x', '--warehouse', lockedWarehouse()],
       code: 1,
-      line: /locked\.duckdb is in use by another process \(PID \d+\); stop it/,
+      line: /locked\.duckdb is in use by another process \(PID \d+\); stop that process or use another file/,
       child: true,
     },
     {
