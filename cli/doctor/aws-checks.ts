@@ -67,7 +67,7 @@ export async function checkStack(
 
 /**
  * The keys DMS reads from a secret-based MySQL endpoint: `username`, `password`, `host`, `port`
- * (docs/adr/0013-doctor-preflight.md). Values are never printed.
+ * (docs/adr/0018-doctor-preflight.md). Values are never printed.
  */
 export const SECRET_KEYS = ['username', 'password', 'host', 'port'] as const;
 
