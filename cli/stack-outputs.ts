@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { loadStageConfig, StageConfigError } from '../infra/config.js';
 import { pipelineStackName } from '../lambdas/shared/naming.js';
 import { UserError } from './errors.js';
+import { describeFailure } from './failure.js';
 
 /** The deployed stage's region (from config/<stage>.json) and one output of its stack. */
 export async function stageStackOutput(
@@ -23,9 +24,7 @@ export async function stageStackOutput(
   const { Stacks = [] } = await cloudFormation
     .send(new DescribeStacksCommand({ StackName: stackName }))
     .catch((error: Error) => {
-      throw new UserError(
-        `cannot read stack ${stackName} in ${stageRegion}: ${error.name}: ${error.message}`,
-      );
+      throw new UserError(`cannot read stack ${stackName} in ${stageRegion}: ${describeFailure(error).line}`);
     });
   const value = Stacks[0]?.Outputs?.find((output) => output.OutputKey === outputKey)?.OutputValue;
   if (!value)

@@ -7,6 +7,7 @@ import { FaultInjector } from './faults.js';
 import { addAdminRoutes } from './http/admin-routes.js';
 import { addCatalogRoutes } from './http/catalog-routes.js';
 import type { Services } from './http/context.js';
+import { addIamRoutes } from './http/iam-routes.js';
 import { addJobRoutes } from './http/job-routes.js';
 import { addResumableRoutes } from './http/resumable.js';
 import { Router } from './http/router.js';
@@ -94,6 +95,7 @@ export async function startBigQueryEmulator(
   addResumableRoutes(api, services);
   const admin = new Router();
   addAdminRoutes(admin, faults);
+  addIamRoutes(api, admin, services);
   const server = createEmulatorServer(api, admin, faults);
   const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
 

@@ -53,7 +53,7 @@ try {
   exitCode = summary.failed.length === 0 && tables.every((table) => table.matches) ? 0 : 1;
   process.stdout.write(
     exitCode === 0
-      ? `\nEverything matches. The warehouse is in ${warehousePath}; query it in BigQuery SQL:\n  npx dms2bq local query "SELECT * FROM casino_a_cdc.bets_current ORDER BY id LIMIT 5"\n`
+      ? `\nEverything matches. The warehouse is in ${warehousePath}; query it in BigQuery SQL:\n  npx dms2bq local query "SELECT * FROM casino_a_cdc.bets_current ORDER BY id LIMIT 5"\nTo keep a local pipeline running for other commands: npx dms2bq local up\n`
       : '\nThe warehouse does not match the ground truth: see the differences above.\n',
   );
 } finally {

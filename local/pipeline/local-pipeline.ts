@@ -8,7 +8,7 @@ import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
 import { parseLoaderMessage } from '../../lambdas/shared/messages.js';
 import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routing.js';
-import { applyWarehouse, viewsInPlace } from '../../lambdas/shared/warehouse/apply.js';
+import { type ApplyResult, applyWarehouse, viewsInPlace } from '../../lambdas/shared/warehouse/apply.js';
 import type { EventSource } from '../aws/event-source/sqs-event-source.js';
 import { type LocalAws, type NotifierOptions, startLocalAws, startSqsEventSource } from '../aws/index.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../bigquery-emulator/index.js';
@@ -25,6 +25,9 @@ export interface LocalPipelineOptions {
   /** Local runs cannot wait the deployed 30 minutes for a failed file to come back. */
   visibilityTimeoutSeconds?: number;
   concurrency?: number;
+  /** Ports of the BigQuery emulator and of fauxqs; 0 (default) picks free ones. */
+  bigqueryPort?: number;
+  awsPort?: number;
 }
 
 /** Every local stand-in wired to the real loader handler, as deployed but on this machine. */
@@ -44,6 +47,8 @@ export interface LocalPipeline {
     land: () => Promise<number>,
     timeoutMs?: number,
   ): Promise<{ summary: PipelineSummary; viewsApplied: string[] }>;
+  /** `warehouse apply`: datasets, and the `_current` view of every table loaded at least once. */
+  applyWarehouse(): Promise<ApplyResult>;
   /** Resolves when every announced file has been loaded, acknowledged or dead-lettered. */
   drain(timeoutMs?: number): Promise<void>;
   /** Keys of the files waiting in the DLQ. */
@@ -56,15 +61,20 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const routing = buildRoutingTable(options.mappings.map((file) => file.mapping));
   const emulator = await startBigQueryEmulator({
-    port: 0,
+    port: options.bigqueryPort ?? 0,
     projectId: LOCAL_PROJECT_ID,
     location: LOCAL_LOCATION,
     ...(options.warehousePath ? { dbPath: options.warehousePath } : {}),
   });
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 5;
   const aws = await startLocalAws({
+    port: options.awsPort ?? 0,
     settings: { loaderQueue: { visibilityTimeoutSeconds } },
     ...(options.notifier ? { notifier: options.notifier } : {}),
+  }).catch(async (error: unknown) => {
+    // A taken port must not leave the emulator (and its lock on the warehouse file) behind.
+    await emulator.stop();
+    throw error;
   });
   const bigquery = createBigQueryClient({
     projectId: LOCAL_PROJECT_ID,
@@ -116,6 +126,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     routing,
     outcomes,
     eventSource,
+    applyWarehouse: apply,
     async loadAll(land, timeoutMs) {
       await apply();
       const files = await land();

@@ -1,4 +1,5 @@
 import type { FileOutcomeEvent } from '../../lambdas/loader/create-handler.js';
+import { FRESHNESS_LEGEND } from './summary.js';
 
 interface TableProgress {
   files: number;
@@ -53,12 +54,12 @@ export class ProgressDisplay {
     const seconds = ((Date.now() - this.startedAt) / 1000).toFixed(1);
     const lines = [...this.tables].map(
       ([name, t]) =>
-        `  ${name.padEnd(32)} ${String(t.files).padStart(5)} files ${String(t.rows).padStart(8)} rows ${String(t.duplicates).padStart(4)} duplicates skipped  freshness ${t.freshnessMs === undefined ? '–' : `${(t.freshnessMs / 1000).toFixed(0)} s`}${t.failures ? `  ${t.failures} failed attempts` : ''}`,
+        `  ${name.padEnd(32)} ${String(t.files).padStart(5)} files ${String(t.rows).padStart(8)} changelog rows ${String(t.duplicates).padStart(4)} duplicate deliveries skipped  freshness ${t.freshnessMs === undefined ? '–' : `${(t.freshnessMs / 1000).toFixed(0)} s`}${t.failures ? `  ${t.failures} failed attempts` : ''}`,
     );
-    const text = [`loading… ${seconds} s`, ...lines].join('\n');
+    const text = [`loading… ${seconds} s`, ...lines, `  ${FRESHNESS_LEGEND}`].join('\n');
     if (this.tty) {
       if (this.drawnLines > 0) this.stream.write(`\x1b[${this.drawnLines}F\x1b[J`);
-      this.drawnLines = lines.length + 1;
+      this.drawnLines = lines.length + 2;
     }
     this.stream.write(`${text}\n`);
   }

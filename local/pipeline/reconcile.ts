@@ -4,7 +4,10 @@ import { canonicalValue, type GroundTruth, type JsonValue, type ReaderValue } fr
 import { plainBigQueryValue } from './bigquery-values.js';
 
 export interface TableReconciliation {
+  /** `<dataset>.<target table>`. */
   table: string;
+  /** The loader's name for it: `<source>.<target table>`. */
+  loaderTable: string;
   expectedRows: number;
   actualRows: number;
   missing: number;
@@ -42,6 +45,7 @@ export async function reconcile(
     }
     const result: TableReconciliation = {
       table: `${expected.dataset}.${expected.targetTable}`,
+      loaderTable: `${expected.source}.${expected.targetTable}`,
       expectedRows: expected.rowCount,
       actualRows: rows.length,
       missing: 0,

@@ -1,27 +1,49 @@
 import type { PipelineSummary } from './outcomes.js';
 import type { TableReconciliation } from './reconcile.js';
 
-/** The per-table report `npm start` ends with: expected vs loaded, duplicates, failures. */
+/** One line that says what the freshness figure is, printed wherever it is shown. */
+export const FRESHNESS_LEGEND =
+  "freshness = when the file's load finished − the newest _dms_timestamp in it (the source commit time of its latest change): how far BigQuery trails the source";
+
+const count = (value: number): string => value.toLocaleString('en-US');
+
+/**
+ * The report `npm start` and `dms2bq local load` end with. Two kinds of row counts, always named:
+ * changelog rows (every insert, update and delete DMS wrote, plus the full load) and current rows
+ * (what `<table>_current` shows: the latest version of each primary key, deletes left out).
+ */
 export function renderSummary(
   summary: PipelineSummary,
   tables: readonly TableReconciliation[],
   views: readonly string[],
 ): string {
+  const changelogRows = Object.values(summary.rowsByTable).reduce((sum, rows) => sum + rows, 0);
   const lines = [
     '',
-    `files: ${summary.files} · loaded: ${summary.loaded} · duplicate deliveries skipped: ${summary.duplicates} · failed: ${summary.failed.length}`,
-    `views applied: ${views.length}`,
+    `Parquet files: ${count(summary.files)} announced · ${count(summary.loaded)} loaded · ${count(summary.duplicates)} duplicate deliveries skipped (already loaded) · ${count(summary.failed.length)} failed (in the DLQ)`,
+    `changelog rows loaded: ${count(changelogRows)} (one per insert, update and delete, plus the full load's rows)`,
+    `_current views applied: ${count(views.length)} (the latest row per primary key, deletes left out)`,
     '',
-    `${'table'.padEnd(32)} ${'expected'.padStart(9)} ${'loaded'.padStart(9)}  result`,
   ];
-  for (const table of tables) {
-    const verdict = table.matches
-      ? 'match'
-      : `MISMATCH (${table.missing} missing, ${table.unexpected} unexpected, ${table.different} different)`;
+  if (tables.length > 0) {
     lines.push(
-      `${table.table.padEnd(32)} ${String(table.expectedRows).padStart(9)} ${String(table.actualRows).padStart(9)}  ${verdict}`,
+      `${'table'.padEnd(32)} ${'changelog rows'.padStart(14)} ${'current rows expected'.padStart(21)} ${'current rows found'.padStart(18)}  result`,
     );
-    for (const example of table.examples) lines.push(`    ${example}`);
+    for (const table of tables) {
+      const verdict = table.matches
+        ? 'match'
+        : `MISMATCH (${table.missing} missing, ${table.unexpected} unexpected, ${table.different} different)`;
+      lines.push(
+        `${table.table.padEnd(32)} ${count(summary.rowsByTable[table.loaderTable] ?? 0).padStart(14)} ${count(table.expectedRows).padStart(21)} ${count(table.actualRows).padStart(18)}  ${verdict}`,
+      );
+      for (const example of table.examples) lines.push(`    ${example}`);
+    }
+  } else {
+    lines.push(`${'source.table'.padEnd(40)} ${'changelog rows loaded'.padStart(21)}`);
+    for (const [table, rows] of Object.entries(summary.rowsByTable)) {
+      lines.push(`${table.padEnd(40)} ${count(rows).padStart(21)}`);
+    }
+    if (Object.keys(summary.rowsByTable).length === 0) lines.push('(no rows loaded)');
   }
   for (const failure of summary.failed) lines.push(`failed: ${failure.key}: ${failure.reason}`);
   return `${lines.join('\n')}\n`;

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerSimulateCommand } from '../../cli/commands/local/simulate.js';
 import type { GroundTruth } from '../../local/simulator/index.js';
 import { runDms2bq } from '../support/cli.js';
@@ -166,17 +166,19 @@ describe('dms2bq simulate', () => {
     );
   });
 
-  it('asks for --endpoint with --out s3', async () => {
+  it('asks for dms2bq local up or --endpoint with --out s3 when no local environment runs', async () => {
     // Prepare
+    vi.stubEnv('DMS2BQ_LOCAL_STATE', join(dir, 'up.json'));
     const argv = ['simulate', '--out', 's3', '--minutes', '1', '--changes-per-minute', '1'];
 
     // Act
     const result = await dms2bq(...argv);
 
     // Assess
+    vi.unstubAllEnvs();
     expect(result).toMatchObject({
-      code: 2,
-      stderr: expect.stringMatching(/^--out s3 needs --endpoint <url>/),
+      code: 1,
+      stderr: expect.stringMatching(/^no local environment is running .*start dms2bq local up .*--endpoint/),
     });
   });
 });

@@ -1,22 +1,16 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
-import { startBigQueryEmulator } from '../../../local/bigquery-emulator/index.js';
-import { plainBigQueryValue } from '../../../local/pipeline/bigquery-values.js';
-import {
-  LOCAL_LOCATION,
-  LOCAL_PROJECT_ID,
-  startLocalPipeline,
-} from '../../../local/pipeline/local-pipeline.js';
+import { startLocalPipeline } from '../../../local/pipeline/local-pipeline.js';
 import { renderSummary } from '../../../local/pipeline/summary.js';
 import { listTree, uploadTree } from '../../../local/pipeline/upload.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
-
-const DEFAULT_WAREHOUSE = '.local/warehouse.duckdb';
+import { registerLocalQueryCommand } from './query.js';
+import { registerLocalUpCommand } from './up.js';
+import { DEFAULT_WAREHOUSE } from './warehouse-file.js';
 
 interface LoadOptions {
   mappings: string;
@@ -53,6 +47,11 @@ export function registerLocalCommand(program: Command): void {
         );
       const mappings = await loadMappingDir(options.mappings);
       const keys = await listTree(dir);
+      if (!keys.some((key) => key.endsWith('.parquet'))) {
+        throw new UserError(
+          `${dir}: no .parquet file in it; give the folder that holds <source>/<schema>/<table>/….parquet (e.g. the --out of dms2bq simulate)`,
+        );
+      }
       await mkdir(dirname(options.warehouse), { recursive: true });
       const pipeline = await startLocalPipeline({
         mappings,
@@ -69,61 +68,14 @@ export function registerLocalCommand(program: Command): void {
         output().out(
           options.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, [], viewsApplied),
         );
-        if (summary.failed.length > 0) throw new UserError(`${summary.failed.length} file(s) failed to load`);
+        if (summary.failed.length > 0)
+          throw new UserError(
+            `${summary.failed.length} file(s) failed to load (reasons above; they would wait in the DLQ); the other ${summary.loaded} loaded`,
+          );
       } finally {
         await pipeline.stop();
       }
     });
-
-  local
-    .command('query <sql>')
-    .description(
-      'Run BigQuery SQL against the local warehouse, e.g. "SELECT * FROM casino_a_cdc.bets_current LIMIT 5".',
-    )
-    .option('--warehouse <file>', 'DuckDB file of the local BigQuery', DEFAULT_WAREHOUSE)
-    .option('--json', 'print rows as JSON')
-    .action(async (sql: string, options: { warehouse: string; json?: boolean }) => {
-      const exists = await stat(options.warehouse).then(
-        () => true,
-        () => false,
-      );
-      if (!exists)
-        throw new UserError(
-          `${options.warehouse}: no local warehouse yet; run npm start or dms2bq local load first`,
-        );
-      const emulator = await startBigQueryEmulator({
-        port: 0,
-        dbPath: options.warehouse,
-        projectId: LOCAL_PROJECT_ID,
-      });
-      try {
-        const bigquery = createBigQueryClient({
-          projectId: LOCAL_PROJECT_ID,
-          location: LOCAL_LOCATION,
-          credentials: { kind: 'none' },
-          apiEndpoint: emulator.url,
-        });
-        const [rows] = await bigquery
-          .query({ query: sql, defaultDataset: undefined })
-          .catch((error: Error) => {
-            throw new UserError(`query failed: ${error.message}`);
-          });
-        const plain = (rows as Record<string, unknown>[]).map((row) =>
-          Object.fromEntries(Object.entries(row).map(([name, value]) => [name, plainBigQueryValue(value)])),
-        );
-        output().out(options.json ? `${JSON.stringify(plain, null, 2)}\n` : renderRows(plain));
-      } finally {
-        await emulator.stop();
-      }
-    });
-}
-
-function renderRows(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '(no rows)\n';
-  const columns = Object.keys(rows[0] ?? {});
-  const cell = (value: unknown) =>
-    value === null ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  const widths = columns.map((c) => Math.min(40, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
-  const line = (values: string[]) => values.map((v, i) => v.slice(0, 40).padEnd(widths[i] ?? 0)).join(' | ');
-  return `${[line(columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n')}\n(${rows.length} rows)\n`;
+  registerLocalQueryCommand(local);
+  registerLocalUpCommand(local);
 }

@@ -14,7 +14,9 @@ import {
   writeGroundTruth,
 } from '../../../local/simulator/index.js';
 import { UserError } from '../../errors.js';
+import { describeFailure } from '../../failure.js';
 import { output } from '../../io.js';
+import { requireLocalEnvironment } from '../../local-environment.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface SimulateCliOptions {
@@ -63,7 +65,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--full-load-rows-per-file <n>', 'rows per LOAD file', '100000')
     .option('--add-column', 'halfway through, every table gains a nullable column (ALTER TABLE ADD COLUMN)')
     .option('--start <time>', 'task start (ISO-8601 UTC)', '2026-01-01T00:00:00Z')
-    .option('--endpoint <url>', 'with --out s3: the S3 endpoint, e.g. the local fauxqs http://127.0.0.1:4566')
+    .option('--endpoint <url>', 'with --out s3: the S3 endpoint (default: the one dms2bq local up runs)')
     .option('--bucket <name>', 'with --out s3: the landing bucket', localNames.landingBucket)
     .option('--truth <dir>', 'where ground-truth.json goes (default: <out>/_truth, or .local/truth with s3)')
     .option('--no-truth-rows', 'counts only: leave the current rows out of the truth (very large runs)')
@@ -166,9 +168,7 @@ function explained(sink: FileSink, where: string): FileSink {
   return {
     write: (key, bytes) =>
       sink.write(key, bytes).catch((error: unknown) => {
-        throw new UserError(
-          `cannot write ${key} to ${where}: ${(error as Error).name}: ${(error as Error).message}`,
-        );
+        throw new UserError(`cannot write ${key} to ${where}: ${describeFailure(error).line}`);
       }),
   };
 }
@@ -177,17 +177,18 @@ async function openOutput(
   options: SimulateCliOptions,
 ): Promise<{ sink: FileSink; where: string; truthDir: string }> {
   if (options.out === 's3') {
-    if (!options.endpoint) {
-      throw new UserError('--out s3 needs --endpoint <url> (the S3 endpoint, e.g. the local fauxqs)', 2);
-    }
+    // Without --endpoint, the S3 of the environment `dms2bq local up` runs.
+    const endpoint =
+      options.endpoint ??
+      (await requireLocalEnvironment('pass --endpoint <url> of an S3 endpoint')).awsEndpoint;
     // Credentials from the environment when set, otherwise the local stand-in's fixed ones.
     const s3 = new S3Client({
-      endpoint: options.endpoint,
+      endpoint,
       forcePathStyle: true,
       region: process.env.AWS_REGION ?? 'us-east-1',
       ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: LOCAL_CREDENTIALS }),
     });
-    const where = `s3://${options.bucket} at ${options.endpoint}`;
+    const where = `s3://${options.bucket} at ${endpoint}`;
     return {
       sink: explained(s3Sink(s3, options.bucket), where),
       where,

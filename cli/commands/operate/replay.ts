@@ -11,9 +11,11 @@ import type { ReplayRequest } from '../../../lambdas/replay/request.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { buildRoutingTable, type RoutingTable } from '../../../lambdas/shared/routing.js';
-import { localNames } from '../../../local/aws/names.js';
+import { LOCAL_CREDENTIALS, localNames } from '../../../local/aws/names.js';
 import { UserError } from '../../errors.js';
+import { describeFailure } from '../../failure.js';
 import { output, processOutput } from '../../io.js';
+import { requireLocalEnvironment } from '../../local-environment.js';
 import { stageStackOutput } from '../../stack-outputs.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
@@ -65,7 +67,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--local', 'run the replay code in-process against the local runtime instead')
     .option(
       '--endpoint <url>',
-      'with --local: the local S3/SQS endpoint (fauxqs), e.g. http://127.0.0.1:4566',
+      'with --local: the local S3/SQS endpoint (default: the one dms2bq local up runs)',
     )
     .option('--bucket <name>', 'with --local: the landing bucket', localNames.landingBucket)
     .option(
@@ -140,9 +142,7 @@ async function lambdaInvoker(options: ReplayOptions): Promise<Invoke> {
         }),
       )
       .catch((error: unknown) => {
-        throw new UserError(
-          `cannot invoke ${functionName}: ${(error as Error).name}: ${(error as Error).message}`,
-        );
+        throw new UserError(`cannot invoke ${functionName}: ${describeFailure(error).line}`);
       });
     const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
     if (response.FunctionError) {
@@ -170,25 +170,25 @@ const parseJson = (text: string): unknown => {
 const LOCAL_INVOCATION_MS = 5_000;
 
 async function localInvoker(options: ReplayOptions): Promise<Invoke> {
-  if (!options.endpoint) {
-    throw new UserError(
-      '--local needs --endpoint <url>: the S3/SQS endpoint of a running local runtime (LocalAws.endpoint)',
-      2,
-    );
-  }
+  // Without --endpoint, the environment `dms2bq local up` runs: its endpoint, queue and region.
+  const environment = options.endpoint
+    ? undefined
+    : await requireLocalEnvironment('pass --endpoint <url> of a running local S3/SQS');
+  const endpoint = options.endpoint ?? environment?.awsEndpoint ?? '';
   const config = {
-    endpoint: options.endpoint,
-    region: options.region ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoint,
+    region: options.region ?? environment?.region ?? 'us-east-1',
+    credentials: { ...LOCAL_CREDENTIALS },
   };
   const sqs = new SQSClient(config);
   const queueUrl =
     options.queueUrl ??
+    environment?.queueUrl ??
     (await sqs.send(new GetQueueUrlCommand({ QueueName: localNames.loaderQueue })).then(
       (response) => response.QueueUrl,
       (error: unknown) => {
         throw new UserError(
-          `no queue ${localNames.loaderQueue} at ${options.endpoint} (${(error as Error).message}); pass --queue-url`,
+          `no queue ${localNames.loaderQueue} at ${endpoint} (${describeFailure(error).line}); pass --queue-url`,
         );
       },
     ));

@@ -9,6 +9,7 @@ import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/w
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface ApplyOptions {
@@ -37,6 +38,8 @@ export function registerWarehouseCommand(program: Command): void {
         options.project ?? stage?.projectId ?? (options.endpoint ? 'local-project' : undefined);
       const location = options.location ?? stage?.location ?? 'US';
       if (!projectId) throw new UserError('warehouse apply: pass --stage <name> or --project <id>.', 2);
+      // The client retries a refused connection for about 20 s; an emulator that is not there stays away.
+      if (options.endpoint) await assertReachable(options.endpoint, '--endpoint');
       const bigquery = options.endpoint
         ? createBigQueryClient({
             projectId,
@@ -46,6 +49,9 @@ export function registerWarehouseCommand(program: Command): void {
           })
         : // Application Default Credentials: in CD, Workload Identity Federation from GitHub's OIDC token.
           new BigQuery({ projectId, location });
+      // Without credentials @google-cloud/common still sends the request, unauthenticated ("the API
+      // might not actually care"): ask for them first so their absence is what the operator reads.
+      if (!options.endpoint) await bigquery.authClient.getClient();
       const mappings = await loadMappingDir(options.mappings).catch((error: unknown) => {
         if (!(error instanceof MappingValidationError)) throw error;
         for (const problem of error.problems) output().err(`${formatProblem(problem)}\n`);

@@ -1,0 +1,95 @@
+import type { BigQuery } from '@google-cloud/bigquery';
+import { currentViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
+import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+import { buildRoutingTable } from '../../lambdas/shared/routing.js';
+import { type CheckResult, fail, failedCall, pass, skip } from './report.js';
+
+/**
+ * What each identity does to a table, as far as a table-level test can tell. The loader appends
+ * with load jobs (bigquery.tables.updateData, and .update/.get for schema updates and reads);
+ * `warehouse apply` replaces the `_current` views. `bigquery.jobs.create` is granted on the project,
+ * which tables.testIamPermissions cannot test.
+ */
+export const LOADER_TABLE_PERMISSIONS = [
+  'bigquery.tables.get',
+  'bigquery.tables.update',
+  'bigquery.tables.updateData',
+];
+export const DEPLOY_VIEW_PERMISSIONS = ['bigquery.tables.get', 'bigquery.tables.update'];
+
+export async function checkDatasets(
+  bigquery: BigQuery,
+  mappings: readonly SourceMapping[],
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const mapping of mappings) {
+    const name = mapping.bigquery.dataset;
+    const check = `dataset ${name}`;
+    try {
+      const [exists] = await bigquery.dataset(name).exists();
+      results.push(
+        exists
+          ? pass(check, 'exists')
+          : fail(
+              check,
+              'does not exist',
+              'run npx dms2bq warehouse apply --stage <stage> (CD does it on deploy)',
+            ),
+      );
+    } catch (error) {
+      results.push(failedCall(check, error, 'the identity needs bigquery.datasets.get'));
+    }
+  }
+  return results;
+}
+
+/** tables.testIamPermissions on every existing table of the mappings, for one identity. */
+export async function checkTablePermissions(
+  bigquery: BigQuery,
+  identity: string,
+  mappings: readonly SourceMapping[],
+  kind: 'changelog' | 'view',
+): Promise<CheckResult[]> {
+  const wanted = kind === 'changelog' ? LOADER_TABLE_PERMISSIONS : DEPLOY_VIEW_PERMISSIONS;
+  const results: CheckResult[] = [];
+  for (const route of Object.values(buildRoutingTable(mappings))) {
+    const tableId = kind === 'changelog' ? route.targetTable : currentViewName(route.targetTable);
+    const check = `${identity} on ${route.dataset}.${tableId}`;
+    try {
+      const table = bigquery.dataset(route.dataset).table(tableId);
+      const [exists] = await table.exists();
+      if (!exists) {
+        results.push(
+          skip(check, kind === 'changelog' ? 'no table yet (its first load creates it)' : 'no view yet'),
+        );
+        continue;
+      }
+      const held = await testIamPermissions(table, wanted);
+      const missing = wanted.filter((permission) => !held.includes(permission));
+      results.push(
+        missing.length === 0
+          ? pass(check, `holds ${wanted.join(', ')}`)
+          : fail(
+              check,
+              `lacks ${missing.join(', ')}`,
+              `grant roles/bigquery.dataEditor on dataset ${route.dataset} to ${identity}`,
+            ),
+      );
+    } catch (error) {
+      results.push(failedCall(check, error, 'check the identity and the project'));
+    }
+  }
+  return results;
+}
+
+type Table = ReturnType<ReturnType<BigQuery['dataset']>['table']>;
+
+/** POST …/tables/<t>:testIamPermissions through the client, so it authenticates as the client does. */
+function testIamPermissions(table: Table, permissions: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    table.request({ method: 'POST', uri: ':testIamPermissions', json: { permissions } }, (error, body) => {
+      if (error) reject(error);
+      else resolve(((body ?? {}) as { permissions?: string[] }).permissions ?? []);
+    });
+  });
+}

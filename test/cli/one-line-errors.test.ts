@@ -1,0 +1,230 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { commandModules } from '../../cli/commands/index.js';
+import { closedPort, emptyEnvironment, runDms2bqProcess } from '../support/child-cli.js';
+import { runDms2bq } from '../support/cli.js';
+
+/**
+ * Every command, run as a new user would run it on a machine with nothing set up: no AWS or Google
+ * credentials or region, nothing listening, a warehouse file another process holds. Each prints one
+ * line that says what is missing and what to do, no stack trace, and exits 1 (2 for usage).
+ */
+describe('dms2bq in an empty environment', () => {
+  let home: string;
+  let closed: string;
+  let busy: Server;
+  let busyPort: number;
+  let lockHolder: DuckDBInstance;
+  const lockedWarehouse = () => join(home, 'locked.duckdb');
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'dms2bq-empty-'));
+    await mkdir(join(home, 'empty-dir'));
+    closed = `http://127.0.0.1:${await closedPort()}`;
+    busy = createServer();
+    await new Promise<void>((ready) => busy.listen(0, '127.0.0.1', ready));
+    busyPort = (busy.address() as { port: number }).port;
+    // DuckDB locks a file per process: this test process holds it, as a running emulator would.
+    lockHolder = await DuckDBInstance.create(lockedWarehouse());
+  });
+
+  afterAll(async () => {
+    lockHolder.closeSync();
+    await new Promise<void>((closedServer) => busy.close(() => closedServer()));
+    await rm(home, { recursive: true, force: true });
+  });
+
+  interface Case {
+    command: string;
+    argv: () => string[];
+    code: 1 | 2;
+    line: RegExp;
+    /** Run as its own process: what only a process shows (a file lock, Node's warnings, usage output). */
+    child?: true;
+  }
+  const cases: Case[] = [
+    {
+      command: 'simulate --out s3 without local up',
+      argv: () => ['simulate', '--out', 's3', '--minutes', '1', '--changes-per-minute', '1'],
+      code: 1,
+      line: /^no local environment is running .*start dms2bq local up/,
+    },
+    {
+      command: 'simulate --out s3 to a closed port',
+      argv: () => [
+        'simulate',
+        '--out',
+        's3',
+        '--endpoint',
+        closed,
+        '--minutes',
+        '1',
+        '--changes-per-minute',
+        '1',
+      ],
+      code: 1,
+      line: /^cannot write .*: cannot reach .* \(ECONNREFUSED\): nothing listens there/,
+    },
+    {
+      command: 'validate a missing folder',
+      argv: () => ['validate', '--mappings', join(home, 'nowhere')],
+      code: 1,
+      line: /nowhere/,
+    },
+    {
+      command: 'plan a missing folder',
+      argv: () => ['plan', '--mappings', join(home, 'nowhere')],
+      code: 1,
+      line: /nowhere/,
+    },
+    {
+      command: 'replay --stage without credentials',
+      argv: () => ['replay', '--source', 'casino_a', '--stage', 'prod'],
+      code: 1,
+      child: true,
+      line: /^cannot read stack Dms2Bq-prod in .*: no AWS credentials: run aws sso login/,
+    },
+    {
+      command: 'replay --function-name without a region',
+      argv: () => ['replay', '--source', 'casino_a', '--function-name', 'f'],
+      code: 1,
+      line: /^cannot invoke f: no AWS region: .*AWS_REGION/,
+    },
+    {
+      command: 'replay --local without local up',
+      argv: () => ['replay', '--source', 'casino_a', '--local'],
+      code: 1,
+      line: /^no local environment is running .*or pass --endpoint/,
+    },
+    {
+      command: 'replay without --source',
+      argv: () => ['replay', '--local'],
+      code: 2,
+      line: /^error: required option '--source <id>' not specified \(run dms2bq --help for usage\)\n$/,
+      child: true,
+    },
+    {
+      command: 'dms status without a region',
+      argv: () => ['dms', 'status', '--source', 'casino_a', '--replication-config-arn', 'arn:aws:dms:x'],
+      code: 1,
+      line: /^no AWS region: /,
+    },
+    {
+      command: 'dms reload without credentials',
+      argv: () => [
+        'dms',
+        'reload',
+        '--source',
+        'casino_a',
+        '--stage',
+        'prod',
+        '--region',
+        'eu-west-1',
+        '--table',
+        'game.bets',
+      ],
+      code: 1,
+      line: /no AWS credentials: /,
+    },
+    {
+      command: 'dms resume without credentials',
+      argv: () => ['dms', 'resume', '--source', 'casino_a', '--stage', 'prod', '--region', 'eu-west-1'],
+      code: 1,
+      line: /no AWS credentials: /,
+    },
+    {
+      command: 'bigquery-emulator on a taken port',
+      argv: () => ['bigquery-emulator', '--port', String(busyPort), '--db', ':memory:'],
+      code: 1,
+      line: /is in use; pick another port/,
+    },
+    {
+      command: 'warehouse apply --stage without Google credentials',
+      argv: () => ['warehouse', 'apply', '--stage', 'prod'],
+      code: 1,
+      line: /^no Google credentials: run gcloud auth application-default login/,
+    },
+    {
+      command: 'warehouse apply to a closed emulator port',
+      argv: () => ['warehouse', 'apply', '--endpoint', closed],
+      code: 1,
+      line: /^--endpoint http:\/\/127\.0\.0\.1:\d+: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    },
+    {
+      command: 'local load of a folder without Parquet',
+      argv: () => ['local', 'load', join(home, 'empty-dir'), '--warehouse', join(home, 'w.duckdb')],
+      code: 1,
+      line: /empty-dir: no \.parquet file in it/,
+    },
+    {
+      command: 'local query while another process holds the warehouse',
+      argv: () => ['local', 'query', 'SELECT 1 AS x', '--warehouse', lockedWarehouse()],
+      code: 1,
+      line: /locked\.duckdb is in use by another process \(PID \d+\); stop that process or use another file/,
+      child: true,
+    },
+    {
+      command: 'doctor without AWS or Google credentials',
+      argv: () => ['doctor', '--stage', 'prod'],
+      code: 1,
+      line: /^2 of 3 checks failed; fix them from the top\n$/,
+    },
+    {
+      command: 'local up on a taken port',
+      argv: () => [
+        'local',
+        'up',
+        '--aws-port',
+        String(busyPort),
+        '--bigquery-port',
+        '0',
+        '--warehouse',
+        join(home, 'up.duckdb'),
+      ],
+      code: 1,
+      line: /^a port is taken .*--aws-port 0/,
+    },
+  ];
+
+  const expectOneLine = (result: { code: number; stderr: string }, { code, line }: Case) => {
+    expect(result.stderr).toMatch(line);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.code).toBe(code);
+  };
+
+  describe('in its own process', () => {
+    it.concurrent.each(cases.filter((c) => c.child))('$command: one line, exit $code', async (c) => {
+      // Act
+      const result = await runDms2bqProcess(c.argv(), emptyEnvironment(home));
+
+      // Assess
+      expectOneLine(result, c);
+    });
+  });
+
+  describe('in this process, its environment emptied', () => {
+    beforeEach(() => {
+      for (const name of Object.keys(process.env)) {
+        if (/^(AWS_|GOOGLE_|GCLOUD_|CLOUDSDK_|GCE_)/.test(name)) vi.stubEnv(name, undefined);
+      }
+      for (const [name, value] of Object.entries(emptyEnvironment(home))) vi.stubEnv(name, value);
+    });
+
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it.each(cases.filter((c) => !c.child))('$command: one line, exit $code', async (c) => {
+      // Act
+      const result = await runDms2bq(commandModules, c.argv());
+
+      // Assess
+      expectOneLine(result, c);
+    });
+  });
+});
