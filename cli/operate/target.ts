@@ -15,6 +15,7 @@ import { LOCAL_CREDENTIALS, localNames } from '../../local/aws/names.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID } from '../../local/pipeline/local-pipeline.js';
 import { readGroundTruth, truthRowCount, truthStatistics } from '../../local/pipeline/truth-statistics.js';
 import { UserError } from '../errors.js';
+import { findLocalEnvironment, localStateFile } from '../local-environment.js';
 import { stageStackOutput } from '../stack-outputs.js';
 
 /** Options shared by `status` and `reconcile`: a deployed stage, or the local environment. */
@@ -113,54 +114,62 @@ function stageTarget(stage: string, options: TargetOptions, routes: Route[]): Ta
 }
 
 async function localTarget(options: TargetOptions, routes: Route[]): Promise<Target> {
-  if (!options.bigqueryEndpoint) {
+  // Explicit endpoints win; otherwise those of the environment `dms2bq local up` is serving.
+  const environment = options.bigqueryEndpoint && options.endpoint ? undefined : await findLocalEnvironment();
+  const bigqueryEndpoint = options.bigqueryEndpoint ?? environment?.bigqueryEndpoint;
+  if (!bigqueryEndpoint) {
     throw new UserError(
-      '--local needs --bigquery-endpoint <url>: the BigQuery emulator of the running local environment',
+      `--local needs the BigQuery emulator of a running local environment: start dms2bq local up in another terminal (it writes ${localStateFile()}), or pass --bigquery-endpoint <url>`,
       2,
     );
   }
+  const awsEndpoint = options.endpoint ?? environment?.awsEndpoint;
   const truth = await readGroundTruth(options.truth).catch((error: Error) => {
     throw new UserError(
       `cannot read the ground truth ${options.truth} (${error.message}); it stands in for DMS locally: run dms2bq simulate --out s3 first, or pass --truth <file>`,
     );
   });
+  const projectId = environment?.projectId ?? LOCAL_PROJECT_ID;
   return {
     label: 'local',
     routes,
     bigquery: createBigQueryClient({
-      projectId: LOCAL_PROJECT_ID,
-      location: LOCAL_LOCATION,
+      projectId,
+      location: environment?.location ?? LOCAL_LOCATION,
       credentials: { kind: 'none' },
-      apiEndpoint: options.bigqueryEndpoint,
+      apiEndpoint: bigqueryEndpoint,
     }),
-    projectId: LOCAL_PROJECT_ID,
+    projectId,
     statistics: truthStatistics(truth),
     sourceRows: truthRowCount(truth),
     aws: async () => {
-      if (!options.endpoint) {
+      if (!awsEndpoint) {
         throw new UserError(
-          '--local needs --endpoint <url>: the S3/SQS endpoint of the local environment',
+          `--local needs the S3/SQS endpoint of a running local environment: start dms2bq local up in another terminal (it writes ${localStateFile()}), or pass --endpoint <url>`,
           2,
         );
       }
       const config = {
-        endpoint: options.endpoint,
-        region: options.region ?? 'us-east-1',
-        credentials: { ...LOCAL_CREDENTIALS },
+        endpoint: awsEndpoint,
+        region: options.region ?? environment?.region ?? 'us-east-1',
+        credentials: { ...(environment?.credentials ?? LOCAL_CREDENTIALS) },
       };
       const sqs = new SQSClient(config);
-      const { QueueUrl } = await sqs
-        .send(new GetQueueUrlCommand({ QueueName: options.deadLetterQueue }))
-        .catch((error: Error) => {
-          throw new UserError(
-            `no queue ${options.deadLetterQueue} at ${options.endpoint} (${error.message}); is the local environment up?`,
-          );
-        });
+      const deadLetterQueueUrl =
+        environment?.dlqUrl ??
+        (await sqs
+          .send(new GetQueueUrlCommand({ QueueName: options.deadLetterQueue }))
+          .then(({ QueueUrl }) => QueueUrl ?? '')
+          .catch((error: Error) => {
+            throw new UserError(
+              `no queue ${options.deadLetterQueue} at ${awsEndpoint} (${error.message}); is the local environment up?`,
+            );
+          }));
       return {
         s3: new S3Client({ ...config, forcePathStyle: true }),
         sqs,
-        bucket: options.bucket,
-        deadLetterQueueUrl: QueueUrl ?? '',
+        bucket: environment?.bucket ?? options.bucket,
+        deadLetterQueueUrl,
       };
     },
   };
@@ -174,8 +183,11 @@ export function withTargetOptions(command: Command, defaultMappings: string): Co
     .option('--source <id>', 'only the tables of this source')
     .option('--mappings <dir>', 'mapping files: the tables to report on', defaultMappings)
     .option('--local', 'the local environment instead of a stage; DMS is stood in for by the ground truth')
-    .option('--endpoint <url>', 'with --local: the S3/SQS endpoint (fauxqs)')
-    .option('--bigquery-endpoint <url>', 'with --local: the BigQuery emulator')
+    .option('--endpoint <url>', 'with --local: the S3/SQS endpoint (default: the running dms2bq local up)')
+    .option(
+      '--bigquery-endpoint <url>',
+      'with --local: the BigQuery emulator (default: the running dms2bq local up)',
+    )
     .option('--bucket <name>', 'with --local: the landing bucket', localNames.landingBucket)
     .option('--dead-letter-queue <name>', 'with --local: the DLQ', localNames.deadLetterQueue)
     .option('--truth <file>', 'with --local: the simulator’s ground-truth.json', DEFAULT_TRUTH);

@@ -109,7 +109,7 @@ describe('dms2bq in an empty environment', () => {
     },
     {
       command: 'dms status without a region',
-      argv: () => ['dms', 'status', '--source', 'casino_a', '--replication-config-arn', 'arn:aws:dms:x'],
+      argv: () => ['dms', 'status', '--source', 'casino_a', '--replication-task-arn', 'arn:aws:dms:x'],
       code: 1,
       line: /^no AWS region: /,
     },
@@ -172,6 +172,30 @@ describe('dms2bq in an empty environment', () => {
       argv: () => ['doctor', '--stage', 'prod'],
       code: 1,
       line: /^2 of 3 checks failed; fix them from the top\n$/,
+    },
+    {
+      command: 'status --stage without credentials',
+      argv: () => ['status', '--stage', 'prod'],
+      code: 1,
+      line: /no AWS credentials: /,
+    },
+    {
+      command: 'status --local without local up',
+      argv: () => ['status', '--local'],
+      code: 2,
+      line: /^--local needs the BigQuery emulator of a running local environment: start dms2bq local up/,
+    },
+    {
+      command: 'reconcile --stage without credentials',
+      argv: () => ['reconcile', '--stage', 'prod'],
+      code: 1,
+      line: /^cannot read DMS task of casino_a in eu-west-1: /,
+    },
+    {
+      command: 'reconcile --local to a closed emulator port',
+      argv: () => ['reconcile', '--local', '--bigquery-endpoint', closed, '--truth', join(home, 'none.json')],
+      code: 1,
+      line: /^cannot read the ground truth /,
     },
     {
       command: 'local up on a taken port',

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeRouteTablesCommand, DescribeVpcEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -12,7 +15,21 @@ import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigque
 import { runDms2bq } from '../support/cli.js';
 import { type FakeDmsState, fakeDms } from './fake-dms.js';
 
-const config = loadStageConfig('prod');
+// The example prod config uses workload identity federation, under which the operator cannot act as
+// the loader; the key fallback lets doctor test the loader's own grants, so most cases use it.
+const configDir = mkdtempSync(join(tmpdir(), 'dms2bq-doctor-config-'));
+const LOADER_KEY_SECRET = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/gcp/loader-key';
+writeFileSync(
+  join(configDir, 'prod.json'),
+  JSON.stringify({
+    ...JSON.parse(readFileSync('config/prod.json', 'utf8')),
+    gcp: {
+      ...JSON.parse(readFileSync('config/prod.json', 'utf8')).gcp,
+      credentials: { mode: 'service-account-key', keySecretArn: LOADER_KEY_SECRET },
+    },
+  }),
+);
+const config = loadStageConfig('prod', configDir);
 const SOURCE_ENDPOINT = 'arn:aws:dms:eu-west-1:222222222222:endpoint:SOURCE';
 const TARGET_ENDPOINT = 'arn:aws:dms:eu-west-1:222222222222:endpoint:TARGET';
 const sts = mockClient(STSClient);
@@ -41,6 +58,7 @@ describe('dms2bq doctor --stage prod', () => {
 
   afterAll(async () => {
     await emulator.stop();
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
@@ -89,7 +107,7 @@ describe('dms2bq doctor --stage prod', () => {
     secrets.on(GetSecretValueCommand, { SecretId: config.sources.casino_a?.secretArn }).resolves({
       SecretString: JSON.stringify({ username: 'dms', password: 'p', host: 'db.internal', port: 3306 }),
     });
-    secrets.on(GetSecretValueCommand, { SecretId: keySecretArn() }).resolves({
+    secrets.on(GetSecretValueCommand, { SecretId: LOADER_KEY_SECRET }).resolves({
       SecretString: JSON.stringify({
         type: 'service_account',
         client_email: 'loader@example-prod-project.iam.gserviceaccount.com',
@@ -107,12 +125,10 @@ describe('dms2bq doctor --stage prod', () => {
     secrets.reset();
   });
 
-  const keySecretArn = () =>
-    config.gcp.credentials.mode === 'service-account-key' ? config.gcp.credentials.keySecretArn : '';
   const doctor = (...extra: string[]) =>
     runDms2bq(
       [doctorCommand({ sleep: async () => undefined })],
-      ['doctor', '--stage', 'prod', '--bigquery-endpoint', emulator.url, ...extra],
+      ['doctor', '--stage', 'prod', '--config', configDir, '--bigquery-endpoint', emulator.url, ...extra],
     );
   const line = (stdout: string, check: string) =>
     stdout.split('\n').find((text) => text.includes(` ${check}:`));
@@ -283,6 +299,20 @@ describe('dms2bq doctor --stage prod', () => {
         'loader loader@example-prod-project.iam.gserviceaccount.com on casino_a_cdc.players',
       ),
     ).toMatch(/^SKIP .*first load/);
+  });
+
+  it('skips the loader identity under workload identity federation and says why', async () => {
+    // Act: the example config as shipped, WIF by default
+    const result = await runDms2bq(
+      [doctorCommand({ sleep: async () => undefined })],
+      ['doctor', '--stage', 'prod', '--bigquery-endpoint', emulator.url],
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(line(result.stdout, 'loader identity')).toMatch(
+      /^SKIP .*workload identity federation: only the loader role \(stack output LoaderRoleArn\) can get its token/,
+    );
   });
 
   it('asks for both assessment options together, as a usage error', async () => {

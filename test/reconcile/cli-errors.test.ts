@@ -1,9 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerReconcileCommand } from '../../cli/commands/operate/reconcile.js';
 import { registerStatusCommand } from '../../cli/commands/operate/status.js';
 import { runDms2bq } from '../support/cli.js';
 
 const commands = [registerReconcileCommand, registerStatusCommand];
+
+// No `dms2bq local up` to fall back on, whatever runs on this machine.
+beforeAll(() => {
+  vi.stubEnv('DMS2BQ_LOCAL_STATE', '/nonexistent/dms2bq-up.json');
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
 
 describe.each(['status', 'reconcile'])('%s without what it needs', (command) => {
   it.each([
@@ -13,7 +21,7 @@ describe.each(['status', 'reconcile'])('%s without what it needs', (command) => 
       code: 2,
       message: 'pass either --stage <name> or --local, not both',
     },
-    { args: ['--local'], code: 2, message: '--local needs --bigquery-endpoint <url>' },
+    { args: ['--local'], code: 2, message: '--local needs the BigQuery emulator of a running local environment' },
     { args: ['--stage', 'nosuchstage'], code: 1, message: 'config/nosuchstage.json' },
     { args: ['--stage', 'dev', '--source', 'nosuch'], code: 2, message: '--source nosuch: no mapping file' },
     {

@@ -24,6 +24,7 @@ interface DoctorOptions {
   stage: string;
   source?: string;
   mappings: string;
+  config: string;
   assessmentBucket?: string;
   assessmentRole?: string;
   bigqueryEndpoint?: string;
@@ -47,6 +48,7 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
       .requiredOption('--stage <name>', 'the stage of config/<name>.json')
       .option('--source <id>', 'only this source (default: every mapping file)')
       .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
+      .option('--config <dir>', 'directory of stage configs (<stage>.json)', 'config')
       .option(
         '--assessment-bucket <name>',
         "run DMS's binlog premigration assessments, results in this S3 bucket",
@@ -60,7 +62,7 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
         if (Boolean(options.assessmentBucket) !== Boolean(options.assessmentRole)) {
           throw new UserError('--assessment-bucket and --assessment-role go together', 2);
         }
-        const config = stageConfig(options.stage);
+        const config = stageConfig(options.stage, options.config);
         const mappings = (await loadMappingDir(options.mappings))
           .map((file) => file.mapping)
           .filter((mapping) => !options.source || mapping.source === options.source);
@@ -87,9 +89,9 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
   };
 }
 
-function stageConfig(stage: string): StageConfig {
+function stageConfig(stage: string, dir: string): StageConfig {
   try {
-    return loadStageConfig(stage);
+    return loadStageConfig(stage, dir);
   } catch (error) {
     if (error instanceof StageConfigError) throw new UserError(error.message);
     throw error;
