@@ -17,11 +17,12 @@ describe('translateStatement', () => {
     ['SELECT * EXCEPT', 'SELECT * EXCEPT (a, b) FROM t', 'SELECT * EXCLUDE (a, b) FROM t'],
     ['a qualified * EXCEPT', 'SELECT x.* EXCEPT(a) FROM t x', 'SELECT x.* EXCLUDE(a) FROM t x'],
     [
-      'SAFE_CAST with a BigQuery type',
+      'SAFE_CAST to INT64 (GoogleSQL rounding, NULL for "1.5")',
       'SELECT SAFE_CAST(a AS INT64) FROM t',
-      'SELECT TRY_CAST(a AS BIGINT) FROM t',
+      'SELECT "bq-fn".safe_int64(a) FROM t',
     ],
-    ['CAST to STRING', 'SELECT CAST(a AS STRING) FROM t', 'SELECT CAST(a AS VARCHAR) FROM t'],
+    ['SAFE_CAST with a BigQuery type', 'SELECT SAFE_CAST(a AS FLOAT64) FROM t', 'SELECT TRY_CAST(a AS DOUBLE) FROM t'],
+    ['CAST to STRING (NUMERIC without trailing zeros)', 'SELECT CAST(a AS STRING) FROM t', 'SELECT "bq-fn".string(a) FROM t'],
     [
       'CAST to NUMERIC with precision',
       'SELECT CAST(a AS NUMERIC(10, 2)) FROM t',
