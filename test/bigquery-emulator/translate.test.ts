@@ -21,8 +21,16 @@ describe('translateStatement', () => {
       'SELECT SAFE_CAST(a AS INT64) FROM t',
       'SELECT "bq-fn".safe_int64(a) FROM t',
     ],
-    ['SAFE_CAST with a BigQuery type', 'SELECT SAFE_CAST(a AS FLOAT64) FROM t', 'SELECT TRY_CAST(a AS DOUBLE) FROM t'],
-    ['CAST to STRING (NUMERIC without trailing zeros)', 'SELECT CAST(a AS STRING) FROM t', 'SELECT "bq-fn".string(a) FROM t'],
+    [
+      'SAFE_CAST with a BigQuery type',
+      'SELECT SAFE_CAST(a AS FLOAT64) FROM t',
+      'SELECT TRY_CAST(a AS DOUBLE) FROM t',
+    ],
+    [
+      'CAST to STRING (NUMERIC without trailing zeros)',
+      'SELECT CAST(a AS STRING) FROM t',
+      'SELECT "bq-fn".string(a) FROM t',
+    ],
     [
       'CAST to NUMERIC with precision',
       'SELECT CAST(a AS NUMERIC(10, 2)) FROM t',

@@ -30,6 +30,13 @@ function arity(name: string, args: CallArguments, ...counts: number[]): void {
   }
 }
 
+const exactly =
+  (count: number, build: (args: CallArguments) => string): CallTranslation =>
+  (name, args) => {
+    arity(name, args, count);
+    return build(args);
+  };
+
 /** A date part given as a bare word (DAY, MONTH …), checked against the parts the function accepts. */
 function datePart(name: string, tokens: Token[] | undefined, allowed: string[]): string {
   const part = tokens?.length === 1 && tokens[0]?.kind === 'word' ? tokens[0].text.toUpperCase() : undefined;
@@ -61,9 +68,10 @@ const truncate =
 const dateDiff: CallTranslation = (name, args) => {
   arity(name, args, 3);
   const part = datePart(name, args.tokens[2], [...timeParts, ...dateParts.filter((p) => p !== 'ISOYEAR')]);
-  if (part === 'WEEK') return `${macroSchema}.diff_week(${args.sql[0]}, ${args.sql[1]})`;
-  const duckPart = part === 'ISOWEEK' ? 'week' : part.toLowerCase();
-  return `date_diff('${duckPart}', ${args.sql[1]}, ${args.sql[0]})`;
+  if (part === 'WEEK' || part === 'ISOWEEK') {
+    return `${macroSchema}.diff_${part.toLowerCase()}(${args.sql[0]}, ${args.sql[1]})`;
+  }
+  return `date_diff('${part.toLowerCase()}', ${args.sql[1]}, ${args.sql[0]})`;
 };
 
 /** TIMESTAMP_DIFF counts whole parts elapsed (DuckDB's date_sub), up to DAY. */
@@ -134,8 +142,8 @@ const translations: Record<string, CallTranslation> = {
   TIMESTAMP_ADD: macro('date_add'),
   TIMESTAMP_SUB: macro('date_sub'),
   DATETIME: macro('datetime'),
-  DATE: macro('date'),
-  TIMESTAMP: macro('timestamp'),
+  DATE: macro('date_of'),
+  TIMESTAMP: macro('timestamp_of'),
   TIMESTAMP_MICROS: macro('timestamp_micros'),
   TIMESTAMP_MILLIS: macro('timestamp_millis'),
   TIMESTAMP_SECONDS: macro('timestamp_seconds'),
@@ -151,9 +159,9 @@ const translations: Record<string, CallTranslation> = {
   REGEXP_CONTAINS: rename('regexp_matches'),
   ARRAY_LENGTH: rename('len'),
   SPLIT: rename('string_split'),
-  CURRENT_TIMESTAMP: (name, args) => (arity(name, args, 0), 'current_timestamp'),
-  CURRENT_DATE: (name, args) => (arity(name, args, 0), 'current_date'),
-  CURRENT_DATETIME: (name, args) => (arity(name, args, 0), 'CAST(current_timestamp AS TIMESTAMP)'),
+  CURRENT_TIMESTAMP: exactly(0, () => 'current_timestamp'),
+  CURRENT_DATE: exactly(0, () => 'current_date'),
+  CURRENT_DATETIME: exactly(0, () => 'CAST(current_timestamp AS TIMESTAMP)'),
   DATE_TRUNC: truncate([...dateParts.filter((part) => part !== 'ISOYEAR'), ...timeParts]),
   DATETIME_TRUNC: truncate([...timeParts, ...dateParts.filter((part) => part !== 'ISOYEAR')]),
   TIMESTAMP_TRUNC: truncate([...timeParts, ...dateParts.filter((part) => part !== 'ISOYEAR')]),
@@ -166,13 +174,43 @@ const translations: Record<string, CallTranslation> = {
   FORMAT: format,
   GREATEST: nullStrict('greatest'),
   LEAST: nullStrict('least'),
-  CONCAT: (_name, args) => `(${args.sql.map((arg) => `(${arg})`).join(' || ')})`,
+  CONCAT: nullStrict('concat'),
   REGEXP_EXTRACT: regexpExtract,
+  // GoogleSQL replaces every match; DuckDB only the first unless asked with 'g'.
+  REGEXP_REPLACE: exactly(3, (args) => `regexp_replace(${args.sql.join(', ')}, 'g')`),
+  DATE_FROM_UNIX_DATE: macro('date_from_unix_date'),
   LOG: (name, args) => {
     arity(name, args, 1, 2);
     return args.sql.length === 1 ? `ln(${args.sql[0]})` : `(ln(${args.sql[0]}) / ln(${args.sql[1]}))`;
   },
 };
+
+/** EXTRACT(part FROM x): DAYOFWEEK counts from Sunday = 1; MICROSECOND/MILLISECOND exclude the seconds. */
+export function translateExtract(partTokens: Token[], value: string): string {
+  const parts = [
+    ...timeParts,
+    'DAY',
+    'DAYOFWEEK',
+    'DAYOFYEAR',
+    'WEEK',
+    'ISOWEEK',
+    'MONTH',
+    'QUARTER',
+    'YEAR',
+    'ISOYEAR',
+    'DATE',
+  ];
+  const part = datePart('EXTRACT', partTokens, parts);
+  const special: Record<string, string> = {
+    DAYOFWEEK: `(dayofweek(${value}) + 1)`,
+    WEEK: `CAST(strftime(${value}, '%U') AS BIGINT)`,
+    ISOWEEK: `week(${value})`,
+    MICROSECOND: `(microsecond(${value}) % 1000000)`,
+    MILLISECOND: `(millisecond(${value}) % 1000)`,
+    DATE: `CAST(${value} AS DATE)`,
+  };
+  return special[part] ?? `extract(${part.toLowerCase()} FROM ${value})`;
+}
 
 export const hasCallTranslation = (name: string): boolean => translations[name.toUpperCase()] !== undefined;
 

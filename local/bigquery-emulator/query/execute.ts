@@ -4,7 +4,7 @@ import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
 import { bigQueryTypeOfDuckDb, quoteIdent, tableName } from '../types.js';
-import { installMacros } from './macros.js';
+import { installMacros, numericText } from './macros.js';
 import { rewriteSelect, type TableRead } from './rewrite.js';
 import { QueryTranslationError } from './tokenizer.js';
 import { type Statement, translateStatement } from './translate.js';
@@ -21,6 +21,9 @@ function valueExpression(ref: string, type: string): string {
       return `CAST(epoch_us(${ref}) AS VARCHAR)`;
     case 'DATETIME':
       return `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%f')`;
+    case 'NUMERIC':
+    case 'BIGNUMERIC':
+      return numericText(ref);
     case 'BYTES':
       return `base64(${ref})`;
     case 'FLOAT':

@@ -8,6 +8,10 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  */
 export const macroSchema = '"bq-fn"';
 
+/** A DECIMAL as GoogleSQL prints NUMERIC: no trailing fractional zeros, no trailing point. */
+export const numericText = (x: string): string =>
+  `regexp_replace(regexp_replace(CAST(${x} AS VARCHAR), '(\\.[0-9]*?)0+$', '\\1'), '\\.$', '')`;
+
 const fail = (message: string): string => `error('BQ: ' || ${message})`;
 
 /**
@@ -42,8 +46,7 @@ const definitions: string[] = [
    (x DOUBLE) AS CASE WHEN NOT isnan(x) AND NOT isinf(x) THEN TRY_CAST(round(x) AS BIGINT) END,
    (x BIGINT) AS x, (x) AS TRY_CAST(x AS BIGINT)`,
   // BigQuery prints NUMERIC without trailing fractional zeros (CAST(1.50 AS STRING) = '1.5').
-  `string(x DECIMAL(38,9)) AS regexp_replace(regexp_replace(CAST(x AS VARCHAR), '(\\.[0-9]*?)0+$', '\\1'), '\\.$', ''),
-   (x) AS CAST(x AS VARCHAR)`,
+  `string(x DECIMAL(38,9)) AS ${numericText('x')}, (x) AS CAST(x AS VARCHAR)`,
   `date_add(d DATE, i INTERVAL) AS CAST(d + i AS DATE), (d TIMESTAMP, i INTERVAL) AS d + i,
    (d TIMESTAMPTZ, i INTERVAL) AS d + i`,
   `date_sub(d DATE, i INTERVAL) AS CAST(d - i AS DATE), (d TIMESTAMP, i INTERVAL) AS d - i,
@@ -52,17 +55,20 @@ const definitions: string[] = [
   // GoogleSQL's WEEK starts on Sunday: shift by a day so DuckDB's Monday weeks line up.
   `trunc_week(x DATE) AS CAST(date_trunc('week', x + 1) AS DATE) - 1,
    (x) AS date_trunc('week', x + INTERVAL 1 DAY) - INTERVAL 1 DAY`,
-  `diff_week(a DATE, b DATE) AS date_diff('week', b + 1, a + 1),
-   (a, b) AS date_diff('week', b + INTERVAL 1 DAY, a + INTERVAL 1 DAY)`,
+  // Week boundaries crossed = whole weeks between the weeks' first days (DuckDB's date_diff counts 7-day spans).
+  `diff_week(a DATE, b DATE) AS (CAST(date_trunc('week', a + 1) AS DATE) - CAST(date_trunc('week', b + 1) AS DATE)) // 7,
+   (a, b) AS (CAST(date_trunc('week', a + INTERVAL 1 DAY) AS DATE) - CAST(date_trunc('week', b + INTERVAL 1 DAY) AS DATE)) // 7`,
+  `diff_isoweek(a, b) AS (CAST(date_trunc('week', a) AS DATE) - CAST(date_trunc('week', b) AS DATE)) // 7`,
   `datetime(y, mo, d, h, mi, s) AS make_timestamp(y, mo, d, h, mi, s),
    (d DATE, t TIME) AS d + t, (ts TIMESTAMPTZ) AS CAST(ts AS TIMESTAMP), (d DATE) AS CAST(d AS TIMESTAMP),
    (s VARCHAR) AS CAST(s AS TIMESTAMP), (ts TIMESTAMP) AS ts`,
-  `date(y, m, d) AS make_date(y, m, d), (x) AS CAST(x AS DATE)`,
-  `timestamp(x) AS CAST(x AS TIMESTAMPTZ)`,
+  `date_of(y, m, d) AS make_date(y, m, d), (x) AS CAST(x AS DATE)`,
+  `timestamp_of(x) AS CAST(x AS TIMESTAMPTZ)`,
   `timestamp_micros(n BIGINT) AS CAST(make_timestamp(n) AS TIMESTAMPTZ)`,
   `timestamp_millis(n BIGINT) AS CAST(make_timestamp(n * 1000) AS TIMESTAMPTZ)`,
   `timestamp_seconds(n BIGINT) AS CAST(make_timestamp(n * 1000000) AS TIMESTAMPTZ)`,
   `unix_seconds(ts TIMESTAMPTZ) AS CAST(floor(epoch_us(ts) / 1000000) AS BIGINT)`,
+  `date_from_unix_date(n BIGINT) AS DATE '1970-01-01' + CAST(n AS INTEGER)`,
   `unix_date(d DATE) AS CAST(d - DATE '1970-01-01' AS BIGINT)`,
   `byte_length(s VARCHAR) AS CAST(strlen(s) AS BIGINT), (b BLOB) AS CAST(octet_length(b) AS BIGINT)`,
   `generate_uuid() AS CAST(gen_random_uuid() AS VARCHAR)`,

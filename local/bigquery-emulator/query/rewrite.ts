@@ -100,7 +100,10 @@ function tablesRead(statements: unknown): TableRead[] {
   const reads: TableRead[] = [];
   const ctes = new Set<string>();
   const visit = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(visit);
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
     if (!isNode(value)) return;
     if (value.type === 'BASE_TABLE') {
       reads.push({ datasetId: String(value.schema_name ?? ''), tableId: String(value.table_name) });
@@ -109,7 +112,7 @@ function tablesRead(statements: unknown): TableRead[] {
     if (isNode(cteMap) && Array.isArray(cteMap.map)) {
       for (const entry of cteMap.map as Node[]) ctes.add(String(entry.key).toLowerCase());
     }
-    Object.values(value).forEach(visit);
+    for (const child of Object.values(value)) visit(child);
   };
   visit(statements);
   return reads.filter((read) => read.datasetId !== '' || !ctes.has(read.tableId.toLowerCase()));

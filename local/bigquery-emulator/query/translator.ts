@@ -1,5 +1,5 @@
 import { quoteIdent, quoteString } from '../types.js';
-import { hasCallTranslation, translateCall } from './calls.js';
+import { hasCallTranslation, translateCall, translateExtract } from './calls.js';
 import { castType, strptimeFormat, unsupportedWords } from './functions.js';
 import { macroSchema } from './macros.js';
 import { QueryTranslationError, type Token } from './tokenizer.js';
@@ -126,6 +126,16 @@ export class Translator {
     if (isCall && (upper === 'CAST' || upper === 'SAFE_CAST')) {
       const close = this.closing(open, end);
       return { sql: this.castBody(upper === 'SAFE_CAST', open + 1, close), next: close + 1 };
+    }
+    if (isCall && upper === 'EXTRACT') {
+      const close = this.closing(open, end);
+      const from = this.tokens.findIndex((t, index) => index > open && index < close && isWord(t, 'FROM'));
+      if (from === -1) throw new QueryTranslationError('EXTRACT needs (part FROM value)');
+      if (this.tokens.slice(from, close).some((t) => isWord(t, 'AT'))) {
+        throw new QueryTranslationError('EXTRACT … AT TIME ZONE is not supported by the BigQuery emulator');
+      }
+      const part = this.tokens.slice(open + 1, from).filter(isCode);
+      return { sql: translateExtract(part, this.range(from + 1, close).trim()), next: close + 1 };
     }
     if (isCall && upper === 'ARRAY_AGG') {
       const close = this.closing(open, end);
