@@ -6,7 +6,8 @@ import { BigQueryApiError, invalid } from '../errors.js';
 import type { JobResource } from '../store/jobs.js';
 import { checkProject } from './catalog-routes.js';
 import { page, type Services } from './context.js';
-import { type JobRequest, type QueryConfiguration, reference } from './job-request.js';
+import { dryRunJob } from './dry-run.js';
+import { type JobRequest, type QueryConfiguration, queryOptions, reference } from './job-request.js';
 import { MultipartToFile, multipartBoundary } from './multipart.js';
 import { formatFromQueryString, resultPage, type TimestampFormat, throwIfFailed } from './query-results.js';
 import { startResumableUpload } from './resumable.js';
@@ -45,8 +46,12 @@ export function addJobRoutes(router: Router, services: Services): void {
       );
     }
     const sql = checkQuery(query);
+    const options = queryOptions(services, query);
+    if (request.configuration?.dryRun === true) {
+      return { status: 200, body: await dryRunJob(services, request, sql, options.defaultDatasetId) };
+    }
     const job = jobs.create(jobReference, { ...request.configuration, jobType: 'QUERY' });
-    runner.submitQuery(job, sql, query.defaultDataset?.datasetId, context.injectJobFailure);
+    runner.submitQuery(job, sql, options, context.injectJobFailure);
     return { status: 200, body: job };
   });
 
@@ -133,7 +138,12 @@ export function addJobRoutes(router: Router, services: Services): void {
       ...(labels ? { labels } : {}),
     });
     const defaultDataset = (request.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
-    runner.submitQuery(job, sql, defaultDataset, context.injectJobFailure);
+    runner.submitQuery(
+      job,
+      sql,
+      defaultDataset ? { defaultDatasetId: defaultDataset } : {},
+      context.injectJobFailure,
+    );
     await jobs.waitUntilDone(job, Number(request.timeoutMs ?? 10_000));
     return {
       status: 200,

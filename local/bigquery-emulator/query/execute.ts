@@ -4,75 +4,26 @@ import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
 import { bigQueryTypeOfDuckDb, quoteIdent, tableName } from '../types.js';
-import { installMacros, numericText } from './macros.js';
+import { type QueryDestination, writeDestination } from './destination.js';
+import { installMacros } from './macros.js';
+import { cellExpression, queryFailure, resultField } from './results.js';
 import { rewriteSelect, type TableRead } from './rewrite.js';
 import { QueryTranslationError } from './tokenizer.js';
 import { type Statement, translateStatement } from './translate.js';
 
+export interface QueryOptions {
+  defaultDatasetId?: string;
+  destination?: QueryDestination;
+}
+
+export interface DryRunOutcome {
+  statementType: string;
+  schema?: { fields: { name: string; type: string; mode: string }[] };
+}
+
 export interface QueryOutcome {
   result: QueryResult;
   statistics: Record<string, unknown>;
-}
-
-/** How each BigQuery type travels in the `f`/`v` rows: as BigQuery's own string form. */
-function valueExpression(ref: string, type: string): string {
-  switch (type) {
-    case 'TIMESTAMP':
-      return `CAST(epoch_us(${ref}) AS VARCHAR)`;
-    case 'DATETIME':
-      return `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%f')`;
-    case 'NUMERIC':
-    case 'BIGNUMERIC':
-      return numericText(ref);
-    case 'BYTES':
-      return `base64(${ref})`;
-    case 'FLOAT':
-      return `CASE WHEN isnan(${ref}) THEN 'NaN' WHEN isinf(${ref}) THEN (CASE WHEN ${ref} > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(${ref} AS VARCHAR) END`;
-    default:
-      return `CAST(${ref} AS VARCHAR)`;
-  }
-}
-
-/** A result column: REPEATED when DuckDB returns a list, its values then travel as a JSON array. */
-function resultField(name: string, duckType: string) {
-  const list = /^(.*)\[\]$/.exec(duckType);
-  const type = bigQueryTypeOfDuckDb(list ? (list[1] as string) : duckType);
-  if (type === undefined || (list && /\[\]$/.test(list[1] as string))) {
-    throw new JobFailureError(
-      'invalidQuery',
-      `Result column ${name} has type ${duckType}, which the BigQuery emulator cannot return`,
-      'query',
-    );
-  }
-  return { name, type, mode: list ? 'REPEATED' : 'NULLABLE' };
-}
-
-function cellExpression(column: string, field: { type: string; mode: string }): string {
-  const ref = quoteIdent(column);
-  if (field.mode !== 'REPEATED') return valueExpression(ref, field.type);
-  return `CAST(to_json(list_transform(${ref}, e -> ${valueExpression('e', field.type)})) AS VARCHAR)`;
-}
-
-/** DuckDB's errors become BigQuery's job errors; messages never name DuckDB's internals. */
-function queryFailure(error: unknown): JobFailureError {
-  if (error instanceof JobFailureError) return error;
-  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  if (error instanceof QueryTranslationError) return new JobFailureError('invalidQuery', message, 'query');
-  // Errors BigQuery raises at run time (division by zero, bad casts) come from the macros.
-  const raised = /^Invalid Input Error: BQ: (.*)$/.exec(message);
-  if (raised) return new JobFailureError('invalidQuery', raised[1] as string, 'query');
-  const fn = /^Catalog Error: (Scalar|Aggregate|Table) Function with name "?([^" ]+)"? does not exist/.exec(
-    message,
-  );
-  if (fn) return new JobFailureError('invalidQuery', `Function not found: ${fn[2]}`, 'query');
-  const column = /^Binder Error: Referenced column "?([^" ]+)"? not found/.exec(message);
-  if (column) return new JobFailureError('invalidQuery', `Unrecognized name: ${column[1]}`, 'query');
-  const detail = message.replace(/^[A-Za-z ]+ Error: /, '');
-  return new JobFailureError(
-    'invalidQuery',
-    `Query error: ${detail} (the BigQuery emulator could not run this query; the construct may not be emulated)`,
-    'query',
-  );
 }
 
 export class QueryRunner {
@@ -121,34 +72,63 @@ export class QueryRunner {
   }
 
   /** Runs one statement; failures come back as JobFailureError, the way a DONE query job reports them. */
-  async run(sql: string, defaultDatasetId?: string): Promise<QueryOutcome> {
+  async run(sql: string, options: QueryOptions = {}): Promise<QueryOutcome> {
     try {
-      const context = {
-        projectId: this.catalog.projectId,
-        ...(defaultDatasetId ? { defaultDatasetId } : {}),
-      };
-      const statement = translateStatement(sql, context);
+      const statement = this.translate(sql, options.defaultDatasetId);
       await this.ready();
-      if (statement.type === 'SELECT') return await this.select(statement.sql, defaultDatasetId);
+      if (statement.type === 'SELECT') return await this.select(statement.sql, options);
       return await this.ddl(statement);
     } catch (error) {
       throw queryFailure(error);
     }
   }
 
-  private select(sql: string, defaultDatasetId: string | undefined): Promise<QueryOutcome> {
-    return this.warehouse.withConnection(async (connection) => {
-      if (defaultDatasetId !== undefined)
-        await connection.run(`SET search_path = ${quoteIdent(defaultDatasetId)}`);
-      // GoogleSQL sorts NULLs first in ascending order and last in descending order.
-      await connection.run("SET default_null_order = 'NULLS_FIRST_ON_ASC_LAST_ON_DESC'");
-      const rewritten = await rewriteSelect(connection, sql);
-      this.checkTables(rewritten.tables, defaultDatasetId);
-      const duckSql = rewritten.sql;
-      const columns = (await connection.runAndReadAll(`DESCRIBE ${duckSql}`)).getRowObjectsJson();
-      const fields = columns.map((column) =>
-        resultField(String(column.column_name), String(column.column_type)),
+  /**
+   * A dry run: the query is translated, its tables checked and its result schema bound, but nothing
+   * runs, so run-time errors (division by zero) pass, as in BigQuery.
+   */
+  async dryRun(sql: string, defaultDatasetId?: string): Promise<DryRunOutcome> {
+    try {
+      const statement = this.translate(sql, defaultDatasetId);
+      await this.ready();
+      if (statement.type !== 'SELECT') return { statementType: statement.type };
+      const fields = await this.warehouse.withConnection(
+        async (connection) => (await this.bind(connection, statement.sql, defaultDatasetId)).fields,
       );
+      return { statementType: 'SELECT', schema: { fields } };
+    } catch (error) {
+      throw queryFailure(error);
+    }
+  }
+
+  private translate(sql: string, defaultDatasetId: string | undefined): Statement {
+    return translateStatement(sql, {
+      projectId: this.catalog.projectId,
+      ...(defaultDatasetId ? { defaultDatasetId } : {}),
+    });
+  }
+
+  /** The DuckDB SQL of a translated SELECT and its BigQuery result schema, on a prepared connection. */
+  private async bind(connection: DuckDBConnection, sql: string, defaultDatasetId: string | undefined) {
+    if (defaultDatasetId !== undefined)
+      await connection.run(`SET search_path = ${quoteIdent(defaultDatasetId)}`);
+    // GoogleSQL sorts NULLs first in ascending order and last in descending order.
+    await connection.run("SET default_null_order = 'NULLS_FIRST_ON_ASC_LAST_ON_DESC'");
+    const rewritten = await rewriteSelect(connection, sql);
+    this.checkTables(rewritten.tables, defaultDatasetId);
+    const columns = (await connection.runAndReadAll(`DESCRIBE ${rewritten.sql}`)).getRowObjectsJson();
+    const fields = columns.map((column) =>
+      resultField(String(column.column_name), String(column.column_type)),
+    );
+    return { duckSql: rewritten.sql, fields };
+  }
+
+  private select(sql: string, options: QueryOptions): Promise<QueryOutcome> {
+    const { destination } = options;
+    // Writing a destination table is a write: it takes the warehouse's write lock.
+    const work = async (connection: DuckDBConnection): Promise<QueryOutcome> => {
+      const { duckSql, fields } = await this.bind(connection, sql, options.defaultDatasetId);
+      if (destination) await writeDestination(connection, this.catalog, destination, duckSql, fields);
       const names = fields.map((_field, index) => `c${index}`);
       const inner = `SELECT * FROM (${duckSql}) AS q(${names.map(quoteIdent).join(', ')})`;
       const formatted = `SELECT ${fields.map((field, index) => cellExpression(names[index] as string, field)).join(', ')} FROM (${inner})`;
@@ -164,7 +144,8 @@ export class QueryRunner {
           totalBytesProcessed: '0',
         },
       };
-    });
+    };
+    return destination ? this.warehouse.exclusive(work) : this.warehouse.withConnection(work);
   }
 
   private ddl(statement: Exclude<Statement, { type: 'SELECT' }>): Promise<QueryOutcome> {
