@@ -3,7 +3,7 @@ import { JobFailureError } from '../errors.js';
 import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
-import { bigQueryTypeOfDuckDb, quoteIdent, tableName } from '../types.js';
+import { quoteIdent, tableName } from '../types.js';
 import { type QueryDestination, writeDestination } from './destination.js';
 import { installMacros } from './macros.js';
 import { cellExpression, queryFailure, resultField } from './results.js';
