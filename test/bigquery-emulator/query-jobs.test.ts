@@ -128,3 +128,30 @@ describe('BigQuery emulator query jobs (through @google-cloud/bigquery)', () => 
     expect((error as Error).message).toBe(`Not found: ${expected(dataset)} was not found in location US`);
   });
 });
+
+describe('jobs.query with dryRun (REST, as clients other than Node send it)', () => {
+  it('answers with the schema and runs nothing', async () => {
+    // Prepare
+    const fixture = await startEmulatorFixture({ jobStateDelayMs: 0 });
+    try {
+      const url = `${fixture.emulator.clientOptions.apiEndpoint}/bigquery/v2/projects/local-project/queries`;
+
+      // Act
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'SELECT 1 / 0 AS x', useLegacySql: false, dryRun: true }),
+      });
+
+      // Assess
+      const body = (await response.json()) as { schema?: unknown; jobComplete?: boolean };
+      expect(response.status).toBe(200);
+      expect(body.jobComplete).toBe(true);
+      expect(body.schema).toEqual({ fields: [{ name: 'x', type: 'FLOAT', mode: 'NULLABLE' }] });
+      const [jobs] = await fixture.bigquery.getJobs();
+      expect(jobs).toHaveLength(0);
+    } finally {
+      await fixture.stop();
+    }
+  });
+});

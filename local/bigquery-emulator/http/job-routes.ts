@@ -130,6 +130,27 @@ export function addJobRoutes(router: Router, services: Services): void {
     const request = await readJson(context.req);
     const sql = checkQuery(request as QueryConfiguration);
     const location = typeof request.location === 'string' ? request.location : undefined;
+    if (request.dryRun === true) {
+      const defaultDatasetId = (request.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
+      const job = await dryRunJob(
+        services,
+        { jobReference: location ? { location } : {} },
+        sql,
+        defaultDatasetId,
+      );
+      const query = job.statistics.query;
+      return {
+        status: 200,
+        body: {
+          kind: 'bigquery#queryResponse',
+          jobReference: job.jobReference,
+          jobComplete: true,
+          cacheHit: false,
+          totalBytesProcessed: query.totalBytesProcessed,
+          ...(query.schema ? { schema: query.schema } : {}),
+        },
+      };
+    }
     const jobReference = reference(services, context, { jobReference: location ? { location } : {} });
     const labels = request.labels as Record<string, string> | undefined;
     const job = jobs.create(jobReference, {
