@@ -1,6 +1,13 @@
 import { quoteIdent, quoteString } from '../types.js';
 import { hasCallTranslation, translateCall, translateExtract } from './calls.js';
-import { castType, strptimeFormat, unsupportedWords } from './functions.js';
+import {
+  castMacros,
+  castType,
+  literalTypes,
+  strptimeFormat,
+  subscriptWords,
+  unsupportedWords,
+} from './functions.js';
 import { macroSchema } from './macros.js';
 import { QueryTranslationError, type Token } from './tokenizer.js';
 
@@ -13,29 +20,6 @@ export interface ObjectName {
   datasetId: string;
   tableId: string;
 }
-
-/** Typed literals whose DuckDB spelling means something else (see word()). */
-const literalTypes: Record<string, string> = {
-  TIMESTAMP: 'TIMESTAMPTZ',
-  DATETIME: 'TIMESTAMP',
-  NUMERIC: 'DECIMAL(38,9)',
-  BIGNUMERIC: 'DECIMAL(38,18)',
-  JSON: 'JSON',
-};
-
-/** CASTs whose GoogleSQL result differs from DuckDB's CAST, done by a macro (see macros.ts). */
-const castMacros: Record<string, string> = {
-  INT64: 'int64',
-  INTEGER: 'int64',
-  INT: 'int64',
-  BIGINT: 'int64',
-  SMALLINT: 'int64',
-  TINYINT: 'int64',
-  BYTEINT: 'int64',
-  STRING: 'string',
-};
-
-const subscriptWords = ['OFFSET', 'ORDINAL', 'SAFE_OFFSET', 'SAFE_ORDINAL'];
 
 export const isCode = (token: Token): boolean => token.kind !== 'space' && token.kind !== 'comment';
 export const isWord = (token: Token | undefined, word: string): boolean =>
