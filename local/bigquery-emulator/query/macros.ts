@@ -18,12 +18,22 @@ const fail = (message: string): string => `error('BQ: ' || ${message})`;
  * `/` with GoogleSQL's result types: INT64 / INT64 is FLOAT64; NUMERIC / NUMERIC is NUMERIC, computed
  * exactly on unscaled HUGEINTs and rounded half away from zero (overflow fails loudly, never rounds).
  */
-const division = (name: string, onZero: string): string => {
+/**
+ * DuckDB matches every DECIMAL to one DECIMAL overload, so NUMERIC and BIGNUMERIC arrive as
+ * DECIMAL(38,18): a value with digits beyond NUMERIC's 9 decimals cannot be divided exactly here and
+ * fails loudly rather than being rounded.
+ */
+const beyondNumeric = 'a <> round(a, 9) OR b <> round(b, 9)';
+
+const division = (name: string, safe: boolean): string => {
   const unscaled = (x: string): string => `abs(CAST(${x} * 1000000000 AS HUGEINT))`;
   const numeric = `CAST(sign(a) * sign(b) * ((${unscaled('a')} * 2000000000 + ${unscaled('b')}) // (2 * ${unscaled('b')})) AS DECIMAL(38,0)) / 1000000000`;
-  return `${name}(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${onZero} ELSE CAST(a AS DOUBLE) / b END,
-   (a DECIMAL(38,9), b DECIMAL(38,9)) AS CASE WHEN b = 0 THEN ${onZero} ELSE CAST(${numeric} AS DECIMAL(38,9)) END,
-   (a DOUBLE, b DOUBLE) AS CASE WHEN b = 0 THEN ${onZero} ELSE a / b END`;
+  const onZero = (a: string, b: string): string =>
+    safe ? 'NULL' : fail(`'division by zero: ' || ${a} || ' / ' || ${b}`);
+  return `${name}(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${onZero('a', 'b')} ELSE CAST(a AS DOUBLE) / b END,
+   (a DECIMAL(38,18), b DECIMAL(38,18)) AS CASE WHEN ${beyondNumeric} THEN ${fail("'division of BIGNUMERIC values with more than 9 decimals is not supported by the BigQuery emulator'")}
+     WHEN b = 0 THEN ${onZero(numericText('a'), numericText('b'))} ELSE CAST(${numeric} AS DECIMAL(38,9)) END,
+   (a DOUBLE, b DOUBLE) AS CASE WHEN b = 0 THEN ${onZero('a', 'b')} ELSE a / b END`;
 };
 
 const divisionByZero = fail("'division by zero: ' || a || ' / ' || b");
@@ -31,8 +41,8 @@ const divisionByZero = fail("'division by zero: ' || a || ' / ' || b");
 const int64Pattern = `'\\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\\s*'`;
 
 const definitions: string[] = [
-  division('divide', divisionByZero),
-  division('safe_divide', 'NULL'),
+  division('divide', false),
+  division('safe_divide', true),
   `ieee_divide(a DOUBLE, b DOUBLE) AS a / b`,
   `div(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${divisionByZero} ELSE a // b END`,
   `mod(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${fail("'division by zero: MOD(' || a || ', ' || b || ')'")} ELSE a % b END`,
@@ -46,7 +56,8 @@ const definitions: string[] = [
    (x DOUBLE) AS CASE WHEN NOT isnan(x) AND NOT isinf(x) THEN TRY_CAST(round(x) AS BIGINT) END,
    (x BIGINT) AS x, (x) AS TRY_CAST(x AS BIGINT)`,
   // BigQuery prints NUMERIC without trailing fractional zeros (CAST(1.50 AS STRING) = '1.5').
-  `string(x DECIMAL(38,9)) AS ${numericText('x')}, (x) AS CAST(x AS VARCHAR)`,
+  // Dispatch on typeof, not on a DECIMAL(38,9) parameter: that would round a BIGNUMERIC argument.
+  `string(x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
   `date_add(d DATE, i INTERVAL) AS CAST(d + i AS DATE), (d TIMESTAMP, i INTERVAL) AS d + i,
    (d TIMESTAMPTZ, i INTERVAL) AS d + i`,
   `date_sub(d DATE, i INTERVAL) AS CAST(d - i AS DATE), (d TIMESTAMP, i INTERVAL) AS d - i,
