@@ -75,6 +75,18 @@ export const semanticsCases: ConformanceCase[] = [
     error: /division by zero/,
   },
   {
+    name: 'NUMERIC division by zero is an error',
+    doc: docs.operators,
+    sql: "SELECT NUMERIC '1' / NUMERIC '0'",
+    error: /^division by zero: 1 \/ 0$/,
+  },
+  {
+    name: 'CAST(BIGNUMERIC AS STRING) keeps every digit',
+    doc: docs.conversion,
+    sql: "SELECT CAST(BIGNUMERIC '1.123456789012345678' AS STRING)",
+    columns: [str('1.123456789012345678')],
+  },
+  {
     name: 'SAFE_DIVIDE returns NULL on division by zero',
     doc: docs.math,
     sql: 'SELECT SAFE_DIVIDE(1, 0), SAFE_DIVIDE(6, 4)',
