@@ -75,6 +75,8 @@ export async function startBigQueryEmulator(
   const jobs = new JobStore(metadata, location);
   await jobs.init();
   const queries = new QueryRunner(warehouse, catalog);
+  // Views saved in a database file call the GoogleSQL macros; they must exist before any view is read.
+  await queries.ready();
   const runner = new JobRunner(jobs, warehouse, catalog, queries, options.jobStateDelayMs ?? 50);
   const faults = new FaultInjector();
   const services: Services = {

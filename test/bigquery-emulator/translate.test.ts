@@ -17,11 +17,20 @@ describe('translateStatement', () => {
     ['SELECT * EXCEPT', 'SELECT * EXCEPT (a, b) FROM t', 'SELECT * EXCLUDE (a, b) FROM t'],
     ['a qualified * EXCEPT', 'SELECT x.* EXCEPT(a) FROM t x', 'SELECT x.* EXCLUDE(a) FROM t x'],
     [
-      'SAFE_CAST with a BigQuery type',
+      'SAFE_CAST to INT64 (GoogleSQL rounding, NULL for "1.5")',
       'SELECT SAFE_CAST(a AS INT64) FROM t',
-      'SELECT TRY_CAST(a AS BIGINT) FROM t',
+      'SELECT "bq-fn".safe_int64(a) FROM t',
     ],
-    ['CAST to STRING', 'SELECT CAST(a AS STRING) FROM t', 'SELECT CAST(a AS VARCHAR) FROM t'],
+    [
+      'SAFE_CAST with a BigQuery type',
+      'SELECT SAFE_CAST(a AS FLOAT64) FROM t',
+      'SELECT TRY_CAST(a AS DOUBLE) FROM t',
+    ],
+    [
+      'CAST to STRING (NUMERIC without trailing zeros)',
+      'SELECT CAST(a AS STRING) FROM t',
+      'SELECT "bq-fn".string(a) FROM t',
+    ],
     [
       'CAST to NUMERIC with precision',
       'SELECT CAST(a AS NUMERIC(10, 2)) FROM t',
@@ -48,6 +57,32 @@ describe('translateStatement', () => {
     ['a decimal literal as FLOAT64', 'SELECT 1.5, 2', 'SELECT CAST(1.5 AS DOUBLE), 2'],
     ['a trailing semicolon', 'SELECT 1;', 'SELECT 1'],
     ['comments', 'SELECT a -- the key\nFROM t', 'SELECT a \nFROM t'],
+    [
+      'a TIMESTAMP literal as a UTC instant',
+      "SELECT TIMESTAMP '2024-01-01'",
+      "SELECT CAST('2024-01-01' AS TIMESTAMPTZ)",
+    ],
+    [
+      'ARRAY_AGG with LIMIT as a sliced list',
+      'SELECT ARRAY_AGG(x ORDER BY x LIMIT 2) FROM t',
+      'SELECT list_slice(array_agg(x ORDER BY x), 1, 2) FROM t',
+    ],
+    ['an OFFSET subscript', 'SELECT a[OFFSET(1)] FROM t', 'SELECT a["bq-fn".at_offset(1)] FROM t'],
+    [
+      'DATE_TRUNC to a Sunday week',
+      'SELECT DATE_TRUNC(d, WEEK) FROM t',
+      'SELECT "bq-fn".trunc_week(d) FROM t',
+    ],
+    [
+      'TIMESTAMP_DIFF as whole parts elapsed',
+      'SELECT TIMESTAMP_DIFF(a, b, HOUR) FROM t',
+      "SELECT date_sub('hour', b, a) FROM t",
+    ],
+    [
+      'EXTRACT(DAYOFWEEK) from Sunday = 1',
+      'SELECT EXTRACT(DAYOFWEEK FROM d) FROM t',
+      'SELECT (dayofweek(d) + 1) FROM t',
+    ],
   ])('%s', (_name, input, expected) => {
     it('translates to DuckDB SQL', () => {
       // Act

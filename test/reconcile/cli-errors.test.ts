@@ -21,7 +21,11 @@ describe.each(['status', 'reconcile'])('%s without what it needs', (command) => 
       code: 2,
       message: 'pass either --stage <name> or --local, not both',
     },
-    { args: ['--local'], code: 2, message: '--local needs the BigQuery emulator of a running local environment' },
+    {
+      args: ['--local'],
+      code: 2,
+      message: '--local needs the BigQuery emulator of a running local environment',
+    },
     { args: ['--stage', 'nosuchstage'], code: 1, message: 'config/nosuchstage.json' },
     { args: ['--stage', 'dev', '--source', 'nosuch'], code: 2, message: '--source nosuch: no mapping file' },
     {

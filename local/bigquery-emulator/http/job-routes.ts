@@ -6,7 +6,8 @@ import { BigQueryApiError, invalid } from '../errors.js';
 import type { JobResource } from '../store/jobs.js';
 import { checkProject } from './catalog-routes.js';
 import { page, type Services } from './context.js';
-import { type JobRequest, type QueryConfiguration, reference } from './job-request.js';
+import { dryRunJob } from './dry-run.js';
+import { type JobRequest, type QueryConfiguration, queryOptions, reference } from './job-request.js';
 import { MultipartToFile, multipartBoundary } from './multipart.js';
 import { formatFromQueryString, resultPage, type TimestampFormat, throwIfFailed } from './query-results.js';
 import { startResumableUpload } from './resumable.js';
@@ -45,8 +46,12 @@ export function addJobRoutes(router: Router, services: Services): void {
       );
     }
     const sql = checkQuery(query);
+    const options = queryOptions(services, query);
+    if (request.configuration?.dryRun === true) {
+      return { status: 200, body: await dryRunJob(services, request, sql, options.defaultDatasetId) };
+    }
     const job = jobs.create(jobReference, { ...request.configuration, jobType: 'QUERY' });
-    runner.submitQuery(job, sql, query.defaultDataset?.datasetId, context.injectJobFailure);
+    runner.submitQuery(job, sql, options, context.injectJobFailure);
     return { status: 200, body: job };
   });
 
@@ -132,6 +137,27 @@ export function addJobRoutes(router: Router, services: Services): void {
     const request = await readJson(context.req);
     const sql = checkQuery(request as QueryConfiguration);
     const location = typeof request.location === 'string' ? request.location : undefined;
+    if (request.dryRun === true) {
+      const defaultDatasetId = (request.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
+      const job = await dryRunJob(
+        services,
+        { jobReference: location ? { location } : {} },
+        sql,
+        defaultDatasetId,
+      );
+      const query = job.statistics.query;
+      return {
+        status: 200,
+        body: {
+          kind: 'bigquery#queryResponse',
+          jobReference: job.jobReference,
+          jobComplete: true,
+          cacheHit: false,
+          totalBytesProcessed: query.totalBytesProcessed,
+          ...(query.schema ? { schema: query.schema } : {}),
+        },
+      };
+    }
     const jobReference = reference(services, context, { jobReference: location ? { location } : {} });
     const labels = request.labels as Record<string, string> | undefined;
     const job = jobs.create(jobReference, {
@@ -140,7 +166,12 @@ export function addJobRoutes(router: Router, services: Services): void {
       ...(labels ? { labels } : {}),
     });
     const defaultDataset = (request.defaultDataset as { datasetId?: string } | undefined)?.datasetId;
-    runner.submitQuery(job, sql, defaultDataset, context.injectJobFailure);
+    runner.submitQuery(
+      job,
+      sql,
+      defaultDataset ? { defaultDatasetId: defaultDataset } : {},
+      context.injectJobFailure,
+    );
     await jobs.waitUntilDone(job, Number(request.timeoutMs ?? 10_000));
     return {
       status: 200,

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { JobFailureError } from '../errors.js';
 import { executeLoad, type LoadConfiguration } from '../load/execute-load.js';
-import type { QueryRunner } from '../query/execute.js';
+import type { QueryOptions, QueryRunner } from '../query/execute.js';
 import type { Catalog } from '../store/catalog.js';
 import type { JobResource, JobStore } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
@@ -41,14 +41,9 @@ export class JobRunner {
     );
   }
 
-  submitQuery(
-    job: JobResource,
-    query: string,
-    defaultDatasetId: string | undefined,
-    injectFailure: boolean,
-  ): void {
+  submitQuery(job: JobResource, query: string, options: QueryOptions, injectFailure: boolean): void {
     this.track(job, injectFailure, async () => {
-      const outcome = await this.queries.run(query, defaultDatasetId);
+      const outcome = await this.queries.run(query, options);
       this.store.setResult(job, outcome.result);
       return { statistics: outcome.statistics };
     });

@@ -1,7 +1,12 @@
 import { JobFailureError } from '../errors.js';
+import { bignumericFromDecimalSql, bignumericToTextSql } from '../store/bignumeric.js';
 import type { Catalog } from '../store/catalog.js';
 import type { Warehouse } from '../store/warehouse.js';
 import { legacyTypeName, quoteIdent, storageType, tableName } from '../types.js';
+
+/** The scale of the emulator's NUMERIC storage, DECIMAL(38, 9) (types.ts). */
+const NUMERIC_SCALE = 9;
+
 import type { QueryOutcome } from './execute.js';
 
 /**
@@ -99,8 +104,9 @@ export async function alterColumnType(
         `ALTER TABLE ALTER COLUMN SET DATA TYPE requires that the existing column type (${googleSqlName(field.type)}) is assignable to the new type (${googleSqlName(wanted)})`,
       );
     }
+    const using = widening(field.type, wanted, quoteIdent(field.name));
     await connection.run(
-      `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(field.name)} SET DATA TYPE ${storageType(wanted)}`,
+      `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(field.name)} SET DATA TYPE ${storageType(wanted)}${using ? ` USING ${using}` : ''}`,
     );
     const fields = table.schema.fields.map((f, i) => (i === index ? { ...f, type: wanted } : f));
     await catalog.saveTable(connection, {
@@ -110,6 +116,17 @@ export async function alterColumnType(
     });
     return done('ALTER');
   });
+}
+
+/**
+ * How a stored value becomes the wider type, when DuckDB's own cast is not exact: BIGNUMERIC is an
+ * exact scaled integer (store/bignumeric.ts), written from the decimal text of the old value; FLOAT64
+ * from BIGNUMERIC goes through that text, the nearest double as BigQuery's conversion gives.
+ */
+function widening(from: string, to: string, ref: string): string | undefined {
+  if (to === 'BIGNUMERIC') return bignumericFromDecimalSql(ref, from === 'NUMERIC' ? NUMERIC_SCALE : 0);
+  if (from === 'BIGNUMERIC') return `CAST(${bignumericToTextSql(ref)} AS DOUBLE)`;
+  return undefined;
 }
 
 /** `project.dataset.table`, `dataset.table` or `table` (with a default dataset). */

@@ -1,99 +1,142 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailureError } from '../errors.js';
-import { bignumericQueryError, bignumericToTextSql, isBignumericStorage } from '../store/bignumeric.js';
 import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
-import { bigQueryTypeOfDuckDb, quoteIdent, tableName } from '../types.js';
+import { quoteIdent, tableName } from '../types.js';
 import { alterColumnType, parseAlterColumnType } from './alter-column.js';
+import { type QueryDestination, writeDestination } from './destination.js';
+import { installMacros } from './macros.js';
+import { cellExpression, queryFailure, resultField } from './results.js';
+import { rewriteSelect, type TableRead } from './rewrite.js';
 import { QueryTranslationError } from './tokenizer.js';
 import { type Statement, translateStatement } from './translate.js';
+
+export interface QueryOptions {
+  defaultDatasetId?: string;
+  destination?: QueryDestination;
+}
+
+export interface DryRunOutcome {
+  statementType: string;
+  schema?: { fields: { name: string; type: string; mode: string }[] };
+}
 
 export interface QueryOutcome {
   result: QueryResult;
   statistics: Record<string, unknown>;
 }
 
-/** How each BigQuery type travels in the `f`/`v` rows: as BigQuery's own string form. */
-function valueExpression(column: string, type: string): string {
-  const ref = quoteIdent(column);
-  switch (type) {
-    case 'TIMESTAMP':
-      return `CAST(epoch_us(${ref}) AS VARCHAR)`;
-    case 'DATETIME':
-      return `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%f')`;
-    case 'BYTES':
-      return `base64(${ref})`;
-    case 'FLOAT':
-      return `CASE WHEN isnan(${ref}) THEN 'NaN' WHEN isinf(${ref}) THEN (CASE WHEN ${ref} > 0 THEN 'Infinity' ELSE '-Infinity' END) ELSE CAST(${ref} AS VARCHAR) END`;
-    default:
-      return `CAST(${ref} AS VARCHAR)`;
-  }
-}
-
-/** DuckDB's errors become BigQuery's job errors: a missing table is `notFound`, the rest `invalidQuery`. */
-function queryFailure(error: unknown): JobFailureError {
-  if (error instanceof JobFailureError) return error;
-  const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
-  if (error instanceof QueryTranslationError) return new JobFailureError('invalidQuery', message, 'query');
-  // BIGNUMERIC storage (store/bignumeric.ts): DuckDB's refusals of inexact operations, made clear.
-  const bignumeric = bignumericQueryError(message);
-  if (bignumeric !== undefined) return new JobFailureError('invalidQuery', bignumeric, 'query');
-  if (/^Catalog Error: (Table|View|Schema) with name/.test(message)) {
-    return new JobFailureError('notFound', `Not found: ${message.replace(/^Catalog Error: /, '')}`, 'query');
-  }
-  return new JobFailureError('invalidQuery', `Query error (DuckDB): ${message}`, 'query');
-}
-
 export class QueryRunner {
+  private macros: Promise<void> | undefined;
+
   constructor(
     private readonly warehouse: Warehouse,
     private readonly catalog: Catalog,
   ) {}
 
+  /** Installs the GoogleSQL macros once per emulator (again after a failed attempt). */
+  ready(): Promise<void> {
+    this.macros ??= this.warehouse.exclusive(installMacros).catch((error: unknown) => {
+      this.macros = undefined;
+      throw error;
+    });
+    return this.macros;
+  }
+
+  /** A missing table or dataset is reported before DuckDB sees the query, in BigQuery's words. */
+  private checkTables(tables: TableRead[], defaultDatasetId: string | undefined): void {
+    for (const read of tables) {
+      const datasetId = read.datasetId || defaultDatasetId;
+      if (datasetId === undefined) {
+        throw new QueryTranslationError(
+          `Table name "${read.tableId}" missing dataset while no default dataset is set in the request.`,
+        );
+      }
+      const dataset = this.catalog.listDatasets().find((d) => d.datasetReference.datasetId === datasetId);
+      const where = `${this.catalog.projectId}:${datasetId}`;
+      if (dataset === undefined) {
+        throw new JobFailureError(
+          'notFound',
+          `Not found: Dataset ${where} was not found in location ${this.catalog.location}`,
+          'query',
+        );
+      }
+      if (this.catalog.findTable(datasetId, read.tableId) === undefined) {
+        throw new JobFailureError(
+          'notFound',
+          `Not found: Table ${where}.${read.tableId} was not found in location ${dataset.location}`,
+          'query',
+        );
+      }
+    }
+  }
+
   /** Runs one statement; failures come back as JobFailureError, the way a DONE query job reports them. */
-  async run(sql: string, defaultDatasetId?: string): Promise<QueryOutcome> {
+  async run(sql: string, options: QueryOptions = {}): Promise<QueryOutcome> {
     try {
-      const context = {
-        projectId: this.catalog.projectId,
-        ...(defaultDatasetId ? { defaultDatasetId } : {}),
-      };
       // Schema DDL has its own module; it never reaches query translation.
       const alter = parseAlterColumnType(sql);
-      if (alter) return await alterColumnType(this.warehouse, this.catalog, alter, defaultDatasetId);
-      const statement = translateStatement(sql, context);
-      if (statement.type === 'SELECT') return await this.select(statement.sql, defaultDatasetId);
+      if (alter) return await alterColumnType(this.warehouse, this.catalog, alter, options.defaultDatasetId);
+      const statement = this.translate(sql, options.defaultDatasetId);
+      await this.ready();
+      if (statement.type === 'SELECT') return await this.select(statement.sql, options);
       return await this.ddl(statement);
     } catch (error) {
       throw queryFailure(error);
     }
   }
 
-  private select(sql: string, defaultDatasetId: string | undefined): Promise<QueryOutcome> {
-    return this.warehouse.withConnection(async (connection) => {
-      if (defaultDatasetId !== undefined)
-        await connection.run(`SET search_path = ${quoteIdent(defaultDatasetId)}`);
-      const columns = (await connection.runAndReadAll(`DESCRIBE ${sql}`)).getRowObjectsJson();
-      const fields = columns.map((column) => {
-        const type = bigQueryTypeOfDuckDb(String(column.column_type));
-        if (type === undefined) {
-          throw new JobFailureError(
-            'invalidQuery',
-            `Result column ${String(column.column_name)} has type ${String(column.column_type)}, which the BigQuery emulator cannot return`,
-            'query',
-          );
-        }
-        return { name: String(column.column_name), type, mode: 'NULLABLE' };
-      });
+  /**
+   * A dry run: the query is translated, its tables checked and its result schema bound, but nothing
+   * runs, so run-time errors (division by zero) pass, as in BigQuery.
+   */
+  async dryRun(sql: string, defaultDatasetId?: string): Promise<DryRunOutcome> {
+    try {
+      const statement = this.translate(sql, defaultDatasetId);
+      await this.ready();
+      if (statement.type !== 'SELECT') return { statementType: statement.type };
+      const fields = await this.warehouse.withConnection(
+        async (connection) => (await this.bind(connection, statement.sql, defaultDatasetId)).fields,
+      );
+      return { statementType: 'SELECT', schema: { fields } };
+    } catch (error) {
+      throw queryFailure(error);
+    }
+  }
+
+  private translate(sql: string, defaultDatasetId: string | undefined): Statement {
+    return translateStatement(sql, {
+      projectId: this.catalog.projectId,
+      ...(defaultDatasetId ? { defaultDatasetId } : {}),
+    });
+  }
+
+  /** The DuckDB SQL of a translated SELECT and its BigQuery result schema, on a prepared connection. */
+  private async bind(connection: DuckDBConnection, sql: string, defaultDatasetId: string | undefined) {
+    if (defaultDatasetId !== undefined)
+      await connection.run(`SET search_path = ${quoteIdent(defaultDatasetId)}`);
+    // GoogleSQL sorts NULLs first in ascending order and last in descending order.
+    await connection.run("SET default_null_order = 'NULLS_FIRST_ON_ASC_LAST_ON_DESC'");
+    const rewritten = await rewriteSelect(connection, sql);
+    this.checkTables(rewritten.tables, defaultDatasetId);
+    const columns = (await connection.runAndReadAll(`DESCRIBE ${rewritten.sql}`)).getRowObjectsJson();
+    const fields = columns.map((column) =>
+      resultField(String(column.column_name), String(column.column_type)),
+    );
+    return { duckSql: rewritten.sql, fields };
+  }
+
+  private select(sql: string, options: QueryOptions): Promise<QueryOutcome> {
+    const { destination } = options;
+    // Writing a destination table is a write: it takes the warehouse's write lock.
+    const work = async (connection: DuckDBConnection): Promise<QueryOutcome> => {
+      const { duckSql, fields } = await this.bind(connection, sql, options.defaultDatasetId);
+      if (destination) await writeDestination(connection, this.catalog, destination, duckSql, fields);
       const names = fields.map((_field, index) => `c${index}`);
-      const inner = `SELECT * FROM (${sql}) AS q(${names.map(quoteIdent).join(', ')})`;
-      // BIGNUMERIC storage (store/bignumeric.ts): exact STRUCT columns are written out as decimals.
-      const value = (index: number, type: string): string =>
-        isBignumericStorage(String(columns[index]?.column_type))
-          ? bignumericToTextSql(quoteIdent(names[index] as string))
-          : valueExpression(names[index] as string, type);
-      const formatted = `SELECT ${fields.map((field, index) => value(index, field.type)).join(', ')} FROM (${inner})`;
-      const reader = await connection.runAndReadAll(fields.length === 0 ? sql : formatted);
+      const inner = `SELECT * FROM (${duckSql}) AS q(${names.map(quoteIdent).join(', ')})`;
+      const formatted = `SELECT ${fields.map((field, index) => cellExpression(names[index] as string, field)).join(', ')} FROM (${inner})`;
+      const reader = await connection.runAndReadAll(fields.length === 0 ? duckSql : formatted);
       const rows = reader
         .getRowsJson()
         .map((row) => row.map((value) => (value === null ? null : String(value))));
@@ -105,7 +148,8 @@ export class QueryRunner {
           totalBytesProcessed: '0',
         },
       };
-    });
+    };
+    return destination ? this.warehouse.exclusive(work) : this.warehouse.withConnection(work);
   }
 
   private ddl(statement: Exclude<Statement, { type: 'SELECT' }>): Promise<QueryOutcome> {
@@ -166,7 +210,9 @@ export class QueryRunner {
     sql: string,
     source: string,
   ): Promise<void> {
-    await connection.run(`CREATE OR REPLACE VIEW ${tableName(datasetId, tableId)} AS ${sql}`);
+    await installMacros(connection);
+    const { sql: duckSql } = await rewriteSelect(connection, sql);
+    await connection.run(`CREATE OR REPLACE VIEW ${tableName(datasetId, tableId)} AS ${duckSql}`);
     const resource = this.catalog.newTableResource(datasetId, tableId, {}, []);
     resource.type = 'VIEW';
     resource.view = { query: source, useLegacySql: false };

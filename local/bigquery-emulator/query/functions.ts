@@ -56,6 +56,20 @@ export function strptimeFormat(format: string): string {
   });
 }
 
+/** GoogleSQL's format elements → DuckDB strftime's, for FORMAT_TIMESTAMP and friends (the zone is always UTC). */
+export function strftimeFormat(format: string): string {
+  return format.replace(/%E[0-9*]S|%E?[A-Za-z%]/g, (element) => {
+    if (element === '%Z') return 'UTC';
+    if (element === '%Ez') return '+00:00';
+    const translated = formatElements[element];
+    if (translated !== undefined) return translated;
+    if (element.startsWith('%E')) {
+      throw new QueryTranslationError(`Format element ${element} is not supported by the BigQuery emulator`);
+    }
+    return element;
+  });
+}
+
 /** Constructs that DuckDB would accept with a different meaning, or BigQuery-only features. */
 export const unsupportedWords: Record<string, string> = {
   MERGE: 'MERGE statements',
@@ -70,3 +84,26 @@ export const unsupportedWords: Record<string, string> = {
   SAFE: 'the SAFE. function prefix',
   INFORMATION_SCHEMA: 'INFORMATION_SCHEMA views',
 };
+
+/** Typed literals whose DuckDB spelling means something else (see Translator.word). */
+export const literalTypes: Record<string, string> = {
+  TIMESTAMP: 'TIMESTAMPTZ',
+  DATETIME: 'TIMESTAMP',
+  NUMERIC: 'DECIMAL(38,9)',
+  BIGNUMERIC: 'DECIMAL(38,18)',
+  JSON: 'JSON',
+};
+
+/** CASTs whose GoogleSQL result differs from DuckDB's CAST, done by a macro (see macros.ts). */
+export const castMacros: Record<string, string> = {
+  INT64: 'int64',
+  INTEGER: 'int64',
+  INT: 'int64',
+  BIGINT: 'int64',
+  SMALLINT: 'int64',
+  TINYINT: 'int64',
+  BYTEINT: 'int64',
+  STRING: 'string',
+};
+
+export const subscriptWords = ['OFFSET', 'ORDINAL', 'SAFE_OFFSET', 'SAFE_ORDINAL'];

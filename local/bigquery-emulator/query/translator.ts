@@ -1,5 +1,14 @@
 import { quoteIdent, quoteString } from '../types.js';
-import { castType, strptimeFormat, unsupportedWords } from './functions.js';
+import { hasCallTranslation, translateCall, translateExtract } from './calls.js';
+import {
+  castMacros,
+  castType,
+  literalTypes,
+  strptimeFormat,
+  subscriptWords,
+  unsupportedWords,
+} from './functions.js';
+import { macroSchema } from './macros.js';
 import { QueryTranslationError, type Token } from './tokenizer.js';
 
 export interface TranslationContext {
@@ -52,6 +61,16 @@ export class Translator {
         const { sql, next } = this.word(i, end);
         out += sql;
         i = next;
+      } else if (
+        token.text === '[' &&
+        subscriptWords.includes(this.tokens[this.nextCode(i + 1)]?.text.toUpperCase() ?? '')
+      ) {
+        // a[OFFSET(n)] → a["bq-fn".at_offset(n)]; the parse-tree pass makes it a bounds-checked macro call.
+        const word = this.nextCode(i + 1);
+        const open = this.nextCode(word + 1);
+        const close = this.closing(open, end);
+        out += `[${macroSchema}.at_${(this.tokens[word] as Token).text.toLowerCase()}(${this.range(open + 1, close)})`;
+        i = close + 1;
       } else if (token.text === '*' && isWord(this.tokens[this.nextCode(i + 1)], 'EXCEPT')) {
         // BigQuery's `SELECT * EXCEPT (a, b)` is DuckDB's `SELECT * EXCLUDE (a, b)`.
         out += '* EXCLUDE';
@@ -80,12 +99,42 @@ export class Translator {
     }
     const open = this.nextCode(i + 1);
     const isCall = this.tokens[open]?.text === '(';
+    const literalType = literalTypes[upper];
+    if (literalType !== undefined && this.tokens[open]?.kind === 'string') {
+      // `TIMESTAMP '…'` is a UTC instant in GoogleSQL; DuckDB's TIMESTAMP literal is a DATETIME.
+      return {
+        sql: `CAST(${quoteString(this.tokens[open]?.value ?? '')} AS ${literalType})`,
+        next: open + 1,
+      };
+    }
     if (isCall && (upper === 'CAST' || upper === 'SAFE_CAST')) {
       const close = this.closing(open, end);
-      return {
-        sql: `${upper === 'CAST' ? 'CAST' : 'TRY_CAST'}(${this.castBody(open + 1, close)})`,
-        next: close + 1,
-      };
+      return { sql: this.castBody(upper === 'SAFE_CAST', open + 1, close), next: close + 1 };
+    }
+    if (isCall && upper === 'EXTRACT') {
+      const close = this.closing(open, end);
+      const from = this.tokens.findIndex((t, index) => index > open && index < close && isWord(t, 'FROM'));
+      if (from === -1) throw new QueryTranslationError('EXTRACT needs (part FROM value)');
+      if (this.tokens.slice(from, close).some((t) => isWord(t, 'AT'))) {
+        throw new QueryTranslationError('EXTRACT … AT TIME ZONE is not supported by the BigQuery emulator');
+      }
+      const part = this.tokens.slice(open + 1, from).filter(isCode);
+      return { sql: translateExtract(part, this.range(from + 1, close).trim()), next: close + 1 };
+    }
+    if (isCall && upper === 'ARRAY_AGG') {
+      const close = this.closing(open, end);
+      return { sql: this.arrayAgg(open + 1, close), next: close + 1 };
+    }
+    if (isCall && this.tokens[i - 1]?.text !== '.' && hasCallTranslation(upper)) {
+      const close = this.closing(open, end);
+      const ranges = this.args(open + 1, close);
+      const tokens = ranges.map(([from, to]) => this.tokens.slice(from, to).filter(isCode));
+      const none = ranges.length === 1 && tokens[0]?.length === 0;
+      const translated = translateCall(upper, {
+        sql: none ? [] : ranges.map(([from, to]) => this.range(from, to).trim()),
+        tokens: none ? [] : tokens,
+      });
+      return { sql: translated ?? token.text, next: translated === undefined ? i + 1 : close + 1 };
     }
     if (isCall && (upper === 'PARSE_TIMESTAMP' || upper === 'PARSE_DATETIME' || upper === 'PARSE_DATE')) {
       const close = this.closing(open, end);
@@ -125,7 +174,21 @@ export class Translator {
     return ranges;
   }
 
-  private castBody(start: number, close: number): string {
+  /** ARRAY_AGG(x [ORDER BY …] LIMIT n): DuckDB's aggregate has no LIMIT, so the list is sliced. */
+  private arrayAgg(start: number, close: number): string {
+    let depth = 0;
+    for (let i = start; i < close; i += 1) {
+      const text = (this.tokens[i] as Token).text;
+      if (text === '(') depth += 1;
+      if (text === ')') depth -= 1;
+      if (depth === 0 && isWord(this.tokens[i], 'LIMIT')) {
+        return `list_slice(array_agg(${this.range(start, i).trim()}), 1, ${this.range(i + 1, close).trim()})`;
+      }
+    }
+    return `array_agg(${this.range(start, close)})`;
+  }
+
+  private castBody(safe: boolean, start: number, close: number): string {
     let depth = 0;
     for (let i = start; i < close; i += 1) {
       const text = (this.tokens[i] as Token).text;
@@ -136,13 +199,19 @@ export class Translator {
         const typeName = (this.tokens[typeIndex] as Token).text;
         const paramsOpen = this.nextCode(typeIndex + 1);
         const hasParams = paramsOpen < close && this.tokens[paramsOpen]?.text === '(';
+        const value = this.range(start, i).trim();
+        const upperType = typeName.toUpperCase();
+        if (!hasParams && castMacros[upperType] !== undefined) {
+          // INT64 rounds half away from zero and rejects "1.5"; NUMERIC prints without trailing zeros.
+          return `${macroSchema}.${safe && upperType !== 'STRING' ? 'safe_' : ''}${castMacros[upperType]}(${value})`;
+        }
         const type = hasParams
           ? `DECIMAL${this.tokens
               .slice(paramsOpen, close)
               .map((token) => token.text)
               .join('')}`
           : castType(typeName);
-        return `${this.range(start, i)}AS ${type}`;
+        return `${safe ? 'TRY_CAST' : 'CAST'}(${value} AS ${type})`;
       }
     }
     throw new QueryTranslationError('CAST without AS <type>');

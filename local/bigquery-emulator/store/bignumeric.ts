@@ -33,7 +33,8 @@ export function bignumericFromDecimalSql(expression: string, scale: number): str
 
 /** SQL giving a stored BIGNUMERIC as BigQuery writes it: no exponent, no trailing zeros ("-0.5", "12"). */
 export function bignumericToTextSql(reference: string): string {
-  const scaled = `CAST(${reference}.${BIGNUMERIC_FIELD} AS VARCHAR)`;
+  // struct_extract, not `ref.field`: in ALTER … USING a dotted name reads as table.column.
+  const scaled = `CAST(struct_extract(${reference}, '${BIGNUMERIC_FIELD}') AS VARCHAR)`;
   const unsigned = `ltrim(${scaled}, '-')`;
   // Zeros in front up to 39 digits, so that the last 38 are the decimals (lpad would truncate).
   const digits = `repeat('0', greatest(0, ${BIGNUMERIC_SCALE + 1} - length(${unsigned}))) || ${unsigned}`;

@@ -1,0 +1,98 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * GoogleSQL functions whose meaning differs from DuckDB's, as DuckDB macros in a schema no dataset
+ * can be named (dataset IDs have no `-`). Overloads are typed, so the result type follows BigQuery's
+ * (NUMERIC / NUMERIC stays NUMERIC, DATE + INTERVAL stays DATE). Errors BigQuery raises at run time
+ * are raised with `error('BQ: …')`; the runner turns that prefix into an `invalidQuery` message.
+ */
+export const macroSchema = '"bq-fn"';
+
+/** A DECIMAL as GoogleSQL prints NUMERIC: no trailing fractional zeros, no trailing point. */
+export const numericText = (x: string): string =>
+  `regexp_replace(regexp_replace(CAST(${x} AS VARCHAR), '(\\.[0-9]*?)0+$', '\\1'), '\\.$', '')`;
+
+const fail = (message: string): string => `error('BQ: ' || ${message})`;
+
+/**
+ * `/` with GoogleSQL's result types: INT64 / INT64 is FLOAT64; NUMERIC / NUMERIC is NUMERIC, computed
+ * exactly on unscaled HUGEINTs and rounded half away from zero (overflow fails loudly, never rounds).
+ */
+/**
+ * DuckDB matches every DECIMAL to one DECIMAL overload, so NUMERIC and BIGNUMERIC arrive as
+ * DECIMAL(38,18): a value with digits beyond NUMERIC's 9 decimals cannot be divided exactly here and
+ * fails loudly rather than being rounded.
+ */
+const beyondNumeric = 'a <> round(a, 9) OR b <> round(b, 9)';
+
+const division = (name: string, safe: boolean): string => {
+  const unscaled = (x: string): string => `abs(CAST(${x} * 1000000000 AS HUGEINT))`;
+  const numeric = `CAST(sign(a) * sign(b) * ((${unscaled('a')} * 2000000000 + ${unscaled('b')}) // (2 * ${unscaled('b')})) AS DECIMAL(38,0)) / 1000000000`;
+  const onZero = (a: string, b: string): string =>
+    safe ? 'NULL' : fail(`'division by zero: ' || ${a} || ' / ' || ${b}`);
+  return `${name}(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${onZero('a', 'b')} ELSE CAST(a AS DOUBLE) / b END,
+   (a DECIMAL(38,18), b DECIMAL(38,18)) AS CASE WHEN ${beyondNumeric} THEN ${fail("'division of BIGNUMERIC values with more than 9 decimals is not supported by the BigQuery emulator'")}
+     WHEN b = 0 THEN ${onZero(numericText('a'), numericText('b'))} ELSE CAST(${numeric} AS DECIMAL(38,9)) END,
+   (a DOUBLE, b DOUBLE) AS CASE WHEN b = 0 THEN ${onZero('a', 'b')} ELSE a / b END`;
+};
+
+const divisionByZero = fail("'division by zero: ' || a || ' / ' || b");
+
+const int64Pattern = `'\\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\\s*'`;
+
+const definitions: string[] = [
+  division('divide', false),
+  division('safe_divide', true),
+  `ieee_divide(a DOUBLE, b DOUBLE) AS a / b`,
+  `div(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${divisionByZero} ELSE a // b END`,
+  `mod(a BIGINT, b BIGINT) AS CASE WHEN b = 0 THEN ${fail("'division by zero: MOD(' || a || ', ' || b || ')'")} ELSE a % b END`,
+  // NaN is never equal to anything in GoogleSQL; DuckDB sorts and compares NaN as the largest value.
+  // Any argument that is not a FLOAT64 NaN is "not NaN", whatever overload DuckDB picks for it.
+  `nan(x DOUBLE) AS isnan(x), (x) AS false`,
+  `int64(x VARCHAR) AS CASE WHEN regexp_full_match(x, ${int64Pattern}) THEN CAST(trim(x) AS BIGINT) ELSE ${fail("'Bad int64 value: ' || x")} END,
+   (x DOUBLE) AS CASE WHEN isnan(x) OR isinf(x) THEN ${fail("'Illegal conversion of non-finite floating point number to an integer: ' || x")} ELSE CAST(round(x) AS BIGINT) END,
+   (x BIGINT) AS x, (x) AS CAST(x AS BIGINT)`,
+  `safe_int64(x VARCHAR) AS CASE WHEN regexp_full_match(x, ${int64Pattern}) THEN TRY_CAST(trim(x) AS BIGINT) END,
+   (x DOUBLE) AS CASE WHEN NOT isnan(x) AND NOT isinf(x) THEN TRY_CAST(round(x) AS BIGINT) END,
+   (x BIGINT) AS x, (x) AS TRY_CAST(x AS BIGINT)`,
+  // BigQuery prints NUMERIC without trailing fractional zeros (CAST(1.50 AS STRING) = '1.5').
+  // Dispatch on typeof, not on a DECIMAL(38,9) parameter: that would round a BIGNUMERIC argument.
+  `string(x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
+  `date_add(d DATE, i INTERVAL) AS CAST(d + i AS DATE), (d TIMESTAMP, i INTERVAL) AS d + i,
+   (d TIMESTAMPTZ, i INTERVAL) AS d + i`,
+  `date_sub(d DATE, i INTERVAL) AS CAST(d - i AS DATE), (d TIMESTAMP, i INTERVAL) AS d - i,
+   (d TIMESTAMPTZ, i INTERVAL) AS d - i`,
+  `trunc(p VARCHAR, x DATE) AS CAST(date_trunc(p, x) AS DATE), (p VARCHAR, x) AS date_trunc(p, x)`,
+  // GoogleSQL's WEEK starts on Sunday: shift by a day so DuckDB's Monday weeks line up.
+  `trunc_week(x DATE) AS CAST(date_trunc('week', x + 1) AS DATE) - 1,
+   (x) AS date_trunc('week', x + INTERVAL 1 DAY) - INTERVAL 1 DAY`,
+  // Week boundaries crossed = whole weeks between the weeks' first days (DuckDB's date_diff counts 7-day spans).
+  `diff_week(a DATE, b DATE) AS (CAST(date_trunc('week', a + 1) AS DATE) - CAST(date_trunc('week', b + 1) AS DATE)) // 7,
+   (a, b) AS (CAST(date_trunc('week', a + INTERVAL 1 DAY) AS DATE) - CAST(date_trunc('week', b + INTERVAL 1 DAY) AS DATE)) // 7`,
+  `diff_isoweek(a, b) AS (CAST(date_trunc('week', a) AS DATE) - CAST(date_trunc('week', b) AS DATE)) // 7`,
+  `datetime(y, mo, d, h, mi, s) AS make_timestamp(y, mo, d, h, mi, s),
+   (d DATE, t TIME) AS d + t, (ts TIMESTAMPTZ) AS CAST(ts AS TIMESTAMP), (d DATE) AS CAST(d AS TIMESTAMP),
+   (s VARCHAR) AS CAST(s AS TIMESTAMP), (ts TIMESTAMP) AS ts`,
+  `date_of(y, m, d) AS make_date(y, m, d), (x) AS CAST(x AS DATE)`,
+  `timestamp_of(x) AS CAST(x AS TIMESTAMPTZ)`,
+  `timestamp_micros(n BIGINT) AS CAST(make_timestamp(n) AS TIMESTAMPTZ)`,
+  `timestamp_millis(n BIGINT) AS CAST(make_timestamp(n * 1000) AS TIMESTAMPTZ)`,
+  `timestamp_seconds(n BIGINT) AS CAST(make_timestamp(n * 1000000) AS TIMESTAMPTZ)`,
+  `unix_seconds(ts TIMESTAMPTZ) AS CAST(floor(epoch_us(ts) / 1000000) AS BIGINT)`,
+  `date_from_unix_date(n BIGINT) AS DATE '1970-01-01' + CAST(n AS INTEGER)`,
+  `unix_date(d DATE) AS CAST(d - DATE '1970-01-01' AS BIGINT)`,
+  `byte_length(s VARCHAR) AS CAST(strlen(s) AS BIGINT), (b BLOB) AS CAST(octet_length(b) AS BIGINT)`,
+  `generate_uuid() AS CAST(gen_random_uuid() AS VARCHAR)`,
+  `array_at_offset(l, i) AS CASE WHEN i < 0 OR i >= len(l) THEN ${fail("'Array index ' || i || ' is out of bounds'")} ELSE l[i + 1] END`,
+  `array_at_ordinal(l, i) AS CASE WHEN i < 1 OR i > len(l) THEN ${fail("'Array index ' || i || ' is out of bounds'")} ELSE l[i] END`,
+  `array_at_safe_offset(l, i) AS CASE WHEN i >= 0 AND i < len(l) THEN l[i + 1] END`,
+  `array_at_safe_ordinal(l, i) AS CASE WHEN i >= 1 AND i <= len(l) THEN l[i] END`,
+];
+
+/** Creates (or replaces) the macros; idempotent, so a persisted database picks up new definitions. */
+export async function installMacros(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${macroSchema}`);
+  for (const definition of definitions) {
+    await connection.run(`CREATE OR REPLACE MACRO ${macroSchema}.${definition}`);
+  }
+}

@@ -1,0 +1,162 @@
+import { bool, type ConformanceCase, docs, float, int, numeric, str, timestamp } from './case.js';
+
+/** The semantics issue 12 found differing silently: ordering, casts, division, NaN, FORMAT, literals, names. */
+export const semanticsCases: ConformanceCase[] = [
+  {
+    name: 'ORDER BY … ASC puts NULLs first',
+    doc: docs.querySyntax,
+    sql: 'SELECT x FROM (SELECT 2 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x',
+    rows: [null, '1', '2'],
+  },
+  {
+    name: 'ORDER BY … DESC puts NULLs last',
+    doc: docs.querySyntax,
+    sql: 'SELECT x FROM (SELECT 2 AS x UNION ALL SELECT NULL UNION ALL SELECT 1) ORDER BY x DESC',
+    rows: ['2', '1', null],
+  },
+  {
+    name: 'CAST(FLOAT64 AS INT64) rounds half away from zero',
+    doc: docs.conversion,
+    sql: 'SELECT CAST(2.5 AS INT64) AS up, CAST(-2.5 AS INT64) AS down',
+    columns: [int('3', 'up'), int('-3', 'down')],
+  },
+  {
+    name: 'CAST("1.5" AS INT64) is an error',
+    doc: docs.conversion,
+    sql: 'SELECT CAST("1.5" AS INT64)',
+    error: /Bad int64 value: 1\.5/,
+  },
+  {
+    name: 'CAST of a hexadecimal string to INT64',
+    doc: docs.conversion,
+    sql: 'SELECT CAST("0x1A" AS INT64)',
+    columns: [int('26')],
+  },
+  {
+    name: 'SAFE_CAST returns NULL where CAST errors',
+    doc: docs.conversion,
+    sql: 'SELECT SAFE_CAST("apple" AS INT64) AS not_a_number, SAFE_CAST("1.5" AS INT64) AS fraction',
+    columns: [int(null, 'not_a_number'), int(null, 'fraction')],
+  },
+  {
+    name: 'CAST(NUMERIC AS STRING) has no trailing zeros',
+    doc: docs.conversion,
+    sql: "SELECT CAST(NUMERIC '1.50' AS STRING), CAST(NUMERIC '100' AS STRING)",
+    columns: [str('1.5'), str('100')],
+  },
+  {
+    name: 'NUMERIC + NUMERIC is NUMERIC',
+    doc: docs.operators,
+    sql: "SELECT NUMERIC '1.1' + NUMERIC '2.2'",
+    columns: [numeric('3.3')],
+  },
+  {
+    name: 'NUMERIC / NUMERIC is NUMERIC, rounded to 9 digits',
+    doc: docs.operators,
+    sql: "SELECT NUMERIC '7' / NUMERIC '2', NUMERIC '2' / NUMERIC '3'",
+    columns: [numeric('3.5'), numeric('0.666666667')],
+  },
+  {
+    name: 'NUMERIC * INT64 is NUMERIC',
+    doc: docs.operators,
+    sql: "SELECT NUMERIC '1.5' * 2",
+    columns: [numeric('3')],
+  },
+  {
+    name: 'INT64 / INT64 is FLOAT64',
+    doc: docs.operators,
+    sql: 'SELECT 6 / 4',
+    columns: [float('1.5')],
+  },
+  {
+    name: 'division by zero is an error',
+    doc: docs.operators,
+    sql: 'SELECT 1 / 0',
+    error: /division by zero/,
+  },
+  {
+    name: 'NUMERIC division by zero is an error',
+    doc: docs.operators,
+    sql: "SELECT NUMERIC '1' / NUMERIC '0'",
+    error: /^division by zero: 1 \/ 0$/,
+  },
+  {
+    name: 'CAST(BIGNUMERIC AS STRING) keeps every digit',
+    doc: docs.conversion,
+    sql: "SELECT CAST(BIGNUMERIC '1.123456789012345678' AS STRING)",
+    columns: [str('1.123456789012345678')],
+  },
+  {
+    name: 'SAFE_DIVIDE returns NULL on division by zero',
+    doc: docs.math,
+    sql: 'SELECT SAFE_DIVIDE(1, 0), SAFE_DIVIDE(6, 4)',
+    columns: [float(null), float('1.5')],
+  },
+  {
+    name: 'IEEE_DIVIDE follows IEEE 754',
+    doc: docs.math,
+    sql: 'SELECT IEEE_DIVIDE(1, 0), IEEE_DIVIDE(0, 0)',
+    columns: [float('Infinity'), float('NaN')],
+  },
+  {
+    name: 'DIV is integer division truncating toward zero',
+    doc: docs.math,
+    sql: 'SELECT DIV(20, 4), DIV(12, -7), DIV(20, 3)',
+    columns: [int('5'), int('-1'), int('6')],
+  },
+  { name: 'DIV by zero is an error', doc: docs.math, sql: 'SELECT DIV(1, 0)', error: /division by zero/ },
+  {
+    name: 'MOD keeps the sign of the dividend',
+    doc: docs.math,
+    sql: 'SELECT MOD(25, 12), MOD(-25, 12)',
+    columns: [int('1'), int('-1')],
+  },
+  {
+    name: 'NaN = NaN is FALSE and NaN != NaN is TRUE',
+    doc: docs.dataTypes,
+    sql: "SELECT CAST('NaN' AS FLOAT64) = CAST('NaN' AS FLOAT64), CAST('NaN' AS FLOAT64) != CAST('NaN' AS FLOAT64)",
+    columns: [bool('false'), bool('true')],
+  },
+  {
+    name: 'FORMAT formats %d and %s',
+    doc: docs.string,
+    sql: 'SELECT FORMAT("%d-%s", 1, "a"), FORMAT("%.2f", 3.14159)',
+    columns: [str('1-a'), str('3.14')],
+  },
+  {
+    name: 'a TIMESTAMP literal is a TIMESTAMP (UTC)',
+    doc: docs.lexical,
+    sql: "SELECT TIMESTAMP '2008-12-25 15:30:00'",
+    columns: [timestamp('2008-12-25T15:30:00.000000Z')],
+  },
+  {
+    name: 'unnamed columns are f0_, f1_, … counting only the unnamed',
+    doc: docs.querySyntax,
+    sql: 'SELECT id + 1, id, COUNT(*) FROM (SELECT 1 AS id) GROUP BY id',
+    columns: [int('2', 'f0_'), int('1', 'id'), int('1', 'f1_')],
+  },
+  {
+    name: 'ROUND rounds half away from zero',
+    doc: docs.math,
+    sql: 'SELECT ROUND(2.5) = 3, ROUND(-2.5) = -3',
+    columns: [bool('true'), bool('true')],
+  },
+  {
+    name: 'LOG(X, Y) is the logarithm of X to base Y; LOG(X) is natural',
+    doc: docs.math,
+    sql: 'SELECT LOG(100, 10) = 2, LOG(1) = 0',
+    columns: [bool('true'), bool('true')],
+  },
+  {
+    name: 'GREATEST and LEAST return NULL if any argument is NULL',
+    doc: docs.math,
+    sql: 'SELECT GREATEST(1, NULL, 3), LEAST(1, 2)',
+    columns: [int(null), int('1')],
+  },
+  {
+    name: 'CONCAT returns NULL if any argument is NULL',
+    doc: docs.string,
+    sql: "SELECT CONCAT('T.P.', ' ', 'Bar'), CONCAT('a', NULL)",
+    columns: [str('T.P. Bar'), str(null)],
+  },
+];
