@@ -33,7 +33,7 @@ export async function createTable(
 }
 
 export interface TableWriter {
-  append(rows: Row[]): Promise<AppendResponse>;
+  append(rows: Row[], offset?: number): Promise<AppendResponse>;
   close(): void;
 }
 
@@ -67,7 +67,7 @@ export async function openWriter(
   });
   const writer = new managedwriter.JSONWriter({ connection, protoDescriptor });
   return {
-    append: (rows) => writer.appendRows(rows).getResult(),
+    append: (rows, offset) => writer.appendRows(rows, offset).getResult(),
     close: () => writer.close(),
   };
 }
