@@ -142,4 +142,25 @@ describe('emulated Storage Write API: CDC tables (through @google-cloud/bigquery
     expect(await state(dataset)).toEqual([{ id: 1, name: 'c', salary: 3 }]);
     writer.close();
   });
+
+  it('applies a large request atomically, keeping the highest sequence per key', async () => {
+    // Prepare: 1,200 changes on 600 keys, the newer half first.
+    const { dataset, writer } = await cdcTable();
+    const change = (n: number) => upsert({ id: n % 600, name: String(n), salary: n }, n.toString(16));
+    const rows = [
+      ...Array.from({ length: 600 }, (_, i) => change(600 + i)),
+      ...Array.from({ length: 600 }, (_, i) => change(i)),
+    ];
+
+    // Act
+    const result = await writer.append(rows);
+
+    // Assess
+    expect(result.error).toBeFalsy();
+    const [summary] = await fixture.emulator.query(
+      `SELECT count(*)::INTEGER AS n, min(salary)::INTEGER AS low FROM "${dataset}".employees`,
+    );
+    expect(summary).toEqual({ n: 600, low: 600 });
+    writer.close();
+  });
 });

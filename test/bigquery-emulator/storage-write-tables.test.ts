@@ -163,4 +163,21 @@ describe('emulated Storage Write API: plain appends, GetWriteStream, CDC table r
       `Primary key column code is not found in table local-project:${dataset}.t`,
     );
   });
+
+  it('stops while a writer still holds an AppendRows connection open', async () => {
+    // Prepare
+    const other = await startEmulatorFixture({ storageWrite: true });
+    const otherClient = writerClient(other);
+    const dataset = await freshDataset(other);
+    await createTable(other, dataset, 't', [{ name: 'id', type: 'INTEGER' }]);
+    const writer = await openWriter(other, otherClient, dataset, 't', { cdc: false });
+    await writer.append([{ id: 1 }]);
+
+    // Act
+    const stopped = await other.stop().then(() => 'stopped');
+
+    // Assess
+    expect(stopped).toBe('stopped');
+    otherClient.close();
+  });
 });

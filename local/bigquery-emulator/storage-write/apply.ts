@@ -26,6 +26,8 @@ const sequenceText = (sequence: ChangeSequence): string =>
   sequence.map((section) => section.toString(16).toUpperCase().padStart(16, '0')).join('/');
 const sequenceOf = (text: string): ChangeSequence => text.split('/').map((section) => BigInt(`0x${section}`));
 
+const INSERT_CHUNK = 500;
+
 const keyExpression = (columns: string[]): string =>
   `CAST(to_json([${columns.map((column) => `CAST(${column} AS VARCHAR)`).join(', ')}]) AS VARCHAR)`;
 
@@ -37,10 +39,13 @@ async function insertRows(
 ): Promise<void> {
   if (rows.length === 0 || columns.length === 0) return;
   const names = columns.map(quoteIdent).join(', ');
-  const values = rows.map(
-    (row) => `(${columns.map((column) => row.values.get(column) ?? 'NULL').join(', ')})`,
-  );
-  await connection.run(`INSERT INTO ${table} (${names}) VALUES ${values.join(', ')}`);
+  // A request may carry up to 10 MB of rows: insert them a few hundred VALUES tuples at a time.
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const values = rows
+      .slice(start, start + INSERT_CHUNK)
+      .map((row) => `(${columns.map((column) => row.values.get(column) ?? 'NULL').join(', ')})`);
+    await connection.run(`INSERT INTO ${table} (${names}) VALUES ${values.join(', ')}`);
+  }
 }
 
 /** Appends rows as they come: a table without a primary key, or a writer without `_CHANGE_TYPE`. */
