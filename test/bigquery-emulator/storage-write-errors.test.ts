@@ -179,4 +179,19 @@ describe('emulated Storage Write API: errors come back as BigQuery sends them', 
     expect(accepted.error).toBeFalsy();
     writer.close();
   });
+
+  it("refuses a TIMESTAMP outside BigQuery's range as a row error, naming the field", async () => {
+    // Prepare
+    const dataset = await freshDataset(fixture);
+    await createTable(fixture, dataset, 'ts', [{ name: 'at', type: 'TIMESTAMP' }]);
+    const writer = await openWriter(fixture, client, dataset, 'ts', { cdc: false });
+
+    // Act: 10000-01-01T00:00:00Z in microseconds.
+    const result = await writer.append([{ at: '253402300800000000' }]);
+
+    // Assess
+    expect(result.error?.code).toBe(status.INVALID_ARGUMENT);
+    expect(result.rowErrors?.[0]?.message).toBe('Invalid TIMESTAMP value: 253402300800000000 (field at)');
+    writer.close();
+  });
 });

@@ -44,16 +44,24 @@ export async function startStorageWriteServer(
 ): Promise<StorageWriteServer> {
   await warehouse.exclusive(createSequenceStore);
   const server = new Server();
+  // Appends still being applied when the emulator stops: the database must outlive them.
+  const inFlight = new Set<Promise<unknown>>();
   server.addService(bigQueryWriteService, {
     AppendRows: (call: ServerDuplexStream<AppendRowsRequest, AppendRowsResponse>) => {
       const connection = new AppendConnection(catalog, warehouse);
       // Responses arrive in request order, as the API promises.
       let queue: Promise<unknown> = Promise.resolve();
       call.on('data', (request: AppendRowsRequest) => {
-        queue = queue.then(async () => {
+        const next = queue.then(async () => {
           const response = await connection.handle(request);
           if (!call.destroyed) call.write(response);
         });
+        const settled: Promise<unknown> = next.then(
+          (): boolean => inFlight.delete(settled),
+          (): boolean => inFlight.delete(settled),
+        );
+        inFlight.add(settled);
+        queue = settled;
       });
       call.on('end', () => {
         void queue.then(() => call.end());
@@ -99,14 +107,16 @@ export async function startStorageWriteServer(
   return {
     host,
     port,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await new Promise<void>((resolve) => {
         // Clients may keep AppendRows connections open; give them a moment, then cut them.
         const force = setTimeout(() => server.forceShutdown(), 500);
         server.tryShutdown(() => {
           clearTimeout(force);
           resolve();
         });
-      }),
+      });
+      await Promise.allSettled(inFlight);
+    },
   };
 }
