@@ -50,10 +50,14 @@ export const bigQueryWriteService: ServiceDefinition = {
   GetWriteStream: method('GetWriteStream', types.getWriteStreamRequest, types.writeStream, false),
 };
 
+/** `Type.fromDescriptor`, which `protobufjs/ext/descriptor` adds to Type when imported (above). */
+const fromDescriptor: unknown = Reflect.get(protobuf.Type, 'fromDescriptor');
+
 /** A protobufjs type for a writer's DescriptorProto (proto2, as the client's adapt module builds it). */
 export function rowType(descriptor: Record<string, unknown>): protobuf.Type {
   const bytes = types.descriptorProto.encode(types.descriptorProto.fromObject(descriptor)).finish();
-  return (protobuf.Type as unknown as { fromDescriptor(bytes: Uint8Array): protobuf.Type }).fromDescriptor(
-    bytes,
-  );
+  if (typeof fromDescriptor !== 'function') throw new Error('protobufjs/ext/descriptor did not load');
+  const type: unknown = fromDescriptor.call(protobuf.Type, bytes);
+  if (!(type instanceof protobuf.Type)) throw new Error('The writer schema is not a message descriptor');
+  return type;
 }
