@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { PassThroughClient } from 'google-auth-library';
 import { FaultInjector } from './faults.js';
 import { addAdminRoutes } from './http/admin-routes.js';
@@ -39,6 +40,27 @@ export interface BigQueryEmulatorOptions {
   memoryLimit?: string;
   /** Where uploads are spooled (default a fresh directory under the OS temp dir). */
   uploadDir?: string;
+  /** Also serve the Storage Write API over gRPC on a free port (default false). */
+  storageWrite?: boolean;
+}
+
+/** Where the emulated Storage Write API listens, and what `WriterClient` needs to reach it. */
+export interface StorageWriteEndpoint {
+  host: string;
+  port: number;
+  /**
+   * Options for `new managedwriter.WriterClient(...)`: gax dials `apiEndpoint:port` and, given
+   * `sslCreds`, uses them instead of TLS plus Google credentials (no token is fetched). gax still
+   * asks google-auth-library for the universe domain, which without credentials probes the GCE
+   * metadata server: stating `universeDomain` answers it locally.
+   */
+  clientOptions: {
+    projectId: string;
+    apiEndpoint: string;
+    port: number;
+    sslCreds: ChannelCredentials;
+    universeDomain: string;
+  };
 }
 
 export interface BigQueryEmulator {
@@ -53,6 +75,8 @@ export interface BigQueryEmulator {
    * PassThroughClient sends requests unauthenticated, which the emulator accepts.
    */
   clientOptions: { projectId: string; apiEndpoint: string; authClient: PassThroughClient };
+  /** Present when started with `storageWrite: true`. */
+  storageWrite?: StorageWriteEndpoint;
   /** Runs DuckDB SQL against the warehouse directly (datasets are schemas), for tests. */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** Waits for running jobs, closes the server and the database. */
@@ -99,7 +123,12 @@ export async function startBigQueryEmulator(
   addAdminRoutes(admin, faults);
   addIamRoutes(api, admin, services);
   const server = createEmulatorServer(api, admin, faults);
-  const url = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  const url = await listen(server, options.port ?? 0, host);
+  // Loaded only when asked for: grpc-js is not needed by emulators that serve REST alone.
+  const storageWrite = options.storageWrite
+    ? await (await import('./storage-write/server.js')).startStorageWriteServer(catalog, warehouse, host)
+    : undefined;
 
   let stopped: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
@@ -107,6 +136,7 @@ export async function startBigQueryEmulator(
     // Keep-alive connections of clients that are done would hold close() open.
     server.closeIdleConnections();
     await closed;
+    await storageWrite?.stop();
     await runner.idle();
     await metadata.flush();
     warehouse.close();
@@ -124,6 +154,24 @@ export async function startBigQueryEmulator(
       ) as typeof import('google-auth-library');
       return { projectId, apiEndpoint: url, authClient: new auth.PassThroughClient() };
     },
+    ...(storageWrite
+      ? {
+          storageWrite: {
+            host: storageWrite.host,
+            port: storageWrite.port,
+            get clientOptions() {
+              const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
+              return {
+                projectId,
+                apiEndpoint: storageWrite.host,
+                port: storageWrite.port,
+                sslCreds: grpc.credentials.createInsecure(),
+                universeDomain: 'googleapis.com',
+              };
+            },
+          },
+        }
+      : {}),
     query: (sql) => warehouse.rows(sql),
     stop: () => {
       stopped ??= stop();

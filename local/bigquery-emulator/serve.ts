@@ -7,6 +7,9 @@ import { startBigQueryEmulator } from './index.js';
  */
 const emulator = await startBigQueryEmulator(JSON.parse(process.argv[2] ?? '{}'));
 process.stdout.write(`BigQuery emulator on ${emulator.url}\n`);
+if (emulator.storageWrite !== undefined) {
+  process.stdout.write(`Storage Write API on ${emulator.storageWrite.host}:${emulator.storageWrite.port}\n`);
+}
 await new Promise<void>((resolve) => {
   process.once('SIGINT', resolve);
   process.once('SIGTERM', resolve);

@@ -13,6 +13,7 @@ interface EmulatorOptions {
   location: string;
   jobDelayMs: string;
   memoryLimit: string;
+  storageWrite?: boolean;
 }
 
 const integer = (value: string, option: string, min: number, max: number): number => {
@@ -39,6 +40,7 @@ export function registerBigQueryEmulatorCommand(program: Command): void {
     .option('--location <location>', 'default location of datasets and jobs', 'US')
     .option('--job-delay-ms <ms>', 'time each job spends PENDING and RUNNING', '100')
     .option('--memory-limit <size>', "DuckDB's memory_limit; larger loads spill to disk", '512MB')
+    .option('--storage-write', 'also serve the Storage Write API (gRPC, default streams) on a free port')
     .action(async (options: EmulatorOptions) => {
       const port = integer(options.port, '--port', 0, 65_535);
       const jobStateDelayMs = integer(options.jobDelayMs, '--job-delay-ms', 0, 600_000);
@@ -51,6 +53,7 @@ export function registerBigQueryEmulatorCommand(program: Command): void {
         location: options.location,
         jobStateDelayMs,
         memoryLimit: options.memoryLimit,
+        storageWrite: options.storageWrite === true,
         ...(inMemory ? {} : { dbPath: options.db }),
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
@@ -67,6 +70,12 @@ export function registerBigQueryEmulatorCommand(program: Command): void {
         `BigQuery emulator on ${emulator.url} (project ${emulator.projectId}, location ${emulator.location}, warehouse ${options.db})\n` +
           `Client: new BigQuery({ projectId: '${emulator.projectId}', apiEndpoint: '${emulator.url}', authClient: new PassThroughClient() })\n`,
       );
+      const grpc = emulator.storageWrite;
+      if (grpc !== undefined) {
+        output().out(
+          `Storage Write API on ${grpc.host}:${grpc.port}: new WriterClient({ projectId: '${emulator.projectId}', apiEndpoint: '${grpc.host}', port: ${grpc.port}, sslCreds: grpc.credentials.createInsecure(), universeDomain: 'googleapis.com' })\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { MetadataStore } from './metadata.js';
 import { type DatasetResource, logicalBytes, type TableResource } from './resources.js';
-import { evolveSchema, normalizeFields } from './schema-rules.js';
+import { checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
 import { inTransaction, type Warehouse } from './warehouse.js';
 
 /** Fields a tables.insert/patch may set besides the schema, stored and returned as given. */
@@ -21,6 +21,8 @@ const passThroughTableFields = [
   'clustering',
   'labels',
   'description',
+  'tableConstraints',
+  'maxStaleness',
 ] as const;
 
 /**
@@ -188,6 +190,7 @@ export class Catalog {
       throw invalid(
         `The field specified for clustering cannot be found in the schema. Invalid field: ${missing}.`,
       );
+    checkTableConstraints(resource);
     return resource;
   }
 
@@ -292,6 +295,7 @@ export class Catalog {
         }
         next.schema = { fields: change.fields };
       }
+      checkTableConstraints(next);
       await this.saveTable(connection, next);
       return next;
     });

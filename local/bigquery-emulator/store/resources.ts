@@ -27,6 +27,10 @@ export interface TableResource {
   clustering?: { fields: string[] };
   labels?: Labels;
   description?: string;
+  /** `primaryKey.columns` makes the table a BigQuery CDC table for the Storage Write API. */
+  tableConstraints?: { primaryKey?: { columns: string[] }; foreignKeys?: unknown[] };
+  /** An SQL IntervalValue string (`0-0 0 0:15:0`); stored and returned, reads are always fresh. */
+  maxStaleness?: string;
   view?: { query: string; useLegacySql: false };
 }
 

@@ -103,3 +103,37 @@ export function evolveSchema(
   }
   return { fields: [...fields, ...addedNullable], added: addedNullable, relaxed };
 }
+
+/** `Y-M D H:M:S[.F]`, the canonical text of an SQL IntervalValue (e.g. `0-0 0 0:15:0`). */
+const INTERVAL_VALUE = /^-?\d+-\d+ -?\d+ -?\d+:\d+:\d+(\.\d{1,9})?$/;
+
+/**
+ * Checks what tables.insert/patch store for CDC tables: a primary key names existing columns, once
+ * each (BigQuery does not enforce it on data); `maxStaleness` is an IntervalValue string.
+ */
+export function checkTableConstraints(resource: {
+  id: string;
+  schema: { fields: TableFieldSchema[] };
+  tableConstraints?: { primaryKey?: { columns: string[] } };
+  maxStaleness?: string;
+}): void {
+  const columns = resource.tableConstraints?.primaryKey?.columns;
+  if (columns !== undefined) {
+    if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string')) {
+      throw invalid('tableConstraints.primaryKey.columns must be a non-empty list of column names');
+    }
+    const seen = new Set<string>();
+    for (const column of columns) {
+      if (!resource.schema.fields.some((field) => field.name.toLowerCase() === column.toLowerCase())) {
+        throw invalid(`Primary key column ${column} is not found in table ${resource.id}`);
+      }
+      if (seen.has(column.toLowerCase())) throw invalid(`Duplicate primary key column ${column}`);
+      seen.add(column.toLowerCase());
+    }
+  }
+  if (resource.maxStaleness !== undefined && !INTERVAL_VALUE.test(String(resource.maxStaleness))) {
+    throw invalid(
+      `Invalid maxStaleness "${String(resource.maxStaleness)}": expected an interval such as "0-0 0 0:15:0"`,
+    );
+  }
+}

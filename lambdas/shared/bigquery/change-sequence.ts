@@ -1,0 +1,91 @@
+/**
+ * BigQuery CDC's `_CHANGE_SEQUENCE_NUMBER` (docs: "Stream table updates with change data capture
+ * ingestion", ADR 0023): hexadecimal sections separated by `/`, at most four, each at most 16 hex
+ * digits (upper or lower case), compared section by section as unsigned numbers.
+ */
+export type ChangeSequence = readonly bigint[];
+
+const MAX_SECTIONS = 4;
+const SECTION = /^[0-9A-Fa-f]{1,16}$/;
+
+/** Parses a sequence number, or throws a one-line error naming the value and the format. */
+export function parseChangeSequence(text: string): ChangeSequence {
+  const sections = text.split('/');
+  if (sections.length > MAX_SECTIONS || !sections.every((section) => SECTION.test(section))) {
+    throw new Error(
+      `Invalid _CHANGE_SEQUENCE_NUMBER "${text}": expected up to ${MAX_SECTIONS} sections of 1 to 16 hexadecimal digits separated by "/"`,
+    );
+  }
+  return sections.map((section) => BigInt(`0x${section}`));
+}
+
+/**
+ * Negative, zero or positive as `a` sorts before, equal to or after `b`. BigQuery compares the first
+ * sections and moves on only while they are equal; its documentation does not say how a sequence
+ * that runs out of sections compares with a longer one that matches so far. Here the shorter one
+ * sorts first (tuple order), and writers that always send the same number of sections never meet it.
+ */
+export function compareChangeSequences(a: ChangeSequence, b: ChangeSequence): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index += 1) {
+    const left = a[index] ?? 0n;
+    const right = b[index] ?? 0n;
+    if (left !== right) return left < right ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+export const formatChangeSequence = (sequence: ChangeSequence): string =>
+  sequence.map((section) => section.toString(16).toUpperCase()).join('/');
+
+const DMS_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+const CHANGE_SEQ_DIGITS = 35;
+/** `$AR_H_CHANGE_SEQ` is 16 digits of timestamp then a 19-digit counter; each half fits 64 bits. */
+const COUNTER_DIGITS = 19;
+
+/** Microseconds since the epoch of a DMS `yyyy-MM-dd HH:mm:ss.SSSSSS` (UTC) timestamp. */
+export function dmsTimestampMicros(timestamp: string): bigint {
+  const match = DMS_TIMESTAMP.exec(timestamp);
+  if (match === null) {
+    throw new Error(`Invalid _dms_timestamp "${timestamp}": expected yyyy-MM-dd HH:mm:ss.SSSSSS`);
+  }
+  const [, year, month, day, hour, minute, second, fraction = ''] = match;
+  const millis = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  );
+  const roundTrip = new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
+  if (roundTrip !== timestamp.slice(0, 19)) {
+    throw new Error(`Invalid _dms_timestamp "${timestamp}": not a calendar date and time`);
+  }
+  if (millis < 0) {
+    throw new Error(
+      `Invalid _dms_timestamp "${timestamp}": before 1970-01-01, which an unsigned sequence number cannot order`,
+    );
+  }
+  return BigInt(millis) * 1000n + BigInt(fraction.padEnd(6, '0'));
+}
+
+/**
+ * The `_CHANGE_SEQUENCE_NUMBER` of a DMS row, so BigQuery applies changes in the order the
+ * `_current` view ranks them (`_dms_timestamp`, then `_dms_change_seq`, an empty one lowest):
+ * `<timestamp µs>/<1 for CDC, 0 for full load>/<change seq's timestamp half>/<its counter half>`.
+ * Always four sections, so comparisons never depend on sequences of different lengths.
+ */
+export function dmsChangeSequence(dmsTimestamp: string, dmsChangeSeq: string | null | undefined): string {
+  const micros = dmsTimestampMicros(dmsTimestamp);
+  const seq = dmsChangeSeq ?? '';
+  if (seq === '') return formatChangeSequence([micros, 0n, 0n, 0n]);
+  if (!/^\d+$/.test(seq) || seq.length > CHANGE_SEQ_DIGITS) {
+    throw new Error(
+      `Invalid _dms_change_seq "${seq}": expected up to ${CHANGE_SEQ_DIGITS} decimal digits ($AR_H_CHANGE_SEQ) or empty`,
+    );
+  }
+  const padded = seq.padStart(CHANGE_SEQ_DIGITS, '0');
+  const high = BigInt(padded.slice(0, CHANGE_SEQ_DIGITS - COUNTER_DIGITS));
+  const low = BigInt(padded.slice(CHANGE_SEQ_DIGITS - COUNTER_DIGITS));
+  return formatChangeSequence([micros, 1n, high, low]);
+}
