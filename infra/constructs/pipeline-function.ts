@@ -71,14 +71,6 @@ export class PipelineFunction extends Construct {
         reason: 'Only xray:PutTraceSegments/PutTelemetryRecords, which have no resource-level permissions.',
       },
       {
-        id: 'AwsSolutions-L1',
-        reason: 'The project pins nodejs24.x (DESIGN: runtime targets); upgrades are a deliberate change.',
-      },
-      {
-        id: 'Serverless-LambdaLatestVersion',
-        reason: 'The project pins nodejs24.x (DESIGN: runtime targets); upgrades are a deliberate change.',
-      },
-      {
         id: 'Serverless-LambdaDLQ',
         reason: 'Never invoked asynchronously: SQS-driven (the queue has the DLQ) or invoked synchronously.',
       },

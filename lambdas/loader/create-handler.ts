@@ -18,6 +18,7 @@ import type { RoutingTable } from '../shared/routing.js';
 import { CurrentViews } from './current-views.js';
 import { isPermanent, runbookFields } from './failure-kind.js';
 import { ConcurrencyGate } from './gate.js';
+import { KnownTables } from './known-tables.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
 import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
 import { DEFAULT_REDELIVERY, Redelivery, type RedeliveryPolicy } from './redelivery.js';
@@ -76,6 +77,7 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     logger,
     metrics,
     views: new CurrentViews(deps.bigquery, logger),
+    tables: new KnownTables(deps.bigquery),
     now: deps.now ?? Date.now,
   };
   const reserveMs = deps.reserveMs ?? 3_000;

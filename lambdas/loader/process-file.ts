@@ -12,6 +12,7 @@ import { parseDmsTimestamp, parseParquetFooter } from '../shared/parquet/footer.
 import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js';
 import type { Route, RoutingTable } from '../shared/routing.js';
 import type { CurrentViews } from './current-views.js';
+import type { KnownTables } from './known-tables.js';
 import type { LoaderMetrics } from './metrics.js';
 import { schemaDriftResolver } from './schema-drift.js';
 
@@ -25,6 +26,8 @@ export interface FileLoaderDeps {
   metrics: LoaderMetrics;
   /** Creates a table's `_current` view once its first load exists. */
   views: CurrentViews;
+  /** Which tables exist: only a load that creates its table states partitioning and clustering. */
+  tables: KnownTables;
   now: () => number;
 }
 
@@ -83,13 +86,14 @@ export async function processFile(
   });
   const fields = { source: route.source, table: route.targetTable, key: file.key, jobId: jobBase };
 
+  const creating = !(await deps.tables.exists(route, deadline, deps.retry));
   const result = await loadFileOnce({
     bigquery: deps.bigquery,
     location: deps.location,
     dataset: route.dataset,
     table: route.targetTable,
     baseJobId: jobBase,
-    configuration: loadConfiguration(route),
+    configuration: loadConfiguration(route, { creating }),
     openBody: async () => {
       const response = await s3.send(
         new GetObjectCommand({ Bucket: file.bucket, Key: file.key, IfMatch: `"${etag}"` }),
@@ -107,6 +111,7 @@ export async function processFile(
   });
 
   const jobId = result.job.id;
+  deps.tables.loaded(route);
   await deps.views.ensure(route, deadline, deps.retry);
   if (result.outcome === 'duplicate') {
     metrics.duplicateDelivery(dims);

@@ -198,7 +198,7 @@ describe('dms2bq local up', () => {
   });
 
   it('reconcile --local names the table of a file that never landed, and matches once it lands', async () => {
-    // Prepare: casino_b's files, every one but the first CDC file of players put into the bucket.
+    // Prepare: casino_b's files, every one but the first CDC file of game.users put into the bucket.
     const out = join(work, 'b');
     const simulated = await dms2bq(
       ...['simulate', '--mappings', join(work, 'mappings-b'), '--out', out, '--minutes', '1'],
@@ -238,7 +238,7 @@ describe('dms2bq local up', () => {
     // Act: wait until every other file is loaded, so the only shortfall left is the lost file's.
     const drift = await waitFor('the drift of the lost file alone', async () => {
       const run = await reconcile();
-      const others = run.report.tables.filter((table) => table.table !== 'players');
+      const others = run.report.tables.filter((table) => table.table !== 'users');
       return others.every((table) => table.verdict === 'match') && run.report.drifting === 1
         ? run
         : undefined;
@@ -254,7 +254,7 @@ describe('dms2bq local up', () => {
     expect(drift.code).toBe(1);
     expect(drift.report.tables.find((table) => table.drifting)).toMatchObject({
       source: 'casino_b',
-      table: 'players',
+      table: 'users',
       verdict: 'missing',
       missingRows: expect.any(Number),
     });

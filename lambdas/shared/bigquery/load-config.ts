@@ -17,14 +17,23 @@ const labelValue = (value: string): string =>
 /**
  * The load configuration of every DMS file (DESIGN decision 7: the table is the append-only
  * changelog). The schema comes from the file: new columns are added, NOT NULL columns may become
- * nullable, a type change fails the job. Partitioning and clustering apply when the load creates the
- * table; they must match how `dms2bq` creates it, or BigQuery rejects the load.
+ * nullable, a type change fails the job. Partitioning and clustering are stated only by a load that
+ * creates the table (`creating`, the default, also what `warehouse apply` creates tables with):
+ * BigQuery rejects a load into an existing table whose layout differs from the load's, and takes the
+ * table's layout when the load states none.
  *
  * Labels: the client's `createWriteStream` nests everything under `configuration.load`, so job-level
  * `configuration.labels` cannot be sent; the labels go on the table the load creates, and the job ID
  * carries source, schema and table for operators.
  */
-export function loadConfiguration(route: Route): JobLoadMetadata {
+export function loadConfiguration(route: Route, { creating = true } = {}): JobLoadMetadata {
+  const layout: JobLoadMetadata = {
+    // Ingestion-time partitioning: `_dms_timestamp` is a STRING and cannot partition the table.
+    timePartitioning: { type: 'DAY' },
+    ...(route.primaryKey.length > 0
+      ? { clustering: { fields: route.primaryKey.slice(0, MAX_CLUSTERING_FIELDS) } }
+      : {}),
+  };
   return {
     sourceFormat: 'PARQUET',
     writeDisposition: 'WRITE_APPEND',
@@ -32,11 +41,7 @@ export function loadConfiguration(route: Route): JobLoadMetadata {
     schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
     decimalTargetTypes: [...DECIMAL_TARGET_TYPES],
     parquetOptions: { enumAsString: true, enableListInference: true },
-    // Ingestion-time partitioning: `_dms_timestamp` is a STRING and cannot partition the table.
-    timePartitioning: { type: 'DAY' },
-    ...(route.primaryKey.length > 0
-      ? { clustering: { fields: route.primaryKey.slice(0, MAX_CLUSTERING_FIELDS) } }
-      : {}),
+    ...(creating ? layout : {}),
     destinationTableProperties: {
       labels: {
         dms2bq_source: labelValue(route.source),
