@@ -467,13 +467,13 @@ describe('alarms', () => {
     ['the DLQ has messages', 'ApproximateNumberOfMessagesVisible'],
     ['the oldest loader message is too old', 'ApproximateAgeOfOldestMessage'],
     ['the loader fails', 'Errors'],
-    ['DMS falls behind or stops', 'CDCLatencySource'],
+    ['DMS falls behind', 'CDCLatencySource'],
   ])('alarms when %s', (_what, metricName) => {
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName });
   });
 
-  it('watches DMS latency with the task metric dimensions: instance name and task resource ID', () => {
+  it('watches DMS latency with the task metric dimensions, never stuck in ALARM by a wrong dimension value', () => {
     // Prepare
     const task = dmsResource('Custom::DmsReplicationTask', 'Task');
 
@@ -481,6 +481,7 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'CDCLatencySource',
       Namespace: 'AWS/DMS',
+      TreatMissingData: 'notBreaching',
       Dimensions: [
         { Name: 'ReplicationInstanceIdentifier', Value: 'dms2bq-dev' },
         { Name: 'ReplicationTaskIdentifier', Value: { 'Fn::GetAtt': [task.logicalId, 'TaskResourceId'] } },
