@@ -8,7 +8,7 @@ interface Step {
   uses?: string;
   run?: string;
   if?: string;
-  with?: Record<string, string>;
+  with?: Record<string, string | number | boolean>;
   env?: Record<string, string>;
 }
 
@@ -19,7 +19,7 @@ interface Job {
   permissions?: Record<string, string>;
   strategy?: { matrix?: Record<string, unknown> };
   uses?: string;
-  with?: Record<string, string>;
+  with?: Record<string, string | number | boolean>;
   steps?: Step[];
 }
 
@@ -135,6 +135,19 @@ describe('ci.yml', () => {
 
     // Assess
     expect(found).toBeGreaterThanOrEqual(0);
+  });
+
+  it("checks the pull request's mappings against the target branch's, which the running tasks were deployed from", () => {
+    // Prepare
+    const check = job(ci(), 'check');
+    const checkout = (check.steps ?? []).find(usesAction('actions/checkout'));
+
+    // Assess
+    expect(checkout?.with?.['fetch-depth']).toBe(0);
+    expect(stepIndex(check, runs('git archive "origin/$BASE_REF" mappings'))).toBeGreaterThanOrEqual(0);
+    expect(stepIndex(check, runs('npx dms2bq validate --base'))).toBeGreaterThan(
+      stepIndex(check, runs('npm ci')),
+    );
   });
 
   it('plans every stage into the job summary and one sticky PR comment', () => {
