@@ -1,13 +1,13 @@
 import {
   type DatabaseMigrationServiceClient,
   DescribeReplicationTasksCommand,
-  DescribeTableStatisticsCommand,
   type Filter,
   ReloadTablesCommand,
   type ReplicationTask,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
+import { describeTableStatistics } from '../../lambdas/shared/dms/table-statistics.js';
 import { replicationTaskIdentifier } from '../../lambdas/shared/naming.js';
 
 /**
@@ -87,30 +87,18 @@ export interface TaskStatus {
 
 export async function taskStatus(dms: DatabaseMigrationServiceClient, ref: TaskRef): Promise<TaskStatus> {
   const task = await findTask(dms, ref);
-  const tables: TableStatus[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await dms.send(
-      new DescribeTableStatisticsCommand({
-        ReplicationTaskArn: task.ReplicationTaskArn,
-        MaxRecords: 500,
-        ...(marker ? { Marker: marker } : {}),
-      }),
-    );
-    for (const stats of page.TableStatistics ?? []) {
-      tables.push({
-        table: `${stats.SchemaName}.${stats.TableName}`,
-        state: stats.TableState ?? 'unknown',
-        inserts: stats.Inserts ?? 0,
-        updates: stats.Updates ?? 0,
-        deletes: stats.Deletes ?? 0,
-        ddls: stats.Ddls ?? 0,
-        fullLoadRows: stats.FullLoadRows ?? 0,
-        ...(stats.LastUpdateTime ? { lastUpdateTime: stats.LastUpdateTime } : {}),
-      });
-    }
-    marker = page.Marker;
-  } while (marker);
+  const tables: TableStatus[] = (await describeTableStatistics(dms, task.ReplicationTaskArn)).map(
+    (stats) => ({
+      table: `${stats.SchemaName}.${stats.TableName}`,
+      state: stats.TableState ?? 'unknown',
+      inserts: stats.Inserts ?? 0,
+      updates: stats.Updates ?? 0,
+      deletes: stats.Deletes ?? 0,
+      ddls: stats.Ddls ?? 0,
+      fullLoadRows: stats.FullLoadRows ?? 0,
+      ...(stats.LastUpdateTime ? { lastUpdateTime: stats.LastUpdateTime } : {}),
+    }),
+  );
   return {
     identifier: task.ReplicationTaskIdentifier ?? '',
     arn: task.ReplicationTaskArn,

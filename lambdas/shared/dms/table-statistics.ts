@@ -35,6 +35,27 @@ export interface DmsTaskView {
 
 const routeOf = (schema: string, table: string): string => `${schema}.${table}`;
 
+/** Every page of DescribeTableStatistics of a task (Marker paging; MaxRecords is at most 500). */
+export async function describeTableStatistics(
+  dms: DatabaseMigrationServiceClient,
+  taskArn: string,
+): Promise<TableStatistics[]> {
+  const all: TableStatistics[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await dms.send(
+      new DescribeTableStatisticsCommand({
+        ReplicationTaskArn: taskArn,
+        MaxRecords: 500,
+        ...(marker ? { Marker: marker } : {}),
+      }),
+    );
+    all.push(...(page.TableStatistics ?? []));
+    marker = page.Marker;
+  } while (marker);
+  return all;
+}
+
 /**
  * The replication task `identifier` (`dms2bq-<stage>-<source>`) and the statistics of every table
  * it replicates. DescribeTableStatistics pages with Marker; MaxRecords is at most 500.
@@ -51,19 +72,7 @@ export async function readReplicationTask(
   );
   const task = ReplicationTasks.find((candidate) => candidate.ReplicationTaskIdentifier === identifier);
   if (!task?.ReplicationTaskArn) return { identifier, tables: [] };
-  const tables: DmsTableStatistics[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await dms.send(
-      new DescribeTableStatisticsCommand({
-        ReplicationTaskArn: task.ReplicationTaskArn,
-        MaxRecords: 500,
-        ...(marker ? { Marker: marker } : {}),
-      }),
-    );
-    for (const statistics of page.TableStatistics ?? []) tables.push(tableStatistics(statistics));
-    marker = page.Marker;
-  } while (marker);
+  const tables = (await describeTableStatistics(dms, task.ReplicationTaskArn)).map(tableStatistics);
   return {
     identifier,
     arn: task.ReplicationTaskArn,
