@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLocalCommand } from '../../cli/commands/local/local.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
@@ -38,7 +39,17 @@ describe('dms2bq local load', () => {
       await mkdir(dirname(join(files, key)), { recursive: true });
       await writeFile(join(files, key), content);
     }
-    expectedFiles = result.files.length + 2;
+    // A well-formed file, written by another Parquet writer, that BigQuery refuses for its data: a
+    // TIMESTAMP in year 10000. Its failed load must leave nothing behind for the good files.
+    const outOfRange = join(files, 'casino_a/game/bets/2026/01/01/20260101-000000001.parquet');
+    const duckdb = await DuckDBInstance.create(':memory:');
+    const connection = await duckdb.connect();
+    await connection.run(
+      `COPY (SELECT 'I' AS Op, 1::BIGINT AS id, make_timestamp(10000, 1, 1, 0, 0, 0) AS placed_at) TO '${outOfRange}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+    duckdb.closeSync();
+    expectedFiles = result.files.length + 3;
     const run = await dms2bq(
       'local',
       'load',
@@ -65,15 +76,19 @@ describe('dms2bq local load', () => {
 
   it('loads every good file once and skips the second delivery', () => {
     // Assess
-    expect(summary.loaded).toBe(expectedFiles - 2);
-    expect(summary.duplicates).toBeGreaterThanOrEqual(expectedFiles - 2);
+    expect(summary.loaded).toBe(expectedFiles - 3);
+    expect(summary.duplicates).toBeGreaterThanOrEqual(expectedFiles - 3);
   });
 
   it('reports each bad file with its reason and exits 1', () => {
     // Assess
     expect(code).toBe(1);
-    expect(stderr).toContain('2 file(s) failed to load');
+    expect(stderr).toContain('3 file(s) failed to load');
     expect(summary.failed).toEqual([
+      {
+        key: 'casino_a/game/bets/2026/01/01/20260101-000000001.parquet',
+        reason: expect.stringMatching(/placed_at/),
+      },
       { key: 'casino_a/game/bets/2026/01/01/20260101-235959000.parquet', reason: expect.any(String) },
       {
         key: 'casino_a/game/unmapped_table/LOAD00000001.parquet',
