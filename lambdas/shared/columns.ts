@@ -10,3 +10,9 @@ export const DMS_COLUMNS = [OP_COLUMN, TIMESTAMP_COLUMN, CHANGE_SEQ_COLUMN] as c
 
 /** `Op` values DMS writes: full-load rows carry `I` because the project sets IncludeOpForFullLoad. */
 export type DmsOperation = 'I' | 'U' | 'D';
+
+/**
+ * What `<table>_current` shows instead of the DMS columns: the source commit time of the row's latest
+ * change (DESIGN decision 7), a TIMESTAMP parsed from `_dms_timestamp`.
+ */
+export const SOURCE_CHANGED_AT_COLUMN = '_source_changed_at';

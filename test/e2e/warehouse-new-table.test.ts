@@ -1,4 +1,4 @@
-import type { TableField } from '@google-cloud/bigquery';
+import { BigQueryTimestamp, type TableField } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
 import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
@@ -134,6 +134,29 @@ describe('a new table: apply before its first file, then the production loader',
   it('answers the view with the current rows', async () => {
     // Assess
     expect(await count(pipeline, 'orders_current')).toBeGreaterThan(0);
+  });
+
+  it("exposes each current row's source commit time as _source_changed_at, a TIMESTAMP", async () => {
+    // Act
+    const [rows] = await pipeline.bigquery.query({
+      query: [
+        'SELECT v._source_changed_at AS changed_at, c._dms_timestamp AS dms_timestamp',
+        'FROM `shop_cdc.orders_current` AS v JOIN `shop_cdc.orders` AS c USING (c00)',
+        'WHERE c._dms_timestamp = (SELECT MAX(_dms_timestamp) FROM `shop_cdc.orders` WHERE c00 = v.c00)',
+        'LIMIT 5',
+      ].join('\n'),
+    });
+
+    // Assess
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows as { changed_at: BigQueryTimestamp; dms_timestamp: string }[]) {
+      // The client turns TIMESTAMP cells, and only those, into BigQueryTimestamp.
+      expect(row.changed_at).toBeInstanceOf(BigQueryTimestamp);
+      // DMS writes `yyyy-MM-dd HH:mm:ss.SSSSSS` in UTC.
+      expect(new Date(row.changed_at.value).toISOString().slice(0, 23)).toBe(
+        `${row.dms_timestamp.replace(' ', 'T').slice(0, 23)}`,
+      );
+    }
   });
 
   it('creates the view of a table without declared columns right after its first load', async () => {

@@ -1,4 +1,4 @@
-import { CHANGE_SEQ_COLUMN, OP_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
+import { CHANGE_SEQ_COLUMN, OP_COLUMN, SOURCE_CHANGED_AT_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 
@@ -7,7 +7,9 @@ const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\
 /**
  * The query of the `<table>_current` view: the latest change per primary key, deletes dropped only
  * after the latest row is picked (or an older version would resurface), DMS bookkeeping columns
- * hidden. `_dms_timestamp` and `_dms_change_seq` are fixed-width strings, so text order is time
+ * hidden and the commit time exposed as `_source_changed_at` (TIMESTAMP, from `_dms_timestamp`, DMS's
+ * `yyyy-MM-dd HH:mm:ss.SSSSSS` in UTC; for full-loaded rows the task's start) so analysts can see how
+ * fresh each row is and order by it. `_dms_timestamp` and `_dms_change_seq` are fixed-width strings, so text order is time
  * order; a full-load row's empty change sequence sorts below any change with the same timestamp.
  * Views are created from it with tables.insert/tables.patch (`view.query`, GoogleSQL), which
  * roles/bigquery.dataEditor allows; a `CREATE VIEW` query job would also need bigquery.jobs.create.
@@ -16,7 +18,7 @@ export function currentViewQuery(projectId: string, route: Route): string {
   const changelog = quote(`${projectId}.${route.dataset}.${route.targetTable}`);
   const partition = route.primaryKey.map(quote).join(', ');
   return [
-    `SELECT * EXCEPT (${OP_COLUMN}, ${TIMESTAMP_COLUMN}, ${CHANGE_SEQ_COLUMN})`,
+    `SELECT * EXCEPT (${OP_COLUMN}, ${TIMESTAMP_COLUMN}, ${CHANGE_SEQ_COLUMN}), TIMESTAMP(${TIMESTAMP_COLUMN}) AS ${SOURCE_CHANGED_AT_COLUMN}`,
     'FROM (',
     `  SELECT * FROM ${changelog}`,
     '  WHERE TRUE',
