@@ -8,6 +8,7 @@ import {
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
+import { describeTableStatistics } from '../shared/dms/table-statistics.js';
 import { addedTables, immutableChange, parseTaskProperties, type TaskProperties } from './properties.js';
 import {
   describeTask,
@@ -15,7 +16,6 @@ import {
   STABLE,
   statusOf,
   TRANSITIONAL,
-  tableStatistics,
   taskMatches,
   taskResourceId,
 } from './task-state.js';
@@ -169,7 +169,7 @@ async function stepUpdate(
   if (status === 'running' && !startedSinceRequest) {
     // ModifyReplicationTask: "The task must be stopped before you can modify it." Endpoint changes
     // also need a restart. A table being (re)loaded is waited for, not interrupted.
-    const loading = loadingTables(await tableStatistics(deps.dms, arn));
+    const loading = loadingTables(await describeTableStatistics(deps.dms, arn));
     if (loading.length > 0) return waitOrFail(`running a full load or reload of ${loading.join(', ')}`);
     await stop(deps, task);
     return { IsComplete: false };
@@ -207,7 +207,7 @@ async function reloadUnloaded(
 ): Promise<void> {
   if (added.length === 0) return;
   const seen = new Set(
-    (await tableStatistics(deps.dms, arn)).map((table) => `${table.SchemaName}.${table.TableName}`),
+    (await describeTableStatistics(deps.dms, arn)).map((table) => `${table.SchemaName}.${table.TableName}`),
   );
   const missing = added.filter(({ schema, table }) => !seen.has(`${schema}.${table}`));
   for (let index = 0; index < missing.length; index += 10) {

@@ -1,7 +1,6 @@
 import {
   type DatabaseMigrationServiceClient,
   DescribeReplicationTasksCommand,
-  DescribeTableStatisticsCommand,
   type ReplicationTask,
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
@@ -42,26 +41,6 @@ export async function describeTask(
     if (isNotFound(error)) return undefined;
     throw error;
   }
-}
-
-export async function tableStatistics(
-  dms: DatabaseMigrationServiceClient,
-  taskArn: string,
-): Promise<TableStatistics[]> {
-  const tables: TableStatistics[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await dms.send(
-      new DescribeTableStatisticsCommand({
-        ReplicationTaskArn: taskArn,
-        MaxRecords: 500,
-        ...(marker ? { Marker: marker } : {}),
-      }),
-    );
-    tables.push(...(page.TableStatistics ?? []));
-    marker = page.Marker;
-  } while (marker);
-  return tables;
 }
 
 /** `schema.table` of tables being loaded right now. */
