@@ -2,10 +2,9 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BigQuery } from '@google-cloud/bigquery';
+import type { BigQuery } from '@google-cloud/bigquery';
 import type { Command } from 'commander';
 import { loadStageConfig, StageConfigError } from '../../infra/config.js';
-import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import { readReplicationTask } from '../../lambdas/shared/dms/table-statistics.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { pipelineStackName, replicationConfigIdentifier } from '../../lambdas/shared/naming.js';
@@ -14,6 +13,7 @@ import { buildRoutingTable, type Route } from '../../lambdas/shared/routing.js';
 import { LOCAL_CREDENTIALS, localNames } from '../../local/aws/names.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID } from '../../local/pipeline/local-pipeline.js';
 import { readGroundTruth, truthRowCount, truthStatistics } from '../../local/pipeline/truth-statistics.js';
+import { operatorBigQuery } from '../bigquery.js';
 import { UserError } from '../errors.js';
 import { findLocalEnvironment, localStateFile } from '../local-environment.js';
 import { stageStackOutput } from '../stack-outputs.js';
@@ -94,8 +94,7 @@ function stageTarget(stage: string, options: TargetOptions, routes: Route[]): Ta
   return {
     label: `stage ${stage}`,
     routes,
-    // Application Default Credentials: the operator's gcloud login, or WIF in CI.
-    bigquery: new BigQuery({ projectId: config.gcp.projectId, location: config.gcp.location }),
+    bigquery: operatorBigQuery(config.gcp.projectId, config.gcp.location),
     projectId: config.gcp.projectId,
     statistics,
     aws: async () => {
@@ -133,12 +132,7 @@ async function localTarget(options: TargetOptions, routes: Route[]): Promise<Tar
   return {
     label: 'local',
     routes,
-    bigquery: createBigQueryClient({
-      projectId,
-      location: environment?.location ?? LOCAL_LOCATION,
-      credentials: { kind: 'none' },
-      apiEndpoint: bigqueryEndpoint,
-    }),
+    bigquery: operatorBigQuery(projectId, environment?.location ?? LOCAL_LOCATION, bigqueryEndpoint),
     projectId,
     statistics: truthStatistics(truth),
     sourceRows: truthRowCount(truth),

@@ -1,11 +1,11 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { BigQuery } from '@google-cloud/bigquery';
 import type { Command } from 'commander';
 import { loadStageConfig, type StageConfig, StageConfigError } from '../../../infra/config.js';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import type { SourceMapping } from '../../../lambdas/shared/mappings/model.js';
+import { operatorBigQuery } from '../../bigquery.js';
 import { checkIdentity, checkSecret, checkStack, checkVpcPath } from '../../doctor/aws-checks.js';
 import {
   assessBinlog,
@@ -141,14 +141,7 @@ async function googleChecks(
   report: (...results: CheckResult[]) => void,
 ): Promise<void> {
   const { projectId, location } = config.gcp;
-  const deploy = options.bigqueryEndpoint
-    ? createBigQueryClient({
-        projectId,
-        location,
-        credentials: { kind: 'none' },
-        apiEndpoint: options.bigqueryEndpoint,
-      })
-    : new BigQuery({ projectId, location });
+  const deploy = operatorBigQuery(projectId, location, options.bigqueryEndpoint);
   try {
     if (!options.bigqueryEndpoint) await deploy.authClient.getClient();
   } catch (error) {

@@ -1,12 +1,11 @@
-import { BigQuery } from '@google-cloud/bigquery';
 import type { Command } from 'commander';
 import { loadStageConfig, StageConfigError } from '../../../infra/config.js';
-import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
+import { operatorBigQuery } from '../../bigquery.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { assertReachable } from '../../reachable.js';
@@ -40,15 +39,7 @@ export function registerWarehouseCommand(program: Command): void {
       if (!projectId) throw new UserError('warehouse apply: pass --stage <name> or --project <id>.', 2);
       // The client retries a refused connection for about 20 s; an emulator that is not there stays away.
       if (options.endpoint) await assertReachable(options.endpoint, '--endpoint');
-      const bigquery = options.endpoint
-        ? createBigQueryClient({
-            projectId,
-            location,
-            credentials: { kind: 'none' },
-            apiEndpoint: options.endpoint,
-          })
-        : // Application Default Credentials: in CD, Workload Identity Federation from GitHub's OIDC token.
-          new BigQuery({ projectId, location });
+      const bigquery = operatorBigQuery(projectId, location, options.endpoint);
       // Without credentials @google-cloud/common still sends the request, unauthenticated ("the API
       // might not actually care"): ask for them first so their absence is what the operator reads.
       if (!options.endpoint) await bigquery.authClient.getClient();
