@@ -1,5 +1,5 @@
 import { routeKey } from './dms/keys.js';
-import { type SourceMapping, targetTable } from './mappings/model.js';
+import { type CurrentMode, currentMode, type SourceMapping, targetTable } from './mappings/model.js';
 
 /** Where the loader sends the files of one source table. */
 export interface Route {
@@ -9,6 +9,10 @@ export interface Route {
   dataset: string;
   targetTable: string;
   primaryKey: string[];
+  /** `table`: the loader also streams every file's rows into the `<target>_current` CDC table. */
+  current: CurrentMode;
+  /** `table` mode: the mapping's `bigquery.maxStaleness` as written (`"15m"`), when set. */
+  maxStaleness?: string;
 }
 
 /** `<source>/<schema>/<table>` → route. Generated from mappings/ and bundled into the loader. */
@@ -18,6 +22,7 @@ export function buildRoutingTable(mappings: readonly SourceMapping[]): RoutingTa
   const routing: RoutingTable = {};
   for (const mapping of mappings) {
     for (const table of mapping.tables) {
+      const current = currentMode(mapping, table);
       routing[routeKey(mapping.source, table.schema, table.table)] = {
         source: mapping.source,
         schema: table.schema,
@@ -25,6 +30,10 @@ export function buildRoutingTable(mappings: readonly SourceMapping[]): RoutingTa
         dataset: mapping.bigquery.dataset,
         targetTable: targetTable(table),
         primaryKey: [...table.primaryKey],
+        current,
+        ...(current === 'table' && mapping.bigquery.maxStaleness !== undefined
+          ? { maxStaleness: mapping.bigquery.maxStaleness }
+          : {}),
       };
     }
   }

@@ -143,6 +143,7 @@ describe('BigQuery emulator: partitioning and clustering of loads into an existi
       dataset: datasetId,
       targetTable: 't',
       primaryKey: ['id'],
+      current: 'view',
     };
     const config = { ...loadConfiguration(route) };
     await load(datasetId, config);

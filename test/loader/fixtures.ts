@@ -64,6 +64,7 @@ export const betsRoute: Route = {
   dataset: 'casino_a_cdc',
   targetTable: 'bets',
   primaryKey: ['id'],
+  current: 'view',
 };
 
 export const routing: RoutingTable = { 'casino_a/game/bets': betsRoute };

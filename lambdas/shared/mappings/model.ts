@@ -3,6 +3,14 @@
 export type Engine = 'mysql' | 'aurora-mysql';
 
 /**
+ * What `<table>_current` is: `view` ranks the changelog on every query (ADR 0015); `table` is a
+ * BigQuery CDC table the loader streams every change into through the Storage Write API (ADR 0024).
+ */
+export type CurrentMode = 'view' | 'table';
+
+export const DEFAULT_CURRENT_MODE: CurrentMode = 'view';
+
+/**
  * A column of the source table, optional in the mapping. Listing columns lets the simulator and
  * `dms2bq plan` show the BigQuery schema; DMS itself reads the columns from the source.
  */
@@ -27,6 +35,8 @@ export interface TableMapping {
   /** Columns removed by DMS rules so they never leave the source account (PII). */
   excludeColumns?: string[];
   columns?: ColumnMapping[];
+  /** Overrides the source's `bigquery.current` for this table. */
+  current?: CurrentMode;
 }
 
 export interface DmsOptions {
@@ -44,12 +54,23 @@ export interface HeartbeatOptions {
   intervalSeconds: number;
 }
 
+export interface BigQueryOptions {
+  dataset: string;
+  /** What `<table>_current` is for this source's tables (default `view`). */
+  current?: CurrentMode;
+  /**
+   * `table` mode only: the CDC tables' `max_staleness`, as written in the mapping (`"15m"`, `"1h"`;
+   * lambdas/shared/mappings/staleness.ts). Absent: none, every query sees every streamed change.
+   */
+  maxStaleness?: string;
+}
+
 export interface SourceMapping {
   $schema?: string;
   source: string;
   engine: Engine;
   description?: string;
-  bigquery: { dataset: string };
+  bigquery: BigQueryOptions;
   dms?: DmsOptions;
   heartbeat?: HeartbeatOptions;
   tables: TableMapping[];
@@ -68,3 +89,6 @@ export const targetTable = (table: TableMapping): string => table.target ?? tabl
 
 export const cdcMaxBatchInterval = (mapping: SourceMapping): number =>
   mapping.dms?.cdcMaxBatchIntervalSeconds ?? DEFAULT_CDC_MAX_BATCH_INTERVAL_SECONDS;
+
+export const currentMode = (mapping: SourceMapping, table: TableMapping): CurrentMode =>
+  table.current ?? mapping.bigquery.current ?? DEFAULT_CURRENT_MODE;
