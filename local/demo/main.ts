@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { LOCAL_PROJECT_ID, startLocalPipeline } from '../pipeline/local-pipeline.js';
 import { ProgressDisplay } from '../pipeline/progress.js';
-import { reconcile } from '../pipeline/reconcile.js';
+import { type CurrentKind, reconcile } from '../pipeline/reconcile.js';
 import { renderSummary } from '../pipeline/summary.js';
 import { type GroundTruth, s3Sink, simulate } from '../simulator/index.js';
 
 /**
  * `npm start`: the whole pipeline on this machine. Simulated DMS output for the example mappings
  * lands in local S3, every file is announced more than once, the real loader handler loads it into
- * the BigQuery emulator, and the `_current` views are compared row for row with the ground truth.
+ * the BigQuery emulator (and streams the rows of `"current": "table"` tables into their CDC tables
+ * through the emulated Storage Write API), and every `<table>_current`, view or CDC table, is
+ * compared row for row with the ground truth.
  */
 const MINUTES = 6;
 const warehousePath = join('.local', 'warehouse.duckdb');
@@ -51,9 +53,20 @@ try {
   const tables = truth ? await reconcile(pipeline.bigquery, LOCAL_PROJECT_ID, truth) : [];
   process.stdout.write(renderSummary(summary, tables, viewsApplied));
   exitCode = summary.failed.length === 0 && tables.every((table) => table.matches) ? 0 : 1;
+  // One query per kind of _current, named from what reconcile found in the warehouse.
+  const example = (kind: CurrentKind) => {
+    const found = tables.find((table) => table.kind === kind);
+    const route = Object.values(pipeline.routing).find(
+      (candidate) => `${candidate.dataset}.${candidate.targetTable}` === found?.table,
+    );
+    const label = kind === 'table' ? 'a CDC table' : 'a view';
+    return route
+      ? `  npx dms2bq local query "SELECT * FROM ${route.dataset}.${route.targetTable}_current ORDER BY ${route.primaryKey.join(', ')} LIMIT 5"   (${label})\n`
+      : '';
+  };
   process.stdout.write(
     exitCode === 0
-      ? `\nEverything matches. The warehouse is in ${warehousePath}; query it in BigQuery SQL:\n  npx dms2bq local query "SELECT * FROM casino_a_cdc.bets_current ORDER BY id LIMIT 5"\nTo keep a local pipeline running for other commands: npx dms2bq local up\n`
+      ? `\nEverything matches. The warehouse is in ${warehousePath}; query it in BigQuery SQL:\n${example('table')}${example('view')}To keep a local pipeline running for other commands: npx dms2bq local up\n`
       : '\nThe warehouse does not match the ground truth: see the differences above.\n',
   );
 } finally {

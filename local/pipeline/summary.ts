@@ -10,7 +10,8 @@ const count = (value: number): string => value.toLocaleString('en-US');
 /**
  * The report `npm start` and `dms2bq local load` end with. Two kinds of row counts, always named:
  * changelog rows (every insert, update and delete DMS wrote, plus the full load) and current rows
- * (what `<table>_current` shows: the latest version of each primary key, deletes left out).
+ * (what `<table>_current` shows: the latest version of each primary key, deletes left out), and
+ * which kind each `_current` is: a view over the changelog or a CDC table the loader streams into.
  */
 export function renderSummary(
   summary: PipelineSummary,
@@ -23,18 +24,24 @@ export function renderSummary(
     `Parquet files: ${count(summary.files)} announced · ${count(summary.loaded)} loaded · ${count(summary.duplicates)} duplicate deliveries skipped (already loaded) · ${count(summary.failed.length)} failed (in the DLQ)`,
     `changelog rows loaded: ${count(changelogRows)} (one per insert, update and delete, plus the full load's rows)`,
     `_current views applied: ${count(views.length)} (the latest row per primary key, deletes left out)`,
-    '',
   ];
+  const cdcTables = tables.filter((table) => table.kind === 'table').length;
+  if (cdcTables > 0)
+    lines.push(
+      `_current CDC tables: ${count(cdcTables)} (the loader streams every change into them; BigQuery applies it by primary key)`,
+    );
+  lines.push('');
   if (tables.length > 0) {
     lines.push(
-      `${'table'.padEnd(32)} ${'changelog rows'.padStart(14)} ${'current rows expected'.padStart(21)} ${'current rows found'.padStart(18)}  result`,
+      `${'table'.padEnd(32)} ${'_current'.padEnd(9)} ${'changelog rows'.padStart(14)} ${'current rows expected'.padStart(21)} ${'current rows found'.padStart(18)}  result`,
     );
     for (const table of tables) {
       const verdict = table.matches
         ? 'match'
-        : `MISMATCH (${table.missing} missing, ${table.unexpected} unexpected, ${table.different} different)`;
+        : `MISMATCH (${table.missing} missing, ${table.unexpected} unexpected, ${table.different} different${table.staleSourceChangedAt ? `, ${table.staleSourceChangedAt} wrong _source_changed_at` : ''})`;
+      const kind = table.kind === 'table' ? 'CDC table' : 'view';
       lines.push(
-        `${table.table.padEnd(32)} ${count(summary.rowsByTable[table.loaderTable] ?? 0).padStart(14)} ${count(table.expectedRows).padStart(21)} ${count(table.actualRows).padStart(18)}  ${verdict}`,
+        `${table.table.padEnd(32)} ${kind.padEnd(9)} ${count(summary.rowsByTable[table.loaderTable] ?? 0).padStart(14)} ${count(table.expectedRows).padStart(21)} ${count(table.actualRows).padStart(18)}  ${verdict}`,
       );
       for (const example of table.examples) lines.push(`    ${example}`);
     }

@@ -32,11 +32,13 @@ describe('renderSummary', () => {
     const table = {
       table: 'casino_a_cdc.bets',
       loaderTable: 'casino_a.bets',
+      kind: 'view' as const,
       expectedRows: 900,
       actualRows: 899,
       missing: 1,
       unexpected: 0,
       different: 0,
+      staleSourceChangedAt: 0,
       examples: ['missing key [7]'],
       matches: false,
     };
@@ -45,9 +47,37 @@ describe('renderSummary', () => {
     const text = renderSummary(summary, [table], []);
 
     // Assess
-    expect(text).toMatch(/table\s+changelog rows\s+current rows expected\s+current rows found\s+result/);
     expect(text).toMatch(
-      /casino_a_cdc\.bets\s+1,500\s+900\s+899\s+MISMATCH \(1 missing, 0 unexpected, 0 different\)/,
+      /table\s+_current\s+changelog rows\s+current rows expected\s+current rows found\s+result/,
+    );
+    expect(text).toMatch(
+      /casino_a_cdc\.bets\s+view\s+1,500\s+900\s+899\s+MISMATCH \(1 missing, 0 unexpected, 0 different\)/,
+    );
+  });
+
+  it('says which _current is a CDC table and counts the CDC tables', () => {
+    // Prepare
+    const table = {
+      table: 'casino_a_cdc.transactions',
+      loaderTable: 'casino_a.transactions',
+      kind: 'table' as const,
+      expectedRows: 40,
+      actualRows: 40,
+      missing: 0,
+      unexpected: 0,
+      different: 0,
+      staleSourceChangedAt: 2,
+      examples: [],
+      matches: false,
+    };
+
+    // Act
+    const text = renderSummary(summary, [table], []);
+
+    // Assess
+    expect(text).toContain('_current CDC tables: 1 (the loader streams every change into them');
+    expect(text).toMatch(
+      /casino_a_cdc\.transactions\s+CDC table\s+0\s+40\s+40\s+MISMATCH \(0 missing, 0 unexpected, 0 different, 2 wrong _source_changed_at\)/,
     );
   });
 
