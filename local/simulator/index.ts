@@ -10,6 +10,7 @@ export {
   simulate,
 } from './simulate.js';
 export { directorySink, type FileSink, s3Sink } from './sinks.js';
+export type { ChangeMix } from './source-stream.js';
 export { ADDED_COLUMN, DEFAULT_COLUMNS, SimulationInputError } from './table-model.js';
 export { type GroundTruth, type GroundTruthTable, writeGroundTruth } from './truth.js';
 export { dmsTimestamp } from './values.js';

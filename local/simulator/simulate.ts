@@ -5,7 +5,7 @@ import { logTruncations } from './lob.js';
 import type { ParquetFileOptions } from './parquet/file.js';
 import { hash4 } from './prng.js';
 import type { FileSink } from './sinks.js';
-import { SourceStream } from './source-stream.js';
+import { type ChangeMix, SourceStream } from './source-stream.js';
 import { SimulationInputError, stringHash, tableShape } from './table-model.js';
 import { TableState } from './table-state.js';
 import { type GroundTruth, tableTruth } from './truth.js';
@@ -28,6 +28,11 @@ export interface SimulateOptions {
   gzip?: boolean;
   /** ParquetVersion: 1 = parquet-1-0 (DMS default, DataPage v1), 2 = parquet-2-0 (DataPage v2). */
   parquetVersion?: 1 | 2;
+  /**
+   * `default`: a growing table (inserts outnumber deletes). `hot`: nine changes in ten are updates
+   * and inserts balance deletes, so the keys hold steady while their history grows, as in a hot table.
+   */
+  changeMix?: ChangeMix;
   /** Halfway through the stream every table gains a nullable column (ALTER TABLE … ADD COLUMN). */
   addColumnMidStream?: boolean;
   /** Rows per LOAD file (DMS cuts at MaxFileSize; a row count keeps runs deterministic). Default 100,000. */
@@ -94,6 +99,10 @@ function validate(options: SimulateOptions): void {
   );
   check(options.start === undefined || !Number.isNaN(options.start.getTime()), 'start is not a valid date');
   check(options.mappings.length > 0, 'no mapping files to simulate');
+  check(
+    options.changeMix === undefined || options.changeMix === 'default' || options.changeMix === 'hot',
+    `changeMix must be 'default' or 'hot', got ${options.changeMix}`,
+  );
   const every = options.oversizedLobEvery ?? 0;
   check(Number.isInteger(every) && every >= 0, `oversizedLobEvery must be an integer ≥ 0, got ${every}`);
 }
@@ -137,6 +146,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       cdcMaxBatchInterval(mapping) * 1_000_000,
       Math.round(options.minutes * options.changesPerMinute),
       options.addColumnMidStream ?? false,
+      options.changeMix ?? 'default',
     );
     return { states, stream };
   });

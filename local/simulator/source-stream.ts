@@ -8,9 +8,10 @@ import type { TableState } from './table-state.js';
  * little jitter, spread over the source's tables with a Zipf skew (table i of the mapping gets
  * weight 1/(i+1)), cut into one CDC file per table per CdcMaxBatchInterval window.
  *
- * Operation mix per change: ~45% inserts, ~40% updates (a quarter of them on a recently changed
- * key, so one key often changes several times inside one file), ~13% deletes, ~2% re-inserts of a
- * deleted key; 30% of the later changes of a multi-change transaction touch the previous change's
+ * Operation mix per change (`default`): ~45% inserts, ~40% updates (a quarter of them on a recently
+ * changed key, so one key often changes several times inside one file), ~13% deletes, ~2% re-inserts
+ * of a deleted key; `hot`: ~90% updates, ~5% deletes, ~4% inserts, ~1% re-inserts, so the number of
+ * keys holds steady while each changes many times (a hot table's history); 30% of the later changes of a multi-change transaction touch the previous change's
  * key again. Each table also runs a short script as soon as it can — two updates of one key in one
  * transaction, a delete, and a re-insert of that key in a later file — so every scenario occurs
  * even in a small run.
@@ -22,6 +23,20 @@ export interface TableCounters {
   reinserts: number;
   keysChangedMoreThanOnceInOneFile: number;
 }
+
+/** Shares of the changes drawn at random; deletes take the rest. */
+interface ChangeShares {
+  reinsert: number;
+  insert: number;
+  update: number;
+}
+
+export type ChangeMix = 'default' | 'hot';
+
+const MIXES: Record<ChangeMix, ChangeShares> = {
+  default: { reinsert: 0.02, insert: 0.45, update: 0.4 },
+  hot: { reinsert: 0.01, insert: 0.04, update: 0.9 },
+};
 
 const RECENT = 32;
 const POOL = 4096;
@@ -59,6 +74,8 @@ export class SourceStream {
   private changeIndex = 0;
   private seq = 0;
   private windowEnd = 0;
+  /** Cumulative thresholds of a roll: re-insert, insert, update; delete above. */
+  private readonly below: { reinsert: number; insert: number; update: number };
 
   constructor(
     tables: TableState[],
@@ -68,7 +85,14 @@ export class SourceStream {
     readonly intervalMicros: number,
     changes: number,
     addColumnMidStream: boolean,
+    mix: ChangeMix = 'default',
   ) {
+    const shares = MIXES[mix];
+    this.below = {
+      reinsert: shares.reinsert,
+      insert: shares.reinsert + shares.insert,
+      update: shares.reinsert + shares.insert + shares.update,
+    };
     this.streams = tables.map((state) => new TableStream(state));
     let sum = 0;
     for (let i = 0; i < tables.length; i++) {
@@ -183,15 +207,16 @@ export class SourceStream {
     }
     const roll = this.rng.float();
     if (state.liveCount === 0) return this.emit(stream, 'I', -1, commit);
-    if (roll < 0.02 && stream.deleted.length > 0) {
+    const below = this.below;
+    if (roll < below.reinsert && stream.deleted.length > 0) {
       const at = this.rng.int(stream.deleted.length);
       const key = stream.deleted[at] as number;
       stream.deleted[at] = stream.deleted[stream.deleted.length - 1] as number;
       stream.deleted.pop();
       if (!state.isLive(key)) return this.emit(stream, 'R', key, commit);
     }
-    if (roll < 0.47 || (!updatable && roll < 0.87)) return this.emit(stream, 'I', -1, commit);
-    if (roll < 0.87) {
+    if (roll < below.insert || (!updatable && roll < below.update)) return this.emit(stream, 'I', -1, commit);
+    if (roll < below.update) {
       const recent = this.rng.int(4) === 0 ? (stream.recent[this.rng.int(RECENT)] ?? -1) : -1;
       const key = recent >= 0 && state.isLive(recent) ? recent : this.randomLiveKey(stream);
       return key >= 0 ? this.emit(stream, 'U', key, commit) : this.emit(stream, 'I', -1, commit);

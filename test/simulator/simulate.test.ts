@@ -24,6 +24,7 @@ describe('simulate: replaying the files reproduces the ground truth', () => {
     { name: 'casino_a, parquet-1-0', options: {} },
     { name: 'casino_a, parquet-2-0 + gzip', options: { parquetVersion: 2 as const, gzip: true } },
     { name: 'casino_a, column added mid-stream', options: { addColumnMidStream: true } },
+    { name: 'casino_a, hot change mix', options: { changeMix: 'hot' as const } },
     { name: 'every column type', options: { mappings: [allTypesMapping()] } },
     {
       name: 'a table without columns (default column set), two sources',
@@ -72,6 +73,21 @@ describe('simulate: ground truth', () => {
     expect(cdcRows).toBe(6 * 400);
     const tableCount = casinoA.reduce((sum, { mapping }) => sum + mapping.tables.length, 0);
     expect(Object.values(truth.tables).map((t) => t.counts.fullLoadRows)).toEqual(Array(tableCount).fill(50));
+  });
+
+  it('holds the number of keys steady with the hot change mix, nine changes in ten updates', async () => {
+    // Prepare
+    const options = { changeMix: 'hot' as const, initialRowsPerTable: 500, changesPerMinute: 2_000 };
+
+    // Act
+    const { truth } = await run(options);
+
+    // Assess
+    const bets = truth.tables['casino_a/game/bets'];
+    const changes = (bets?.counts.I ?? 0) + (bets?.counts.U ?? 0) + (bets?.counts.D ?? 0);
+    expect((bets?.counts.U ?? 0) / changes).toBeGreaterThan(0.85);
+    expect(bets?.rowCount).toBeGreaterThan(450);
+    expect(bets?.rowCount).toBeLessThan(550);
   });
 
   it('keeps the row count equal to the current rows', async () => {
@@ -179,6 +195,11 @@ describe('simulate: bad input', () => {
     { name: 'negative rate', options: { changesPerMinute: -1 }, message: /changesPerMinute/ },
     { name: 'fractional seed', options: { seed: 1.5 }, message: /seed must be an integer/ },
     { name: 'LOAD file of 0 rows', options: { fullLoadRowsPerFile: 0 }, message: /fullLoadRowsPerFile/ },
+    {
+      name: 'an unknown change mix',
+      options: { changeMix: 'cold' as 'hot' },
+      message: /changeMix must be 'default' or 'hot', got cold/,
+    },
   ])('rejects $name with a SimulationInputError', async ({ options, message }) => {
     // Prepare
     const sink = memorySink();
