@@ -30,7 +30,8 @@ export interface SimulateOptions {
   parquetVersion?: 1 | 2;
   /**
    * `default`: a growing table (inserts outnumber deletes). `hot`: nine changes in ten are updates
-   * and inserts balance deletes, so the keys hold steady while their history grows, as in a hot table.
+   * and the rest keep the full load's row count (insert below it, delete otherwise), so the keys hold
+   * steady while their history grows, as in a hot table.
    */
   changeMix?: ChangeMix;
   /** Halfway through the stream every table gains a nullable column (ALTER TABLE … ADD COLUMN). */

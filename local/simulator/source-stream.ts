@@ -10,8 +10,9 @@ import type { TableState } from './table-state.js';
  *
  * Operation mix per change (`default`): ~45% inserts, ~40% updates (a quarter of them on a recently
  * changed key, so one key often changes several times inside one file), ~13% deletes, ~2% re-inserts
- * of a deleted key; `hot`: ~90% updates, ~5% deletes, ~4% inserts, ~1% re-inserts, so the number of
- * keys holds steady while each changes many times (a hot table's history); 30% of the later changes of a multi-change transaction touch the previous change's
+ * of a deleted key; `hot`: ~90% updates, the rest a delete while the table holds at least its
+ * full-load row count and an insert otherwise, so the number of keys holds steady while each changes
+ * many times (a hot table's history); 30% of the later changes of a multi-change transaction touch the previous change's
  * key again. Each table also runs a short script as soon as it can — two updates of one key in one
  * transaction, a delete, and a re-insert of that key in a later file — so every scenario occurs
  * even in a small run.
@@ -24,18 +25,19 @@ export interface TableCounters {
   keysChangedMoreThanOnceInOneFile: number;
 }
 
-/** Shares of the changes drawn at random; deletes take the rest. */
+/** Shares of the changes drawn at random; deletes take the rest, or in a steady mix they balance inserts. */
 interface ChangeShares {
   reinsert: number;
   insert: number;
   update: number;
+  steady: boolean;
 }
 
 export type ChangeMix = 'default' | 'hot';
 
 const MIXES: Record<ChangeMix, ChangeShares> = {
-  default: { reinsert: 0.02, insert: 0.45, update: 0.4 },
-  hot: { reinsert: 0.01, insert: 0.04, update: 0.9 },
+  default: { reinsert: 0.02, insert: 0.45, update: 0.4, steady: false },
+  hot: { reinsert: 0, insert: 0, update: 0.9, steady: true },
 };
 
 const RECENT = 32;
@@ -50,6 +52,8 @@ class TableStream {
   scriptStep = 0;
   scriptKey = -1;
   scriptWindow = -1;
+  /** A steady mix keeps the table at this many rows: its count at its first change (the full load's). */
+  steadyRows = -1;
 
   constructor(readonly state: TableState) {}
 }
@@ -76,6 +80,7 @@ export class SourceStream {
   private windowEnd = 0;
   /** Cumulative thresholds of a roll: re-insert, insert, update; delete above. */
   private readonly below: { reinsert: number; insert: number; update: number };
+  private readonly steady: boolean;
 
   constructor(
     tables: TableState[],
@@ -88,6 +93,7 @@ export class SourceStream {
     mix: ChangeMix = 'default',
   ) {
     const shares = MIXES[mix];
+    this.steady = shares.steady;
     this.below = {
       reinsert: shares.reinsert,
       insert: shares.reinsert + shares.insert,
@@ -179,6 +185,16 @@ export class SourceStream {
       const key = this.rng.int(state.nextKey);
       if (state.isLive(key)) return key;
     }
+    // A steady mix deletes as often as it inserts, so after a long history most key numbers are dead;
+    // scanning on from a random one still finds a live key instead of turning the change into an insert.
+    if (this.steady && state.liveCount > 0) {
+      for (
+        let key = this.rng.int(state.nextKey), n = 0;
+        n < state.nextKey;
+        n++, key = (key + 1) % state.nextKey
+      )
+        if (state.isLive(key)) return key;
+    }
     return -1;
   }
 
@@ -186,6 +202,7 @@ export class SourceStream {
   private change(stream: TableStream, commit: number): number {
     const { state } = stream;
     const updatable = state.shape.nonKey.length > 0;
+    if (stream.steadyRows < 0) stream.steadyRows = state.liveCount;
     if (stream.scriptStep === 0 && updatable && state.liveCount > 0) {
       const key = this.randomLiveKey(stream);
       if (key >= 0) {
@@ -221,6 +238,7 @@ export class SourceStream {
       const key = recent >= 0 && state.isLive(recent) ? recent : this.randomLiveKey(stream);
       return key >= 0 ? this.emit(stream, 'U', key, commit) : this.emit(stream, 'I', -1, commit);
     }
+    if (this.steady && state.liveCount < stream.steadyRows) return this.emit(stream, 'I', -1, commit);
     const key = this.randomLiveKey(stream);
     if (key < 0) return this.emit(stream, 'I', -1, commit);
     if (stream.deleted.length < POOL) stream.deleted.push(key);

@@ -86,8 +86,8 @@ describe('simulate: ground truth', () => {
     const bets = truth.tables['casino_a/game/bets'];
     const changes = (bets?.counts.I ?? 0) + (bets?.counts.U ?? 0) + (bets?.counts.D ?? 0);
     expect((bets?.counts.U ?? 0) / changes).toBeGreaterThan(0.85);
-    expect(bets?.rowCount).toBeGreaterThan(450);
-    expect(bets?.rowCount).toBeLessThan(550);
+    expect(bets?.rowCount).toBeGreaterThanOrEqual(499);
+    expect(bets?.rowCount).toBeLessThanOrEqual(501);
   });
 
   it('keeps the row count equal to the current rows', async () => {

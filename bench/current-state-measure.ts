@@ -1,0 +1,118 @@
+import { readFile } from 'node:fs/promises';
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import {
+  CHANGE_SEQ_COLUMN,
+  OP_COLUMN,
+  SOURCE_CHANGED_AT_COLUMN,
+  TIMESTAMP_COLUMN,
+} from '../lambdas/shared/columns.js';
+import { logicalBytes } from '../local/bigquery-emulator/store/resources.js';
+
+/** What a `SELECT *` of one BigQuery table reads, measured two ways (see bench/current-state.bench.ts). */
+export interface TableSize {
+  rows: number;
+  /** tables.get `numBytes` as the emulator reports it: rows × fixed bytes per type, 16 per STRING/BYTES. */
+  numBytes: number;
+  /** Summed per value with BigQuery's data sizes: STRING/BYTES 2 + their bytes, NULL 0. */
+  valueBytes: number;
+  fields: TableField[];
+}
+
+const quote = (name: string) => `\`${name}\``;
+
+/** Bytes of one value of `field` in BigQuery's data size calculation, as SQL. */
+function valueSize(field: TableField): string {
+  const column = quote(field.name ?? '');
+  const type = field.type ?? 'STRING';
+  if (type === 'STRING' || type === 'BYTES') return `IFNULL(2 + BYTE_LENGTH(${column}), 0)`;
+  const fixed = logicalBytes[type];
+  if (fixed === undefined) throw new Error(`no data size known for ${field.name} ${type}`);
+  return `IF(${column} IS NULL, 0, ${fixed})`;
+}
+
+/** Sum of the data sizes of `fields` over every row of the table. */
+async function valueBytes(
+  bigquery: BigQuery,
+  dataset: string,
+  table: string,
+  fields: readonly TableField[],
+): Promise<number> {
+  const sum = fields.map(valueSize).join(' + ');
+  const [rows] = await bigquery.query(`SELECT SUM(${sum}) AS bytes FROM ${quote(`${dataset}.${table}`)}`);
+  return Number((rows[0] as { bytes: unknown }).bytes ?? 0);
+}
+
+export async function tableSize(bigquery: BigQuery, dataset: string, table: string): Promise<TableSize> {
+  const [metadata] = await bigquery.dataset(dataset).table(table).getMetadata();
+  const fields = (metadata.schema?.fields ?? []) as TableField[];
+  return {
+    rows: Number(metadata.numRows ?? 0),
+    numBytes: Number(metadata.numBytes ?? 0),
+    valueBytes: await valueBytes(bigquery, dataset, table, fields),
+    fields,
+  };
+}
+
+/** The source's own columns of a CDC table: what a live row is, without the pipeline's metadata. */
+export const sourceFields = (fields: readonly TableField[]): TableField[] =>
+  fields.filter((field) => field.name !== SOURCE_CHANGED_AT_COLUMN && field.name !== CHANGE_SEQ_COLUMN);
+
+/** The live rows' size: numBytes's per-row estimate over the source columns, and summed per value. */
+export async function liveRowBytes(
+  bigquery: BigQuery,
+  dataset: string,
+  table: string,
+  fields: readonly TableField[],
+  liveRows: number,
+): Promise<{ numBytes: number; valueBytes: number }> {
+  const source = sourceFields(fields);
+  const perRow = source.reduce((sum, field) => sum + (logicalBytes[field.type ?? ''] ?? 16), 0);
+  return { numBytes: liveRows * perRow, valueBytes: await valueBytes(bigquery, dataset, table, source) };
+}
+
+/** The change a file ends with: once a query shows it, every row of the file is visible. */
+export interface NewestChange {
+  op: string;
+  key: string;
+  sequence: string;
+}
+
+export async function newestChange(path: string, keyColumn: string): Promise<NewestChange> {
+  const bytes = await readFile(path);
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const rows = await parquetReadObjects({
+    file,
+    columns: [OP_COLUMN, TIMESTAMP_COLUMN, CHANGE_SEQ_COLUMN, keyColumn],
+    compressors,
+  });
+  let newest: Record<string, unknown> | undefined;
+  const order = (row: Record<string, unknown>) => `${row[TIMESTAMP_COLUMN]}|${row[CHANGE_SEQ_COLUMN]}`;
+  for (const row of rows) if (!newest || order(row) > order(newest)) newest = row;
+  if (!newest) throw new Error(`${path}: no rows`);
+  return {
+    op: String(newest[OP_COLUMN]),
+    key: String(newest[keyColumn]),
+    sequence: String(newest[CHANGE_SEQ_COLUMN]),
+  };
+}
+
+/** Queries the CDC table until it shows `change` (its row at that sequence, or the key gone for a delete). */
+export async function waitUntilVisible(
+  bigquery: BigQuery,
+  table: string,
+  keyColumn: string,
+  change: NewestChange,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const query = `SELECT ${CHANGE_SEQ_COLUMN} AS seq FROM ${quote(table)} WHERE ${quote(keyColumn)} = ${change.key}`;
+  for (;;) {
+    const [rows] = await bigquery.query(query);
+    const seq = (rows[0] as { seq?: string } | undefined)?.seq;
+    if (change.op === 'D' ? rows.length === 0 : seq === change.sequence) return;
+    if (Date.now() > deadline)
+      throw new Error(`${table}: change ${change.sequence} not visible after ${timeoutMs} ms`);
+  }
+}

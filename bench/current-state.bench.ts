@@ -1,0 +1,169 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMappingDir } from '../lambdas/shared/mappings/load.js';
+import type { MappingFile } from '../lambdas/shared/mappings/model.js';
+import { currentViewQuery } from '../lambdas/shared/warehouse/views.js';
+import { LOCAL_PROJECT_ID, startLocalPipeline } from '../local/pipeline/local-pipeline.js';
+import { reconcile } from '../local/pipeline/reconcile.js';
+import { uploadTree } from '../local/pipeline/upload.js';
+import { directorySink, simulate } from '../local/simulator/index.js';
+import {
+  liveRowBytes,
+  newestChange,
+  type TableSize,
+  tableSize,
+  waitUntilVisible,
+} from './current-state-measure.js';
+import type { BenchResult } from './run.js';
+
+/**
+ * What `SELECT *` of the current state costs as history grows, `_current` view against CDC table.
+ * Reference hot table: 10 M changes a day over 1 M keys (the low end of "tens of millions"; the
+ * reference load is 40 M changed rows a day over ~70 tables), i.e. 10 changes per key per day. Keys
+ * and rate are scaled down together (DMS_BENCH_HOT_KEYS, default 1,000 = 1/1,000) so changes per key
+ * per day, and with them every size ratio, match the reference.
+ */
+const REFERENCE_KEYS = 1_000_000;
+const REFERENCE_CHANGES_PER_DAY = 10_000_000;
+const HISTORY_DAYS = [1, 7, 30];
+/** DMS cuts a file every hour instead of every 90 s: far fewer files, the same rows and bytes. */
+const FILE_INTERVAL_SECONDS = 3_600;
+/** The last files of each history are landed one at a time and timed until visible. */
+const PROBE_FILES = 12;
+const KEY = 'id';
+
+interface HistoryRun {
+  days: number;
+  changes: number;
+  liveRows: number;
+  view: TableSize;
+  table: TableSize;
+  live: { numBytes: number; valueBytes: number };
+  visibleMs: number[];
+  probeRows: number;
+}
+
+async function hotTableMapping(): Promise<MappingFile> {
+  const example = await loadMappingDir('mappings');
+  const bets = example[0]?.mapping.tables.find((table) => table.table === 'bets');
+  if (!bets) throw new Error('mappings/casino_a.json: game.bets not found');
+  const { current: _, ...table } = bets;
+  return {
+    file: 'bench/hot.json',
+    mapping: {
+      source: 'hot',
+      engine: 'aurora-mysql',
+      bigquery: { dataset: 'hot_cdc', current: 'table' },
+      dms: { cdcMaxBatchIntervalSeconds: FILE_INTERVAL_SECONDS },
+      tables: [table],
+    },
+  };
+}
+
+async function runHistory(days: number, keys: number, mapping: MappingFile): Promise<HistoryRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'dms2bq-current-bench-'));
+  const pipeline = await startLocalPipeline({ mappings: [mapping], concurrency: 4 });
+  try {
+    const changesPerDay = (keys * REFERENCE_CHANGES_PER_DAY) / REFERENCE_KEYS;
+    const { files, truth } = await simulate({
+      mappings: [mapping],
+      sink: directorySink(dir),
+      minutes: days * 1_440,
+      changesPerMinute: changesPerDay / 1_440,
+      initialRowsPerTable: keys,
+      fullLoadRowsPerFile: keys,
+      changeMix: 'hot',
+      gzip: true,
+      seed: days,
+    });
+    const keysInOrder = files.map((file) => file.key);
+    const probes = keysInOrder.slice(-PROBE_FILES);
+    await pipeline.applyWarehouse();
+    await uploadTree(pipeline.aws.s3, pipeline.aws.bucket, dir, keysInOrder.slice(0, -PROBE_FILES));
+    await pipeline.drain(3_600_000);
+    const visibleMs: number[] = [];
+    for (const key of probes) {
+      const change = await newestChange(join(dir, key), KEY);
+      const started = performance.now();
+      await uploadTree(pipeline.aws.s3, pipeline.aws.bucket, dir, [key]);
+      await waitUntilVisible(pipeline.bigquery, 'hot_cdc.bets_current', KEY, change);
+      visibleMs.push(performance.now() - started);
+    }
+    await pipeline.drain();
+    const dead = await pipeline.deadLetteredKeys();
+    if (dead.length > 0) throw new Error(`${dead.length} file(s) in the DLQ, first ${dead[0]}`);
+
+    // The `_current` view of view mode, over the same changelog, beside the CDC table.
+    const route = Object.values(pipeline.routing)[0];
+    if (!route) throw new Error('no route');
+    await pipeline.bigquery.dataset('hot_cdc').createTable('bets_current_view', {
+      view: { query: currentViewQuery(LOCAL_PROJECT_ID, route), useLegacySql: false },
+    });
+    const [tableCheck] = await reconcile(pipeline.bigquery, LOCAL_PROJECT_ID, truth);
+    const [[viewCount]] = await pipeline.bigquery.query(
+      'SELECT COUNT(*) AS n FROM hot_cdc.bets_current_view',
+    );
+    const liveRows = truth.tables['hot/game/bets']?.rowCount ?? 0;
+    if (!tableCheck?.matches || Number(viewCount.n) !== liveRows) {
+      throw new Error(
+        `the current state is wrong: table ${JSON.stringify(tableCheck)}, view ${viewCount.n} rows of ${liveRows}`,
+      );
+    }
+    const table = await tableSize(pipeline.bigquery, 'hot_cdc', 'bets_current');
+    return {
+      days,
+      changes: files.filter((file) => file.kind === 'cdc').reduce((sum, file) => sum + file.rows, 0),
+      liveRows,
+      view: await tableSize(pipeline.bigquery, 'hot_cdc', 'bets'),
+      table,
+      live: await liveRowBytes(pipeline.bigquery, 'hot_cdc', 'bets_current', table.fields, liveRows),
+      visibleMs,
+      probeRows: files.slice(-PROBE_FILES).reduce((sum, file) => sum + file.rows, 0) / PROBE_FILES,
+    };
+  } finally {
+    await pipeline.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const percentile = (values: number[], p: number): number =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
+const n = (value: number): string => Math.round(value).toLocaleString('en-US');
+const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+const ratio = (value: number): string => `${value.toFixed(2)}×`;
+
+export default async function currentStateBench(): Promise<BenchResult> {
+  const keys = Number(process.env.DMS_BENCH_HOT_KEYS ?? 1_000);
+  const mapping = await hotTableMapping();
+  const load = loadavg()[0]?.toFixed(1);
+  const runs: HistoryRun[] = [];
+  for (const days of HISTORY_DAYS) {
+    process.stdout.write(`  ${days} day(s) of history…\n`);
+    runs.push(await runHistory(days, keys, mapping));
+  }
+  const allVisible = runs.flatMap((run) => run.visibleMs);
+  const worstTableRatio = Math.max(...runs.map((run) => run.table.numBytes / run.live.numBytes));
+  const worstValueRatio = Math.max(...runs.map((run) => run.table.valueBytes / run.live.valueBytes));
+  const median = percentile(allVisible, 0.5);
+  const scale = REFERENCE_KEYS / keys;
+  return {
+    title: 'Current state: `_current` view vs CDC table as history grows (issue 14)',
+    markdown: [
+      `One hot table (the columns of casino_a's \`game.bets\`) at the reference rate, scaled down: the reference hot table takes ${n(REFERENCE_CHANGES_PER_DAY)} changes a day over ${n(REFERENCE_KEYS)} keys (the reference load is 40 M changed rows a day over ~70 tables); here ${n(keys)} keys and ${n((keys * REFERENCE_CHANGES_PER_DAY) / REFERENCE_KEYS)} changes a day, both 1/${n(scale)}, so each key changes ${REFERENCE_CHANGES_PER_DAY / REFERENCE_KEYS} times a day as at the reference and every size ratio below is the reference's. Simulator change mix \`hot\` (~90 % updates, inserts balancing deletes: the key count holds steady). DMS files cut hourly instead of every 90 s (fewer files, the same rows). Each history runs in a fresh local pipeline (S3 → notifier → SQS → real loader → emulator: changelog load, then the rows streamed into the CDC table); the table must equal the simulator's ground truth and the view its row count before anything is measured. Load average at start ${load}.`,
+      '',
+      '| history | changes | live rows | `SELECT *` of the view scans | of the CDC table | view ÷ table | table ÷ live rows | landing → visible, median (p90) |',
+      '|---|---|---|---|---|---|---|---|',
+      ...runs.map(
+        (run) =>
+          `| ${run.days} day(s) | ${n(run.changes)} | ${n(run.liveRows)} | ${mib(run.view.numBytes)} (${n(run.view.rows)} changelog rows) | ${mib(run.table.numBytes)} | ${ratio(run.view.numBytes / run.table.numBytes)} | ${ratio(run.table.numBytes / run.live.numBytes)} | ${(percentile(run.visibleMs, 0.5) / 1000).toFixed(2)} s (${(percentile(run.visibleMs, 0.9) / 1000).toFixed(2)} s) |`,
+      ),
+      '',
+      `Summed value by value with BigQuery's data sizes (STRING 2 + its UTF-8 bytes, NULL 0) instead of the emulator's 16 bytes per STRING: view ÷ table ${runs.map((run) => `${ratio(run.view.valueBytes / run.table.valueBytes)} (${run.days} d)`).join(', ')}; table ÷ live rows ${runs.map((run) => `${ratio(run.table.valueBytes / run.live.valueBytes)} (${run.days} d)`).join(', ')}.`,
+      '',
+      `Targets: table ÷ live rows ≤ 1.2× at every history length: worst ${ratio(worstTableRatio)} (${ratio(worstValueRatio)} by value) — ${worstTableRatio <= 1.2 && worstValueRatio <= 1.2 ? 'met' : 'NOT met'}. Median landing → visible ≤ 2 s: ${(median / 1000).toFixed(2)} s over ${allVisible.length} files — ${median <= 2_000 ? 'met' : 'NOT met'}.`,
+      '',
+      `How it is measured. Bytes: \`tables.get\` \`numBytes\` of the changelog (what the view's query reads: every column of every changelog row, since it ranks them all) and of the CDC table; the emulator computes it as rows × BigQuery's fixed size per type with 16 bytes per STRING, an estimate of the logical bytes BigQuery bills a \`SELECT *\` for (on demand it bills the columns read, at least 10 MB per table). Live rows: the ground truth's row count × the same per-row estimate over the source columns (the CDC table adds \`_source_changed_at\` and \`_dms_change_seq\`, which is all of its overhead here: the emulator applies each change before acknowledging it, where BigQuery may also read not-yet-merged changes within \`max_staleness\`). Latency: the last ${PROBE_FILES} hourly files of each history (${runs.map((run) => n(run.probeRows)).join(' / ')} rows on average) landed one at a time, from the PutObject until a query through \`@google-cloud/bigquery\` shows the file's newest change in the table (its key at that \`_dms_change_seq\`, or gone for a delete); queries are jobs that spend ≥ 50 ms in PENDING and RUNNING in the emulator, so the figure includes up to one query of polling.`,
+    ].join('\n'),
+  };
+}
