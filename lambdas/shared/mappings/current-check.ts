@@ -36,7 +36,7 @@ export function currentTableProblems({ file, mapping }: MappingFile): Problem[] 
       );
     }
     if (!table.columns) return;
-    keyTypeProblems(table).forEach(({ k, message }) => add(at('primaryKey', k), message));
+    for (const { k, message } of keyTypeProblems(table)) add(at('primaryKey', k), message);
     const excluded = new Set(table.excludeColumns ?? []);
     const columns = table.columns.filter((column) => !excluded.has(column.name)).length + ADDED_COLUMNS;
     if (columns > MAX_CDC_TOP_LEVEL_COLUMNS) {
