@@ -4,6 +4,7 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
+import { printApplyResult } from './warehouse-apply-output.js';
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
 import { operatorBigQuery } from '../../bigquery.js';
 import { UserError } from '../../errors.js';
@@ -24,7 +25,7 @@ export function registerWarehouseCommand(program: Command): void {
   warehouse
     .command('apply')
     .description(
-      'Create the datasets, the changelog tables of mappings that declare columns, and every <table>_current view, idempotently.',
+      'Create the datasets, the changelog tables of mappings that declare columns, and every <table>_current (a view, or a CDC table for "current": "table"), idempotently.',
     )
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
     .option('--stage <name>', 'read the GCP project and location from config/<name>.json')
@@ -63,19 +64,7 @@ export function registerWarehouseCommand(program: Command): void {
         }
         throw error;
       }
-      const print = (verb: string, names: string[]) => {
-        for (const name of names) output().out(`${verb} ${name}\n`);
-      };
-      print('created dataset', result.datasetsCreated);
-      print('created table', result.changelogsCreated);
-      print('created view', result.viewsCreated);
-      print('updated view', result.viewsUpdated);
-      print('unchanged view', result.viewsUnchanged);
-      for (const name of result.waitingForFirstLoad) {
-        output().out(
-          `waiting for ${name}: its mapping declares no columns, so the loader creates the table and its view with the first file\n`,
-        );
-      }
+      printApplyResult(result);
     });
 }
 
