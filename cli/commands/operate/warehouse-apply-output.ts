@@ -31,7 +31,7 @@ export function printApplyResult(result: ApplyResult): void {
   }
   for (const { table, changelog, rows } of result.needsBackfill) {
     output().out(
-      `backfill needed: ${table} starts empty, but ${changelog} holds ${rows.toLocaleString('en-US')} changes from before; fill it with: ${rebuildCurrentCommand(changelog)}\n`,
+      `backfill needed: ${table} starts empty, but ${changelog} holds ${rows.toLocaleString('en-US')} ${rows === 1 ? 'change' : 'changes'} from before; fill it with: ${rebuildCurrentCommand(changelog)}\n`,
     );
   }
 }

@@ -4,13 +4,13 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
-import { printApplyResult } from './warehouse-apply-output.js';
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
 import { operatorBigQuery } from '../../bigquery.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { printApplyResult } from './warehouse-apply-output.js';
 
 interface ApplyOptions {
   mappings: string;

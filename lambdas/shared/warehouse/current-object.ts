@@ -39,7 +39,8 @@ export async function applyCurrent(
   const existing = await currentMetadata(bigquery, route);
   const current = bigquery.dataset(route.dataset).table(currentViewName(route.targetTable));
   if (route.current === 'view') {
-    if (!isCdcTable(existing)) return { kind: 'view', change: await applyCurrentView(bigquery, route, existing ?? null) };
+    if (!isCdcTable(existing))
+      return { kind: 'view', change: await applyCurrentView(bigquery, route, existing ?? null) };
     await current.delete();
     await applyCurrentView(bigquery, route, null);
     return { kind: 'view', change: 'replaced-table' };

@@ -23,7 +23,11 @@ export function cdcTableMetadata(route: Route, changelogFields: readonly TableFi
   return metadata;
 }
 
-export async function createCurrentTable(bigquery: BigQuery, route: Route, metadata: TableMetadata): Promise<void> {
+export async function createCurrentTable(
+  bigquery: BigQuery,
+  route: Route,
+  metadata: TableMetadata,
+): Promise<void> {
   await bigquery.dataset(route.dataset).createTable(currentViewName(route.targetTable), metadata);
 }
 
@@ -49,15 +53,20 @@ export async function updateCurrentTable(
 ): Promise<string[]> {
   const fields = existing.schema?.fields ?? [];
   const have = new Set(fields.map((field) => (field.name ?? '').toLowerCase()));
-  const added = currentTableFields(changelogFields).filter((field) => !have.has((field.name ?? '').toLowerCase()));
+  const added = currentTableFields(changelogFields).filter(
+    (field) => !have.has((field.name ?? '').toLowerCase()),
+  );
   const patch: TableMetadata = {};
   const changes: string[] = [];
   if (added.length > 0) {
     patch.schema = { fields: [...fields, ...added] };
-    changes.push(`added ${added.length === 1 ? 'column' : 'columns'} ${added.map((field) => field.name).join(', ')}`);
+    changes.push(
+      `added ${added.length === 1 ? 'column' : 'columns'} ${added.map((field) => field.name).join(', ')}`,
+    );
   }
   const wanted = route.maxStaleness === undefined ? undefined : stalenessSeconds(route.maxStaleness);
-  const stored = existing.maxStaleness === undefined ? undefined : intervalValueSeconds(existing.maxStaleness);
+  const stored =
+    existing.maxStaleness === undefined ? undefined : intervalValueSeconds(existing.maxStaleness);
   if (wanted !== stored || (existing.maxStaleness !== undefined && stored === undefined)) {
     // TableMetadata types maxStaleness as a string; BigQuery's REST patch clears a field sent as null.
     Object.assign(patch, {

@@ -25,7 +25,10 @@ const viewDefinition = (projectId: string, route: Route) => ({
 });
 
 /** tables.get of `<target>_current`, or undefined when there is none. */
-export async function currentMetadata(bigquery: BigQuery, route: Route): Promise<CurrentMetadata | undefined> {
+export async function currentMetadata(
+  bigquery: BigQuery,
+  route: Route,
+): Promise<CurrentMetadata | undefined> {
   const table = bigquery.dataset(route.dataset).table(currentViewName(route.targetTable));
   try {
     const [metadata] = await table.getMetadata();
