@@ -1,9 +1,10 @@
 import { buildReplicationSettings, buildS3Settings } from './dms/settings.js';
 import { buildTableMappings, type DmsTableMappings } from './dms/table-mappings.js';
 import { currentViewName } from './mappings/bigquery-names.js';
-import { cdcMaxBatchInterval, type MappingFile } from './mappings/model.js';
+import { type CurrentMode, cdcMaxBatchInterval, type MappingFile } from './mappings/model.js';
 import { describeBudget, loadJobBudget } from './quota.js';
 import { buildRoutingTable } from './routing.js';
+import { currentTableSql } from './warehouse/current-table-ddl.js';
 import { currentViewSql } from './warehouse/views.js';
 
 /** Everything one source's mapping produces, in the order a reviewer reads it. */
@@ -23,10 +24,17 @@ export interface SourcePlan {
   tables: {
     sourceTable: string;
     changelog: string;
-    view: string;
     primaryKey: string[];
     excludedColumns: string[];
-    viewSql: string;
+    /** `<target>_current`: the view, or the CDC table the loader streams every change into. */
+    current: {
+      name: string;
+      kind: CurrentMode;
+      /** `table` mode: the mapping's max_staleness as written, when set. */
+      maxStaleness?: string;
+      /** The view's `CREATE OR REPLACE VIEW`, or the CDC table's `CREATE TABLE`. */
+      sql: string;
+    };
   }[];
 }
 
@@ -48,14 +56,22 @@ export function buildPlan(files: MappingFile[], projectId: string): SourcePlan[]
           s3Settings: buildS3Settings(mapping),
           replicationSettings: buildReplicationSettings(mapping),
         },
-        tables: routes.map((route, index) => ({
-          sourceTable: `${route.schema}.${route.table}`,
-          changelog: `${route.dataset}.${route.targetTable}`,
-          view: `${route.dataset}.${currentViewName(route.targetTable)}`,
-          primaryKey: route.primaryKey,
-          excludedColumns: mapping.tables[index]?.excludeColumns ?? [],
-          viewSql: currentViewSql(projectId, route),
-        })),
+        tables: routes.map((route, index) => {
+          const table = mapping.tables[index];
+          const cdc = route.current === 'table' && table !== undefined;
+          return {
+            sourceTable: `${route.schema}.${route.table}`,
+            changelog: `${route.dataset}.${route.targetTable}`,
+            primaryKey: route.primaryKey,
+            excludedColumns: table?.excludeColumns ?? [],
+            current: {
+              name: `${route.dataset}.${currentViewName(route.targetTable)}`,
+              kind: route.current,
+              ...(route.maxStaleness === undefined ? {} : { maxStaleness: route.maxStaleness }),
+              sql: cdc ? currentTableSql(projectId, route, table) : currentViewSql(projectId, route),
+            },
+          };
+        }),
       };
     });
 }

@@ -178,6 +178,21 @@ describe('dms2bq plan', () => {
     await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan.json');
   });
 
+  it('shows the CDC table of a table in table mode instead of its view', async () => {
+    // Act
+    const result = await dms2bq(
+      'plan',
+      '--mappings',
+      'test/cli/fixtures/table-mode',
+      '--project',
+      'acme-analytics',
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan-table-mode.md');
+  });
+
   it('refuses invalid mappings', async () => {
     // Prepare
     const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory({ tables: [] }) });

@@ -10,9 +10,11 @@ import { DEFAULT_MAPPINGS_DIR } from './validate.js';
 export function registerPlanCommand(program: Command): void {
   program
     .command('plan')
-    .description('Show what the mappings produce: DMS rules and settings, BigQuery tables and views.')
+    .description(
+      'Show what the mappings produce: DMS rules and settings, BigQuery tables, views and CDC tables.',
+    )
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
-    .option('--project <id>', 'GCP project shown in the view SQL', '{project}')
+    .option('--project <id>', 'GCP project shown in the SQL', '{project}')
     .option('--json', 'machine-readable output')
     .action(async (options: { mappings: string; project: string; json?: boolean }) => {
       const mappings = await loadMappingDir(options.mappings).catch((error: unknown) => {
@@ -44,7 +46,7 @@ function renderPlan(plan: SourcePlan[]): string {
         ? `; DMS removes ${table.excludedColumns.join(', ')}`
         : '';
       lines.push(
-        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${table.view} (view, latest row per ${table.primaryKey.join(', ')})${excluded}`,
+        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${describeCurrent(table)}${excluded}`,
       );
     }
     lines.push('', '## DMS');
@@ -55,9 +57,17 @@ function renderPlan(plan: SourcePlan[]): string {
     lines.push('- table mapping:', json(source.dms.tableMappings));
     lines.push('- S3 target settings (bucket and role added by the stack):', json(source.dms.s3Settings));
     lines.push('- replication settings:', json(source.dms.replicationSettings));
-    lines.push('', '## Views');
-    for (const table of source.tables) lines.push('```sql', `${table.viewSql};`, '```');
+    lines.push('', '## Current state (<table>_current)');
+    for (const table of source.tables) lines.push('```sql', `${table.current.sql};`, '```');
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+function describeCurrent(table: SourcePlan['tables'][number]): string {
+  const key = table.primaryKey.join(', ');
+  const { name, kind, maxStaleness } = table.current;
+  if (kind === 'view') return `${name} (view, latest row per ${key})`;
+  const staleness = maxStaleness === undefined ? 'no max_staleness' : `max_staleness ${maxStaleness}`;
+  return `${name} (CDC table, primary key ${key} NOT ENFORCED, ${staleness}; the loader streams every change into it)`;
 }

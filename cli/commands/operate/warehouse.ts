@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { printApplyResult } from './warehouse-apply-output.js';
 
 interface ApplyOptions {
   mappings: string;
@@ -24,7 +25,7 @@ export function registerWarehouseCommand(program: Command): void {
   warehouse
     .command('apply')
     .description(
-      'Create the datasets, the changelog tables of mappings that declare columns, and every <table>_current view, idempotently.',
+      'Create the datasets, the changelog tables of mappings that declare columns, and every <table>_current (a view, or a CDC table for "current": "table"), idempotently.',
     )
     .option('--mappings <dir>', 'directory of mapping files', DEFAULT_MAPPINGS_DIR)
     .option('--stage <name>', 'read the GCP project and location from config/<name>.json')
@@ -63,19 +64,7 @@ export function registerWarehouseCommand(program: Command): void {
         }
         throw error;
       }
-      const print = (verb: string, names: string[]) => {
-        for (const name of names) output().out(`${verb} ${name}\n`);
-      };
-      print('created dataset', result.datasetsCreated);
-      print('created table', result.changelogsCreated);
-      print('created view', result.viewsCreated);
-      print('updated view', result.viewsUpdated);
-      print('unchanged view', result.viewsUnchanged);
-      for (const name of result.waitingForFirstLoad) {
-        output().out(
-          `waiting for ${name}: its mapping declares no columns, so the loader creates the table and its view with the first file\n`,
-        );
-      }
+      printApplyResult(result);
     });
 }
 

@@ -5,6 +5,7 @@
  */
 const STALENESS = /^(\d+)([smhd])$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3_600, d: 86_400 };
+const UNIT_NAMES: Record<string, string> = { s: 'SECOND', m: 'MINUTE', h: 'HOUR', d: 'DAY' };
 
 export class StalenessFormatError extends Error {
   override name = 'StalenessFormatError';
@@ -21,6 +22,24 @@ export function stalenessSeconds(text: string): number {
   return Number(match[1]) * (UNIT_SECONDS[match[2] ?? 's'] ?? 1);
 }
 
+/**
+ * Why a mapping's staleness cannot be used, or undefined. Zero is refused rather than sent: it
+ * would read as a setting while meaning none, and omitting the field says that plainly.
+ */
+export function stalenessProblem(text: string): string | undefined {
+  let seconds: number;
+  try {
+    seconds = stalenessSeconds(text);
+  } catch (error) {
+    if (error instanceof StalenessFormatError) return error.message;
+    throw error;
+  }
+  if (seconds === 0) {
+    return `"${text}" is no staleness at all; remove "maxStaleness" for CDC tables that every query sees fully up to date`;
+  }
+  return undefined;
+}
+
 /** BigQuery's IntervalValue text for a number of seconds: days, then H:M:S within the day. */
 export function intervalValue(seconds: number): string {
   const days = Math.floor(seconds / 86_400);
@@ -31,3 +50,27 @@ export function intervalValue(seconds: number): string {
 }
 
 export const maxStalenessInterval = (text: string): string => intervalValue(stalenessSeconds(text));
+
+const INTERVAL_VALUE = /^(-?\d+)-(-?\d+) (-?\d+) (-?\d+):(\d+):(\d+)(?:\.(\d{1,9}))?$/;
+
+/**
+ * Seconds of an IntervalValue text as tables.get returns it, so a stored staleness compares with
+ * the mapping's whatever its spelling (`0-0 0 0:15:0`, `0-0 0 0:15:0.000`); undefined when it has
+ * months or years (no fixed length) or is not an IntervalValue.
+ */
+export function intervalValueSeconds(text: string): number | undefined {
+  const match = INTERVAL_VALUE.exec(text.trim());
+  if (match === null) return undefined;
+  const [, years, months, days, hours, minutes, seconds, fraction] = match;
+  if (Number(years) !== 0 || Number(months) !== 0) return undefined;
+  const sign = (hours ?? '').startsWith('-') ? -1 : 1;
+  const time = Math.abs(Number(hours)) * 3_600 + Number(minutes) * 60 + Number(seconds);
+  return Number(days) * 86_400 + sign * time + Number(`0.${fraction ?? '0'}`) * sign;
+}
+
+/** GoogleSQL DDL for the mapping's staleness, as BigQuery's CDC example writes it (`INTERVAL 10 MINUTE`). */
+export function stalenessDdl(text: string): string {
+  const match = STALENESS.exec(text);
+  if (match === null) throw new StalenessFormatError(`"${text}" is not a staleness`);
+  return `INTERVAL ${Number(match[1])} ${UNIT_NAMES[match[2] ?? 's']}`;
+}

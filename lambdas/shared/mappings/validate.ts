@@ -1,3 +1,4 @@
+import { currentTableProblems } from './current-check.js';
 import { heartbeatProblems } from './heartbeat-check.js';
 import { lobWarnings } from './lob-check.js';
 import type { MappingFile, SourceMapping } from './model.js';
@@ -22,7 +23,9 @@ export function validateDocuments(documents: { file: string; document: unknown }
     problems.push(...found);
     if (found.length === 0) mappings.push({ file, mapping: document as SourceMapping });
   }
-  for (const mapping of mappings) problems.push(...fileProblems(mapping), ...heartbeatProblems(mapping));
+  for (const mapping of mappings) {
+    problems.push(...fileProblems(mapping), ...heartbeatProblems(mapping), ...currentTableProblems(mapping));
+  }
   problems.push(...crossFileProblems(mappings));
   return { mappings, problems, warnings: mappings.flatMap(lobWarnings) };
 }

@@ -1,46 +1,30 @@
-import type { BigQuery } from '@google-cloud/bigquery';
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isNotFound } from '../bigquery/errors.js';
 import { loadConfiguration } from '../bigquery/load-config.js';
-import { currentViewName } from '../mappings/bigquery-names.js';
 import type { SourceMapping, TableMapping } from '../mappings/model.js';
 import { buildRoutingTable, type Route } from '../routing.js';
+import { type ApplyResult, emptyApplyResult, recordCurrent } from './apply-result.js';
 import { changelogSchema, UnmappableColumnTypeError } from './changelog-schema.js';
-import { applyCurrentView } from './current-view.js';
+import { applyCurrent, type ChangelogState } from './current-object.js';
+import { WarehouseMappingError } from './errors.js';
 
-export interface ApplyResult {
-  datasetsCreated: string[];
-  changelogsCreated: string[];
-  viewsCreated: string[];
-  viewsUpdated: string[];
-  viewsUnchanged: string[];
-  /** Tables without declared columns and not loaded yet: the loader creates the view after the first load. */
-  waitingForFirstLoad: string[];
-}
-
-/** The mapping cannot be applied as written; the message names the source, table and column. */
-export class WarehouseMappingError extends Error {
-  override name = 'WarehouseMappingError';
-}
+export { type ApplyResult, type Backfill, rebuildCurrentCommand, viewsInPlace } from './apply-result.js';
+export { WarehouseMappingError } from './errors.js';
 
 /**
  * Creates each source's dataset, each changelog table whose mapping declares its columns (with the
  * schema, partitioning and clustering the loader's first load would give it, so later loads append
- * without a conflict), and every `<table>_current` view, idempotently. Only tables.insert/patch and
- * datasets.insert are used: roles/bigquery.dataEditor suffices, no query job is run.
+ * without a conflict), and every `<table>_current`: the view, or for `"current": "table"` the CDC
+ * table over the changelog's columns (brought up to date when the changelog gained columns or the
+ * staleness changed), idempotently. Only tables.insert/patch/delete and datasets.insert are used:
+ * roles/bigquery.dataEditor suffices, no query job is run.
  */
 export async function applyWarehouse(
   bigquery: BigQuery,
   mappings: readonly SourceMapping[],
   location: string,
 ): Promise<ApplyResult> {
-  const result: ApplyResult = {
-    datasetsCreated: [],
-    changelogsCreated: [],
-    viewsCreated: [],
-    viewsUpdated: [],
-    viewsUnchanged: [],
-    waitingForFirstLoad: [],
-  };
+  const result = emptyApplyResult();
   for (const mapping of mappings) {
     const dataset = bigquery.dataset(mapping.bigquery.dataset, { location });
     const [exists] = await dataset.exists();
@@ -53,30 +37,29 @@ export async function applyWarehouse(
       const table = mapping.tables[index];
       if (table === undefined) continue;
       const changelog = `${route.dataset}.${route.targetTable}`;
-      if (!(await tableExists(bigquery, route))) {
+      let state = await changelogState(bigquery, route);
+      if (state === undefined) {
         if (!table.columns || table.columns.length === 0) {
-          result.waitingForFirstLoad.push(changelog);
+          result.waitingForFirstLoad.push({ changelog, current: route.current });
           continue;
         }
-        await createChangelog(bigquery, mapping, table, route);
+        state = { fields: await createChangelog(bigquery, mapping, table, route), rows: 0 };
         result.changelogsCreated.push(changelog);
       }
-      const change = await applyCurrentView(bigquery, route);
-      const view = `${route.dataset}.${currentViewName(route.targetTable)}`;
-      if (change === 'created') result.viewsCreated.push(view);
-      else if (change === 'updated') result.viewsUpdated.push(view);
-      else result.viewsUnchanged.push(view);
+      recordCurrent(result, route, await applyCurrent(bigquery, route, state));
     }
   }
   return result;
 }
 
-async function tableExists(bigquery: BigQuery, route: Route): Promise<boolean> {
+/** The changelog's real schema and row count (tables.get), or undefined when it does not exist yet. */
+async function changelogState(bigquery: BigQuery, route: Route): Promise<ChangelogState | undefined> {
   try {
-    await bigquery.dataset(route.dataset).table(route.targetTable).getMetadata();
-    return true;
+    const [metadata] = await bigquery.dataset(route.dataset).table(route.targetTable).getMetadata();
+    const { schema, numRows } = metadata as { schema?: { fields?: TableField[] }; numRows?: string };
+    return { fields: schema?.fields ?? [], rows: Number(numRows ?? 0) };
   } catch (error) {
-    if (isNotFound(error)) return false;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -87,7 +70,7 @@ async function createChangelog(
   mapping: SourceMapping,
   table: TableMapping,
   route: Route,
-): Promise<void> {
+): Promise<TableField[]> {
   const load = loadConfiguration(route);
   let fields: ReturnType<typeof changelogSchema>;
   try {
@@ -104,11 +87,5 @@ async function createChangelog(
     ...(load.clustering ? { clustering: load.clustering } : {}),
     ...(load.destinationTableProperties?.labels ? { labels: load.destinationTableProperties.labels } : {}),
   });
+  return fields;
 }
-
-/** Every view the apply left in place, whether it created, updated or kept it. */
-export const viewsInPlace = (result: ApplyResult): string[] => [
-  ...result.viewsCreated,
-  ...result.viewsUpdated,
-  ...result.viewsUnchanged,
-];

@@ -1,19 +1,21 @@
-import type { BigQuery } from '@google-cloud/bigquery';
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
+import { WarehouseConflictError } from './errors.js';
 import { currentViewQuery } from './views.js';
+
+export { WarehouseConflictError } from './errors.js';
 
 export type ViewChange = 'created' | 'updated' | 'unchanged';
 
-/** A name the pipeline needs for its view is taken by an object of another kind. */
-export class WarehouseConflictError extends Error {
-  override name = 'WarehouseConflictError';
-}
-
-interface ViewMetadata {
+/** What tables.get says of the `<table>_current` object, view or CDC table. */
+export interface CurrentMetadata {
   type?: string;
   view?: { query?: string; useLegacySql?: boolean };
+  schema?: { fields?: TableField[] };
+  tableConstraints?: { primaryKey?: { columns?: string[] } };
+  maxStaleness?: string;
 }
 
 /** GoogleSQL, explicitly: a view's `useLegacySql` defaults to true in the REST API (ViewDefinition). */
@@ -22,11 +24,15 @@ const viewDefinition = (projectId: string, route: Route) => ({
   useLegacySql: false,
 });
 
-async function viewMetadata(bigquery: BigQuery, route: Route): Promise<ViewMetadata | undefined> {
+/** tables.get of `<target>_current`, or undefined when there is none. */
+export async function currentMetadata(
+  bigquery: BigQuery,
+  route: Route,
+): Promise<CurrentMetadata | undefined> {
   const table = bigquery.dataset(route.dataset).table(currentViewName(route.targetTable));
   try {
     const [metadata] = await table.getMetadata();
-    return metadata as ViewMetadata;
+    return metadata as CurrentMetadata;
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -37,22 +43,26 @@ async function viewMetadata(bigquery: BigQuery, route: Route): Promise<ViewMetad
  * Creates the view with tables.insert, or brings its query up to date with tables.patch: both need
  * bigquery.tables.create/update and get, which roles/bigquery.dataEditor grants on the dataset — no
  * query job, so no bigquery.jobs.create. The changelog table must exist (BigQuery resolves the
- * view's references when it stores it).
+ * view's references when it stores it). `existing` is the object's tables.get, when the caller has it.
  */
-export async function applyCurrentView(bigquery: BigQuery, route: Route): Promise<ViewChange> {
+export async function applyCurrentView(
+  bigquery: BigQuery,
+  route: Route,
+  existing?: CurrentMetadata | null,
+): Promise<ViewChange> {
   const projectId = await bigquery.getProjectId();
   const name = currentViewName(route.targetTable);
   const view = viewDefinition(projectId, route);
-  const existing = await viewMetadata(bigquery, route);
-  if (existing === undefined) {
+  const metadata = existing === undefined ? await currentMetadata(bigquery, route) : (existing ?? undefined);
+  if (metadata === undefined) {
     return (await createView(bigquery, route, view)) ? 'created' : 'unchanged';
   }
-  if (existing.type !== 'VIEW') {
+  if (metadata.type !== 'VIEW') {
     throw new WarehouseConflictError(
-      `${route.dataset}.${name} exists as a ${existing.type ?? 'table'}, not a view; rename or drop it, or set another "target" for ${route.schema}.${route.table}`,
+      `${route.dataset}.${name} exists as a ${metadata.type ?? 'table'}, not the view "current": "view" needs; rename or drop it, or set another "target" for ${route.schema}.${route.table}`,
     );
   }
-  if (existing.view?.query === view.query && existing.view.useLegacySql === false) return 'unchanged';
+  if (metadata.view?.query === view.query && metadata.view.useLegacySql === false) return 'unchanged';
   await bigquery.dataset(route.dataset).table(name).setMetadata({ view });
   return 'updated';
 }
@@ -74,7 +84,7 @@ async function createView(
 
 /** Creates the view only when it is missing; never rewrites one (that is `warehouse apply`'s job). */
 export async function ensureCurrentView(bigquery: BigQuery, route: Route): Promise<'created' | 'exists'> {
-  if ((await viewMetadata(bigquery, route)) !== undefined) return 'exists';
+  if ((await currentMetadata(bigquery, route)) !== undefined) return 'exists';
   const projectId = await bigquery.getProjectId();
   return (await createView(bigquery, route, viewDefinition(projectId, route))) ? 'created' : 'exists';
 }

@@ -11,7 +11,7 @@ import {
 } from '../types.js';
 import { MetadataStore } from './metadata.js';
 import { type DatasetResource, logicalBytes, type TableResource } from './resources.js';
-import { checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
+import { checkClustering, checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
 import { inTransaction, type Warehouse } from './warehouse.js';
 
 /** Fields a tables.insert/patch may set besides the schema, stored and returned as given. */
@@ -182,14 +182,7 @@ export class Catalog {
     for (const key of passThroughTableFields) {
       if (body[key] !== undefined && body[key] !== null) Object.assign(resource, { [key]: body[key] });
     }
-    const clustered = resource.clustering?.fields ?? [];
-    const missing = clustered.find(
-      (name) => !fields.some((field) => field.name.toLowerCase() === name.toLowerCase()),
-    );
-    if (missing !== undefined)
-      throw invalid(
-        `The field specified for clustering cannot be found in the schema. Invalid field: ${missing}.`,
-      );
+    checkClustering(resource);
     checkTableConstraints(resource);
     return resource;
   }
@@ -295,6 +288,7 @@ export class Catalog {
         }
         next.schema = { fields: change.fields };
       }
+      checkClustering(next);
       checkTableConstraints(next);
       await this.saveTable(connection, next);
       return next;

@@ -107,9 +107,30 @@ export function evolveSchema(
 /** `Y-M D H:M:S[.F]`, the canonical text of an SQL IntervalValue (e.g. `0-0 0 0:15:0`). */
 const INTERVAL_VALUE = /^-?\d+-\d+ -?\d+ -?\d+:\d+:\d+(\.\d{1,9})?$/;
 
+/** "Primary keys cannot exceed 16 columns" (TABLE_CONSTRAINTS view, Limitations). */
+const MAX_PRIMARY_KEY_COLUMNS = 16;
 /**
- * Checks what tables.insert/patch store for CDC tables: a primary key names existing columns, once
- * each (BigQuery does not enforce it on data); `maxStaleness` is an IntervalValue string.
+ * "Primary keys and foreign keys must be of one of the following types: BIGNUMERIC, BOOLEAN, DATE,
+ * DATETIME, INT64, NUMERIC, STRING, or TIMESTAMP" (same page), in the legacy names the catalog stores.
+ */
+const PRIMARY_KEY_TYPES = new Set([
+  'BIGNUMERIC',
+  'BOOLEAN',
+  'DATE',
+  'DATETIME',
+  'INTEGER',
+  'NUMERIC',
+  'STRING',
+  'TIMESTAMP',
+]);
+/** Clustered tables: "You can only specify up to four clustering columns." */
+const MAX_CLUSTERING_FIELDS = 4;
+
+/**
+ * Checks what tables.insert/patch store for CDC tables: a primary key of at most 16 existing
+ * columns of the types BigQuery allows, once each (BigQuery does not enforce it on data);
+ * `maxStaleness` is an IntervalValue string. BigQuery's wording for these refusals is not
+ * documented; the messages here are the emulator's (ADR 0024).
  */
 export function checkTableConstraints(resource: {
   id: string;
@@ -122,10 +143,21 @@ export function checkTableConstraints(resource: {
     if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string')) {
       throw invalid('tableConstraints.primaryKey.columns must be a non-empty list of column names');
     }
+    if (columns.length > MAX_PRIMARY_KEY_COLUMNS) {
+      throw invalid(
+        `Primary key of table ${resource.id} has ${columns.length} columns; primary keys cannot exceed ${MAX_PRIMARY_KEY_COLUMNS} columns`,
+      );
+    }
     const seen = new Set<string>();
     for (const column of columns) {
-      if (!resource.schema.fields.some((field) => field.name.toLowerCase() === column.toLowerCase())) {
+      const field = resource.schema.fields.find((f) => f.name.toLowerCase() === column.toLowerCase());
+      if (field === undefined) {
         throw invalid(`Primary key column ${column} is not found in table ${resource.id}`);
+      }
+      if (!PRIMARY_KEY_TYPES.has(field.type)) {
+        throw invalid(
+          `Primary key column ${column} of table ${resource.id} has type ${field.type}; primary key columns must be BIGNUMERIC, BOOLEAN, DATE, DATETIME, INT64, NUMERIC, STRING or TIMESTAMP`,
+        );
       }
       if (seen.has(column.toLowerCase())) throw invalid(`Duplicate primary key column ${column}`);
       seen.add(column.toLowerCase());
@@ -136,4 +168,25 @@ export function checkTableConstraints(resource: {
       `Invalid maxStaleness "${String(resource.maxStaleness)}": expected an interval such as "0-0 0 0:15:0"`,
     );
   }
+}
+
+/** Clustering names at most four columns, each of the schema. */
+export function checkClustering(resource: {
+  schema: { fields: TableFieldSchema[] };
+  clustering?: { fields: string[] };
+}): void {
+  const clustered = resource.clustering?.fields ?? [];
+  // The wording of BigQuery's refusal as a client reported it (jmriego/pipelinewise-target-bigquery#133).
+  if (clustered.length > MAX_CLUSTERING_FIELDS) {
+    throw invalid(
+      `${clustered.length} clustering fields specified, exceeding the limit of ${MAX_CLUSTERING_FIELDS}.`,
+    );
+  }
+  const missing = clustered.find(
+    (name) => !resource.schema.fields.some((field) => field.name.toLowerCase() === name.toLowerCase()),
+  );
+  if (missing !== undefined)
+    throw invalid(
+      `The field specified for clustering cannot be found in the schema. Invalid field: ${missing}.`,
+    );
 }

@@ -1,0 +1,37 @@
+import { type ApplyResult, rebuildCurrentCommand } from '../../../lambdas/shared/warehouse/apply.js';
+import { output } from '../../io.js';
+
+/** One line per object `warehouse apply` created, changed or kept, then what is left to do. */
+export function printApplyResult(result: ApplyResult): void {
+  const print = (verb: string, names: string[]) => {
+    for (const name of names) output().out(`${verb} ${name}\n`);
+  };
+  print('created dataset', result.datasetsCreated);
+  print('created table', result.changelogsCreated);
+  print('created view', result.viewsCreated);
+  print('updated view', result.viewsUpdated);
+  print('unchanged view', result.viewsUnchanged);
+  for (const name of result.viewsReplacingTables) {
+    output().out(`replaced the CDC table ${name} with a view ("current": "view")\n`);
+  }
+  print('created CDC table', result.currentTablesCreated);
+  for (const { table, reason } of result.currentTablesReplacing) {
+    output().out(`replaced ${table} with a CDC table ("current": "table"): ${reason}\n`);
+  }
+  for (const { table, changes } of result.currentTablesUpdated) {
+    output().out(`updated CDC table ${table}: ${changes.join('; ')}\n`);
+  }
+  print('unchanged CDC table', result.currentTablesUnchanged);
+  for (const { changelog, current } of result.waitingForFirstLoad) {
+    output().out(
+      current === 'view'
+        ? `waiting for ${changelog}: its mapping declares no columns, so the loader creates the table and its view with the first file\n`
+        : `waiting for ${changelog}: its mapping declares no columns, so the first file creates the table; its CDC table ${changelog}_current is made from that table's schema (warehouse apply)\n`,
+    );
+  }
+  for (const { table, changelog, rows } of result.needsBackfill) {
+    output().out(
+      `backfill needed: ${table} starts empty, but ${changelog} holds ${rows.toLocaleString('en-US')} ${rows === 1 ? 'change' : 'changes'} from before; fill it with: ${rebuildCurrentCommand(changelog)}\n`,
+    );
+  }
+}

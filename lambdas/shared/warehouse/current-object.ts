@@ -1,0 +1,78 @@
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import { currentViewName } from '../mappings/bigquery-names.js';
+import type { Route } from '../routing.js';
+import { cdcTableMetadata, createCurrentTable, sameKey, updateCurrentTable } from './current-table.js';
+import { applyCurrentView, type CurrentMetadata, currentMetadata, type ViewChange } from './current-view.js';
+import { WarehouseConflictError } from './errors.js';
+
+/** The changelog table as `warehouse apply` finds (or has just created) it. */
+export interface ChangelogState {
+  fields: TableField[];
+  rows: number;
+}
+
+export type CurrentOutcome =
+  | { kind: 'view'; change: ViewChange | 'replaced-table' }
+  | {
+      kind: 'table';
+      change: 'created' | 'replaced-view' | 'replaced-key' | 'updated' | 'unchanged';
+      /** What an update changed, in words. */
+      details: string[];
+      /** Changelog rows the new, empty CDC table lacks until `warehouse rebuild-current` fills it. */
+      backfillRows: number;
+    };
+
+const isCdcTable = (metadata: CurrentMetadata | undefined): boolean =>
+  metadata?.type === 'TABLE' && (metadata.tableConstraints?.primaryKey?.columns?.length ?? 0) > 0;
+
+/**
+ * Makes `<target>_current` what the route's mode asks: the view, or the CDC table. Switching mode
+ * deletes the other kind first (tables.delete; BigQuery has no in-place conversion); a CDC table
+ * is derived from the changelog, so deleting it loses nothing `warehouse rebuild-current` cannot
+ * restore. Any other object under that name is refused with the fix.
+ */
+export async function applyCurrent(
+  bigquery: BigQuery,
+  route: Route,
+  changelog: ChangelogState,
+): Promise<CurrentOutcome> {
+  const existing = await currentMetadata(bigquery, route);
+  const current = bigquery.dataset(route.dataset).table(currentViewName(route.targetTable));
+  if (route.current === 'view') {
+    if (!isCdcTable(existing))
+      return { kind: 'view', change: await applyCurrentView(bigquery, route, existing ?? null) };
+    await current.delete();
+    await applyCurrentView(bigquery, route, null);
+    return { kind: 'view', change: 'replaced-table' };
+  }
+
+  const table = (change: 'created' | 'replaced-view' | 'replaced-key', details: string[] = []) => ({
+    kind: 'table' as const,
+    change,
+    details,
+    backfillRows: changelog.rows,
+  });
+  if (existing !== undefined && existing.type !== 'VIEW' && !isCdcTable(existing)) {
+    throw new WarehouseConflictError(
+      `${route.dataset}.${currentViewName(route.targetTable)} exists as a ${existing.type ?? 'table'} without a primary key, not the CDC table "current": "table" needs; rename or drop it, or set another "target" for ${route.schema}.${route.table}`,
+    );
+  }
+  if (existing !== undefined && isCdcTable(existing) && sameKey(existing, route)) {
+    const details = await updateCurrentTable(bigquery, route, existing, changelog.fields);
+    return { kind: 'table', change: details.length > 0 ? 'updated' : 'unchanged', details, backfillRows: 0 };
+  }
+  // Checked before anything is deleted: a table BigQuery would refuse leaves the old object alone.
+  const metadata = cdcTableMetadata(route, changelog.fields);
+  if (existing === undefined) {
+    await createCurrentTable(bigquery, route, metadata);
+    return table('created');
+  }
+  // A view, or a CDC table keyed by columns the mapping no longer names: its rows are keyed wrong.
+  await current.delete();
+  await createCurrentTable(bigquery, route, metadata);
+  if (existing.type === 'VIEW') return table('replaced-view');
+  const before = existing.tableConstraints?.primaryKey?.columns ?? [];
+  return table('replaced-key', [
+    `its primary key was (${before.join(', ')}), the mapping's is (${route.primaryKey.join(', ')})`,
+  ]);
+}
