@@ -9,6 +9,9 @@ import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../suppor
 
 const apply = (...argv: string[]) => runDms2bq([registerWarehouseCommand], ['warehouse', 'apply', ...argv]);
 const TABLES = ['bets', 'players', 'user_sessions', 'transactions', 'heartbeat'];
+/** The example mapping's tables whose `_current` is a view; bets and transactions have a CDC table. */
+const VIEWS = ['players', 'user_sessions', 'heartbeat'];
+const CDC_TABLES = ['bets', 'transactions'];
 const lines = (stdout: string) => stdout.split('\n').filter(Boolean);
 
 describe('dms2bq warehouse apply', () => {
@@ -35,7 +38,8 @@ describe('dms2bq warehouse apply', () => {
     expect(lines(result.stdout)).toEqual([
       'created dataset casino_a_cdc',
       ...TABLES.map((table) => `created table casino_a_cdc.${table}`),
-      ...TABLES.map((table) => `created view casino_a_cdc.${table}_current`),
+      ...VIEWS.map((table) => `created view casino_a_cdc.${table}_current`),
+      ...CDC_TABLES.map((table) => `created CDC table casino_a_cdc.${table}_current`),
     ]);
     // dataEditor has no bigquery.jobs.create: everything went through datasets/tables.insert.
     const [jobs] = await bigquery.getJobs();
@@ -50,24 +54,25 @@ describe('dms2bq warehouse apply', () => {
     const second = await apply('--endpoint', emulator.url);
 
     // Assess
-    expect(lines(second.stdout)).toEqual(
-      TABLES.map((table) => `unchanged view casino_a_cdc.${table}_current`),
-    );
+    expect(lines(second.stdout)).toEqual([
+      ...VIEWS.map((table) => `unchanged view casino_a_cdc.${table}_current`),
+      ...CDC_TABLES.map((table) => `unchanged CDC table casino_a_cdc.${table}_current`),
+    ]);
   });
 
   it('brings a view with an outdated query up to date through tables.patch', async () => {
     // Prepare
     await apply('--endpoint', emulator.url);
-    const view = bigquery.dataset('casino_a_cdc').table('bets_current');
+    const view = bigquery.dataset('casino_a_cdc').table('players_current');
     await view.setMetadata({
-      view: { query: 'SELECT id FROM `local-project.casino_a_cdc.bets`', useLegacySql: false },
+      view: { query: 'SELECT id FROM `local-project.casino_a_cdc.players`', useLegacySql: false },
     });
 
     // Act
     const result = await apply('--endpoint', emulator.url);
 
     // Assess
-    expect(result.stdout).toContain('updated view casino_a_cdc.bets_current\n');
+    expect(result.stdout).toContain('updated view casino_a_cdc.players_current\n');
     const [metadata] = await view.getMetadata();
     expect(metadata.view.query).toContain('QUALIFY ROW_NUMBER()');
   });
