@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
@@ -8,7 +10,11 @@ import {
   SOURCE_CHANGED_AT_COLUMN,
   TIMESTAMP_COLUMN,
 } from '../lambdas/shared/columns.js';
+import type { MappingFile } from '../lambdas/shared/mappings/model.js';
 import { logicalBytes } from '../local/bigquery-emulator/store/resources.js';
+import type { LocalPipeline } from '../local/pipeline/local-pipeline.js';
+import { uploadTree } from '../local/pipeline/upload.js';
+import { directorySink, simulate } from '../local/simulator/index.js';
 
 /** What a `SELECT *` of one BigQuery table reads, measured two ways (see bench/current-state.bench.ts). */
 export interface TableSize {
@@ -114,5 +120,76 @@ export async function waitUntilVisible(
     if (change.op === 'D' ? rows.length === 0 : seq === change.sequence) return;
     if (Date.now() > deadline)
       throw new Error(`${table}: change ${change.sequence} not visible after ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Lands each file alone and times it from the PutObject until the table shows its newest change:
+ * what an analyst waits for after DMS writes a file, with nothing else in flight.
+ */
+export async function landOneByOne(
+  pipeline: LocalPipeline,
+  dir: string,
+  keys: readonly string[],
+  table: string,
+  keyColumn: string,
+): Promise<number[]> {
+  const visibleMs: number[] = [];
+  for (const key of keys) {
+    const change = await newestChange(join(dir, key), keyColumn);
+    const started = performance.now();
+    await uploadTree(pipeline.aws.s3, pipeline.aws.bucket, dir, [key]);
+    await waitUntilVisible(pipeline.bigquery, table, keyColumn, change);
+    visibleMs.push(performance.now() - started);
+  }
+  return visibleMs;
+}
+
+/**
+ * Files as large as the reference hot table's: its full rate cut every 90 s (DMS's default
+ * CdcMaxBatchInterval), simulated after `after` so every change is newer than the history's, and
+ * landed one at a time into the pipeline that holds the history.
+ */
+export async function referenceSizeFiles(
+  pipeline: LocalPipeline,
+  mapping: MappingFile,
+  keys: number,
+  changesPerMinute: number,
+  after: Date,
+  files: number,
+): Promise<{ visibleMs: number[]; rows: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'dms2bq-current-bench-ref-'));
+  try {
+    const interval = 90;
+    const reference = {
+      ...mapping,
+      mapping: { ...mapping.mapping, dms: { ...mapping.mapping.dms, cdcMaxBatchIntervalSeconds: interval } },
+    };
+    const simulated = await simulate({
+      mappings: [reference],
+      sink: directorySink(dir),
+      minutes: (files * interval) / 60,
+      changesPerMinute,
+      // The history's keys: the full load is not landed, it only gives the changes their keys.
+      initialRowsPerTable: keys,
+      changeMix: 'hot',
+      gzip: true,
+      start: after,
+      seed: 90,
+    });
+    const cdc = simulated.files.filter((file) => file.kind === 'cdc');
+    const [table] = mapping.mapping.tables;
+    const name = `${mapping.mapping.bigquery.dataset}.${table?.target ?? table?.table}_current`;
+    const keyColumn = table?.primaryKey[0] ?? 'id';
+    const visibleMs = await landOneByOne(
+      pipeline,
+      dir,
+      cdc.map((file) => file.key),
+      name,
+      keyColumn,
+    );
+    return { visibleMs, rows: cdc.reduce((sum, file) => sum + file.rows, 0) / cdc.length };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
