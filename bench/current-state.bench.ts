@@ -187,7 +187,7 @@ export default async function currentStateBench(): Promise<BenchResult> {
       '',
       ...(referenceRun?.reference
         ? [
-            `Files as large as the reference hot table's (its full ${n(REFERENCE_CHANGES_PER_DAY / 1_440)} changes a minute cut every 90 s, DMS's default: ${n(referenceRun.reference.rows)} rows each), landed one at a time onto the ${history(referenceRun.days)} table: landing → visible median ${seconds(percentile(referenceRun.reference.visibleMs, 0.5))} (p90 ${seconds(percentile(referenceRun.reference.visibleMs, 0.9))}) over ${referenceRun.reference.visibleMs.length} files.`,
+            `Files as large as the reference hot table's (its full ${n(REFERENCE_CHANGES_PER_DAY / 1_440)} changes a minute cut every 90 s, DMS's default: ${n(referenceRun.reference.rows)} rows each), landed one at a time onto the ${referenceRun.days}-day table: landing → visible median ${seconds(percentile(referenceRun.reference.visibleMs, 0.5))} (p90 ${seconds(percentile(referenceRun.reference.visibleMs, 0.9))}) over ${referenceRun.reference.visibleMs.length} files.`,
             '',
           ]
         : []),
@@ -197,7 +197,7 @@ export default async function currentStateBench(): Promise<BenchResult> {
       '',
       ...(last
         ? [
-            `At the reference scale (× ${n(scale)}) the ${history(last.days)} figures become, per \`SELECT *\`: the view ${gib(last.view.numBytes * scale)}, the CDC table ${gib(last.table.numBytes * scale)}.`,
+            `At the reference scale (× ${n(scale)}) the ${last.days}-day figures become, per \`SELECT *\`: the view ${gib(last.view.numBytes * scale)}, the CDC table ${gib(last.table.numBytes * scale)}.`,
             '',
           ]
         : []),
