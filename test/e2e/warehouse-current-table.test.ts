@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerWarehouseCommand } from '../../cli/commands/operate/warehouse.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+import { buildRoutingTable } from '../../lambdas/shared/routing.js';
+import { ensureCurrentView } from '../../lambdas/shared/warehouse/current-view.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { uploadAndWait } from '../bigquery-emulator/helpers.js';
 import { runDms2bq } from '../support/cli.js';
@@ -174,6 +176,11 @@ describe('dms2bq warehouse apply, "current": "table"', () => {
       type: 'TABLE',
       tableConstraints: { primaryKey: { columns: ['id'] } },
     });
+    // The switch went through tables.delete/insert: the only job is the changelog load above.
+    const [jobs] = await bigquery.getJobs();
+    expect(
+      jobs.map((job) => Object.keys(job.metadata?.configuration ?? {}).filter((k) => k !== 'jobType')),
+    ).toEqual([['load']]);
   });
 
   it('replaces an empty changelog’s view without asking for a backfill', async () => {
@@ -287,7 +294,7 @@ describe('dms2bq warehouse apply, "current": "table" without declared columns', 
     // Assess
     expect(lines(result.stdout)).toEqual([
       'created dataset shop_cdc',
-      "waiting for shop_cdc.orders: its mapping declares no columns, so the first file creates the table; its CDC table shop_cdc.orders_current is made from that table's schema (warehouse apply)",
+      'waiting for shop_cdc.orders: its mapping declares no columns, so the loader creates the table and its CDC table with the first file',
     ]);
   });
 
@@ -308,6 +315,23 @@ describe('dms2bq warehouse apply, "current": "table" without declared columns', 
       '_source_changed_at',
       '_dms_change_seq',
     ]);
+  });
+
+  it('has the loader create the CDC table over the changelog right after its first load, once', async () => {
+    // Prepare
+    await apply();
+    await firstLoadCreates('INTEGER');
+    const route = buildRoutingTable([mapping])['shop/sales/orders'];
+    if (route === undefined) throw new Error('no route for shop/sales/orders');
+
+    // Act
+    const first = await ensureCurrentView(bigquery, route);
+    const second = await ensureCurrentView(bigquery, route);
+
+    // Assess
+    expect([first, second]).toEqual(['created', 'exists']);
+    const [metadata] = await bigquery.dataset('shop_cdc').table('orders_current').getMetadata();
+    expect(metadata).toMatchObject({ type: 'TABLE', tableConstraints: { primaryKey: { columns: ['id'] } } });
   });
 
   it('refuses a key column whose loaded type a primary key cannot have, naming the file and the fix', async () => {

@@ -23,10 +23,9 @@ export function printApplyResult(result: ApplyResult): void {
   }
   print('unchanged CDC table', result.currentTablesUnchanged);
   for (const { changelog, current } of result.waitingForFirstLoad) {
+    const what = current === 'view' ? 'its view' : 'its CDC table';
     output().out(
-      current === 'view'
-        ? `waiting for ${changelog}: its mapping declares no columns, so the loader creates the table and its view with the first file\n`
-        : `waiting for ${changelog}: its mapping declares no columns, so the first file creates the table; its CDC table ${changelog}_current is made from that table's schema (warehouse apply)\n`,
+      `waiting for ${changelog}: its mapping declares no columns, so the loader creates the table and ${what} with the first file\n`,
     );
   }
   for (const { table, changelog, rows } of result.needsBackfill) {

@@ -2,6 +2,7 @@ import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
+import { ensureCurrentTable } from './current-table.js';
 import { WarehouseConflictError } from './errors.js';
 import { currentViewQuery } from './views.js';
 
@@ -82,9 +83,13 @@ async function createView(
   }
 }
 
-/** Creates the view only when it is missing; never rewrites one (that is `warehouse apply`'s job). */
+/**
+ * Creates `<target>_current` only when it is missing — the view, or for `"current": "table"` the
+ * CDC table over the changelog's schema — and never rewrites one (that is `warehouse apply`'s job).
+ */
 export async function ensureCurrentView(bigquery: BigQuery, route: Route): Promise<'created' | 'exists'> {
   if ((await currentMetadata(bigquery, route)) !== undefined) return 'exists';
+  if (route.current === 'table') return ensureCurrentTable(bigquery, route);
   const projectId = await bigquery.getProjectId();
   return (await createView(bigquery, route, viewDefinition(projectId, route))) ? 'created' : 'exists';
 }
