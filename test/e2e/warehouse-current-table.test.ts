@@ -228,6 +228,33 @@ describe('dms2bq warehouse apply, "current": "table"', () => {
     });
   });
 
+  it('rebuilds the CDC table when a changelog column was widened, and asks for a backfill', async () => {
+    // Prepare
+    const columns = [
+      { name: 'id', type: 'bigint' },
+      { name: 'qty', type: 'int' },
+    ];
+    await apply(shop({}, { columns }));
+    await loadChangelog(
+      `SELECT 'I' AS Op, '2026-11-30 10:00:00.000000' AS _dms_timestamp, 1::BIGINT AS id, 2::BIGINT AS qty, '' AS _dms_change_seq`,
+    );
+    // What the loader does when a file brings a wider type (ADR 0017).
+    await bigquery.query('ALTER TABLE `shop_cdc.orders` ALTER COLUMN qty SET DATA TYPE NUMERIC');
+
+    // Act
+    const result = await apply(shop({}, { columns }));
+
+    // Assess
+    expect(lines(result.stdout)).toEqual([
+      `replaced shop_cdc.orders_current with a CDC table ("current": "table"): its column qty is INT64, the changelog's is NUMERIC`,
+      expect.stringMatching(
+        /^backfill needed: shop_cdc\.orders_current starts empty, but shop_cdc\.orders holds 1 change/,
+      ),
+    ]);
+    const fields = (await metadataOf('orders_current')).schema?.fields;
+    expect(fields?.find((field) => field.name === 'qty')?.type).toBe('NUMERIC');
+  });
+
   it('refuses a plain table in the way, naming it and the fix, and leaves it alone', async () => {
     // Prepare
     await apply(shop({ current: 'view', maxStaleness: undefined }));
