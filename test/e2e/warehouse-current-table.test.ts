@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { applyWarehouse, currentTablesInPlace, viewsInPlace } from '../../lambdas/shared/warehouse/apply.js';
 import {
   type CurrentTableFixture,
   changeRow,
@@ -101,5 +102,19 @@ describe('dms2bq warehouse apply, "current": "table"', () => {
       'updated CDC table shop_cdc.orders_current: max_staleness 0-0 0 0:15:0 → none',
     ]);
     expect((await fixture.metadataOf('orders_current')).maxStaleness).toBeUndefined();
+  });
+
+  it('tells callers waiting for _current objects that the CDC table is in place, not a view', async () => {
+    // Prepare
+    await applyWarehouse(fixture.bigquery, [shop()], 'US');
+
+    // Act
+    const second = await applyWarehouse(fixture.bigquery, [shop()], 'US');
+
+    // Assess
+    expect({ tables: currentTablesInPlace(second), views: viewsInPlace(second) }).toEqual({
+      tables: ['shop_cdc.orders_current'],
+      views: [],
+    });
   });
 });

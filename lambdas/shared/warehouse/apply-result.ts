@@ -95,3 +95,11 @@ export const viewsInPlace = (result: ApplyResult): string[] => [
   ...result.viewsUnchanged,
   ...result.viewsReplacingTables,
 ];
+
+/** Every CDC table the apply left in place, created, replaced, updated or kept. */
+export const currentTablesInPlace = (result: ApplyResult): string[] => [
+  ...result.currentTablesCreated,
+  ...result.currentTablesReplacing.map(({ table }) => table),
+  ...result.currentTablesUpdated.map(({ table }) => table),
+  ...result.currentTablesUnchanged,
+];
