@@ -18,6 +18,7 @@ import {
 import type { BigQuery } from '@google-cloud/bigquery';
 import { build } from 'esbuild';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { ESM_BANNER, MAIN_FIELDS } from '../infra/constructs/esm-bundling.js';
 import { createLoaderHandler } from '../lambdas/loader/create-handler.js';
 import { createBigQueryClient } from '../lambdas/shared/bigquery/client.js';
 import { baseJobId, jobIdForGeneration } from '../lambdas/shared/bigquery/job-id.js';
@@ -275,8 +276,9 @@ async function measureBundle(dir: string, mode: 'view' | 'table') {
       __DMS2BQ_ROUTING__: JSON.stringify(routes),
       __DMS2BQ_CURRENT_TABLES__: String(mode === 'table'),
     },
-    // CommonJS dependencies call require(); an ESM bundle needs one (NodejsFunction adds the same banner).
-    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    // What PipelineFunction gives every function: require and __dirname for CommonJS dependencies.
+    mainFields: MAIN_FIELDS,
+    banner: { js: ESM_BANNER },
     logLevel: 'error',
   });
   const size = (await stat(outfile)).size;
