@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileOutcomeEvent } from '../../lambdas/loader/create-handler.js';
 import { createCurrentTableSink } from '../../lambdas/loader/current-table/index.js';
@@ -75,6 +76,39 @@ describe('loader: current-table stream failures', { timeout: 60_000 }, () => {
     expect(await currentState(h)).toEqual([]);
   });
 
+  /** Streams the landed file at cdcKeyAt(1) with a sink of its own, as the loader would. */
+  const streamDirectly = async (
+    h: LoaderHarness,
+    clientOptions: Record<string, unknown>,
+    deadline: Deadline,
+  ) => {
+    const sink = createCurrentTableSink({
+      bigquery: h.bigquery,
+      s3: h.aws.s3,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      streamer: { clientOptions },
+    });
+    const object = await h.aws.s3.send(new GetObjectCommand({ Bucket: h.aws.bucket, Key: cdcKeyAt(1) }));
+    const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
+    try {
+      return await rejection(
+        sink.stream({
+          route: tableRoute,
+          bucket: h.aws.bucket,
+          key: cdcKeyAt(1),
+          etag: (object.ETag ?? '').replaceAll('"', ''),
+          size: bytes.byteLength,
+          tail: bytes,
+          columns: ['Op', '_dms_timestamp', '_dms_change_seq', 'id', 'amount'],
+          deadline,
+          retry: DEFAULT_RETRY_POLICY,
+        }),
+      );
+    } finally {
+      await sink.close();
+    }
+  };
+
   it('marks an unreachable Storage Write API as transient, so the record backs off', async () => {
     // Prepare: the changelog exists; the stream endpoint is an emulator that has stopped.
     const h = await start();
@@ -82,32 +116,9 @@ describe('loader: current-table stream failures', { timeout: 60_000 }, () => {
     const gone = await startBigQueryEmulator({ storageWrite: true });
     const clientOptions = gone.storageWrite?.clientOptions ?? {};
     await gone.stop();
-    const sink = createCurrentTableSink({
-      bigquery: h.bigquery,
-      s3: h.aws.s3,
-      logger: new Logger({ logLevel: 'SILENT' }),
-      streamer: { clientOptions },
-    });
-    const object = await h.aws.s3.send(
-      new (await import('@aws-sdk/client-s3')).GetObjectCommand({ Bucket: h.aws.bucket, Key: cdcKeyAt(1) }),
-    );
-    const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
 
     // Act
-    const error = await rejection(
-      sink.stream({
-        route: tableRoute,
-        bucket: h.aws.bucket,
-        key: cdcKeyAt(1),
-        etag: (object.ETag ?? '').replaceAll('"', ''),
-        size: bytes.byteLength,
-        tail: bytes,
-        columns: ['Op', '_dms_timestamp', '_dms_change_seq', 'id', 'amount'],
-        deadline: Deadline.fromRemaining(30_000, 0),
-        retry: DEFAULT_RETRY_POLICY,
-      }),
-    );
-    await sink.close();
+    const error = await streamDirectly(h, clientOptions, Deadline.fromRemaining(30_000, 0));
 
     // Assess
     expect(error).toBeInstanceOf(CurrentTableStreamError);
@@ -116,6 +127,24 @@ describe('loader: current-table stream failures', { timeout: 60_000 }, () => {
       permanent: false,
       table: 'casino_a_cdc.bets_current',
     });
+    expect(isPermanent(error)).toBe(false);
+  });
+
+  it('stops when the invocation has no time left, as a transient failure', async () => {
+    // Prepare
+    const h = await start();
+    await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, file()));
+
+    // Act
+    const error = await streamDirectly(
+      h,
+      h.emulator.storageWrite?.clientOptions ?? {},
+      Deadline.fromRemaining(0, 0),
+    );
+
+    // Assess
+    expect(error).toMatchObject({ permanent: false });
+    expect((error as Error).message).toMatch(/casino_a_cdc\.bets_current/);
     expect(isPermanent(error)).toBe(false);
   });
 

@@ -51,7 +51,9 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
         const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
         const result = await streamer.append(
           { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
-          parquetChanges({ size: file.size, tail: file.tail, read }, fields, table),
+          withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
+            file.deadline.check(`stream ${file.key} to ${table}`),
+          ),
         );
         return { table, ...result };
       } catch (error) {
@@ -61,6 +63,14 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
     },
     close: () => streamer.close(),
   };
+}
+
+/** Stops between row groups when the invocation's time is up; the record comes back and streams again. */
+async function* withinDeadline<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
+  for await (const batch of batches) {
+    check();
+    yield batch;
+  }
 }
 
 function streamFailure(error: unknown, table: string, key: string): CurrentTableStreamError {
