@@ -2,8 +2,6 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { registerWarehouseCommand } from '../../cli/commands/operate/warehouse.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
-import { buildRoutingTable } from '../../lambdas/shared/routing.js';
-import { ensureCurrentView } from '../../lambdas/shared/warehouse/current-view.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory } from '../support/mappings.js';
@@ -74,23 +72,6 @@ describe('dms2bq warehouse apply, "current": "table" without declared columns', 
       '_source_changed_at',
       '_dms_change_seq',
     ]);
-  });
-
-  it('has the loader create the CDC table over the changelog right after its first load, once', async () => {
-    // Prepare
-    await apply();
-    await firstLoadCreates('INTEGER');
-    const route = buildRoutingTable([mapping])['shop/sales/orders'];
-    if (route === undefined) throw new Error('no route for shop/sales/orders');
-
-    // Act
-    const first = await ensureCurrentView(bigquery, route);
-    const second = await ensureCurrentView(bigquery, route);
-
-    // Assess
-    expect([first, second]).toEqual(['created', 'exists']);
-    const [metadata] = await bigquery.dataset('shop_cdc').table('orders_current').getMetadata();
-    expect(metadata).toMatchObject({ type: 'TABLE', tableConstraints: { primaryKey: { columns: ['id'] } } });
   });
 
   it('refuses a key column whose loaded type a primary key cannot have, naming the file and the fix', async () => {

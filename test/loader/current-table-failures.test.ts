@@ -63,6 +63,27 @@ describe('loader: current-table stream failures', { timeout: 60_000 }, () => {
     );
   });
 
+  it('sends a file whose CDC table BigQuery would refuse (a FLOAT64 key) to the DLQ once, naming the mapping fix', async () => {
+    // Prepare: no declared columns, so the first load gives the key its type: FLOAT64.
+    const outcomes: FileOutcomeEvent[] = [];
+    const h = await start({ maxReceiveCount: 3, loader: { onFileOutcome: (event) => outcomes.push(event) } });
+    const floatKey = `SELECT 'I' AS "Op", '2024-03-27 01:43:01.000000' AS _dms_timestamp,
+      '' AS _dms_change_seq, CAST(1.5 AS DOUBLE) AS id, 2.5 AS amount`;
+    await h.put(cdcKeyAt(1), await duckdbParquet(h.emulator, floatKey));
+
+    // Act
+    await h.drain();
+
+    // Assess
+    expect(await h.deadLetters()).toHaveLength(1);
+    expect(await loadJobCount(h)).toBe(1);
+    const [metadata] = await h.bigquery.dataset('casino_a_cdc').table('bets_current').exists();
+    expect(metadata).toBe(false);
+    expect(outcomes.filter((o) => o.status === 'failed').map((o) => o.reason)).toContain(
+      'CurrentTableStreamError: mappings/casino_a.json: table game.bets ("current": "table"): BigQuery would refuse its CDC table casino_a_cdc.bets_current: primary key column id is FLOAT64, which a BigQuery primary key cannot be (only BIGNUMERIC, BOOL, DATE, DATETIME, INT64, NUMERIC, STRING, TIMESTAMP); fix its "primaryKey" or "excludeColumns", or set "current": "view" on it',
+    );
+  });
+
   it('fails a file with an Op it cannot stream for good, after its changelog load', async () => {
     // Prepare
     const h = await start();

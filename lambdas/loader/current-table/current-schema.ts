@@ -4,7 +4,9 @@ import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
 import { withRetry } from '../../shared/bigquery/jobs.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import type { Route } from '../../shared/routing.js';
-import { currentTableFields, currentTableMetadata } from '../../shared/warehouse/current-table-schema.js';
+import { cdcTableMetadata } from '../../shared/warehouse/current-table.js';
+import { currentTableFields } from '../../shared/warehouse/current-table-schema.js';
+import { WarehouseMappingError } from '../../shared/warehouse/errors.js';
 import { CurrentTableStreamError } from '../current-table-sink.js';
 
 export type CurrentTableChange = 'created' | 'columns-added' | 'unchanged';
@@ -63,7 +65,7 @@ export class CurrentTableSchemas {
     }
     if (existing === undefined) {
       try {
-        await dataset.createTable(currentName, currentTableMetadata(route, changelog));
+        await dataset.createTable(currentName, creatableMetadata(route, changelog, table));
         this.onChange(
           table,
           'created',
@@ -87,6 +89,20 @@ export class CurrentTableSchemas {
       missing.map((field) => field.name ?? ''),
     );
     return appended;
+  }
+}
+
+/**
+ * The CDC table's tables.insert body, or a permanent failure naming the mapping fix when BigQuery
+ * would refuse the table (a key column of a type a primary key cannot have, …): no retry helps, the
+ * changelog has the file, and the DLQ message carries the reason.
+ */
+function creatableMetadata(route: Route, changelog: readonly TableField[], table: string) {
+  try {
+    return cdcTableMetadata(route, changelog);
+  } catch (error) {
+    if (!(error instanceof WarehouseMappingError)) throw error;
+    throw new CurrentTableStreamError(error.message, table, 'INVALID_ARGUMENT', true);
   }
 }
 

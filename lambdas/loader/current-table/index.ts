@@ -77,7 +77,11 @@ function streamFailure(error: unknown, table: string, key: string): CurrentTable
   if (error instanceof CurrentTableStreamError) return error;
   const message = `${key} is in the changelog, but streaming it to ${table} failed: ${(error as Error).message}`;
   if (error instanceof CdcStreamError) {
-    return new CurrentTableStreamError(message, table, error.code, !error.retryable, { cause: error });
+    // NOT_FOUND: the table went away after this container saw it (`warehouse rebuild-current`
+    // recreates it; an operator may drop it). The schema cache is forgotten, so the next delivery
+    // creates it again and streams.
+    const permanent = !error.retryable && error.code !== 'NOT_FOUND';
+    return new CurrentTableStreamError(message, table, error.code, permanent, { cause: error });
   }
   if (error instanceof ParquetValueError) {
     return new CurrentTableStreamError(message, table, 'INVALID_DATA', true, { cause: error });

@@ -1,5 +1,4 @@
 import type { BigQuery, TableField, TableMetadata } from '@google-cloud/bigquery';
-import { isAlreadyExists } from '../bigquery/errors.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import { intervalValueSeconds, maxStalenessInterval, stalenessSeconds } from '../mappings/staleness.js';
 import type { Route } from '../routing.js';
@@ -30,23 +29,6 @@ export async function createCurrentTable(
   metadata: TableMetadata,
 ): Promise<void> {
   await bigquery.dataset(route.dataset).createTable(currentViewName(route.targetTable), metadata);
-}
-
-/**
- * The loader's half for a table without declared columns: right after the first load created the
- * changelog, creates the missing CDC table over the changelog's real schema (tables.get); a 409
- * from a racing worker is success. Never replaces anything: that is `warehouse apply`'s job.
- */
-export async function ensureCurrentTable(bigquery: BigQuery, route: Route): Promise<'created' | 'exists'> {
-  const [changelog] = await bigquery.dataset(route.dataset).table(route.targetTable).getMetadata();
-  const fields = (changelog as { schema?: { fields?: TableField[] } }).schema?.fields ?? [];
-  try {
-    await createCurrentTable(bigquery, route, cdcTableMetadata(route, fields));
-    return 'created';
-  } catch (error) {
-    if (isAlreadyExists(error)) return 'exists';
-    throw error;
-  }
 }
 
 /** The key a CDC table was created with equals the mapping's (BigQuery compares names case-insensitively). */

@@ -2,7 +2,6 @@ import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
-import { ensureCurrentTable } from './current-table.js';
 import { WarehouseConflictError } from './errors.js';
 import { currentViewQuery } from './views.js';
 
@@ -84,12 +83,12 @@ async function createView(
 }
 
 /**
- * Creates `<target>_current` only when it is missing — the view, or for `"current": "table"` the
- * CDC table over the changelog's schema — and never rewrites one (that is `warehouse apply`'s job).
+ * Creates a view route's `<target>_current` view only when it is missing, and never rewrites one (that
+ * is `warehouse apply`'s job). A table route's CDC table is created by the loader's streaming
+ * (lambdas/loader/current-table/current-schema.ts).
  */
 export async function ensureCurrentView(bigquery: BigQuery, route: Route): Promise<'created' | 'exists'> {
   if ((await currentMetadata(bigquery, route)) !== undefined) return 'exists';
-  if (route.current === 'table') return ensureCurrentTable(bigquery, route);
   const projectId = await bigquery.getProjectId();
   return (await createView(bigquery, route, viewDefinition(projectId, route))) ? 'created' : 'exists';
 }
