@@ -15,7 +15,7 @@ import {
   type AppendRowsResponse,
   defaultStreamTable,
 } from './append.js';
-import { createSequenceStore } from './apply.js';
+import { createSequenceStore, forgetSequences } from './apply.js';
 import { StorageWriteError } from './errors.js';
 import { bigQueryWriteService } from './protos.js';
 
@@ -43,6 +43,7 @@ export async function startStorageWriteServer(
   host: string,
 ): Promise<StorageWriteServer> {
   await warehouse.exclusive(createSequenceStore);
+  catalog.onTableDropped(forgetSequences);
   const server = new Server();
   // Appends still being applied when the emulator stops: the database must outlive them.
   const inFlight = new Set<Promise<unknown>>();
