@@ -104,7 +104,9 @@ function describe(pipeline: LocalPipeline, warehousePath: string, mappingsDir: s
     },
     bigqueryEndpoint: pipeline.emulator.url,
     ...(pipeline.emulator.storageWrite
-      ? { storageWriteEndpoint: `${pipeline.emulator.storageWrite.host}:${pipeline.emulator.storageWrite.port}` }
+      ? {
+          storageWriteEndpoint: `${pipeline.emulator.storageWrite.host}:${pipeline.emulator.storageWrite.port}`,
+        }
       : {}),
     projectId: LOCAL_PROJECT_ID,
     location: LOCAL_LOCATION,
