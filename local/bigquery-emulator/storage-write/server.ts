@@ -19,6 +19,8 @@ import { createSequenceStore, forgetSequences } from './apply.js';
 import { StorageWriteError } from './errors.js';
 import { bigQueryWriteService } from './protos.js';
 
+const APPEND_ROWS_REQUEST_LIMIT = 10_000_000;
+
 /** BigQuery column types as the Storage API's TableFieldSchema.Type names them. */
 const storageTypeNames: Record<string, string> = { INTEGER: 'INT64', FLOAT: 'DOUBLE', BOOLEAN: 'BOOL' };
 
@@ -44,7 +46,9 @@ export async function startStorageWriteServer(
 ): Promise<StorageWriteServer> {
   await warehouse.exclusive(createSequenceStore);
   catalog.onTableDropped(forgetSequences);
-  const server = new Server();
+  // "The size of a single AppendRowsRequest must be less than 10 MB" (AppendRowsRequest reference):
+  // grpc-js's default of 4 MiB would refuse requests BigQuery accepts.
+  const server = new Server({ 'grpc.max_receive_message_length': APPEND_ROWS_REQUEST_LIMIT });
   // Appends still being applied when the emulator stops: the database must outlive them.
   const inFlight = new Set<Promise<unknown>>();
   server.addService(bigQueryWriteService, {

@@ -1,0 +1,82 @@
+/** gRPC status names by number (google.rpc.Code), as the Storage Write API reports them. */
+const CODE_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+/**
+ * Codes another attempt can get past: the ones the client's StreamConnection itself retries
+ * (ABORTED, UNAVAILABLE, CANCELLED, INTERNAL, DEADLINE_EXCEEDED), RESOURCE_EXHAUSTED (quota, "retry
+ * with backoff" in storage.proto's StorageError comments) and UNKNOWN (a connection that broke
+ * without a status). INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED … need someone to act.
+ */
+const RETRYABLE = new Set([
+  'CANCELLED',
+  'UNKNOWN',
+  'DEADLINE_EXCEEDED',
+  'RESOURCE_EXHAUSTED',
+  'ABORTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+]);
+
+export const grpcCodeName = (code: unknown): string =>
+  (typeof code === 'number' ? CODE_NAMES[code] : undefined) ?? 'UNKNOWN';
+
+export class CdcStreamError extends Error {
+  /** gRPC status name, e.g. INVALID_ARGUMENT, NOT_FOUND, INTERNAL, UNAVAILABLE. */
+  readonly code: string;
+  /** Whether another attempt can succeed (INTERNAL, UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED …). */
+  readonly retryable: boolean;
+
+  constructor(code: string, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'CdcStreamError';
+    this.code = code;
+    this.retryable = RETRYABLE.has(code);
+  }
+}
+
+export interface RowErrorShape {
+  index?: unknown;
+  code?: unknown;
+  message?: unknown;
+}
+
+/** At most this many row errors in a message: a log line, not a dump. */
+const SHOWN_ROW_ERRORS = 5;
+
+/**
+ * The error of a refused AppendRows request on `table`, its row errors (row indexes counted from
+ * the first row of the whole `append` call) appended to the message.
+ */
+export function refusedAppend(
+  table: string,
+  code: unknown,
+  message: unknown,
+  rowErrors: readonly RowErrorShape[],
+  firstRow: number,
+): CdcStreamError {
+  const rows = rowErrors.slice(0, SHOWN_ROW_ERRORS).map((row) => {
+    const index = firstRow + Number(row.index ?? 0);
+    return `row ${index}: ${String(row.code ?? '')} ${String(row.message ?? '')}`.trim();
+  });
+  const more = rowErrors.length > SHOWN_ROW_ERRORS ? [`… ${rowErrors.length - SHOWN_ROW_ERRORS} more`] : [];
+  const detail = [`${String(message ?? 'no message')}`, ...rows, ...more].join('; ');
+  return new CdcStreamError(grpcCodeName(code), `AppendRows to ${table} refused: ${detail}`);
+}
