@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { registerRebuildCurrentCommand } from './rebuild-current.js';
 
 interface ApplyOptions {
   mappings: string;
@@ -77,6 +78,7 @@ export function registerWarehouseCommand(program: Command): void {
         );
       }
     });
+  registerRebuildCurrentCommand(warehouse);
 }
 
 function stageGcp(stage: string): { projectId: string; location: string } {
