@@ -196,6 +196,71 @@ describe('rebuildCurrentTable: a _current CDC table recreated from its changelog
     expect(await tableRows(fixture.bigquery, route)).toEqual(await viewRows(fixture.bigquery, route));
   });
 
+  it('converges when the loader loads and streams newer changes between the rebuild’s pages', async () => {
+    // Prepare
+    const keys = Array.from({ length: 10 }, (_, index) => index + 1);
+    const route = await changelog(
+      keys.map((id) => ({ op: 'I', at: '2026-11-01 00:00:00.000000', id, name: `n${id}` })),
+    );
+    const loader = createCdcStreamer(fixture.emulator.storageWrite?.clientOptions ?? {});
+    const update: Change = {
+      op: 'U',
+      at: '2026-11-29 00:00:00.000000',
+      seq: '20261129000000000000000000000000001',
+      id: 9,
+      name: 'n9-new',
+    };
+    const deletion: Change = {
+      op: 'D',
+      at: '2026-11-29 00:00:00.000000',
+      seq: '20261129000000000000000000000000002',
+      id: 10,
+    };
+    let raced = false;
+    const loaderDelivers = async () => {
+      if (raced) return;
+      raced = true;
+      // The loader's order: the file's changelog load, then its rows to the (new) table.
+      await loadChanges(fixture, route, [update, deletion]);
+      const [metadata] = await fixture.bigquery.dataset(route.dataset).table('orders_current').getMetadata();
+      await loader.append(target(route, metadata.schema.fields), [
+        [
+          {
+            values: {
+              id: 9,
+              name: 'n9-new',
+              _source_changed_at: dmsTimestampMicros(update.at),
+              _dms_change_seq: update.seq,
+            },
+            changeType: 'UPSERT',
+            sequence: dmsChangeSequence(update.at, update.seq),
+          },
+          {
+            values: { id: 10 },
+            changeType: 'DELETE',
+            sequence: dmsChangeSequence(deletion.at, deletion.seq),
+          },
+        ],
+      ]);
+    };
+
+    // Act
+    const result = await rebuildCurrentTable({
+      bigquery: fixture.bigquery,
+      route,
+      streamer,
+      tombstonesSince: null,
+      pageRows: 3,
+      onPage: loaderDelivers,
+    });
+    await loader.close();
+
+    // Assess
+    expect(result.upserts).toBe(10);
+    expect(await tableRows(fixture.bigquery, route)).toEqual(await viewRows(fixture.bigquery, route));
+    expect((await viewRows(fixture.bigquery, route)).length).toBe(9);
+  });
+
   it('reads the changelog page by page', async () => {
     // Prepare
     const keys = Array.from({ length: 23 }, (_, index) => index + 1);

@@ -29,7 +29,8 @@ export interface RebuildCurrentOptions {
   pageRows?: number;
   /** Deletes committed at or after this time are streamed as tombstones; null: none. */
   tombstonesSince?: Date | null;
-  onPage?: (streamedSoFar: number) => void;
+  /** After each page is handed to the streamer; the next page waits for a returned promise. */
+  onPage?: (streamedSoFar: number) => void | Promise<void>;
 }
 
 export interface RebuildCurrentResult {
@@ -81,7 +82,7 @@ export async function rebuildCurrentTable(options: RebuildCurrentOptions): Promi
       const batch = page.rows.map((row) => changeOfRow(page.schema, row, route));
       for (const change of batch) counts[change.changeType === 'UPSERT' ? 'upserts' : 'deletes']++;
       if (batch.length > 0) yield batch;
-      options.onPage?.(counts.upserts + counts.deletes);
+      await options.onPage?.(counts.upserts + counts.deletes);
     }
   };
   const target = { projectId, dataset: route.dataset, table: name, fields };
