@@ -28,6 +28,8 @@ export interface RebuildConnection {
   /** What `managedwriter.WriterClient` takes: the emulator's gRPC port, or Google with ADC. */
   writerOptions: Record<string, unknown>;
   mappingsDir: string;
+  /** Fails now, in one line, when Google credentials are missing; nothing to do for an emulator. */
+  authorize(): Promise<void>;
 }
 
 export const DEFAULT_REBUILD_MAPPINGS_DIR = 'mappings';
@@ -73,12 +75,9 @@ export async function resolveRebuildRoute(table: string, mappingsDir: string): P
 
 /** `--local`, `--endpoint` (an emulator) or `--stage`/`--project` (Google, Application Default Credentials). */
 export async function rebuildConnection(options: RebuildTargetOptions): Promise<RebuildConnection> {
-  const chosen = [options.local, options.endpoint, options.stage ?? options.project].filter(Boolean).length;
-  if (chosen !== 1) {
-    throw new UserError(
-      'pass one of --local, --endpoint <url> (an emulator), or --stage <name> / --project <id>',
-      2,
-    );
+  const modes = [options.local && '--local', options.endpoint && '--endpoint', options.stage && '--stage'];
+  if (modes.filter(Boolean).length > 1) {
+    throw new UserError(`pass one of ${modes.filter(Boolean).join(', ')}, not several`, 2);
   }
   if (options.local) return localConnection(options);
   if (options.endpoint) {
@@ -98,16 +97,24 @@ export async function rebuildConnection(options: RebuildTargetOptions): Promise<
     );
   }
   const stage = options.stage ? stageGcp(options.stage) : undefined;
-  const projectId = options.project ?? stage?.projectId ?? '';
+  const projectId = options.project ?? stage?.projectId;
+  if (!projectId) {
+    throw new UserError(
+      'pass --stage <name> (or --project <id>), --endpoint <url> of an emulator, or --local',
+      2,
+    );
+  }
   const location = options.location ?? stage?.location ?? 'US';
   const bigquery = operatorBigQuery(projectId, location);
-  // Without credentials the client would still send requests; ask for them first so their absence is what is read.
-  await bigquery.authClient.getClient();
   return {
     bigquery,
     location,
     writerOptions: { projectId },
     mappingsDir: options.mappings ?? DEFAULT_REBUILD_MAPPINGS_DIR,
+    // Without credentials the client would still send requests; ask for them first so their absence is what is read.
+    authorize: async () => {
+      await bigquery.authClient.getClient();
+    },
   };
 }
 
@@ -158,6 +165,7 @@ async function emulatorConnection(
       universeDomain: 'googleapis.com',
     },
     mappingsDir,
+    authorize: async () => undefined,
   };
 }
 

@@ -156,6 +156,15 @@ describe('dms2bq warehouse rebuild-current', () => {
     );
   });
 
+  it('refuses two targets at once', async () => {
+    // Act
+    const result = await rebuild('--local', '--endpoint', fixture.emulator.url, '--table', 'shop_cdc.orders');
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('pass one of --local, --endpoint, not several\n');
+  });
+
   it('refuses --local without a running local environment', async () => {
     // Prepare
     vi.stubEnv('DMS2BQ_LOCAL_STATE', join(fixture.dir, 'none.json'));

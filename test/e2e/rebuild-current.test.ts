@@ -276,7 +276,9 @@ describe('rebuildCurrentTable: a _current CDC table recreated from its changelog
       streamer,
       tombstonesSince: null,
       pageRows: 5,
-      onPage: (rows) => pages.push(rows),
+      onPage: (rows) => {
+        pages.push(rows);
+      },
     });
 
     // Assess

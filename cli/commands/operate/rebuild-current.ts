@@ -54,6 +54,7 @@ export function registerRebuildCurrentCommand(warehouse: Command): void {
       }
       const connection = await rebuildConnection(options);
       const route = await resolveRebuildRoute(options.table, connection.mappingsDir);
+      await connection.authorize();
       const streamer = createCdcStreamer(connection.writerOptions);
       const tty = output() === processOutput && process.stderr.isTTY === true;
       try {
