@@ -74,13 +74,14 @@ export const ordersRoute = (dataset: string): Route => ({
 /** INT64 as bigint: the client's default Number would round 2^53 + 1. */
 const exactIntegers = { integerTypeCastFunction: (value: string) => BigInt(value) };
 
-const byId = (sql: string) => `SELECT * FROM (${sql}) ORDER BY id`;
+const byKey = (sql: string, route: Route) =>
+  `SELECT * FROM (${sql}) ORDER BY ${route.primaryKey.map((column) => `\`${column}\``).join(', ')}`;
 
 /** What the `_current` view would show: its query over the changelog (INT64 kept exact). */
 export async function viewRows(bigquery: BigQuery, route: Route): Promise<unknown[]> {
   const projectId = await bigquery.getProjectId();
   const [rows] = await bigquery.query({
-    query: byId(currentViewQuery(projectId, route)),
+    query: byKey(currentViewQuery(projectId, route), route),
     wrapIntegers: exactIntegers,
   });
   return rows;
@@ -89,7 +90,10 @@ export async function viewRows(bigquery: BigQuery, route: Route): Promise<unknow
 /** The rows of the `_current` CDC table, without `_dms_change_seq` (which the view does not show). */
 export async function tableRows(bigquery: BigQuery, route: Route): Promise<unknown[]> {
   const [rows] = await bigquery.query({
-    query: byId(`SELECT * EXCEPT (_dms_change_seq) FROM \`${route.dataset}.${route.targetTable}_current\``),
+    query: byKey(
+      `SELECT * EXCEPT (_dms_change_seq) FROM \`${route.dataset}.${route.targetTable}_current\``,
+      route,
+    ),
     wrapIntegers: exactIntegers,
   });
   return rows;
