@@ -15,6 +15,7 @@ import { failureReason } from '../shared/bigquery/errors.js';
 import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
 import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
+import type { CurrentTableSink, CurrentTableSinkLoader } from './current-table-sink.js';
 import { CurrentViews } from './current-views.js';
 import { isPermanent, runbookFields } from './failure-kind.js';
 import { ConcurrencyGate } from './gate.js';
@@ -47,6 +48,11 @@ export interface LoaderDeps {
   redelivery?: RedeliveryPolicy;
   /** Jitter source of the redelivery backoff (tests pin it). */
   random?: () => number;
+  /**
+   * Creates the `<table>_current` CDC streaming (ADR 0025) when a `table` route first needs it;
+   * the deployed handler passes a dynamic `import()` so a view-only bundle has none of it.
+   */
+  currentTables?: CurrentTableSinkLoader;
   /** Told what became of each delivered file; the local runtime's summary counts with it. */
   onFileOutcome?: (event: FileOutcomeEvent) => void;
 }
@@ -78,6 +84,7 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     metrics,
     views: new CurrentViews(deps.bigquery, logger),
     tables: new KnownTables(deps.bigquery),
+    ...(deps.currentTables ? { currentTables: once(deps.currentTables) } : {}),
     now: deps.now ?? Date.now,
   };
   const reserveMs = deps.reserveMs ?? 3_000;
@@ -186,5 +193,17 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
       );
     }
     return response;
+  };
+}
+
+/** One sink per container; a failed creation (e.g. credentials) is tried again by the next file. */
+function once(load: CurrentTableSinkLoader): CurrentTableSinkLoader {
+  let sink: Promise<CurrentTableSink> | undefined;
+  return () => {
+    sink ??= load().catch((error: unknown) => {
+      sink = undefined;
+      throw error;
+    });
+    return sink;
   };
 }

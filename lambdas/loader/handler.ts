@@ -8,10 +8,13 @@
  *   GCP_WIF_CONFIG          external_account JSON (workload-identity; holds no secret)
  *   GCP_SA_KEY_SECRET_ARN   Secrets Manager secret with a service-account JSON key (service-account-key)
  *   BIGQUERY_API_ENDPOINT   optional endpoint override, e.g. a BigQuery emulator
+ *   BIGQUERY_STORAGE_WRITE_ENDPOINT  host:port of a plaintext Storage Write API (emulator; mode none)
  *   FILE_CONCURRENCY        files of one batch loading at once (default 4)
  *   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL
  * The routing table is bundled at build time: esbuild `define: { __DMS2BQ_ROUTING__: JSON.stringify(
  * buildRoutingTable(mappings)) }`, so a mapping change and the code ship in one deploy.
+ * `__DMS2BQ_CURRENT_TABLES__` (boolean) says whether a route streams to a `<table>_current` CDC
+ * table; when false esbuild drops the `import()` below, and with it @google-cloud/bigquery-storage.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -24,6 +27,7 @@ import type { RoutingTable } from '../shared/routing.js';
 import { createLoaderHandler } from './create-handler.js';
 
 declare const __DMS2BQ_ROUTING__: RoutingTable | undefined;
+declare const __DMS2BQ_CURRENT_TABLES__: boolean | undefined;
 
 const requireEnv = (name: string): string => {
   const value = process.env[name];
@@ -37,25 +41,46 @@ if (typeof __DMS2BQ_ROUTING__ === 'undefined') {
   );
 }
 
+if (typeof __DMS2BQ_CURRENT_TABLES__ === 'undefined') {
+  throw new Error('the loader was bundled without __DMS2BQ_CURRENT_TABLES__ (esbuild define, true or false)');
+}
+
+const projectId = requireEnv('GCP_PROJECT_ID');
 const location = requireEnv('BIGQUERY_LOCATION');
 const credentials = await resolveGcpCredentials(process.env, () => new SecretsManagerClient({}));
 const apiEndpoint = process.env.BIGQUERY_API_ENDPOINT;
 
+const s3 = new S3Client({});
+const logger = new Logger();
+const bigquery = createBigQueryClient({
+  projectId,
+  location,
+  credentials,
+  ...(apiEndpoint ? { apiEndpoint } : {}),
+  // One retry policy, bounded by the function's remaining time: the loader's own.
+  retryOptions: { autoRetry: false },
+});
+
 export const handler = createLoaderHandler({
   routing: __DMS2BQ_ROUTING__,
-  s3: new S3Client({}),
+  s3,
   // ChangeMessageVisibility and GetQueueUrl come with the event source mapping's grant.
   sqs: new SQSClient({}),
-  bigquery: createBigQueryClient({
-    projectId: requireEnv('GCP_PROJECT_ID'),
-    location,
-    credentials,
-    ...(apiEndpoint ? { apiEndpoint } : {}),
-    // One retry policy, bounded by the function's remaining time: the loader's own.
-    retryOptions: { autoRetry: false },
-  }),
+  bigquery,
   location,
-  logger: new Logger(),
+  logger,
   metrics: new Metrics(),
   fileConcurrency: Number(process.env.FILE_CONCURRENCY ?? 4),
+  currentTables: __DMS2BQ_CURRENT_TABLES__
+    ? async () => {
+        const sink = await import('./current-table/index.js');
+        const endpoint = process.env.BIGQUERY_STORAGE_WRITE_ENDPOINT;
+        const clientOptions = sink.writerClientOptions({
+          projectId,
+          credentials,
+          ...(endpoint ? { plaintextEndpoint: endpoint } : {}),
+        });
+        return sink.createCurrentTableSink({ bigquery, s3, logger, streamer: { clientOptions } });
+      }
+    : undefined,
 });

@@ -46,6 +46,21 @@ export class LoaderMetrics {
     this.emit(table, 'RowCountMismatches', MetricUnit.Count, 1);
   }
 
+  /** Rows of a file appended to `<table>_current` (CDC), and how long it took. */
+  currentTableStreamed(
+    table: MetricTable,
+    figures: { rows: number; requests: number; durationMs: number },
+  ): void {
+    this.emit(table, 'CurrentRowsStreamed', MetricUnit.Count, figures.rows);
+    this.emit(table, 'CurrentAppendRequests', MetricUnit.Count, figures.requests);
+    this.emit(table, 'CurrentStreamDuration', MetricUnit.Milliseconds, figures.durationMs);
+  }
+
+  /** `code`: the Storage Write API's gRPC status name, INVALID_DATA or ERROR (runbook: current-table-stream). */
+  currentTableStreamFailed(table: MetricTable, code: string): void {
+    this.emit(table, 'CurrentStreamFailures', MetricUnit.Count, 1, { code });
+  }
+
   failure(table: MetricTable, reason: string): void {
     this.emit(table, 'FileFailures', MetricUnit.Count, 1, { reason });
   }

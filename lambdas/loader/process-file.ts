@@ -11,10 +11,12 @@ import type { FileRef } from '../shared/messages.js';
 import { parseDmsTimestamp, parseParquetFooter } from '../shared/parquet/footer.js';
 import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js';
 import type { Route, RoutingTable } from '../shared/routing.js';
+import type { CurrentTableSinkLoader } from './current-table-sink.js';
 import type { CurrentViews } from './current-views.js';
 import type { KnownTables } from './known-tables.js';
 import type { LoaderMetrics } from './metrics.js';
 import { schemaDriftResolver } from './schema-drift.js';
+import { streamToCurrentTable } from './stream-current.js';
 
 export interface FileLoaderDeps {
   routing: RoutingTable;
@@ -28,6 +30,8 @@ export interface FileLoaderDeps {
   views: CurrentViews;
   /** Which tables exist: only a load that creates its table states partitioning and clustering. */
   tables: KnownTables;
+  /** Loads the `<table>_current` CDC streaming on first use; absent when no route needs it. */
+  currentTables?: CurrentTableSinkLoader;
   now: () => number;
 }
 
@@ -112,7 +116,12 @@ export async function processFile(
 
   const jobId = result.job.id;
   deps.tables.loaded(route);
-  await deps.views.ensure(route, deadline, deps.retry);
+  if (route.current === 'table') {
+    const file = { route, ...object, size, tail: tail.bytes, columns: footer.columns.map((c) => c.name) };
+    await streamToCurrentTable(file, deps, deadline, deps.retry);
+  } else {
+    await deps.views.ensure(route, deadline, deps.retry);
+  }
   if (result.outcome === 'duplicate') {
     metrics.duplicateDelivery(dims);
     logger.info('file already loaded; duplicate delivery acknowledged', { ...fields, jobId });

@@ -4,6 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createLoaderHandler } from '../../lambdas/loader/create-handler.js';
+import type { CurrentTableSink } from '../../lambdas/loader/current-table-sink.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
 import { parseLoaderMessage } from '../../lambdas/shared/messages.js';
@@ -65,6 +66,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     projectId: LOCAL_PROJECT_ID,
     location: LOCAL_LOCATION,
     ...(options.warehousePath ? { dbPath: options.warehousePath } : {}),
+    // `table` routes stream to <table>_current CDC tables through the Storage Write API (gRPC).
+    storageWrite: true,
   });
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 5;
   const aws = await startLocalAws({
@@ -83,6 +86,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     apiEndpoint: emulator.url,
   });
   const outcomes = new OutcomeCollector();
+  const logger = new Logger({
+    serviceName: 'dms2bq-loader',
+    logLevel: (process.env.DMS2BQ_LOG_LEVEL ?? 'SILENT') as LogLevel,
+  });
+  let currentTables: CurrentTableSink | undefined;
   const handler = createLoaderHandler({
     routing,
     s3: aws.s3,
@@ -92,12 +100,20 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     bigquery,
     location: LOCAL_LOCATION,
     // The real handler's JSON logs and EMF metrics would drown the progress display.
-    logger: new Logger({
-      serviceName: 'dms2bq-loader',
-      logLevel: (process.env.DMS2BQ_LOG_LEVEL ?? 'SILENT') as LogLevel,
-    }),
+    logger,
     metrics: new Metrics({ namespace: 'dms2bq', serviceName: 'dms2bq-loader' }),
     onFileOutcome: outcomes.record,
+    // As deployed: the streaming code is imported when a `table` route first needs it.
+    currentTables: async () => {
+      const { createCurrentTableSink } = await import('../../lambdas/loader/current-table/index.js');
+      currentTables = createCurrentTableSink({
+        bigquery,
+        s3: aws.s3,
+        streamer: { clientOptions: storageWriteOptions(emulator) },
+        logger,
+      });
+      return currentTables;
+    },
   });
   const eventSource = startSqsEventSource({
     sqs: aws.sqs,
@@ -150,9 +166,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
     async stop() {
       await eventSource.stop();
+      await currentTables?.close();
       await aws.stop();
       await emulator.stop();
     },
   };
   return pipeline;
+}
+
+function storageWriteOptions(emulator: BigQueryEmulator): Record<string, unknown> {
+  if (emulator.storageWrite === undefined)
+    throw new Error('the BigQuery emulator runs without the Storage Write API');
+  return emulator.storageWrite.clientOptions;
 }

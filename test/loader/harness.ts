@@ -9,6 +9,7 @@ import {
   type LoaderDeps,
   type LoaderHandler,
 } from '../../lambdas/loader/create-handler.js';
+import type { CurrentTableSink } from '../../lambdas/loader/current-table-sink.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { NotifierOptions } from '../../local/aws/index.js';
 import {
@@ -30,6 +31,8 @@ export interface HarnessOptions {
   /** Short, so failed records come back quickly, yet long enough for a busy machine (default 6 s). */
   visibilityTimeoutSeconds?: number;
   jobStateDelayMs?: number;
+  /** Starts the emulator's Storage Write API and gives the loader the CDC streaming (as deployed: on first use). */
+  currentTables?: boolean;
   loader?: Partial<LoaderDeps>;
 }
 
@@ -62,7 +65,11 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
     settings: { loaderQueue: { visibilityTimeoutSeconds, maxReceiveCount: options.maxReceiveCount ?? 5 } },
     notifier: { testEvent: false, ...options.notifier },
   });
-  const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: options.jobStateDelayMs ?? 0 });
+  const emulator = await startBigQueryEmulator({
+    port: 0,
+    jobStateDelayMs: options.jobStateDelayMs ?? 0,
+    storageWrite: options.currentTables === true,
+  });
   const bigquery = createBigQueryClient({
     projectId: PROJECT,
     location: LOCATION,
@@ -71,6 +78,14 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
     retryOptions: { autoRetry: false },
   });
   await bigquery.createDataset(betsRoute.dataset, { location: LOCATION });
+  const logger = new Logger({ logLevel: 'SILENT' });
+  let sink: CurrentTableSink | undefined;
+  const currentTables = async (): Promise<CurrentTableSink> => {
+    const { createCurrentTableSink } = await import('../../lambdas/loader/current-table/index.js');
+    const clientOptions = emulator.storageWrite?.clientOptions ?? {};
+    sink = createCurrentTableSink({ bigquery, s3: aws.s3, logger, streamer: { clientOptions } });
+    return sink;
+  };
   const handler = createLoaderHandler({
     routing,
     s3: aws.s3,
@@ -79,8 +94,9 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
     redelivery: { baseSeconds: 1, maxSeconds: 2 },
     bigquery,
     location: LOCATION,
-    logger: new Logger({ logLevel: 'SILENT' }),
+    logger,
     metrics: new Metrics({ namespace: 'dms2bq-test' }),
+    ...(options.currentTables ? { currentTables } : {}),
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
     reserveMs: 200,
     minTimeToStartMs: 500,
@@ -139,6 +155,7 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
       }
     },
     stop: async () => {
+      await sink?.close();
       await emulator.stop();
       await aws.stop();
     },

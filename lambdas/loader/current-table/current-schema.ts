@@ -1,0 +1,104 @@
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import type { Deadline, RetryPolicy } from '../../shared/bigquery/deadline.js';
+import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
+import { withRetry } from '../../shared/bigquery/jobs.js';
+import { currentViewName } from '../../shared/mappings/bigquery-names.js';
+import type { Route } from '../../shared/routing.js';
+import { currentTableFields, currentTableMetadata } from '../../shared/warehouse/current-table-schema.js';
+
+export type CurrentTableChange = 'created' | 'columns-added' | 'unchanged';
+
+/**
+ * Keeps each `<target>_current` CDC table able to take the file being streamed: created from the
+ * changelog's schema when missing (mappings without declared columns get it this way, as their
+ * changelog gets its schema from the first load), and given the columns the changelog has gained
+ * (appended, NULLABLE, as BigQuery adds columns). Each table's fields are remembered per container;
+ * BigQuery is asked again only when a file has a column they lack.
+ */
+export class CurrentTableSchemas {
+  private readonly known = new Map<string, TableField[]>();
+
+  constructor(
+    private readonly bigquery: BigQuery,
+    private readonly onChange: (table: string, change: CurrentTableChange, columns: string[]) => void,
+  ) {}
+
+  /** The current table's fields once it has every one of `fileColumns` that the changelog streams. */
+  async prepare(
+    route: Route,
+    fileColumns: readonly string[],
+    deadline: Deadline,
+    retry: RetryPolicy,
+  ): Promise<TableField[]> {
+    const name = `${route.dataset}.${currentViewName(route.targetTable)}`;
+    const cached = this.known.get(name);
+    if (cached !== undefined && covers(cached, fileColumns)) return cached;
+    const fields = await withRetry(() => this.reconcile(route), `prepare ${name}`, deadline, retry);
+    this.known.set(name, fields);
+    return fields;
+  }
+
+  /** After a failed stream: the table may have been dropped or changed, so look it up again. */
+  forget(route: Route): void {
+    this.known.delete(`${route.dataset}.${currentViewName(route.targetTable)}`);
+  }
+
+  private async reconcile(route: Route): Promise<TableField[]> {
+    const dataset = this.bigquery.dataset(route.dataset);
+    const currentName = currentViewName(route.targetTable);
+    const table = `${route.dataset}.${currentName}`;
+    const changelog = (await fieldsOf(this.bigquery, route.dataset, route.targetTable)) ?? [];
+    const wanted = currentTableFields(changelog);
+    const existing = await fieldsOf(this.bigquery, route.dataset, currentName);
+    if (existing === undefined) {
+      try {
+        await dataset.createTable(currentName, currentTableMetadata(route, changelog));
+        this.onChange(
+          table,
+          'created',
+          wanted.map((field) => field.name ?? ''),
+        );
+        return wanted;
+      } catch (error) {
+        // Another container created it first: go on with what it created.
+        if (!isAlreadyExists(error)) throw error;
+      }
+    }
+    const fields = existing ?? (await fieldsOf(this.bigquery, route.dataset, currentName)) ?? [];
+    const have = new Set(fields.map((field) => field.name?.toLowerCase()));
+    const missing = wanted.filter((field) => !have.has(field.name?.toLowerCase()));
+    if (missing.length === 0) return fields;
+    const appended = [...fields, ...missing.map((field) => ({ ...field, mode: 'NULLABLE' }))];
+    await dataset.table(currentName).setMetadata({ schema: { fields: appended } });
+    this.onChange(
+      table,
+      'columns-added',
+      missing.map((field) => field.name ?? ''),
+    );
+    return appended;
+  }
+}
+
+/** Columns the streamer writes itself or drops: `Op` and `_dms_timestamp` become pseudo-columns. */
+const NOT_STREAMED = new Set(['op', '_dms_timestamp']);
+
+function covers(fields: readonly TableField[], fileColumns: readonly string[]): boolean {
+  const names = new Set(fields.map((field) => field.name?.toLowerCase()));
+  return fileColumns.every(
+    (column) => NOT_STREAMED.has(column.toLowerCase()) || names.has(column.toLowerCase()),
+  );
+}
+
+async function fieldsOf(
+  bigquery: BigQuery,
+  dataset: string,
+  table: string,
+): Promise<TableField[] | undefined> {
+  try {
+    const [metadata] = await bigquery.dataset(dataset).table(table).getMetadata();
+    return ((metadata as { schema?: { fields?: TableField[] } }).schema?.fields ?? []) as TableField[];
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}

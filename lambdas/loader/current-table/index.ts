@@ -1,0 +1,75 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { CdcStreamError, type CdcStreamer, createCdcStreamer } from '../../shared/bigquery/cdc-stream.js';
+import { currentViewName } from '../../shared/mappings/bigquery-names.js';
+import { s3RangeReader } from '../../shared/parquet/s3-range-reader.js';
+import {
+  CURRENT_TABLE_RUNBOOK,
+  type CurrentTableSink,
+  CurrentTableStreamError,
+} from '../current-table-sink.js';
+import { CurrentTableSchemas } from './current-schema.js';
+import { parquetChanges } from './parquet-rows.js';
+import { ParquetValueError } from './parquet-values.js';
+
+export { writerClientOptions } from './writer-options.js';
+
+export interface CurrentTableSinkDeps {
+  bigquery: BigQuery;
+  s3: S3Client;
+  /** The Storage Write API client options (WriterClient), or a streamer already made. */
+  streamer: CdcStreamer | { clientOptions: Record<string, unknown> };
+  logger: Logger;
+}
+
+/**
+ * Streams files into `<target>_current` CDC tables. Reached only through `import()` (see
+ * ../current-table-sink.ts): this module pulls in `@google-cloud/bigquery-storage`.
+ */
+export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTableSink {
+  const { bigquery, s3, logger } = deps;
+  const streamer = 'append' in deps.streamer ? deps.streamer : createCdcStreamer(deps.streamer.clientOptions);
+  const schemas = new CurrentTableSchemas(bigquery, (table, change, columns) => {
+    logger.info(
+      change === 'created'
+        ? 'created the CDC current table from the changelog schema'
+        : 'added the changelog’s new columns to the CDC current table',
+      { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK },
+    );
+  });
+  let projectId: Promise<string> | undefined;
+
+  return {
+    async stream(file) {
+      const { route } = file;
+      const currentName = currentViewName(route.targetTable);
+      const table = `${route.dataset}.${currentName}`;
+      try {
+        const fields = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+        projectId ??= bigquery.getProjectId();
+        const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
+        const result = await streamer.append(
+          { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
+          parquetChanges({ size: file.size, tail: file.tail, read }, fields, table),
+        );
+        return { table, ...result };
+      } catch (error) {
+        schemas.forget(route);
+        throw streamFailure(error, table, file.key);
+      }
+    },
+    close: () => streamer.close(),
+  };
+}
+
+function streamFailure(error: unknown, table: string, key: string): CurrentTableStreamError {
+  const message = `${key} is in the changelog, but streaming it to ${table} failed: ${(error as Error).message}`;
+  if (error instanceof CdcStreamError) {
+    return new CurrentTableStreamError(message, table, error.code, !error.retryable, { cause: error });
+  }
+  if (error instanceof ParquetValueError) {
+    return new CurrentTableStreamError(message, table, 'INVALID_DATA', true, { cause: error });
+  }
+  return new CurrentTableStreamError(message, table, 'ERROR', false, { cause: error });
+}
