@@ -113,8 +113,9 @@ describe('_current CDC tables that lost their rows', () => {
     expect(await currentState()).toEqual(before);
   });
 
-  it('are restored exactly by rebuild-current from their changelogs', async () => {
+  it('are restored exactly by rebuild-current from their changelogs, as the loader streamed them', async () => {
     // Prepare
+    const streamed = await Promise.all(routes.map((route) => tableRows(pipeline.bigquery, route, true)));
     for (const route of routes) await recreateEmpty(route);
     const streamer = createCdcStreamer(pipeline.emulator.storageWrite?.clientOptions ?? {});
 
@@ -129,5 +130,8 @@ describe('_current CDC tables that lost their rows', () => {
     const view = await viewState();
     expect(results.map(({ upserts }) => upserts)).toEqual(view.map(({ rows }) => rows.length));
     expect(await currentState()).toEqual(view);
+    expect(await Promise.all(routes.map((route) => tableRows(pipeline.bigquery, route, true)))).toEqual(
+      streamed,
+    );
   });
 });

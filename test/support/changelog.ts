@@ -87,13 +87,14 @@ export async function viewRows(bigquery: BigQuery, route: Route): Promise<unknow
   return rows;
 }
 
-/** The rows of the `_current` CDC table, without `_dms_change_seq` (which the view does not show). */
-export async function tableRows(bigquery: BigQuery, route: Route): Promise<unknown[]> {
+/**
+ * The rows of the `_current` CDC table, without `_dms_change_seq` (which the view does not show)
+ * unless `every` asks for every column.
+ */
+export async function tableRows(bigquery: BigQuery, route: Route, every = false): Promise<unknown[]> {
+  const columns = every ? '*' : '* EXCEPT (_dms_change_seq)';
   const [rows] = await bigquery.query({
-    query: byKey(
-      `SELECT * EXCEPT (_dms_change_seq) FROM \`${route.dataset}.${route.targetTable}_current\``,
-      route,
-    ),
+    query: byKey(`SELECT ${columns} FROM \`${route.dataset}.${route.targetTable}_current\``, route),
     wrapIntegers: exactIntegers,
   });
   return rows;
