@@ -13,7 +13,10 @@ const rebuild = (...argv: string[]) =>
   runDms2bq([registerWarehouseCommand], ['warehouse', 'rebuild-current', ...argv]);
 
 const shop = (current: 'view' | 'table'): SourceMapping =>
-  sourceMappingFactory({ bigquery: { dataset: 'shop_cdc', current }, tables: [tableMappingFactory()] });
+  sourceMappingFactory({
+    bigquery: { dataset: 'shop_cdc', current },
+    tables: [tableMappingFactory(), tableMappingFactory({ table: 'refunds' })],
+  });
 
 describe('dms2bq warehouse rebuild-current', () => {
   let fixture: EmulatorFixture;
@@ -96,8 +99,8 @@ describe('dms2bq warehouse rebuild-current', () => {
   it.each([
     [
       'a table no mapping routes',
-      ['--table', 'shop_cdc.refunds'],
-      /^--table shop_cdc\.refunds: no mapping in .* routes a table there; add it to mappings\/<source>\.json, or pass --mappings <dir>\n$/,
+      ['--table', 'shop_cdc.returns'],
+      /^--table shop_cdc\.returns: no mapping in .* routes a table there; add it to mappings\/<source>\.json, or pass --mappings <dir>\n$/,
     ],
     [
       'a malformed --table',
@@ -119,6 +122,27 @@ describe('dms2bq warehouse rebuild-current', () => {
     // Assess
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('refuses a table whose changelog does not exist yet, in one line', async () => {
+    // Act
+    const result = await rebuild(
+      '--endpoint',
+      fixture.emulator.url,
+      '--storage-write-endpoint',
+      grpc,
+      '--mappings',
+      mappings.dir,
+      '--table',
+      'shop.sales.refunds',
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^warehouse rebuild-current: changelog shop_cdc\.refunds does not exist, so there is nothing to rebuild from: the loader creates it with the table's first file/,
+    );
+    expect(result.stderr.split('\n')).toHaveLength(2);
   });
 
   it('refuses a table in view mode in one line naming the fix', async () => {

@@ -5,6 +5,7 @@ import {
   RebuildCurrentError,
   rebuildCurrentTable,
 } from '../../../lambdas/shared/warehouse/rebuild-current.js';
+import { UnsupportedColumnError } from '../../../lambdas/shared/warehouse/rest-values.js';
 import { UserError } from '../../errors.js';
 import { output, processOutput } from '../../io.js';
 import {
@@ -72,8 +73,9 @@ export function registerRebuildCurrentCommand(warehouse: Command): void {
         const line = `rebuilt ${result.table} from ${route.dataset}.${route.targetTable}: ${result.upserts} rows, ${result.deletes} tombstones, ${result.requests} AppendRows request(s), ${(result.durationMs / 1000).toFixed(1)} s`;
         output().out(options.json ? `${JSON.stringify(result)}\n` : `${line}\n`);
       } catch (error) {
-        if (error instanceof RebuildCurrentError)
+        if (error instanceof RebuildCurrentError || error instanceof UnsupportedColumnError) {
           throw new UserError(`warehouse rebuild-current: ${error.message}`);
+        }
         throw error;
       } finally {
         await streamer.close();
