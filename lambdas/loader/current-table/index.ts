@@ -64,6 +64,7 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
 }
 
 function streamFailure(error: unknown, table: string, key: string): CurrentTableStreamError {
+  if (error instanceof CurrentTableStreamError) return error;
   const message = `${key} is in the changelog, but streaming it to ${table} failed: ${(error as Error).message}`;
   if (error instanceof CdcStreamError) {
     return new CurrentTableStreamError(message, table, error.code, !error.retryable, { cause: error });
