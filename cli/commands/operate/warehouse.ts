@@ -10,6 +10,7 @@ import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { registerRebuildCurrentCommand } from './rebuild-current.js';
 import { printApplyResult } from './warehouse-apply-output.js';
 
 interface ApplyOptions {
@@ -66,6 +67,7 @@ export function registerWarehouseCommand(program: Command): void {
       }
       printApplyResult(result);
     });
+  registerRebuildCurrentCommand(warehouse);
 }
 
 function stageGcp(stage: string): { projectId: string; location: string } {
