@@ -147,6 +147,20 @@ async function emulatorConnection(
   storageWrite: string,
   mappingsDir: string,
 ): Promise<RebuildConnection> {
+  return {
+    bigquery: operatorBigQuery(projectId, location, endpoint),
+    location,
+    writerOptions: await emulatorWriterOptions(projectId, storageWrite),
+    mappingsDir,
+    authorize: async () => undefined,
+  };
+}
+
+/** `managedwriter.WriterClient` options for an emulator's Storage Write API at `<host>:<port>`. */
+export async function emulatorWriterOptions(
+  projectId: string,
+  storageWrite: string,
+): Promise<Record<string, unknown>> {
   const separator = storageWrite.lastIndexOf(':');
   const port = Number(storageWrite.slice(separator + 1));
   if (separator <= 0 || !Number.isInteger(port) || port <= 0) {
@@ -155,21 +169,15 @@ async function emulatorConnection(
   // Loaded here: only emulator connections need grpc-js's insecure channel credentials.
   const grpc = await import('@grpc/grpc-js');
   return {
-    bigquery: operatorBigQuery(projectId, location, endpoint),
-    location,
-    writerOptions: {
-      projectId,
-      apiEndpoint: storageWrite.slice(0, separator),
-      port,
-      sslCreds: grpc.credentials.createInsecure(),
-      universeDomain: 'googleapis.com',
-    },
-    mappingsDir,
-    authorize: async () => undefined,
+    projectId,
+    apiEndpoint: storageWrite.slice(0, separator),
+    port,
+    sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
   };
 }
 
-function stageGcp(stage: string): { projectId: string; location: string } {
+export function stageGcp(stage: string): { projectId: string; location: string } {
   try {
     return loadStageConfig(stage).gcp;
   } catch (error) {

@@ -34,7 +34,9 @@ export interface CurrentTableFixture {
   emulator: BigQueryEmulator;
   bigquery: BigQuery;
   /** `dms2bq warehouse apply` of this one mapping against the emulator. */
-  apply(mapping: SourceMapping): Promise<CliRun>;
+  apply(mapping: SourceMapping, extraArgs?: string[]): Promise<CliRun>;
+  /** `--storage-write-endpoint` of the emulator's Storage Write API. */
+  storageWriteEndpoint: string;
   metadataOf(table: string): Promise<TableMetadata>;
   /** A DMS-shaped Parquet file (DuckDB's writer) loaded into the changelog as the loader loads it. */
   loadChangelog(select: string): Promise<void>;
@@ -42,7 +44,7 @@ export interface CurrentTableFixture {
 }
 
 export async function startCurrentTableFixture(): Promise<CurrentTableFixture> {
-  const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0 });
+  const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0, storageWrite: true });
   const bigquery = createBigQueryClient({
     projectId: emulator.projectId,
     location: 'US',
@@ -54,11 +56,12 @@ export async function startCurrentTableFixture(): Promise<CurrentTableFixture> {
   return {
     emulator,
     bigquery,
-    async apply(mapping) {
+    storageWriteEndpoint: `${emulator.storageWrite?.host}:${emulator.storageWrite?.port}`,
+    async apply(mapping, extraArgs = []) {
       const mappings = await mappingDir({ [`${mapping.source}.json`]: mapping });
       return runDms2bq(
         [registerWarehouseCommand],
-        ['warehouse', 'apply', '--endpoint', emulator.url, '--mappings', mappings.dir],
+        ['warehouse', 'apply', '--endpoint', emulator.url, '--mappings', mappings.dir, ...extraArgs],
       ).finally(mappings.cleanup);
     },
     async metadataOf(table) {

@@ -25,7 +25,7 @@ describe('dms2bq warehouse apply, switching "current" and rebuilding', () => {
     // Assess
     expect(lines(result.stdout)).toEqual([
       'replaced shop_cdc.orders_current with a CDC table ("current": "table"): it was a view',
-      'backfill needed: shop_cdc.orders_current starts empty, but shop_cdc.orders holds 1 change from before; fill it with: dms2bq warehouse rebuild-current --table shop_cdc.orders',
+      'backfill needed: shop_cdc.orders_current starts empty, but shop_cdc.orders holds 1 change from before; fill it with: dms2bq warehouse rebuild-current --table shop_cdc.orders (or apply --backfill)',
     ]);
     expect(await fixture.metadataOf('orders_current')).toMatchObject({
       type: 'TABLE',
@@ -36,6 +36,59 @@ describe('dms2bq warehouse apply, switching "current" and rebuilding', () => {
     expect(
       jobs.map((job) => Object.keys(job.metadata?.configuration ?? {}).filter((k) => k !== 'jobType')),
     ).toEqual([['load']]);
+  });
+
+  it('keeps asking for the backfill on later applies until the table is filled', async () => {
+    // Prepare
+    await fixture.apply(shop({ current: 'view', maxStaleness: undefined }));
+    await fixture.loadChangelog(`SELECT ${changeRow}`);
+    await fixture.apply(shop());
+
+    // Act
+    const again = await fixture.apply(shop());
+
+    // Assess
+    expect(lines(again.stdout)).toEqual([
+      'unchanged CDC table shop_cdc.orders_current',
+      expect.stringMatching(/^backfill needed: shop_cdc\.orders_current starts empty/),
+    ]);
+  });
+
+  it('fills the new CDC table from the changelog with --backfill, after which nothing is pending', async () => {
+    // Prepare
+    await fixture.apply(shop({ current: 'view', maxStaleness: undefined }));
+    await fixture.loadChangelog(`SELECT ${changeRow}`);
+
+    // Act
+    const result = await fixture.apply(shop(), [
+      '--backfill',
+      '--storage-write-endpoint',
+      fixture.storageWriteEndpoint,
+    ]);
+    const later = await fixture.apply(shop());
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(lines(result.stdout)).toEqual([
+      'replaced shop_cdc.orders_current with a CDC table ("current": "table"): it was a view',
+      'backfilling shop_cdc.orders_current: shop_cdc.orders holds 1 change from before',
+      'backfilled shop_cdc.orders_current from shop_cdc.orders: 1 rows, 0 tombstones',
+    ]);
+    expect(await fixture.emulator.query('SELECT id, status FROM shop_cdc.orders_current')).toEqual([
+      { id: '1', status: 'new' },
+    ]);
+    expect(lines(later.stdout)).toEqual(['unchanged CDC table shop_cdc.orders_current']);
+  });
+
+  it('refuses --backfill against an emulator without its Storage Write API endpoint, as a usage error', async () => {
+    // Act
+    const result = await fixture.apply(shop(), ['--backfill']);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "warehouse apply: --backfill with --endpoint needs --storage-write-endpoint <host:port>, the emulator's Storage Write API\n",
+    );
   });
 
   it('replaces an empty changelog’s view without asking for a backfill', async () => {

@@ -2,7 +2,7 @@ import { type ApplyResult, rebuildCurrentCommand } from '../../../lambdas/shared
 import { output } from '../../io.js';
 
 /** One line per object `warehouse apply` created, changed or kept, then what is left to do. */
-export function printApplyResult(result: ApplyResult): void {
+export function printApplyResult(result: ApplyResult, { backfilling = false } = {}): void {
   const print = (verb: string, names: string[]) => {
     for (const name of names) output().out(`${verb} ${name}\n`);
   };
@@ -29,8 +29,11 @@ export function printApplyResult(result: ApplyResult): void {
     );
   }
   for (const { table, changelog, rows } of result.needsBackfill) {
+    const held = `${changelog} holds ${rows.toLocaleString('en-US')} ${rows === 1 ? 'change' : 'changes'} from before`;
     output().out(
-      `backfill needed: ${table} starts empty, but ${changelog} holds ${rows.toLocaleString('en-US')} ${rows === 1 ? 'change' : 'changes'} from before; fill it with: ${rebuildCurrentCommand(changelog)}\n`,
+      backfilling
+        ? `backfilling ${table}: ${held}\n`
+        : `backfill needed: ${table} starts empty, but ${held}; fill it with: ${rebuildCurrentCommand(changelog)} (or apply --backfill)\n`,
     );
   }
 }

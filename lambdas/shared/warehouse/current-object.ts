@@ -28,6 +28,16 @@ export type CurrentOutcome =
       backfillRows: number;
     };
 
+/**
+ * Label of a CDC table created empty over a changelog that already had rows. It stays until the
+ * table is filled: `warehouse rebuild-current` (or `apply --backfill`) recreates the table without
+ * it. So a later apply still knows the table needs its backfill, whoever created it.
+ */
+export const BACKFILL_LABEL = 'dms2bq_backfill';
+
+const backfillPending = (metadata: CurrentMetadata | undefined): boolean =>
+  metadata?.labels?.[BACKFILL_LABEL] === 'pending';
+
 const isCdcTable = (metadata: CurrentMetadata | undefined): boolean =>
   metadata?.type === 'TABLE' && (metadata.tableConstraints?.primaryKey?.columns?.length ?? 0) > 0;
 
@@ -67,10 +77,16 @@ export async function applyCurrent(
     existing === undefined || !isCdcTable(existing) ? [] : reasonsToRebuild(existing, route, changelog);
   if (existing !== undefined && isCdcTable(existing) && rebuild.length === 0) {
     const details = await updateCurrentTable(bigquery, route, existing, changelog.fields);
-    return { kind: 'table', change: details.length > 0 ? 'updated' : 'unchanged', details, backfillRows: 0 };
+    return {
+      kind: 'table',
+      change: details.length > 0 ? 'updated' : 'unchanged',
+      details,
+      backfillRows: backfillPending(existing) ? changelog.rows : 0,
+    };
   }
   // Checked before anything is deleted: a table BigQuery would refuse leaves the old object alone.
   const metadata = cdcTableMetadata(route, changelog.fields);
+  if (changelog.rows > 0) metadata.labels = { ...metadata.labels, [BACKFILL_LABEL]: 'pending' };
   if (existing === undefined) {
     await createCurrentTable(bigquery, route, metadata);
     return table('created');

@@ -16,6 +16,7 @@ export interface CurrentMetadata {
   schema?: { fields?: TableField[] };
   tableConstraints?: { primaryKey?: { columns?: string[] } };
   maxStaleness?: string;
+  labels?: Record<string, string>;
 }
 
 /** GoogleSQL, explicitly: a view's `useLegacySql` defaults to true in the REST API (ViewDefinition). */
