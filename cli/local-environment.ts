@@ -12,6 +12,11 @@ export interface LocalEnvironment {
   /** Credentials fauxqs accepts; fixed so SDK clients never search the environment. */
   credentials: { accessKeyId: string; secretAccessKey: string };
   bigqueryEndpoint: string;
+  /**
+   * `host:port` of the emulator's Storage Write API (gRPC, no TLS), where `_current` CDC tables are
+   * streamed; absent when the emulator serves REST only.
+   */
+  storageWriteEndpoint?: string;
   projectId: string;
   location: string;
   bucket: string;

@@ -6,9 +6,11 @@ import { type CheckResult, fail, failedCall, pass, skip } from './report.js';
 
 /**
  * What each identity does to a table, as far as a table-level test can tell. The loader appends
- * with load jobs (bigquery.tables.updateData, and .update/.get for schema updates and reads);
- * `warehouse apply` replaces the `_current` views. `bigquery.jobs.create` is granted on the project,
- * which tables.testIamPermissions cannot test.
+ * with load jobs (bigquery.tables.updateData, and .update/.get for schema updates and reads) and,
+ * for a `table` route, streams to the `<table>_current` CDC table through the Storage Write API,
+ * which needs bigquery.tables.updateData on it (plus .get/.update to read it and add columns; ADR
+ * 0025); `warehouse apply` replaces the `_current` views. `bigquery.jobs.create` is granted on the
+ * project, which tables.testIamPermissions cannot test.
  */
 export const LOADER_TABLE_PERMISSIONS = [
   'bigquery.tables.get',
@@ -52,16 +54,13 @@ export async function checkTablePermissions(
 ): Promise<CheckResult[]> {
   const wanted = kind === 'changelog' ? LOADER_TABLE_PERMISSIONS : DEPLOY_VIEW_PERMISSIONS;
   const results: CheckResult[] = [];
-  for (const route of Object.values(buildRoutingTable(mappings))) {
-    const tableId = kind === 'changelog' ? route.targetTable : currentViewName(route.targetTable);
+  for (const { route, tableId, absent } of targets(mappings, kind)) {
     const check = `${identity} on ${route.dataset}.${tableId}`;
     try {
       const table = bigquery.dataset(route.dataset).table(tableId);
       const [exists] = await table.exists();
       if (!exists) {
-        results.push(
-          skip(check, kind === 'changelog' ? 'no table yet (its first load creates it)' : 'no view yet'),
-        );
+        results.push(skip(check, absent));
         continue;
       }
       const held = await testIamPermissions(table, wanted);
@@ -80,6 +79,32 @@ export async function checkTablePermissions(
     }
   }
   return results;
+}
+
+/** The tables each identity works on: the loader its changelogs and CDC current tables, apply the `_current` objects. */
+function targets(mappings: readonly SourceMapping[], kind: 'changelog' | 'view') {
+  return Object.values(buildRoutingTable(mappings)).flatMap((route) => {
+    const current = currentViewName(route.targetTable);
+    if (kind === 'view') {
+      return [
+        { route, tableId: current, absent: route.current === 'table' ? 'no table yet' : 'no view yet' },
+      ];
+    }
+    const changelog = {
+      route,
+      tableId: route.targetTable,
+      absent: 'no table yet (its first load creates it)',
+    };
+    if (route.current !== 'table') return [changelog];
+    return [
+      changelog,
+      {
+        route,
+        tableId: current,
+        absent: 'no CDC table yet (warehouse apply or the first streamed file creates it)',
+      },
+    ];
+  });
 }
 
 type Table = ReturnType<ReturnType<BigQuery['dataset']>['table']>;

@@ -7,6 +7,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { arnFinding } from '../nag.js';
+import { ESM_BANNER, MAIN_FIELDS } from './esm-bundling.js';
 
 export interface PipelineFunctionProps {
   /** Absolute path of the handler's TypeScript entry. */
@@ -57,10 +58,9 @@ export class PipelineFunction extends Construct {
         target: 'node24',
         minify: true,
         sourceMap: true,
-        mainFields: ['module', 'main'],
-        // Some CommonJS dependencies call require(); ESM output has no require unless provided.
-        banner:
-          "import { createRequire as __dms2bqRequire } from 'node:module';const require = __dms2bqRequire(import.meta.url);",
+        mainFields: MAIN_FIELDS,
+        // CommonJS dependencies call require() and read __dirname; ESM output has neither unless provided.
+        banner: ESM_BANNER,
         define: props.define ?? {},
         forceDockerBundling: false,
       },

@@ -50,7 +50,10 @@ export class PipelineStack extends Stack {
     const settings = pipelineSettings;
     const sources = mappings.map((mapping) => mapping.source);
     const prefixes = sources.map((source) => `${source}/`);
-    const routing = JSON.stringify(buildRoutingTable(mappings));
+    const routes = buildRoutingTable(mappings);
+    const routing = JSON.stringify(routes);
+    // Only a loader with a `table` route bundles the CDC streaming (@google-cloud/bigquery-storage).
+    const currentTables = String(Object.values(routes).some((route) => route.current === 'table'));
 
     const landing = new LandingBucket(this, 'Landing', { retentionDays: config.landingRetentionDays });
     const loaderQueue = new LoaderQueue(this, 'LoaderQueue', {
@@ -68,7 +71,7 @@ export class PipelineStack extends Stack {
       description: 'Loads DMS Parquet files from S3 into BigQuery, exactly once per file',
       timeout: Duration.seconds(settings.loader.timeoutSeconds),
       memorySizeMb: settings.loader.memorySizeMb,
-      define: { __DMS2BQ_ROUTING__: routing },
+      define: { __DMS2BQ_ROUTING__: routing, __DMS2BQ_CURRENT_TABLES__: currentTables },
     })
       .bindObjectRead('LANDING_BUCKET', landing.bucket, prefixes)
       .bindValue('GCP_PROJECT_ID', config.gcp.projectId)

@@ -77,6 +77,38 @@ describe('dms2bq validate', () => {
     ]);
   });
 
+  it('refuses what a BigQuery CDC table refuses, one line per field with the fix', async () => {
+    // Prepare
+    const cdc = sourceMappingFactory({
+      bigquery: { dataset: 'shop_cdc', current: 'table', maxStaleness: '0s' },
+      tables: [
+        tableMappingFactory({
+          primaryKey: ['id', 'sku'],
+          columns: [
+            { name: 'id', type: 'bigint' },
+            { name: 'sku', type: 'varbinary(16)' },
+          ],
+        }),
+      ],
+    });
+    const { dir, cleanup } = await mappingDir({ 'shop.json': cdc });
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /shop\.json: \/tables\/0\/primaryKey\/1: key column "sku" \(varbinary\(16\)\) lands in BigQuery as BYTES, which a primary key cannot be/,
+      ),
+      expect.stringMatching(
+        /shop\.json: \/bigquery\/maxStaleness: "0s" is no staleness at all; remove "maxStaleness"/,
+      ),
+      '2 problem(s) in 1 file(s); nothing is deployable until fixed.',
+    ]);
+  });
+
   it('warns on stderr about a LOB column DMS may truncate, and still exits 0', async () => {
     // Prepare
     const risky = sourceMappingFactory({

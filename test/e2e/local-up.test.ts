@@ -125,7 +125,9 @@ describe('dms2bq local up', () => {
     // Assess
     expect(upOutput).toContain(`S3 + SQS (fauxqs)   ${environment.awsEndpoint}`);
     expect(upOutput).toContain(`BigQuery emulator   ${environment.bigqueryEndpoint}`);
+    expect(upOutput).toContain(`Storage Write API   ${environment.storageWriteEndpoint}`);
     expect(environment).toMatchObject({
+      storageWriteEndpoint: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
       pid: up.pid,
       bucket: 'dms-landing',
       projectId: 'local-project',

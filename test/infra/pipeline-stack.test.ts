@@ -181,6 +181,20 @@ describe('loader function', () => {
     expect(/typeof __DMS2BQ_ROUTING__/.test(code)).toBe(false);
   });
 
+  it('bundles the CDC streaming exactly when a route of mappings/ has a current table', () => {
+    // Prepare
+    const streams = Object.values(buildRoutingTable(synthed.mappings)).some(
+      (route) => route.current === 'table',
+    );
+
+    // Act
+    const code = bundledCode(synthed, template, 'LoaderFunction');
+
+    // Assess
+    expect(code.includes('google.cloud.bigquery.storage.v1.BigQueryWrite')).toBe(streams);
+    expect(/__DMS2BQ_CURRENT_TABLES__/.test(code)).toBe(false);
+  });
+
   it('may read only objects under the mapped source prefixes', () => {
     // Act
     const s3 = iamStatements(template).filter(

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { currentState, deliver, duckdbParquet, loadJobCount, tableRouting } from './current-table-helpers.js';
 import { s3Notification } from './fixtures.js';
 import { cdcKeyAt, type LoaderHarness, startLoaderHarness } from './harness.js';
+import { capturingLogger } from './logs.js';
 
 const TS = (n: number) => `'2024-03-27 01:43:0${n}.000000'`;
 const SEQ = (n: number) => `'${String(n).padStart(35, '0')}'`;
@@ -52,6 +53,35 @@ describe('loader: table routes stream every file into <table>_current', { timeou
       { id: '1', name: 'a2', _dms_change_seq: SEQ(4).slice(1, -1) },
       { id: '3', name: 'c', _dms_change_seq: SEQ(3).slice(1, -1) },
     ]);
+  });
+
+  it('recreates a CDC table dropped after it streamed (as a rebuild does): NOT_FOUND is transient', async () => {
+    // Prepare
+    const logs = capturingLogger();
+    try {
+      harness = await startLoaderHarness({
+        currentTables: true,
+        loader: { routing: tableRouting, logger: logs.logger },
+      });
+      const h = harness;
+      expect(
+        await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, allTypes([row('I', 1, 1, 'a')]))),
+      ).toEqual([]);
+      await h.bigquery.dataset('casino_a_cdc').table('bets_current').delete();
+      const second = await duckdbParquet(h.emulator, allTypes([row('I', 2, 2, 'b')]));
+
+      // Act: the container still believes the table exists, so the first delivery meets NOT_FOUND.
+      const firstTry = await deliver(h, cdcKeyAt(2), second);
+      const secondTry = await deliver(h, cdcKeyAt(2));
+
+      // Assess
+      expect(firstTry).toHaveLength(1);
+      expect(logs.errors()).toEqual([expect.objectContaining({ code: 'NOT_FOUND', permanent: false })]);
+      expect(secondTry).toEqual([]);
+      expect(await currentState(h, 'id, name')).toEqual([{ id: '2', name: 'b' }]);
+    } finally {
+      logs.restore();
+    }
   });
 
   it('writes every column type exactly as the changelog holds it', async () => {

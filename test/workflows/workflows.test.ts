@@ -273,7 +273,7 @@ describe('deploy-stage.yml', () => {
     const google = stepIndex(stage(), usesAction('google-github-actions/auth'));
 
     // Act
-    const warehouse = stepIndex(stage(), runs('npx dms2bq warehouse apply --stage "$STAGE"'));
+    const warehouse = stepIndex(stage(), runs('npx dms2bq warehouse apply --stage "$STAGE" --backfill'));
 
     // Assess
     expect(stage().steps?.[google]?.with?.workload_identity_provider).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);

@@ -103,6 +103,11 @@ function describe(pipeline: LocalPipeline, warehousePath: string, mappingsDir: s
       secretAccessKey: pipeline.aws.credentials.secretAccessKey,
     },
     bigqueryEndpoint: pipeline.emulator.url,
+    ...(pipeline.emulator.storageWrite
+      ? {
+          storageWriteEndpoint: `${pipeline.emulator.storageWrite.host}:${pipeline.emulator.storageWrite.port}`,
+        }
+      : {}),
     projectId: LOCAL_PROJECT_ID,
     location: LOCAL_LOCATION,
     bucket: pipeline.aws.bucket,
@@ -122,6 +127,9 @@ function banner(environment: LocalEnvironment, stateFile: string): string {
     `  loader queue        ${environment.queueUrl}`,
     `  dead-letter queue   ${environment.dlqUrl}`,
     `  BigQuery emulator   ${environment.bigqueryEndpoint}   project ${environment.projectId}`,
+    ...(environment.storageWriteEndpoint
+      ? [`  Storage Write API   ${environment.storageWriteEndpoint}   (gRPC, _current CDC tables)`]
+      : []),
     `  warehouse           ${environment.warehousePath}`,
     `  state file          ${stateFile} (read by --local commands)`,
     'In another terminal:',

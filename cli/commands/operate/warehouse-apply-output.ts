@@ -2,7 +2,7 @@ import { type ApplyResult, rebuildCurrentCommand } from '../../../lambdas/shared
 import { output } from '../../io.js';
 
 /** One line per object `warehouse apply` created, changed or kept, then what is left to do. */
-export function printApplyResult(result: ApplyResult): void {
+export function printApplyResult(result: ApplyResult, { backfilling = false } = {}): void {
   const print = (verb: string, names: string[]) => {
     for (const name of names) output().out(`${verb} ${name}\n`);
   };
@@ -23,15 +23,17 @@ export function printApplyResult(result: ApplyResult): void {
   }
   print('unchanged CDC table', result.currentTablesUnchanged);
   for (const { changelog, current } of result.waitingForFirstLoad) {
+    const what = current === 'view' ? 'its view' : 'its CDC table';
     output().out(
-      current === 'view'
-        ? `waiting for ${changelog}: its mapping declares no columns, so the loader creates the table and its view with the first file\n`
-        : `waiting for ${changelog}: its mapping declares no columns, so the first file creates the table; its CDC table ${changelog}_current is made from that table's schema (warehouse apply)\n`,
+      `waiting for ${changelog}: its mapping declares no columns, so the loader creates the table and ${what} with the first file\n`,
     );
   }
   for (const { table, changelog, rows } of result.needsBackfill) {
+    const held = `${changelog} holds ${rows.toLocaleString('en-US')} ${rows === 1 ? 'change' : 'changes'} from before`;
     output().out(
-      `backfill needed: ${table} starts empty, but ${changelog} holds ${rows.toLocaleString('en-US')} ${rows === 1 ? 'change' : 'changes'} from before; fill it with: ${rebuildCurrentCommand(changelog)}\n`,
+      backfilling
+        ? `backfilling ${table}: ${held}\n`
+        : `backfill needed: ${table} starts empty, but ${held}; fill it with: ${rebuildCurrentCommand(changelog)} (or apply --backfill)\n`,
     );
   }
 }

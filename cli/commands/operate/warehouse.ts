@@ -8,9 +8,12 @@ import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/curren
 import { operatorBigQuery } from '../../bigquery.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { emulatorWriterOptions } from '../../operate/rebuild-target.js';
 import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { registerRebuildCurrentCommand } from './rebuild-current.js';
 import { printApplyResult } from './warehouse-apply-output.js';
+import { backfillCurrentTables } from './warehouse-backfill.js';
 
 interface ApplyOptions {
   mappings: string;
@@ -18,6 +21,8 @@ interface ApplyOptions {
   endpoint?: string;
   project?: string;
   location?: string;
+  backfill?: boolean;
+  storageWriteEndpoint?: string;
 }
 
 export function registerWarehouseCommand(program: Command): void {
@@ -32,12 +37,26 @@ export function registerWarehouseCommand(program: Command): void {
     .option('--endpoint <url>', 'a BigQuery emulator, e.g. http://127.0.0.1:9050 (no credentials)')
     .option('--project <id>', 'GCP project (overrides the stage config)')
     .option('--location <location>', 'BigQuery location (overrides the stage config)')
+    .option(
+      '--backfill',
+      'fill each CDC table created over a changelog that already had rows (warehouse rebuild-current; runs a query job)',
+    )
+    .option(
+      '--storage-write-endpoint <host:port>',
+      'with --endpoint and --backfill: the emulator’s Storage Write API',
+    )
     .action(async (options: ApplyOptions) => {
       const stage = options.stage ? stageGcp(options.stage) : undefined;
       const projectId =
         options.project ?? stage?.projectId ?? (options.endpoint ? 'local-project' : undefined);
       const location = options.location ?? stage?.location ?? 'US';
       if (!projectId) throw new UserError('warehouse apply: pass --stage <name> or --project <id>.', 2);
+      if (options.backfill && options.endpoint && !options.storageWriteEndpoint) {
+        throw new UserError(
+          "warehouse apply: --backfill with --endpoint needs --storage-write-endpoint <host:port>, the emulator's Storage Write API",
+          2,
+        );
+      }
       // The client retries a refused connection for about 20 s; an emulator that is not there stays away.
       if (options.endpoint) await assertReachable(options.endpoint, '--endpoint');
       const bigquery = operatorBigQuery(projectId, location, options.endpoint);
@@ -64,8 +83,22 @@ export function registerWarehouseCommand(program: Command): void {
         }
         throw error;
       }
-      printApplyResult(result);
+      printApplyResult(result, { backfilling: options.backfill === true });
+      if (options.backfill) {
+        await backfillCurrentTables(
+          result,
+          mappings.map((file) => file.mapping),
+          {
+            bigquery,
+            location,
+            writerOptions: options.storageWriteEndpoint
+              ? await emulatorWriterOptions(projectId, options.storageWriteEndpoint)
+              : { projectId },
+          },
+        );
+      }
     });
+  registerRebuildCurrentCommand(warehouse);
 }
 
 function stageGcp(stage: string): { projectId: string; location: string } {

@@ -4,7 +4,10 @@ import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
 import { withRetry } from '../../shared/bigquery/jobs.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import type { Route } from '../../shared/routing.js';
-import { currentTableFields, currentTableMetadata } from '../../shared/warehouse/current-table-schema.js';
+import { cdcTableMetadata } from '../../shared/warehouse/current-table.js';
+import { currentTableFields } from '../../shared/warehouse/current-table-schema.js';
+import { WarehouseMappingError } from '../../shared/warehouse/errors.js';
+import { CurrentTableStreamError } from '../current-table-sink.js';
 
 export type CurrentTableChange = 'created' | 'columns-added' | 'unchanged';
 
@@ -47,12 +50,22 @@ export class CurrentTableSchemas {
     const dataset = this.bigquery.dataset(route.dataset);
     const currentName = currentViewName(route.targetTable);
     const table = `${route.dataset}.${currentName}`;
-    const changelog = (await fieldsOf(this.bigquery, route.dataset, route.targetTable)) ?? [];
+    const changelog = await tableFields(this.bigquery, route.dataset, route.targetTable);
     const wanted = currentTableFields(changelog);
     const existing = await fieldsOf(this.bigquery, route.dataset, currentName);
+    if (existing === 'VIEW') {
+      // The mapping switched to `table` and `warehouse apply` has not replaced the view yet: the
+      // record backs off and succeeds once it has.
+      throw new CurrentTableStreamError(
+        `${table} is still a view; \`dms2bq warehouse apply\` replaces it with the CDC table`,
+        table,
+        'FAILED_PRECONDITION',
+        false,
+      );
+    }
     if (existing === undefined) {
       try {
-        await dataset.createTable(currentName, currentTableMetadata(route, changelog));
+        await dataset.createTable(currentName, creatableMetadata(route, changelog, table));
         this.onChange(
           table,
           'created',
@@ -64,7 +77,7 @@ export class CurrentTableSchemas {
         if (!isAlreadyExists(error)) throw error;
       }
     }
-    const fields = existing ?? (await fieldsOf(this.bigquery, route.dataset, currentName)) ?? [];
+    const fields = existing ?? (await tableFields(this.bigquery, route.dataset, currentName));
     const have = new Set(fields.map((field) => field.name?.toLowerCase()));
     const missing = wanted.filter((field) => !have.has(field.name?.toLowerCase()));
     if (missing.length === 0) return fields;
@@ -79,6 +92,20 @@ export class CurrentTableSchemas {
   }
 }
 
+/**
+ * The CDC table's tables.insert body, or a permanent failure naming the mapping fix when BigQuery
+ * would refuse the table (a key column of a type a primary key cannot have, …): no retry helps, the
+ * changelog has the file, and the DLQ message carries the reason.
+ */
+function creatableMetadata(route: Route, changelog: readonly TableField[], table: string) {
+  try {
+    return cdcTableMetadata(route, changelog);
+  } catch (error) {
+    if (!(error instanceof WarehouseMappingError)) throw error;
+    throw new CurrentTableStreamError(error.message, table, 'INVALID_ARGUMENT', true);
+  }
+}
+
 /** Columns the streamer writes itself or drops: `Op` and `_dms_timestamp` become pseudo-columns. */
 const NOT_STREAMED = new Set(['op', '_dms_timestamp']);
 
@@ -89,16 +116,23 @@ function covers(fields: readonly TableField[], fileColumns: readonly string[]): 
   );
 }
 
+/** A table's fields, `VIEW` for a view, undefined when there is nothing by that name. */
 async function fieldsOf(
   bigquery: BigQuery,
   dataset: string,
   table: string,
-): Promise<TableField[] | undefined> {
+): Promise<TableField[] | 'VIEW' | undefined> {
   try {
     const [metadata] = await bigquery.dataset(dataset).table(table).getMetadata();
-    return ((metadata as { schema?: { fields?: TableField[] } }).schema?.fields ?? []) as TableField[];
+    const { type, schema } = metadata as { type?: string; schema?: { fields?: TableField[] } };
+    return type === 'VIEW' ? 'VIEW' : (schema?.fields ?? []);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+async function tableFields(bigquery: BigQuery, dataset: string, table: string): Promise<TableField[]> {
+  const fields = await fieldsOf(bigquery, dataset, table);
+  return fields === 'VIEW' || fields === undefined ? [] : fields;
 }

@@ -51,7 +51,9 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
         const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
         const result = await streamer.append(
           { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
-          parquetChanges({ size: file.size, tail: file.tail, read }, fields, table),
+          withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
+            file.deadline.check(`stream ${file.key} to ${table}`),
+          ),
         );
         return { table, ...result };
       } catch (error) {
@@ -63,10 +65,23 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
   };
 }
 
+/** Stops between row groups when the invocation's time is up; the record comes back and streams again. */
+async function* withinDeadline<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
+  for await (const batch of batches) {
+    check();
+    yield batch;
+  }
+}
+
 function streamFailure(error: unknown, table: string, key: string): CurrentTableStreamError {
+  if (error instanceof CurrentTableStreamError) return error;
   const message = `${key} is in the changelog, but streaming it to ${table} failed: ${(error as Error).message}`;
   if (error instanceof CdcStreamError) {
-    return new CurrentTableStreamError(message, table, error.code, !error.retryable, { cause: error });
+    // NOT_FOUND: the table went away after this container saw it (`warehouse rebuild-current`
+    // recreates it; an operator may drop it). The schema cache is forgotten, so the next delivery
+    // creates it again and streams.
+    const permanent = !error.retryable && error.code !== 'NOT_FOUND';
+    return new CurrentTableStreamError(message, table, error.code, permanent, { cause: error });
   }
   if (error instanceof ParquetValueError) {
     return new CurrentTableStreamError(message, table, 'INVALID_DATA', true, { cause: error });

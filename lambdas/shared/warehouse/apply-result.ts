@@ -22,7 +22,7 @@ export interface ApplyResult {
   /** table → view: the CDC table was deleted and the view created under its name. */
   viewsReplacingTables: string[];
   currentTablesCreated: string[];
-  /** view → table, or a changed primary key: the old object was deleted and a CDC table created. */
+  /** view → table, or a CDC table with another key or column type: deleted, and a CDC table created. */
   currentTablesReplacing: { table: string; reason: string }[];
   currentTablesUpdated: { table: string; changes: string[] }[];
   currentTablesUnchanged: string[];
@@ -70,7 +70,7 @@ export function recordCurrent(result: ApplyResult, route: Route, outcome: Curren
     case 'replaced-view':
       result.currentTablesReplacing.push({ table: name, reason: 'it was a view' });
       break;
-    case 'replaced-key':
+    case 'rebuilt':
       result.currentTablesReplacing.push({ table: name, reason: outcome.details.join('; ') });
       break;
     case 'updated':
@@ -94,4 +94,12 @@ export const viewsInPlace = (result: ApplyResult): string[] => [
   ...result.viewsUpdated,
   ...result.viewsUnchanged,
   ...result.viewsReplacingTables,
+];
+
+/** Every CDC table the apply left in place, created, replaced, updated or kept. */
+export const currentTablesInPlace = (result: ApplyResult): string[] => [
+  ...result.currentTablesCreated,
+  ...result.currentTablesReplacing.map(({ table }) => table),
+  ...result.currentTablesUpdated.map(({ table }) => table),
+  ...result.currentTablesUnchanged,
 ];

@@ -8,7 +8,13 @@ import { changelogSchema, UnmappableColumnTypeError } from './changelog-schema.j
 import { applyCurrent, type ChangelogState } from './current-object.js';
 import { WarehouseMappingError } from './errors.js';
 
-export { type ApplyResult, type Backfill, rebuildCurrentCommand, viewsInPlace } from './apply-result.js';
+export {
+  type ApplyResult,
+  type Backfill,
+  currentTablesInPlace,
+  rebuildCurrentCommand,
+  viewsInPlace,
+} from './apply-result.js';
 export { WarehouseMappingError } from './errors.js';
 
 /**

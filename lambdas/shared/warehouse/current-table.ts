@@ -2,7 +2,7 @@ import type { BigQuery, TableField, TableMetadata } from '@google-cloud/bigquery
 import { currentViewName } from '../mappings/bigquery-names.js';
 import { intervalValueSeconds, maxStalenessInterval, stalenessSeconds } from '../mappings/staleness.js';
 import type { Route } from '../routing.js';
-import { cdcTableProblems } from './cdc-limits.js';
+import { cdcTableProblems, googleSqlType } from './cdc-limits.js';
 import { currentTableFields, currentTableMetadata } from './current-table-schema.js';
 import type { CurrentMetadata } from './current-view.js';
 import { WarehouseMappingError } from './errors.js';
@@ -38,6 +38,23 @@ export function sameKey(existing: CurrentMetadata, route: Route): boolean {
     columns.length === route.primaryKey.length &&
     columns.every((column, i) => column.toLowerCase() === route.primaryKey[i]?.toLowerCase())
   );
+}
+
+/**
+ * Columns whose changelog type changed since the CDC table was created (the loader widens INT64 to
+ * NUMERIC with ALTER COLUMN, ADR 0017): tables.patch cannot change a type, so the table is rebuilt.
+ */
+export function typeChanges(existing: CurrentMetadata, changelogFields: readonly TableField[]): string[] {
+  const wanted = new Map(
+    currentTableFields(changelogFields).map((field) => [(field.name ?? '').toLowerCase(), field.type]),
+  );
+  return (existing.schema?.fields ?? []).flatMap((field) => {
+    const type = wanted.get((field.name ?? '').toLowerCase());
+    if (type === undefined || googleSqlType(type) === googleSqlType(field.type ?? '')) return [];
+    return [
+      `its column ${field.name} is ${googleSqlType(field.type ?? '')}, the changelog's is ${googleSqlType(type)}`,
+    ];
+  });
 }
 
 /**

@@ -16,6 +16,7 @@ export interface CurrentMetadata {
   schema?: { fields?: TableField[] };
   tableConstraints?: { primaryKey?: { columns?: string[] } };
   maxStaleness?: string;
+  labels?: Record<string, string>;
 }
 
 /** GoogleSQL, explicitly: a view's `useLegacySql` defaults to true in the REST API (ViewDefinition). */
@@ -82,7 +83,11 @@ async function createView(
   }
 }
 
-/** Creates the view only when it is missing; never rewrites one (that is `warehouse apply`'s job). */
+/**
+ * Creates a view route's `<target>_current` view only when it is missing, and never rewrites one (that
+ * is `warehouse apply`'s job). A table route's CDC table is created by the loader's streaming
+ * (lambdas/loader/current-table/current-schema.ts).
+ */
 export async function ensureCurrentView(bigquery: BigQuery, route: Route): Promise<'created' | 'exists'> {
   if ((await currentMetadata(bigquery, route)) !== undefined) return 'exists';
   const projectId = await bigquery.getProjectId();

@@ -11,13 +11,27 @@ import type { DecodedRow, WriterPlan } from './decode.js';
 /**
  * The last applied sequence number per primary key of each CDC table, deletes included: an older
  * change arriving after a newer DELETE must stay ignored (BigQuery keeps deletes two days for that).
- * Keyed by the table's creation time too, so a table dropped and created again starts afresh.
+ * Dropped with the table (`forgetSequences`): BigQuery starts a table created again under the same
+ * name empty, so a rebuilt table accepts sequence numbers lower than its predecessor's.
  */
 const SEQUENCES = `${MetadataStore.reservedSchema}.cdc_sequences`;
 
 export async function createSequenceStore(connection: DuckDBConnection): Promise<void> {
   await connection.run(
     `CREATE TABLE IF NOT EXISTS ${SEQUENCES} (table_key VARCHAR, row_key VARCHAR, sequence VARCHAR, PRIMARY KEY (table_key, row_key))`,
+  );
+}
+
+const tableKeyPrefix = (datasetId: string, tableId: string): string => `${datasetId}.${tableId}@`;
+
+/** Forgets a dropped table's sequence numbers, inside the write that drops it (Catalog.onTableDropped). */
+export async function forgetSequences(
+  connection: DuckDBConnection,
+  datasetId: string,
+  tableId: string,
+): Promise<void> {
+  await connection.run(
+    `DELETE FROM ${SEQUENCES} WHERE starts_with(table_key, ${quoteString(tableKeyPrefix(datasetId, tableId))})`,
   );
 }
 
@@ -72,7 +86,7 @@ export async function applyChanges(
   rows: DecodedRow[],
 ): Promise<void> {
   const { datasetId, tableId } = table.tableReference;
-  const tableKey = `${datasetId}.${tableId}@${table.creationTime}`;
+  const tableKey = `${tableKeyPrefix(datasetId, tableId)}${table.creationTime}`;
   const keyColumns = plan.primaryKey.map(
     (name) =>
       table.schema.fields.find((field) => field.name.toLowerCase() === name.toLowerCase())?.name ?? name,

@@ -15,7 +15,7 @@ import {
   type AppendRowsResponse,
   defaultStreamTable,
 } from './append.js';
-import { createSequenceStore } from './apply.js';
+import { createSequenceStore, forgetSequences } from './apply.js';
 import { StorageWriteError } from './errors.js';
 import { bigQueryWriteService } from './protos.js';
 
@@ -45,6 +45,7 @@ export async function startStorageWriteServer(
   host: string,
 ): Promise<StorageWriteServer> {
   await warehouse.exclusive(createSequenceStore);
+  catalog.onTableDropped(forgetSequences);
   // "The size of a single AppendRowsRequest must be less than 10 MB" (AppendRowsRequest reference):
   // grpc-js's default of 4 MiB would refuse requests BigQuery accepts.
   const server = new Server({ 'grpc.max_receive_message_length': APPEND_ROWS_REQUEST_LIMIT });

@@ -25,6 +25,13 @@ const passThroughTableFields = [
   'maxStaleness',
 ] as const;
 
+/** Called inside the exclusive write that drops a table, so its side state goes with it. */
+export type TableDropHook = (
+  connection: DuckDBConnection,
+  datasetId: string,
+  tableId: string,
+) => Promise<void>;
+
 /**
  * Datasets (DuckDB schemas) and tables (DuckDB tables or views) with their BigQuery resources.
  * The resources live in memory and in the metadata store; every change runs as an exclusive write.
@@ -34,6 +41,8 @@ export class Catalog {
   private tables = new Map<string, TableResource>();
   /** Table changes made inside `atomically`, per connection: visible to no one until COMMIT. */
   private readonly staged = new Map<DuckDBConnection, Map<string, TableResource | undefined>>();
+  /** State other parts keep per table (CDC sequence numbers), dropped in the same write as the table. */
+  private readonly dropHooks: TableDropHook[] = [];
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -41,6 +50,10 @@ export class Catalog {
     readonly projectId: string,
     readonly location: string,
   ) {}
+
+  onTableDropped(hook: TableDropHook): void {
+    this.dropHooks.push(hook);
+  }
 
   async init(): Promise<void> {
     this.datasets = await this.metadata.load<DatasetResource>('datasets');
@@ -112,6 +125,7 @@ export class Catalog {
       }
       await connection.run(`DROP SCHEMA IF EXISTS ${quoteIdent(datasetId)} CASCADE`);
       for (const table of tables) {
+        for (const hook of this.dropHooks) await hook(connection, datasetId, table.tableReference.tableId);
         await this.metadata.remove(connection, 'tables', `${datasetId}.${table.tableReference.tableId}`);
         this.tables.delete(`${datasetId}.${table.tableReference.tableId}`);
       }
@@ -205,6 +219,7 @@ export class Catalog {
   }
 
   async forgetTable(connection: DuckDBConnection, datasetId: string, tableId: string): Promise<void> {
+    for (const hook of this.dropHooks) await hook(connection, datasetId, tableId);
     await this.metadata.remove(connection, 'tables', `${datasetId}.${tableId}`);
     this.remember(connection, `${datasetId}.${tableId}`, undefined);
   }
