@@ -25,10 +25,6 @@ const pipeline = await startLocalPipeline({
   warehousePath,
   // At-least-once delivery, as S3 does it: every file twice, some three times, out of order.
   notifier: { deliveries: 2, duplicateProbability: 0.2, shuffle: true, seed: 7 },
-  // Streaming a full-load file into a CDC table takes the emulator several seconds while other files
-  // load beside it: a shorter visibility timeout would hand files still being processed to another
-  // poller, and those redeliveries would pile up into the DLQ. The deployed queue waits 30 minutes.
-  visibilityTimeoutSeconds: 60,
 });
 const progress = new ProgressDisplay();
 pipeline.outcomes.onEvent(progress.record);

@@ -17,13 +17,20 @@ import { OutcomeCollector, type PipelineSummary } from './outcomes.js';
 
 export const LOCAL_PROJECT_ID = 'local-project';
 export const LOCAL_LOCATION = 'US';
+/** Locally a failed file comes back within seconds and reaches the DLQ in about ten. */
+const LOCAL_MAX_BACKOFF_SECONDS = 4;
 
 export interface LocalPipelineOptions {
   mappings: MappingFile[];
   /** DuckDB file of the local warehouse; in memory when absent. */
   warehousePath?: string;
   notifier?: NotifierOptions;
-  /** Local runs cannot wait the deployed 30 minutes for a failed file to come back. */
+  /**
+   * How long a file being processed stays hidden from other pollers (default 60 s). Streaming a
+   * full-load file into a CDC table takes the emulator seconds while other files load beside it;
+   * shorter, files still in flight would be handed to another poller and pile up towards the DLQ. A
+   * failed file does not wait for it: the loader's backoff (capped at 4 s locally) brings it back.
+   */
   visibilityTimeoutSeconds?: number;
   concurrency?: number;
   /** Ports of the BigQuery emulator and of fauxqs; 0 (default) picks free ones. */
@@ -69,7 +76,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     // `table` routes stream to <table>_current CDC tables through the Storage Write API (gRPC).
     storageWrite: true,
   });
-  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 5;
+  const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 60;
   const aws = await startLocalAws({
     port: options.awsPort ?? 0,
     settings: { loaderQueue: { visibilityTimeoutSeconds } },
@@ -96,7 +103,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     s3: aws.s3,
     sqs: aws.sqs,
     // The deployed backoff's shape, scaled to the local visibility timeout.
-    redelivery: { baseSeconds: 1, maxSeconds: visibilityTimeoutSeconds },
+    redelivery: { baseSeconds: 1, maxSeconds: Math.min(visibilityTimeoutSeconds, LOCAL_MAX_BACKOFF_SECONDS) },
     bigquery,
     location: LOCAL_LOCATION,
     // The real handler's JSON logs and EMF metrics would drown the progress display.

@@ -57,8 +57,6 @@ export function registerLocalCommand(program: Command): void {
         mappings,
         warehousePath: options.warehouse,
         notifier: { deliveries, testEvent: false },
-        // A file that cannot load reaches the DLQ after maxReceiveCount tries: keep that short here.
-        visibilityTimeoutSeconds: 2,
       });
       try {
         const { summary, viewsApplied } = await pipeline.loadAll(async () => {

@@ -66,8 +66,6 @@ export function registerLocalUpCommand(local: Command): void {
         warehousePath,
         awsPort,
         bigqueryPort,
-        // Locally a failed file should reach the DLQ in seconds, not after 30 minutes.
-        visibilityTimeoutSeconds: 5,
       }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           throw new UserError(
