@@ -73,11 +73,15 @@ export function appendRows(
   return insertRows(connection, tableName(datasetId, tableId), columns, rows);
 }
 
+/** The request's rows, staged in a temporary table so keys, deletes and inserts are set-based SQL. */
+const STAGE = '_bq_emulator_cdc_stage';
+
 /**
  * Applies UPSERTs and DELETEs by primary key. Per key, in arrival order, a change replaces the
  * current state unless both carry sequence numbers and the change's is lower: equal numbers go to
  * the later arrival ("latest BigQuery system ingestion time"), and rows without one apply in
- * arrival order. Only each key's final state touches the table.
+ * arrival order. Only each key's final state touches the table. The rows are parsed once, into a
+ * staging table shaped like the target; keys are computed there by DuckDB, the order decided here.
  */
 export async function applyChanges(
   connection: DuckDBConnection,
@@ -87,56 +91,68 @@ export async function applyChanges(
 ): Promise<void> {
   const { datasetId, tableId } = table.tableReference;
   const tableKey = `${tableKeyPrefix(datasetId, tableId)}${table.creationTime}`;
-  const keyColumns = plan.primaryKey.map(
-    (name) =>
-      table.schema.fields.find((field) => field.name.toLowerCase() === name.toLowerCase())?.name ?? name,
-  );
-  const literalKeys = rows.map((row) =>
-    keyExpression(keyColumns.map((column) => row.values.get(column) ?? 'NULL')),
-  );
-  const [keys] = (
-    await connection.runAndReadAll(`SELECT [${literalKeys.join(', ')}] AS k`)
-  ).getRowObjectsJson();
-  const rowKeys = (keys?.k ?? []) as string[];
-
-  const stored = await connection.runAndReadAll(
-    `SELECT row_key, sequence FROM ${SEQUENCES} WHERE table_key = ${quoteString(tableKey)} AND row_key IN (SELECT unnest(${`[${rowKeys.map(quoteString).join(', ')}]`}))`,
-  );
-  type State = { sequence?: ChangeSequence; row?: DecodedRow };
-  const current = new Map<string, State>();
-  for (const record of stored.getRowObjectsJson()) {
-    const text = record.sequence === null ? undefined : String(record.sequence);
-    current.set(String(record.row_key), { sequence: text === undefined ? undefined : sequenceOf(text) });
-  }
-  const changed = new Map<string, DecodedRow>();
-  rows.forEach((row, index) => {
-    const key = rowKeys[index] ?? '';
-    const state = current.get(key);
-    const older =
-      state?.sequence !== undefined &&
-      row.sequence !== undefined &&
-      compareChangeSequences(row.sequence, state.sequence) < 0;
-    if (older) return;
-    current.set(key, { sequence: row.sequence, row });
-    changed.set(key, row);
-  });
-  if (changed.size === 0) return;
-
   const target = tableName(datasetId, tableId);
-  const changedKeys = [...changed.keys()].map(quoteString).join(', ');
+  const columns = table.schema.fields.map((field) => field.name);
+  const keyColumns = plan.primaryKey.map(
+    (name) => columns.find((column) => column.toLowerCase() === name.toLowerCase()) ?? name,
+  );
+  const rowKey = keyExpression(keyColumns.map(quoteIdent));
   await connection.run(
-    `DELETE FROM ${target} WHERE ${keyExpression(keyColumns.map(quoteIdent))} IN (${changedKeys})`,
+    `CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT 0::INTEGER AS _bq_emulator_ord, NULL::VARCHAR AS _bq_emulator_seq, * FROM ${target} LIMIT 0`,
   );
-  const upserts = [...changed.values()].filter((row) => row.changeType === 'UPSERT');
-  await insertRows(
-    connection,
-    target,
-    table.schema.fields.map((field) => field.name),
-    upserts,
-  );
-  const records = [...changed.entries()].map(([key, row]) => {
-    const sequence = row.sequence === undefined ? 'NULL' : quoteString(sequenceText(row.sequence));
-    return `(${quoteString(tableKey)}, ${quoteString(key)}, ${sequence})`;
-  });
-  await connection.run(`INSERT OR REPLACE INTO ${SEQUENCES} VALUES ${records.join(', ')}`);
+  try {
+    await stageRows(connection, columns, rows);
+    const keyed = await connection.runAndReadAll(
+      `SELECT s._bq_emulator_ord AS ord, s.k AS k, q.sequence AS stored FROM (SELECT _bq_emulator_ord, ${rowKey} AS k FROM ${STAGE}) s
+       LEFT JOIN ${SEQUENCES} q ON q.table_key = ${quoteString(tableKey)} AND q.row_key = s.k ORDER BY s._bq_emulator_ord`,
+    );
+    const current = new Map<string, ChangeSequence | undefined>();
+    const winner = new Map<string, number>();
+    for (const record of keyed.getRowObjectsJson()) {
+      const key = String(record.k);
+      const row = rows[Number(record.ord)];
+      if (row === undefined) continue;
+      if (!current.has(key)) {
+        current.set(key, record.stored === null ? undefined : sequenceOf(String(record.stored)));
+      }
+      const stored = current.get(key);
+      if (
+        stored !== undefined &&
+        row.sequence !== undefined &&
+        compareChangeSequences(row.sequence, stored) < 0
+      )
+        continue;
+      current.set(key, row.sequence);
+      winner.set(key, Number(record.ord));
+    }
+    if (winner.size === 0) return;
+    const winners = `(SELECT unnest([${[...winner.values()].join(', ')}]))`;
+    await connection.run(
+      `DELETE FROM ${target} WHERE ${rowKey} IN (SELECT ${rowKey} FROM ${STAGE} WHERE _bq_emulator_ord IN ${winners})`,
+    );
+    const upserts = [...winner.values()].filter((ord) => rows[ord]?.changeType === 'UPSERT');
+    if (upserts.length > 0 && columns.length > 0) {
+      const names = columns.map(quoteIdent).join(', ');
+      await connection.run(
+        `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${STAGE} WHERE _bq_emulator_ord IN (SELECT unnest([${upserts.join(', ')}]))`,
+      );
+    }
+    await connection.run(
+      `INSERT OR REPLACE INTO ${SEQUENCES} SELECT ${quoteString(tableKey)}, ${rowKey}, _bq_emulator_seq FROM ${STAGE} WHERE _bq_emulator_ord IN ${winners}`,
+    );
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${STAGE}`);
+  }
+}
+
+/** The rows into the staging table: arrival order, fixed-width sequence text, then the columns. */
+async function stageRows(connection: DuckDBConnection, columns: string[], rows: DecodedRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const values = rows.slice(start, start + INSERT_CHUNK).map((row, offset) => {
+      const sequence = row.sequence === undefined ? 'NULL' : quoteString(sequenceText(row.sequence));
+      const cells = columns.map((column) => row.values.get(column) ?? 'NULL');
+      return `(${[String(start + offset), sequence, ...cells].join(', ')})`;
+    });
+    await connection.run(`INSERT INTO ${STAGE} VALUES ${values.join(', ')}`);
+  }
 }

@@ -9,8 +9,9 @@ import {
   validDatasetId,
   validTableId,
 } from '../types.js';
+import { sizeQuery } from './logical-size.js';
 import { MetadataStore } from './metadata.js';
-import { type DatasetResource, logicalBytes, type TableResource } from './resources.js';
+import type { DatasetResource, TableResource } from './resources.js';
 import { checkClustering, checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
 import { inTransaction, type Warehouse } from './warehouse.js';
 
@@ -157,13 +158,9 @@ export class Catalog {
     const table = this.table(datasetId, tableId);
     if (table.type === 'VIEW')
       return { ...table, schema: { fields: await this.viewFields(datasetId, tableId) } };
-    const [counts] = await this.warehouse.rows(
-      `SELECT count(*)::VARCHAR AS n FROM ${tableName(datasetId, tableId)}`,
-    );
-    const rows = Number(counts?.n ?? 0);
-    // An estimate: BigQuery's logical size per fixed-width value, 16 bytes per STRING/BYTES/JSON value.
-    const rowBytes = table.schema.fields.reduce((sum, field) => sum + (logicalBytes[field.type] ?? 16), 0);
-    return { ...table, numRows: String(rows), numBytes: String(rows * rowBytes) };
+    // numBytes as BigQuery computes logical bytes, value by value (store/logical-size.ts).
+    const [size] = await this.warehouse.rows(sizeQuery(tableName(datasetId, tableId), table.schema.fields));
+    return { ...table, numRows: String(size?.n ?? 0), numBytes: String(size?.bytes ?? 0) };
   }
 
   async viewFields(datasetId: string, tableId: string): Promise<TableFieldSchema[]> {
