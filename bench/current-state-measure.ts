@@ -16,13 +16,11 @@ import type { LocalPipeline } from '../local/pipeline/local-pipeline.js';
 import { uploadTree } from '../local/pipeline/upload.js';
 import { directorySink, simulate } from '../local/simulator/index.js';
 
-/** What a `SELECT *` of one BigQuery table reads, measured two ways (see bench/current-state.bench.ts). */
+/** What a `SELECT *` of one BigQuery table reads (see bench/current-state.bench.ts). */
 export interface TableSize {
   rows: number;
-  /** tables.get `numBytes` as the emulator reports it: rows × fixed bytes per type, 16 per STRING/BYTES. */
+  /** tables.get `numBytes`: the emulator sums BigQuery's data size of every value, as BigQuery does. */
   numBytes: number;
-  /** Summed per value with BigQuery's data sizes: STRING/BYTES 2 + their bytes, NULL 0. */
-  valueBytes: number;
   fields: TableField[];
 }
 
@@ -52,12 +50,10 @@ async function valueBytes(
 
 export async function tableSize(bigquery: BigQuery, dataset: string, table: string): Promise<TableSize> {
   const [metadata] = await bigquery.dataset(dataset).table(table).getMetadata();
-  const fields = (metadata.schema?.fields ?? []) as TableField[];
   return {
     rows: Number(metadata.numRows ?? 0),
     numBytes: Number(metadata.numBytes ?? 0),
-    valueBytes: await valueBytes(bigquery, dataset, table, fields),
-    fields,
+    fields: (metadata.schema?.fields ?? []) as TableField[],
   };
 }
 
@@ -65,17 +61,26 @@ export async function tableSize(bigquery: BigQuery, dataset: string, table: stri
 export const sourceFields = (fields: readonly TableField[]): TableField[] =>
   fields.filter((field) => field.name !== SOURCE_CHANGED_AT_COLUMN && field.name !== CHANGE_SEQ_COLUMN);
 
-/** The live rows' size: numBytes's per-row estimate over the source columns, and summed per value. */
+/**
+ * The live rows' size, value by value: as `SELECT *` of the current state returns them (the view's
+ * columns: the source's and `_source_changed_at`), and the source's columns alone.
+ */
 export async function liveRowBytes(
   bigquery: BigQuery,
   dataset: string,
   table: string,
   fields: readonly TableField[],
-  liveRows: number,
-): Promise<{ numBytes: number; valueBytes: number }> {
-  const source = sourceFields(fields);
-  const perRow = source.reduce((sum, field) => sum + (logicalBytes[field.type ?? ''] ?? 16), 0);
-  return { numBytes: liveRows * perRow, valueBytes: await valueBytes(bigquery, dataset, table, source) };
+): Promise<LiveBytes> {
+  const viewColumns = fields.filter((field) => field.name !== CHANGE_SEQ_COLUMN);
+  return {
+    viewColumns: await valueBytes(bigquery, dataset, table, viewColumns),
+    sourceColumns: await valueBytes(bigquery, dataset, table, sourceFields(fields)),
+  };
+}
+
+export interface LiveBytes {
+  viewColumns: number;
+  sourceColumns: number;
 }
 
 /** The change a file ends with: once a query shows it, every row of the file is visible. */
