@@ -5,8 +5,9 @@ import {
 } from '../../../lambdas/shared/bigquery/change-sequence.js';
 import { MetadataStore } from '../store/metadata.js';
 import type { TableResource } from '../store/resources.js';
-import { quoteIdent, quoteString, tableName } from '../types.js';
+import { quoteIdent, quoteString, type TableFieldSchema, tableName } from '../types.js';
 import type { DecodedRow, WriterPlan } from './decode.js';
+import { sqlOfText } from './values.js';
 
 /**
  * The last applied sequence number per primary key of each CDC table, deletes included: an older
@@ -40,37 +41,60 @@ const sequenceText = (sequence: ChangeSequence): string =>
   sequence.map((section) => section.toString(16).toUpperCase().padStart(16, '0')).join('/');
 const sequenceOf = (text: string): ChangeSequence => text.split('/').map((section) => BigInt(`0x${section}`));
 
-const INSERT_CHUNK = 500;
-
 const keyExpression = (columns: string[]): string =>
   `CAST(to_json([${columns.map((column) => `CAST(${column} AS VARCHAR)`).join(', ')}]) AS VARCHAR)`;
 
-async function insertRows(
+/** The request's rows as text, appended with DuckDB's appender: parsing VALUES lists costs far more. */
+const RAW_ROWS = '_bq_emulator_request_rows';
+
+/**
+ * Appends the rows' text (values.ts) to a temporary table of VARCHAR columns `c0…cn` beside their
+ * arrival order and sequence text, runs `use`, and drops the table. `converted` turns the text back
+ * into the fields' types in an INSERT … SELECT.
+ */
+async function withRequestRows<T>(
   connection: DuckDBConnection,
-  table: string,
-  columns: string[],
+  fields: readonly TableFieldSchema[],
   rows: DecodedRow[],
-): Promise<void> {
-  if (rows.length === 0 || columns.length === 0) return;
-  const names = columns.map(quoteIdent).join(', ');
-  // A request may carry up to 10 MB of rows: insert them a few hundred VALUES tuples at a time.
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const values = rows
-      .slice(start, start + INSERT_CHUNK)
-      .map((row) => `(${columns.map((column) => row.values.get(column) ?? 'NULL').join(', ')})`);
-    await connection.run(`INSERT INTO ${table} (${names}) VALUES ${values.join(', ')}`);
+  use: (converted: string) => Promise<T>,
+): Promise<T> {
+  const columns = fields.map((_, index) => `, c${index} VARCHAR`).join('');
+  await connection.run(`CREATE OR REPLACE TEMP TABLE ${RAW_ROWS} (ord INTEGER, seq VARCHAR${columns})`);
+  try {
+    const appender = await connection.createAppender(RAW_ROWS, 'main', 'temp');
+    rows.forEach((row, ord) => {
+      appender.appendInteger(ord);
+      if (row.sequence === undefined) appender.appendNull();
+      else appender.appendVarchar(sequenceText(row.sequence));
+      for (const field of fields) {
+        const text = row.values.get(field.name);
+        if (text === undefined) appender.appendNull();
+        else appender.appendVarchar(text);
+      }
+      appender.endRow();
+    });
+    appender.closeSync();
+    return await use(fields.map((field, index) => sqlOfText(field.type, `c${index}`)).join(', '));
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS ${RAW_ROWS}`);
   }
 }
 
 /** Appends rows as they come: a table without a primary key, or a writer without `_CHANGE_TYPE`. */
-export function appendRows(
+export async function appendRows(
   connection: DuckDBConnection,
   table: TableResource,
   rows: DecodedRow[],
 ): Promise<void> {
   const { datasetId, tableId } = table.tableReference;
-  const columns = table.schema.fields.map((field) => field.name);
-  return insertRows(connection, tableName(datasetId, tableId), columns, rows);
+  const { fields } = table.schema;
+  if (rows.length === 0 || fields.length === 0) return;
+  const names = fields.map((field) => quoteIdent(field.name)).join(', ');
+  await withRequestRows(connection, fields, rows, (converted) =>
+    connection.run(
+      `INSERT INTO ${tableName(datasetId, tableId)} (${names}) SELECT ${converted} FROM ${RAW_ROWS} ORDER BY ord`,
+    ),
+  );
 }
 
 /** The request's rows, staged in a temporary table so keys, deletes and inserts are set-based SQL. */
@@ -101,7 +125,9 @@ export async function applyChanges(
     `CREATE OR REPLACE TEMP TABLE ${STAGE} AS SELECT 0::INTEGER AS _bq_emulator_ord, NULL::VARCHAR AS _bq_emulator_seq, * FROM ${target} LIMIT 0`,
   );
   try {
-    await stageRows(connection, columns, rows);
+    await withRequestRows(connection, table.schema.fields, rows, (converted) =>
+      connection.run(`INSERT INTO ${STAGE} SELECT ord, seq, ${converted} FROM ${RAW_ROWS}`),
+    );
     const keyed = await connection.runAndReadAll(
       `SELECT s._bq_emulator_ord AS ord, s.k AS k, q.sequence AS stored FROM (SELECT _bq_emulator_ord, ${rowKey} AS k FROM ${STAGE}) s
        LEFT JOIN ${SEQUENCES} q ON q.table_key = ${quoteString(tableKey)} AND q.row_key = s.k ORDER BY s._bq_emulator_ord`,
@@ -142,17 +168,5 @@ export async function applyChanges(
     );
   } finally {
     await connection.run(`DROP TABLE IF EXISTS ${STAGE}`);
-  }
-}
-
-/** The rows into the staging table: arrival order, fixed-width sequence text, then the columns. */
-async function stageRows(connection: DuckDBConnection, columns: string[], rows: DecodedRow[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const values = rows.slice(start, start + INSERT_CHUNK).map((row, offset) => {
-      const sequence = row.sequence === undefined ? 'NULL' : quoteString(sequenceText(row.sequence));
-      const cells = columns.map((column) => row.values.get(column) ?? 'NULL');
-      return `(${[String(start + offset), sequence, ...cells].join(', ')})`;
-    });
-    await connection.run(`INSERT INTO ${STAGE} VALUES ${values.join(', ')}`);
   }
 }

@@ -24,7 +24,7 @@ export interface WriterPlan {
 
 export interface DecodedRow {
   index: number;
-  /** Column name → DuckDB SQL of its value; columns the row leaves unset are absent. */
+  /** Column name → its value as text (values.ts `sqlOfText` converts it); unset columns are absent. */
   values: Map<string, string>;
   changeType?: 'UPSERT' | 'DELETE';
   sequence?: ChangeSequence;
@@ -103,7 +103,7 @@ export function decodeRows(plan: WriterPlan, table: TableResource, serialized: B
       const field = plan.rowType.fields[fieldName];
       const converted = sqlValue(column.type, field ? protoTypeName(field) : 'string', value);
       if ('problem' in converted) fail(`${converted.problem} (field ${column.name})`);
-      else row.values.set(column.name, converted.sql);
+      else row.values.set(column.name, converted.text);
     }
     // A DELETE only needs its key: the row it removes is never written.
     const deleting = plan.cdc && message[CHANGE_TYPE] === 'DELETE';
