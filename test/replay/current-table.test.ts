@@ -1,7 +1,5 @@
 import type { TableField } from '@google-cloud/bigquery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReplayHandler } from '../../lambdas/replay/create-handler.js';
-import type { ReplayRequest } from '../../lambdas/replay/request.js';
 import { createCdcStreamer } from '../../lambdas/shared/bigquery/cdc-stream.js';
 import { currentViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
@@ -12,7 +10,7 @@ import { rebuildCurrentTable } from '../../lambdas/shared/warehouse/rebuild-curr
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline/local-pipeline.js';
 import { s3Sink, simulate } from '../../local/simulator/index.js';
 import { tableRows, viewRows } from '../support/changelog.js';
-import { endlessClock } from './support.js';
+import { replayAndDrain } from './support.js';
 
 /** The example mappings with every `_current` a CDC table. */
 const tableMode = (files: MappingFile[]): MappingFile[] =>
@@ -24,30 +22,6 @@ const tableMode = (files: MappingFile[]): MappingFile[] =>
 let pipeline: LocalPipeline;
 /** Every table of casino_a: single and composite keys, decimals, timestamps, JSON text. */
 let routes: Route[];
-
-/** Replays like `dms2bq replay` (following tokens) and waits until the loader has taken every message. */
-async function replayAndDrain(request: ReplayRequest): Promise<number> {
-  const handler = createReplayHandler({
-    s3: pipeline.aws.s3,
-    sqs: pipeline.aws.sqs,
-    bucket: pipeline.aws.bucket,
-    queueUrl: pipeline.aws.queueUrl,
-    routing: pipeline.routing,
-  });
-  let enqueued = 0;
-  let token: string | undefined;
-  do {
-    const result = await handler(
-      { ...request, ...(token ? { continuationToken: token } : {}) },
-      endlessClock,
-    );
-    if ('error' in result) throw new Error(result.message);
-    enqueued += result.enqueued;
-    token = result.continuationToken;
-  } while (token);
-  await pipeline.drain();
-  return enqueued;
-}
 
 /** Deletes `<table>_current` and creates it again, empty, as an operator's mistake would. */
 async function recreateEmpty(route: Route): Promise<void> {
@@ -104,7 +78,7 @@ describe('_current CDC tables that lost their rows', () => {
     for (const route of routes) await recreateEmpty(route);
 
     // Act
-    const enqueued = await replayAndDrain({ source: 'casino_a', includeFullLoad: true });
+    const enqueued = await replayAndDrain(pipeline, { source: 'casino_a', includeFullLoad: true });
 
     // Assess
     expect(before).toEqual(await viewState());

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReplayHandler } from '../../lambdas/replay/create-handler.js';
-import type { ReplayRequest } from '../../lambdas/replay/request.js';
 import { parseDmsKey } from '../../lambdas/shared/dms/keys.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { applyWarehouse } from '../../lambdas/shared/warehouse/apply.js';
@@ -10,7 +8,7 @@ import {
   startLocalPipeline,
 } from '../../local/pipeline/local-pipeline.js';
 import { type SimulatedFile, s3Sink, simulate } from '../../local/simulator/index.js';
-import { endlessClock } from './support.js';
+import { replayAndDrain } from './support.js';
 
 const START = new Date('2026-01-01T00:00:00Z');
 /** The forced replay's window: CDC files written from minute 3 (inclusive) to minute 7 (exclusive). */
@@ -30,30 +28,6 @@ async function rowCounts(): Promise<Record<string, number>> {
     counts[route] = Number((rows as { n: unknown }[])[0]?.n);
   }
   return counts;
-}
-
-/** Replays like `dms2bq replay` (following tokens) and waits until the loader has taken every message. */
-async function replayAndDrain(request: ReplayRequest) {
-  const handler = createReplayHandler({
-    s3: pipeline.aws.s3,
-    sqs: pipeline.aws.sqs,
-    bucket: pipeline.aws.bucket,
-    queueUrl: pipeline.aws.queueUrl,
-    routing: pipeline.routing,
-  });
-  let enqueued = 0;
-  let token: string | undefined;
-  do {
-    const result = await handler(
-      { ...request, ...(token ? { continuationToken: token } : {}) },
-      endlessClock,
-    );
-    if ('error' in result) throw new Error(result.message);
-    enqueued += result.enqueued;
-    token = result.continuationToken;
-  } while (token);
-  await pipeline.drain();
-  return enqueued;
 }
 
 const routeOf = (key: string) => key.split('/').slice(0, 3).join('/');
@@ -87,8 +61,8 @@ describe('replay end to end through the loader into the local BigQuery', () => {
     const before = await rowCounts();
 
     // Act
-    const first = await replayAndDrain({ source: 'casino_a', includeFullLoad: true });
-    const second = await replayAndDrain({ source: 'casino_a', includeFullLoad: true });
+    const first = await replayAndDrain(pipeline, { source: 'casino_a', includeFullLoad: true });
+    const second = await replayAndDrain(pipeline, { source: 'casino_a', includeFullLoad: true });
 
     // Assess
     expect(Math.min(...Object.values(before))).toBeGreaterThan(0);
@@ -107,7 +81,7 @@ describe('replay end to end through the loader into the local BigQuery', () => {
     for (const file of inWindow) expected[routeOf(file.key)] = (expected[routeOf(file.key)] ?? 0) + file.rows;
 
     // Act
-    const enqueued = await replayAndDrain({
+    const enqueued = await replayAndDrain(pipeline, {
       source: 'casino_a',
       from: FROM.toISOString(),
       to: TO.toISOString(),

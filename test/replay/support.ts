@@ -1,9 +1,12 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createReplayHandler } from '../../lambdas/replay/create-handler.js';
+import type { ReplayRequest } from '../../lambdas/replay/request.js';
 import { cdcKey, loadKey } from '../../lambdas/shared/dms/keys.js';
 import type { ReplayMessage } from '../../lambdas/shared/messages.js';
 import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routing.js';
 import type { LocalAws } from '../../local/aws/index.js';
+import type { LocalPipeline } from '../../local/pipeline/local-pipeline.js';
 import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
 export const SOURCE = 'shop';
@@ -124,3 +127,27 @@ export function droppingClock(startMs: number, stepMs: number) {
 export const endlessClock = { getRemainingTimeInMillis: () => 900_000 };
 
 export const sortedKeys = (messages: readonly { key: string }[]) => messages.map((m) => m.key).sort();
+
+/** Replays like `dms2bq replay` (following tokens) through a local pipeline and waits until its loader took every message. */
+export async function replayAndDrain(pipeline: LocalPipeline, request: ReplayRequest): Promise<number> {
+  const handler = createReplayHandler({
+    s3: pipeline.aws.s3,
+    sqs: pipeline.aws.sqs,
+    bucket: pipeline.aws.bucket,
+    queueUrl: pipeline.aws.queueUrl,
+    routing: pipeline.routing,
+  });
+  let enqueued = 0;
+  let token: string | undefined;
+  do {
+    const result = await handler(
+      { ...request, ...(token ? { continuationToken: token } : {}) },
+      endlessClock,
+    );
+    if ('error' in result) throw new Error(result.message);
+    enqueued += result.enqueued;
+    token = result.continuationToken;
+  } while (token);
+  await pipeline.drain();
+  return enqueued;
+}
