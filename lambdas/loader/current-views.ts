@@ -28,7 +28,7 @@ export class CurrentViews {
   async ensure(route: Route, deadline: Deadline, retry: RetryPolicy): Promise<void> {
     const view = `${route.dataset}.${currentViewName(route.targetTable)}`;
     if (this.present.has(view)) return;
-    let outcome: 'created' | 'exists';
+    let outcome: Awaited<ReturnType<typeof ensureCurrentView>>;
     try {
       outcome = await withRetry(
         () => ensureCurrentView(this.bigquery, route),
@@ -45,6 +45,8 @@ export class CurrentViews {
     }
     if (outcome === 'created')
       this.logger.info('created the current-state view after the first load', { view });
+    if (outcome === 'replaced-table')
+      this.logger.info('replaced the CDC table under _current with the view the mapping asks for', { view });
     this.present.add(view);
   }
 }

@@ -169,27 +169,6 @@ describe('loader: current-table stream failures', { timeout: 60_000 }, () => {
     expect(isPermanent(error)).toBe(false);
   });
 
-  it('backs off while <table>_current is still the view that warehouse apply will replace', async () => {
-    // Prepare: the mapping switched to `table`; the deployed view is still there.
-    const outcomes: FileOutcomeEvent[] = [];
-    const h = await start({ loader: { onFileOutcome: (event) => outcomes.push(event) } });
-    await h.bigquery
-      .dataset('casino_a_cdc')
-      .createTable('bets', { schema: { fields: [{ name: 'id', type: 'INTEGER' }] } });
-    await h.bigquery.dataset('casino_a_cdc').createTable('bets_current', {
-      view: { query: 'SELECT * FROM `casino_a_cdc.bets`', useLegacySql: false },
-    });
-
-    // Act
-    const failed = await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, file()));
-
-    // Assess
-    expect(failed).toHaveLength(1);
-    expect(outcomes[0]?.reason).toContain(
-      'casino_a_cdc.bets_current is still a view; `dms2bq warehouse apply` replaces it',
-    );
-  });
-
   it('never loads the streaming code for a view route', async () => {
     // Prepare
     let loads = 0;

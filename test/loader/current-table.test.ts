@@ -1,5 +1,14 @@
+import type { TableMetadata } from '@google-cloud/bigquery';
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentState, deliver, duckdbParquet, loadJobCount, tableRouting } from './current-table-helpers.js';
+import type { Route } from '../../lambdas/shared/routing.js';
+import {
+  currentState,
+  deliver,
+  duckdbParquet,
+  loadJobCount,
+  tableRoute,
+  tableRouting,
+} from './current-table-helpers.js';
 import { s3Notification } from './fixtures.js';
 import { cdcKeyAt, type LoaderHarness, startLoaderHarness } from './harness.js';
 import { capturingLogger } from './logs.js';
@@ -82,6 +91,55 @@ describe('loader: table routes stream every file into <table>_current', { timeou
     } finally {
       logs.restore();
     }
+  });
+
+  it('replaces a _current view left by the view mode with the CDC table, labelled for the backfill, and streams', async () => {
+    // Prepare: the mapping switched to `table`; the view `warehouse apply` made is still there.
+    const h = await start();
+    await h.bigquery
+      .dataset('casino_a_cdc')
+      .createTable('bets', { schema: { fields: [{ name: 'id', type: 'INTEGER' }] } });
+    await h.bigquery.dataset('casino_a_cdc').createTable('bets_current', {
+      view: { query: 'SELECT * FROM `casino_a_cdc.bets`', useLegacySql: false },
+    });
+
+    // Act
+    const failed = await deliver(
+      h,
+      cdcKeyAt(1),
+      await duckdbParquet(h.emulator, allTypes([row('I', 1, 1, 'a')])),
+    );
+
+    // Assess
+    expect(failed).toEqual([]);
+    const [metadata] = await h.bigquery.dataset('casino_a_cdc').table('bets_current').getMetadata();
+    expect(metadata).toMatchObject({ type: 'TABLE', labels: { dms2bq_backfill: 'pending' } });
+    expect(await currentState(h, 'id, name')).toEqual([{ id: '1', name: 'a' }]);
+  });
+
+  it('gives a view route its view back over a CDC table left from the table mode', async () => {
+    // Prepare: the mapping (or a rolled-back deploy) went back to `view`; the CDC table is still there.
+    const viewRoute: Route = { ...tableRoute, current: 'view' };
+    harness = await startLoaderHarness({ loader: { routing: { 'casino_a/game/bets': viewRoute } } });
+    const h = harness;
+    await h.bigquery.dataset('casino_a_cdc').createTable('bets_current', {
+      schema: { fields: [{ name: 'id', type: 'INTEGER' }] },
+      tableConstraints: { primaryKey: { columns: ['id'] } },
+    } as TableMetadata);
+
+    // Act
+    const failed = await deliver(
+      h,
+      cdcKeyAt(1),
+      await duckdbParquet(h.emulator, allTypes([row('I', 1, 1, 'a')])),
+    );
+
+    // Assess
+    expect(failed).toEqual([]);
+    const [metadata] = await h.bigquery.dataset('casino_a_cdc').table('bets_current').getMetadata();
+    expect(metadata.type).toBe('VIEW');
+    const [rows] = await h.bigquery.query('SELECT id, name FROM casino_a_cdc.bets_current');
+    expect(rows).toEqual([{ id: 1, name: 'a' }]);
   });
 
   it('writes every column type exactly as the changelog holds it', async () => {

@@ -4,12 +4,13 @@ import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
 import { withRetry } from '../../shared/bigquery/jobs.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import type { Route } from '../../shared/routing.js';
+import { BACKFILL_LABEL } from '../../shared/warehouse/current-object.js';
 import { cdcTableMetadata } from '../../shared/warehouse/current-table.js';
 import { currentTableFields } from '../../shared/warehouse/current-table-schema.js';
 import { WarehouseMappingError } from '../../shared/warehouse/errors.js';
 import { CurrentTableStreamError } from '../current-table-sink.js';
 
-export type CurrentTableChange = 'created' | 'columns-added' | 'unchanged';
+export type CurrentTableChange = 'created' | 'replaced-view' | 'columns-added' | 'unchanged';
 
 /**
  * Keeps each `<target>_current` CDC table able to take the file being streamed: created from the
@@ -54,14 +55,20 @@ export class CurrentTableSchemas {
     const wanted = currentTableFields(changelog);
     const existing = await fieldsOf(this.bigquery, route.dataset, currentName);
     if (existing === 'VIEW') {
-      // The mapping switched to `table` and `warehouse apply` has not replaced the view yet: the
-      // record backs off and succeeds once it has.
-      throw new CurrentTableStreamError(
-        `${table} is still a view; \`dms2bq warehouse apply\` replaces it with the CDC table`,
-        table,
-        'FAILED_PRECONDITION',
-        false,
-      );
+      // The mapping switched to `table` and this loader runs before `warehouse apply` (CD applies
+      // after the deploy): the view gives way to the CDC table now, so this file streams instead of
+      // failing towards the DLQ. The view held the changelog's history, which the new table lacks:
+      // it is labelled for the backfill that `warehouse apply --backfill` runs (ADR 0026).
+      await dropView(this.bigquery, route.dataset, currentName);
+      const metadata = creatableMetadata(route, changelog, table);
+      metadata.labels = { ...metadata.labels, [BACKFILL_LABEL]: 'pending' };
+      try {
+        await dataset.createTable(currentName, metadata);
+        this.onChange(table, 'replaced-view', []);
+        return wanted;
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+      }
     }
     if (existing === undefined) {
       try {
@@ -77,7 +84,10 @@ export class CurrentTableSchemas {
         if (!isAlreadyExists(error)) throw error;
       }
     }
-    const fields = existing ?? (await tableFields(this.bigquery, route.dataset, currentName));
+    const fields =
+      existing === undefined || existing === 'VIEW'
+        ? await tableFields(this.bigquery, route.dataset, currentName)
+        : existing;
     const have = new Set(fields.map((field) => field.name?.toLowerCase()));
     const missing = wanted.filter((field) => !have.has(field.name?.toLowerCase()));
     if (missing.length === 0) return fields;
@@ -114,6 +124,15 @@ function covers(fields: readonly TableField[], fileColumns: readonly string[]): 
   return fileColumns.every(
     (column) => NOT_STREAMED.has(column.toLowerCase()) || names.has(column.toLowerCase()),
   );
+}
+
+/** tables.delete of a view another container may have deleted first. */
+async function dropView(bigquery: BigQuery, dataset: string, name: string): Promise<void> {
+  try {
+    await bigquery.dataset(dataset).table(name).delete();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }
 
 /** A table's fields, `VIEW` for a view, undefined when there is nothing by that name. */

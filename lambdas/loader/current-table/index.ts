@@ -31,12 +31,14 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
   const { bigquery, s3, logger } = deps;
   const streamer = 'append' in deps.streamer ? deps.streamer : createCdcStreamer(deps.streamer.clientOptions);
   const schemas = new CurrentTableSchemas(bigquery, (table, change, columns) => {
-    logger.info(
-      change === 'created'
-        ? 'created the CDC current table from the changelog schema'
-        : 'added the changelog’s new columns to the CDC current table',
-      { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK },
-    );
+    const messages: Record<typeof change, string> = {
+      created: 'created the CDC current table from the changelog schema',
+      'replaced-view':
+        'replaced the _current view with the CDC table the mapping asks for; it waits for warehouse apply --backfill to fill it from the changelog',
+      'columns-added': 'added the changelog’s new columns to the CDC current table',
+      unchanged: 'the CDC current table is up to date',
+    };
+    logger.info(messages[change], { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK });
   });
   let projectId: Promise<string> | undefined;
 

@@ -84,12 +84,30 @@ async function createView(
 }
 
 /**
- * Creates a view route's `<target>_current` view only when it is missing, and never rewrites one (that
- * is `warehouse apply`'s job). A table route's CDC table is created by the loader's streaming
- * (lambdas/loader/current-table/current-schema.ts).
+ * Makes sure a view route's `<target>_current` is a view: creates it when missing, and replaces a
+ * CDC table left from `"current": "table"` (the mapping switched back, or a deploy rolled back to a
+ * loader of the view mode), which nothing would stream into any more; the view is derived from the
+ * changelog, so nothing is lost. Never rewrites a view's query (that is `warehouse apply`'s job), and
+ * leaves any other object under the name to apply's refusal. A table route's CDC table is the
+ * loader's streaming's (lambdas/loader/current-table/current-schema.ts).
  */
-export async function ensureCurrentView(bigquery: BigQuery, route: Route): Promise<'created' | 'exists'> {
-  if ((await currentMetadata(bigquery, route)) !== undefined) return 'exists';
+export async function ensureCurrentView(
+  bigquery: BigQuery,
+  route: Route,
+): Promise<'created' | 'replaced-table' | 'exists'> {
+  const existing = await currentMetadata(bigquery, route);
+  const cdcTable =
+    existing?.type === 'TABLE' && (existing.tableConstraints?.primaryKey?.columns?.length ?? 0) > 0;
+  if (existing !== undefined && !cdcTable) return 'exists';
   const projectId = await bigquery.getProjectId();
-  return (await createView(bigquery, route, viewDefinition(projectId, route))) ? 'created' : 'exists';
+  if (cdcTable) {
+    try {
+      await bigquery.dataset(route.dataset).table(currentViewName(route.targetTable)).delete();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  const created = await createView(bigquery, route, viewDefinition(projectId, route));
+  if (!created) return 'exists';
+  return cdcTable ? 'replaced-table' : 'created';
 }
