@@ -1,11 +1,10 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { loadStageConfig, StageConfigError } from '../../infra/config.js';
 import { currentViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { MappingValidationError } from '../../lambdas/shared/mappings/validate.js';
 import { buildRoutingTable, type Route } from '../../lambdas/shared/routing.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID } from '../../local/pipeline/local-pipeline.js';
-import { operatorBigQuery } from '../bigquery.js';
+import { operatorBigQuery, stageGcp } from '../bigquery.js';
 import { UserError } from '../errors.js';
 import { findLocalEnvironment, localStateFile } from '../local-environment.js';
 import { assertReachable } from '../reachable.js';
@@ -175,13 +174,4 @@ export async function emulatorWriterOptions(
     sslCreds: grpc.credentials.createInsecure(),
     universeDomain: 'googleapis.com',
   };
-}
-
-export function stageGcp(stage: string): { projectId: string; location: string } {
-  try {
-    return loadStageConfig(stage).gcp;
-  } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
-    throw error;
-  }
 }

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { loadStageConfig, StageConfigError } from '../../../infra/config.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
-import { operatorBigQuery } from '../../bigquery.js';
+import { operatorBigQuery, stageGcp } from '../../bigquery.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { emulatorWriterOptions } from '../../operate/rebuild-target.js';
@@ -99,13 +98,4 @@ export function registerWarehouseCommand(program: Command): void {
       }
     });
   registerRebuildCurrentCommand(warehouse);
-}
-
-function stageGcp(stage: string): { projectId: string; location: string } {
-  try {
-    return loadStageConfig(stage).gcp;
-  } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
-    throw error;
-  }
 }

@@ -2,6 +2,7 @@ import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import type { Deadline, RetryPolicy } from '../../shared/bigquery/deadline.js';
 import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
 import { withRetry } from '../../shared/bigquery/jobs.js';
+import { deleteIfExists } from '../../shared/bigquery/tables.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import type { Route } from '../../shared/routing.js';
 import { BACKFILL_LABEL } from '../../shared/warehouse/current-object.js';
@@ -10,7 +11,7 @@ import { currentTableFields } from '../../shared/warehouse/current-table-schema.
 import { WarehouseMappingError } from '../../shared/warehouse/errors.js';
 import { CurrentTableStreamError } from '../current-table-sink.js';
 
-export type CurrentTableChange = 'created' | 'replaced-view' | 'columns-added' | 'unchanged';
+export type CurrentTableChange = 'created' | 'replaced-view' | 'columns-added';
 
 /**
  * Keeps each `<target>_current` CDC table able to take the file being streamed: created from the
@@ -59,7 +60,7 @@ export class CurrentTableSchemas {
       // after the deploy): the view gives way to the CDC table now, so this file streams instead of
       // failing towards the DLQ. The view held the changelog's history, which the new table lacks:
       // it is labelled for the backfill that `warehouse apply --backfill` runs (ADR 0026).
-      await dropView(this.bigquery, route.dataset, currentName);
+      await deleteIfExists(dataset.table(currentName));
       const metadata = creatableMetadata(route, changelog, table);
       metadata.labels = { ...metadata.labels, [BACKFILL_LABEL]: 'pending' };
       try {
@@ -124,15 +125,6 @@ function covers(fields: readonly TableField[], fileColumns: readonly string[]): 
   return fileColumns.every(
     (column) => NOT_STREAMED.has(column.toLowerCase()) || names.has(column.toLowerCase()),
   );
-}
-
-/** tables.delete of a view another container may have deleted first. */
-async function dropView(bigquery: BigQuery, dataset: string, name: string): Promise<void> {
-  try {
-    await bigquery.dataset(dataset).table(name).delete();
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
 }
 
 /** A table's fields, `VIEW` for a view, undefined when there is nothing by that name. */

@@ -36,7 +36,6 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       'replaced-view':
         'replaced the _current view with the CDC table the mapping asks for; it waits for warehouse apply --backfill to fill it from the changelog',
       'columns-added': 'added the changelog’s new columns to the CDC current table',
-      unchanged: 'the CDC current table is up to date',
     };
     logger.info(messages[change], { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK });
   });

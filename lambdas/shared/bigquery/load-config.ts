@@ -5,7 +5,7 @@ import type { Route } from '../routing.js';
 export const DECIMAL_TARGET_TYPES = ['NUMERIC', 'BIGNUMERIC', 'STRING'] as const;
 
 /** BigQuery clusters by at most four columns. */
-const MAX_CLUSTERING_FIELDS = 4;
+export const MAX_CLUSTERING_FIELDS = 4;
 
 /** Label values: lowercase letters, digits, `_` and `-`, at most 63 characters. */
 const labelValue = (value: string): string =>

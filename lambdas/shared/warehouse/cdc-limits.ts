@@ -11,7 +11,6 @@ import type { TableField } from '@google-cloud/bigquery';
  */
 export const MAX_PRIMARY_KEY_COLUMNS = 16;
 export const MAX_CDC_TOP_LEVEL_COLUMNS = 2_000;
-export const MAX_CLUSTERING_FIELDS = 4;
 
 /** GoogleSQL names of the types a primary key may have. */
 export const PRIMARY_KEY_TYPES = [

@@ -8,7 +8,13 @@ import {
   typeChanges,
   updateCurrentTable,
 } from './current-table.js';
-import { applyCurrentView, type CurrentMetadata, currentMetadata, type ViewChange } from './current-view.js';
+import {
+  applyCurrentView,
+  type CurrentMetadata,
+  currentMetadata,
+  isCdcTable,
+  type ViewChange,
+} from './current-view.js';
 import { WarehouseConflictError } from './errors.js';
 
 /** The changelog table as `warehouse apply` finds (or has just created) it. */
@@ -37,9 +43,6 @@ export const BACKFILL_LABEL = 'dms2bq_backfill';
 
 const backfillPending = (metadata: CurrentMetadata | undefined): boolean =>
   metadata?.labels?.[BACKFILL_LABEL] === 'pending';
-
-const isCdcTable = (metadata: CurrentMetadata | undefined): boolean =>
-  metadata?.type === 'TABLE' && (metadata.tableConstraints?.primaryKey?.columns?.length ?? 0) > 0;
 
 /**
  * Makes `<target>_current` what the route's mode asks: the view, or the CDC table. Switching mode

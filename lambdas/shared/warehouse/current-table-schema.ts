@@ -1,10 +1,8 @@
 import type { TableField, TableMetadata } from '@google-cloud/bigquery';
+import { MAX_CLUSTERING_FIELDS } from '../bigquery/load-config.js';
 import { CHANGE_SEQ_COLUMN, OP_COLUMN, SOURCE_CHANGED_AT_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
 import { maxStalenessInterval } from '../mappings/staleness.js';
 import type { Route } from '../routing.js';
-
-/** BigQuery clusters by at most four columns. */
-const MAX_CLUSTERING_FIELDS = 4;
 
 /**
  * The `<table>_current` CDC table's columns, derived from its changelog's: the source columns in

@@ -1,5 +1,6 @@
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
+import { deleteIfExists } from '../bigquery/tables.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 import { WarehouseConflictError } from './errors.js';
@@ -24,6 +25,10 @@ const viewDefinition = (projectId: string, route: Route) => ({
   query: currentViewQuery(projectId, route),
   useLegacySql: false,
 });
+
+/** A BigQuery CDC table: a table with a primary key (a plain table under the name is not one). */
+export const isCdcTable = (metadata: CurrentMetadata | undefined): boolean =>
+  metadata?.type === 'TABLE' && (metadata.tableConstraints?.primaryKey?.columns?.length ?? 0) > 0;
 
 /** tables.get of `<target>_current`, or undefined when there is none. */
 export async function currentMetadata(
@@ -96,17 +101,11 @@ export async function ensureCurrentView(
   route: Route,
 ): Promise<'created' | 'replaced-table' | 'exists'> {
   const existing = await currentMetadata(bigquery, route);
-  const cdcTable =
-    existing?.type === 'TABLE' && (existing.tableConstraints?.primaryKey?.columns?.length ?? 0) > 0;
+  const cdcTable = isCdcTable(existing);
   if (existing !== undefined && !cdcTable) return 'exists';
   const projectId = await bigquery.getProjectId();
-  if (cdcTable) {
-    try {
-      await bigquery.dataset(route.dataset).table(currentViewName(route.targetTable)).delete();
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  }
+  if (cdcTable)
+    await deleteIfExists(bigquery.dataset(route.dataset).table(currentViewName(route.targetTable)));
   const created = await createView(bigquery, route, viewDefinition(projectId, route));
   if (!created) return 'exists';
   return cdcTable ? 'replaced-table' : 'created';

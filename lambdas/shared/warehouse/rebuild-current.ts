@@ -1,6 +1,7 @@
 import type { BigQuery, Job, TableField, TableMetadata } from '@google-cloud/bigquery';
 import type { CdcStreamer, ChangeRow } from '../bigquery/cdc-stream.js';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
+import { deleteIfExists } from '../bigquery/tables.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 import { currentTableMetadata } from './current-table-schema.js';
@@ -116,9 +117,7 @@ async function recreate(
   changelogFields: TableField[],
 ): Promise<TableField[]> {
   const table = bigquery.dataset(route.dataset).table(name);
-  await table.delete().catch((error: unknown) => {
-    if (!isNotFound(error)) throw error;
-  });
+  await deleteIfExists(table);
   const metadata = currentTableMetadata(route, changelogFields);
   try {
     await bigquery.dataset(route.dataset).createTable(name, metadata);
