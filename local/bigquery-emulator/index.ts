@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { PassThroughClient } from 'google-auth-library';
+import { clockOffsetFromEnv, EmulatorClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { addAdminRoutes } from './http/admin-routes.js';
 import { addCatalogRoutes } from './http/catalog-routes.js';
@@ -42,6 +43,11 @@ export interface BigQueryEmulatorOptions {
   uploadDir?: string;
   /** Also serve the Storage Write API over gRPC on a free port (default false). */
   storageWrite?: boolean;
+  /**
+   * The emulator's clock (docs/bigquery-emulator.md, "Time"). Default: the machine's time shifted by
+   * `BIGQUERY_EMULATOR_CLOCK_OFFSET` seconds.
+   */
+  clock?: EmulatorClock;
 }
 
 /** Where the emulated Storage Write API listens, and what `WriterClient` needs to reach it. */
@@ -69,6 +75,8 @@ export interface BigQueryEmulator {
   projectId: string;
   location: string;
   faults: FaultInjector;
+  /** The clock every time rule reads; `clock.advance(seconds)` moves it. */
+  clock: EmulatorClock;
   /**
    * Options for `new BigQuery(...)`: the client authenticates every request before sending it, even
    * to a custom apiEndpoint, and without credentials it probes the GCE metadata server. The
@@ -88,6 +96,7 @@ export async function startBigQueryEmulator(
   options: BigQueryEmulatorOptions = {},
 ): Promise<BigQueryEmulator> {
   const projectId = options.projectId ?? 'local-project';
+  const clock = options.clock ?? new EmulatorClock(clockOffsetFromEnv());
   const location = normalizeLocation(options.location ?? 'US');
   const ownUploadDir = options.uploadDir === undefined;
   const uploadDir = options.uploadDir ?? (await mkdtemp(join(tmpdir(), 'bq-emulator-uploads-')));
@@ -113,6 +122,7 @@ export async function startBigQueryEmulator(
     queries,
     faults,
     uploadDir,
+    clock,
   };
 
   const api = new Router();
@@ -147,6 +157,7 @@ export async function startBigQueryEmulator(
     projectId,
     location,
     faults,
+    clock,
     get clientOptions() {
       // Loaded on first use: an emulator process that serves other processes never needs it.
       const auth = createRequire(import.meta.url)(

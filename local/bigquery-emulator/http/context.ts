@@ -1,3 +1,4 @@
+import type { EmulatorClock } from '../clock.js';
 import type { FaultInjector } from '../faults.js';
 import type { JobRunner } from '../jobs/runner.js';
 import type { QueryRunner } from '../query/execute.js';
@@ -16,6 +17,7 @@ export interface Services {
   queries: QueryRunner;
   faults: FaultInjector;
   uploadDir: string;
+  clock: EmulatorClock;
 }
 
 /** The page of `items` that maxResults/pageToken select (the token is an offset). */
