@@ -104,6 +104,12 @@ export async function startBigQueryEmulator(
 ): Promise<BigQueryEmulator> {
   const projectId = options.projectId ?? 'local-project';
   const clock = options.clock ?? new EmulatorClock(clockOffsetFromEnv());
+  const schemaPropagationSeconds = options.schemaPropagationSeconds ?? schemaPropagationFromEnv();
+  if (!(schemaPropagationSeconds >= 0 && Number.isFinite(schemaPropagationSeconds))) {
+    throw new RangeError(
+      `schemaPropagationSeconds must be a number of seconds >= 0, got ${schemaPropagationSeconds}`,
+    );
+  }
   const location = normalizeLocation(options.location ?? 'US');
   const ownUploadDir = options.uploadDir === undefined;
   const uploadDir = options.uploadDir ?? (await mkdtemp(join(tmpdir(), 'bq-emulator-uploads-')));
@@ -116,7 +122,6 @@ export async function startBigQueryEmulator(
   await warehouse.exclusive(SchemaHistory.init);
   catalog.onTableSaved(history.saved);
   catalog.onTableDropped(history.dropped);
-  const schemaPropagationSeconds = options.schemaPropagationSeconds ?? schemaPropagationFromEnv();
   const jobs = new JobStore(metadata, location, clock);
   await jobs.init();
   const queries = new QueryRunner(warehouse, catalog);
