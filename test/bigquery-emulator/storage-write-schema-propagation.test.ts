@@ -1,4 +1,4 @@
-import type { managedwriter } from '@google-cloud/bigquery-storage';
+import { adapt, managedwriter } from '@google-cloud/bigquery-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
 import {
@@ -142,6 +142,48 @@ describe('emulated Storage Write API: schema changes reach it late (through the 
     expect(stillEarly.error?.code).toBe(3);
     expect(late.error).toBeFalsy();
     writer.close();
+  });
+});
+
+describe('emulated Storage Write API: a connection keeps the writer schema of its first request', () => {
+  let fixture: EmulatorFixture;
+  let client: managedwriter.WriterClient;
+  beforeAll(async () => {
+    fixture = await startEmulatorFixture({ storageWrite: true });
+    client = writerClient(fixture);
+  });
+  afterAll(async () => {
+    client.close();
+    await fixture.stop();
+  });
+
+  it('ignores the writer schema of later requests on the same connection (storage.proto)', async () => {
+    // Prepare: two writers sharing one gRPC connection, the second with one more field.
+    const dataset = await freshDataset(fixture);
+    await createTable(fixture, dataset, 'events', withNote);
+    const descriptor = (tableFields: typeof fields) =>
+      adapt.convertStorageSchemaToProto2Descriptor(
+        adapt.convertBigQuerySchemaToStorageTableSchema({ fields: tableFields }),
+        'root',
+      );
+    const connection = await client.createStreamConnection({
+      streamId: managedwriter.DefaultStream,
+      destinationTable: `projects/${fixture.emulator.projectId}/datasets/${dataset}/tables/events`,
+    });
+    const first = new managedwriter.JSONWriter({ connection, protoDescriptor: descriptor(fields) });
+    const second = new managedwriter.JSONWriter({ connection, protoDescriptor: descriptor(withNote) });
+
+    // Act
+    await first.appendRows([{ id: 1, name: 'a' }]).getResult();
+    const result = await second.appendRows([{ id: 2, name: 'b', note: 'n' }]).getResult();
+
+    // Assess: the second request's rows were read with the first request's schema.
+    expect(result.error).toBeFalsy();
+    expect(await tableRows(fixture, dataset, 'events', 'id')).toEqual([
+      { id: 1, name: 'a', note: null },
+      { id: 2, name: 'b', note: null },
+    ]);
+    connection.close();
   });
 });
 
