@@ -22,7 +22,7 @@ export async function dryRunJob(
     if (!(error instanceof JobFailureError)) throw error;
     throw new BigQueryApiError(statusOfReason[error.reason] ?? 400, error.reason, error.message);
   }
-  const now = String(Date.now());
+  const now = String(services.clock.now());
   // The emulator does not model storage bytes: a dry run reports 0 bytes processed.
   const bytes = '0';
   return {

@@ -86,7 +86,7 @@ export async function executeLoad(
           await catalog.saveTable(connection, {
             ...existing,
             schema: { fields },
-            lastModifiedTime: String(Date.now()),
+            lastModifiedTime: String(catalog.clock.now()),
           });
         }
       }

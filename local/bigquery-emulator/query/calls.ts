@@ -1,3 +1,4 @@
+import { clockNowSql } from '../store/warehouse.js';
 import { quoteString } from '../types.js';
 import { strftimeFormat } from './functions.js';
 import { macroSchema } from './macros.js';
@@ -159,9 +160,10 @@ const translations: Record<string, CallTranslation> = {
   REGEXP_CONTAINS: rename('regexp_matches'),
   ARRAY_LENGTH: rename('len'),
   SPLIT: rename('string_split'),
-  CURRENT_TIMESTAMP: exactly(0, () => 'current_timestamp'),
-  CURRENT_DATE: exactly(0, () => 'current_date'),
-  CURRENT_DATETIME: exactly(0, () => 'CAST(current_timestamp AS TIMESTAMP)'),
+  // The emulator's clock, not the machine's (docs/bigquery-emulator.md, "Time"); UTC, BigQuery's default zone.
+  CURRENT_TIMESTAMP: exactly(0, () => clockNowSql),
+  CURRENT_DATE: exactly(0, () => `CAST(${clockNowSql} AS DATE)`),
+  CURRENT_DATETIME: exactly(0, () => `CAST(${clockNowSql} AS TIMESTAMP)`),
   DATE_TRUNC: truncate([...dateParts.filter((part) => part !== 'ISOYEAR'), ...timeParts]),
   DATETIME_TRUNC: truncate([...timeParts, ...dateParts.filter((part) => part !== 'ISOYEAR')]),
   TIMESTAMP_TRUNC: truncate([...timeParts, ...dateParts.filter((part) => part !== 'ISOYEAR')]),

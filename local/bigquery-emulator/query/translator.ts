@@ -107,6 +107,11 @@ export class Translator {
         next: open + 1,
       };
     }
+    if (!isCall && upper.startsWith('CURRENT_') && this.tokens[i - 1]?.text !== '.') {
+      // GoogleSQL's `CURRENT_TIMESTAMP` without parentheses reads the emulator's clock too.
+      const translated = translateCall(upper, { sql: [], tokens: [] });
+      if (translated !== undefined) return { sql: translated, next: i + 1 };
+    }
     if (isCall && (upper === 'CAST' || upper === 'SAFE_CAST')) {
       const close = this.closing(open, end);
       return { sql: this.castBody(upper === 'SAFE_CAST', open + 1, close), next: close + 1 };

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { EmulatorClock } from '../clock.js';
 import { BigQueryApiError, duplicate, invalid, notFound } from '../errors.js';
 import {
   bigQueryTypeOfDuckDb,
@@ -33,6 +34,13 @@ export type TableDropHook = (
   tableId: string,
 ) => Promise<void>;
 
+/** Called inside the exclusive write that saves a table resource (created, patched, evolved by a load). */
+export type TableSaveHook = (
+  connection: DuckDBConnection,
+  previous: TableResource | undefined,
+  next: TableResource,
+) => Promise<void>;
+
 /**
  * Datasets (DuckDB schemas) and tables (DuckDB tables or views) with their BigQuery resources.
  * The resources live in memory and in the metadata store; every change runs as an exclusive write.
@@ -44,16 +52,24 @@ export class Catalog {
   private readonly staged = new Map<DuckDBConnection, Map<string, TableResource | undefined>>();
   /** State other parts keep per table (CDC sequence numbers), dropped in the same write as the table. */
   private readonly dropHooks: TableDropHook[] = [];
+  /** State other parts keep about schema changes (their times), written in the same write. */
+  private readonly saveHooks: TableSaveHook[] = [];
 
   constructor(
     private readonly warehouse: Warehouse,
     private readonly metadata: MetadataStore,
     readonly projectId: string,
     readonly location: string,
+    /** Creation and modification times come from the emulator's clock. */
+    readonly clock: EmulatorClock,
   ) {}
 
   onTableDropped(hook: TableDropHook): void {
     this.dropHooks.push(hook);
+  }
+
+  onTableSaved(hook: TableSaveHook): void {
+    this.saveHooks.push(hook);
   }
 
   async init(): Promise<void> {
@@ -80,7 +96,7 @@ export class Catalog {
         `Invalid dataset ID "${datasetId}". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.`,
       );
     }
-    const now = String(Date.now());
+    const now = String(this.clock.now());
     const resource: DatasetResource = {
       kind: 'bigquery#dataset',
       id: `${this.projectId}:${datasetId}`,
@@ -103,7 +119,7 @@ export class Catalog {
 
   async patchDataset(datasetId: string, body: Partial<DatasetResource>): Promise<DatasetResource> {
     return this.warehouse.exclusive(async (connection) => {
-      const resource = { ...this.dataset(datasetId), lastModifiedTime: String(Date.now()) };
+      const resource = { ...this.dataset(datasetId), lastModifiedTime: String(this.clock.now()) };
       for (const key of ['labels', 'description', 'friendlyName'] as const) {
         if (body[key] !== undefined) Object.assign(resource, { [key]: body[key] });
       }
@@ -179,7 +195,7 @@ export class Catalog {
     fields: TableFieldSchema[],
   ): TableResource {
     if (!validTableId(tableId)) throw invalid(`Invalid table ID "${tableId}".`);
-    const now = String(Date.now());
+    const now = String(this.clock.now());
     const resource: TableResource = {
       kind: 'bigquery#table',
       id: `${this.projectId}:${datasetId}.${tableId}`,
@@ -211,6 +227,10 @@ export class Catalog {
 
   async saveTable(connection: DuckDBConnection, resource: TableResource): Promise<void> {
     const { datasetId, tableId } = resource.tableReference;
+    const key = `${datasetId}.${tableId}`;
+    const staged = this.staged.get(connection);
+    const previous = staged?.has(key) ? staged.get(key) : this.tables.get(key);
+    for (const hook of this.saveHooks) await hook(connection, previous, resource);
     await this.metadata.put(connection, 'tables', `${datasetId}.${tableId}`, resource);
     this.remember(connection, `${datasetId}.${tableId}`, resource);
   }
@@ -272,7 +292,7 @@ export class Catalog {
   ): Promise<TableResource> {
     return this.warehouse.exclusive(async (connection) => {
       const current = this.table(datasetId, tableId);
-      const next: TableResource = { ...current, lastModifiedTime: String(Date.now()) };
+      const next: TableResource = { ...current, lastModifiedTime: String(this.clock.now()) };
       for (const key of passThroughTableFields) {
         if (body[key] !== undefined) Object.assign(next, { [key]: body[key] ?? undefined });
       }
