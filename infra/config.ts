@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type AccountStackConfig, parseAccountStack } from './account-config.js';
 import { FieldReader, type Json, StageConfigError } from './field-reader.js';
 
 export { StageConfigError };
@@ -74,6 +75,7 @@ export interface StageConfig {
   alarms: { freshnessSloMinutes: number; oldestMessageMinutes: number; dmsLatencySeconds: number };
   /** Where alarm descriptions link runbooks, e.g. `https://github.com/<org>/<repo>/blob/main/`. */
   runbookBaseUrl: string;
+  accountStack: AccountStackConfig;
 }
 
 const PATTERNS = {
@@ -198,6 +200,7 @@ export function parseStageConfig(document: unknown, file: string): StageConfig {
       ),
     },
     runbookBaseUrl: read.string(root.runbookBaseUrl ?? '', 'runbookBaseUrl', /^(https:\/\/\S+\/)?$/),
+    accountStack: parseAccountStack(read, read.object(root.accountStack, 'accountStack')),
   };
 }
 
