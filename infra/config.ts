@@ -16,6 +16,8 @@ export type GcpCredentialsConfig =
       mode: 'service-account-key';
       /** Secrets Manager secret holding a service-account JSON key (the fallback). */
       keySecretArn: string;
+      /** The key's service account: `warehouse apply --phase pre` gives it dataset access. */
+      serviceAccountEmail?: string;
     };
 
 export interface SourceConfig {
@@ -269,6 +271,15 @@ function parseCredentials(read: FieldReader, credentials: Json): GcpCredentialsC
     return {
       mode,
       keySecretArn: read.string(credentials.keySecretArn, 'gcp.credentials.keySecretArn', PATTERNS.secretArn),
+      ...(credentials.serviceAccountEmail === undefined
+        ? {}
+        : {
+            serviceAccountEmail: read.string(
+              credentials.serviceAccountEmail,
+              'gcp.credentials.serviceAccountEmail',
+              /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.-]+\.iam\.gserviceaccount\.com$/,
+            ),
+          }),
     };
   }
   return read.fail('gcp.credentials.mode', 'must be workload-identity or service-account-key');
