@@ -29,3 +29,16 @@ export function parseAccountStack(read: FieldReader, accountStack: Json): Accoun
     ),
   };
 }
+
+/**
+ * The two roles DMS looks up by their fixed names in the whole account, with the AWS managed policy
+ * each needs; the account stack creates them and `dms2bq doctor` checks them.
+ */
+export const DMS_SERVICE_ROLES = [
+  { id: 'DmsVpcRole', roleName: 'dms-vpc-role', policy: 'AmazonDMSVPCManagementRole' },
+  {
+    id: 'DmsCloudWatchLogsRole',
+    roleName: 'dms-cloudwatch-logs-role',
+    policy: 'AmazonDMSCloudWatchLogsRole',
+  },
+] as const;

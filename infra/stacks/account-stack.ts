@@ -1,21 +1,13 @@
 import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { AccountStackConfig } from '../account-config.js';
+import { type AccountStackConfig, DMS_SERVICE_ROLES } from '../account-config.js';
 import { GithubRoles } from '../constructs/github-roles.js';
 
 /** The stack of the account-wide roles: deployed once per account, by hand, before any stage (ADR 0031). */
 export const ACCOUNT_STACK_NAME = 'Dms2Bq-account';
 
-/** The two roles DMS looks up by their fixed names in the whole account, with their managed policies. */
-export const DMS_SERVICE_ROLES = [
-  { id: 'DmsVpcRole', roleName: 'dms-vpc-role', policy: 'AmazonDMSVPCManagementRole' },
-  {
-    id: 'DmsCloudWatchLogsRole',
-    roleName: 'dms-cloudwatch-logs-role',
-    policy: 'AmazonDMSCloudWatchLogsRole',
-  },
-] as const;
+export { DMS_SERVICE_ROLES };
 
 export interface AccountStackProps extends StackProps {
   accountStack: AccountStackConfig;

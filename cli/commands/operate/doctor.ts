@@ -1,4 +1,5 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import { loadStageConfig, type StageConfig, StageConfigError } from '../../../infra/config.js';
@@ -15,6 +16,7 @@ import {
   testEndpoints,
 } from '../../doctor/dms-checks.js';
 import { checkDatasets, checkTablePermissions } from '../../doctor/google-checks.js';
+import { checkDmsServiceRoles } from '../../doctor/iam-checks.js';
 import { type CheckResult, fail, failedCall, pass, renderCheck, skip } from '../../doctor/report.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
@@ -112,6 +114,7 @@ async function awsChecks(
     return;
   }
   report((await checkStack(options.stage, config)).result);
+  report(...(await checkDmsServiceRoles(new IAMClient({ region: config.region }), options.stage, config)));
   report(...(await checkVpcPath(config)));
   const dms: DmsCheckOptions = { dms: new DatabaseMigrationServiceClient({ region: config.region }), sleep };
   for (const mapping of mappings) {
