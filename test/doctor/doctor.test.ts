@@ -317,7 +317,7 @@ describe('dms2bq doctor --stage prod', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(line(result.stdout, 'loader identity')).toMatch(
-      /^SKIP .*workload identity federation: only the loader role \(stack output LoaderRoleArn\) can get its token/,
+      /^SKIP .*workload identity federation: only the loader role \(dms2bq-prod-loader\) can get its token/,
     );
   });
 

@@ -6,6 +6,7 @@ import { loadStageConfig, type StageConfig, StageConfigError } from '../../../in
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import type { SourceMapping } from '../../../lambdas/shared/mappings/model.js';
+import { loaderRoleName } from '../../../lambdas/shared/naming.js';
 import { operatorBigQuery } from '../../bigquery.js';
 import { checkIdentity, checkSecret, checkStack, checkVpcPath } from '../../doctor/aws-checks.js';
 import {
@@ -160,7 +161,7 @@ async function googleChecks(
     report(
       skip(
         'loader identity',
-        'workload identity federation: only the loader role (stack output LoaderRoleArn) can get its token; its first load shows a missing grant',
+        `workload identity federation: only the loader role (${loaderRoleName(options.stage)}) can get its token; its first load shows a missing grant`,
       ),
     );
     return;
