@@ -37,11 +37,16 @@ export async function grantDatasetAccess(
   const [metadata] = await dataset.getMetadata();
   const access = ((metadata as { access?: Record<string, unknown>[] }).access ?? []).slice();
   const email = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : undefined);
+  // A grant made with `GRANT … ON SCHEMA` may be listed by email or as an IAM member; either counts.
+  const names = (held: Record<string, unknown>) => [
+    email(held.userByEmail),
+    email(held.iamMember)?.replace(/^serviceaccount:/, ''),
+  ];
   const missing = entries.filter(
     (entry) =>
       !access.some(
         (held) =>
-          email(held.userByEmail) === entry.userByEmail.toLowerCase() && rank(held.role) >= rank(entry.role),
+          names(held).includes(entry.userByEmail.toLowerCase()) && rank(held.role) >= rank(entry.role),
       ),
   );
   if (missing.length === 0) return [];
