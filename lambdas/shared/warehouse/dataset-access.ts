@@ -34,6 +34,7 @@ export async function grantDatasetAccess(
   dataset: Dataset,
   entries: readonly DatasetAccessEntry[],
 ): Promise<DatasetAccessEntry[]> {
+  if (entries.length === 0) return [];
   const [metadata] = await dataset.getMetadata();
   const access = ((metadata as { access?: Record<string, unknown>[] }).access ?? []).slice();
   const email = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : undefined);
