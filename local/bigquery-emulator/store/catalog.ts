@@ -10,6 +10,7 @@ import {
   validDatasetId,
   validTableId,
 } from '../types.js';
+import { defaultDatasetAccess, normalizeAccess } from './dataset-access.js';
 import { sizeQuery } from './logical-size.js';
 import { MetadataStore } from './metadata.js';
 import type { DatasetResource, TableResource } from './resources.js';
@@ -102,6 +103,7 @@ export class Catalog {
       id: `${this.projectId}:${datasetId}`,
       datasetReference: { projectId: this.projectId, datasetId },
       location: body.location ?? this.location,
+      access: body.access === undefined ? defaultDatasetAccess() : normalizeAccess(body.access),
       creationTime: now,
       lastModifiedTime: now,
     };
@@ -123,6 +125,7 @@ export class Catalog {
       for (const key of ['labels', 'description', 'friendlyName'] as const) {
         if (body[key] !== undefined) Object.assign(resource, { [key]: body[key] });
       }
+      if (body.access !== undefined) resource.access = normalizeAccess(body.access);
       await this.metadata.put(connection, 'datasets', datasetId, resource);
       this.datasets.set(datasetId, resource);
       return resource;
