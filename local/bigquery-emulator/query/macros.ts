@@ -1,10 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { BIGNUMERIC_STORAGE, bignumericToTextSql } from '../store/bignumeric.js';
 
 /**
  * GoogleSQL functions whose meaning differs from DuckDB's, as DuckDB macros in a schema no dataset
- * can be named (dataset IDs have no `-`). Overloads are typed, so the result type follows BigQuery's
- * (NUMERIC / NUMERIC stays NUMERIC, DATE + INTERVAL stays DATE). Errors BigQuery raises at run time
- * are raised with `error('BQ: …')`; the runner turns that prefix into an `invalidQuery` message.
+ * can be named (dataset IDs have no `-`). The schema lives in the warehouse itself, not in a
+ * per-connection catalog, so views that call the macros also run in a plain DuckDB that opens the
+ * file (ADR 0030). Overloads are typed, so the result type follows BigQuery's (NUMERIC / NUMERIC
+ * stays NUMERIC, DATE + INTERVAL stays DATE). Errors BigQuery raises at run time are raised with
+ * `error('BQ: …')`; the runner turns that prefix into an `invalidQuery` message.
  */
 export const macroSchema = '"bq-fn"';
 
@@ -57,7 +60,9 @@ const definitions: string[] = [
    (x BIGINT) AS x, (x) AS TRY_CAST(x AS BIGINT)`,
   // BigQuery prints NUMERIC without trailing fractional zeros (CAST(1.50 AS STRING) = '1.5').
   // Dispatch on typeof, not on a DECIMAL(38,9) parameter: that would round a BIGNUMERIC argument.
-  `string(x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
+  // A stored BIGNUMERIC (store/bignumeric.ts) is a scaled integer in a STRUCT: written out as its decimal.
+  `string(x ${BIGNUMERIC_STORAGE}) AS ${bignumericToTextSql('x')},
+   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
   `date_add(d DATE, i INTERVAL) AS CAST(d + i AS DATE), (d TIMESTAMP, i INTERVAL) AS d + i,
    (d TIMESTAMPTZ, i INTERVAL) AS d + i`,
   `date_sub(d DATE, i INTERVAL) AS CAST(d - i AS DATE), (d TIMESTAMP, i INTERVAL) AS d - i,
@@ -89,9 +94,37 @@ const definitions: string[] = [
   `array_at_safe_ordinal(l, i) AS CASE WHEN i >= 1 AND i <= len(l) THEN l[i] END`,
 ];
 
-/** Creates (or replaces) the macros; idempotent, so a persisted database picks up new definitions. */
+/**
+ * Creates (or replaces) the macros in the warehouse's own schema; idempotent, so a file written by an
+ * older emulator (whose views needed a per-connection catalog) is upgraded in place at start. Typed
+ * macros can only be stored in files of DuckDB storage version v1.4.0 or later (Warehouse.open makes
+ * new files so); a file made before keeps them in a per-connection catalog of the same name, which
+ * the emulator sees but a plain DuckDB does not.
+ */
 export async function installMacros(connection: DuckDBConnection): Promise<void> {
-  await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${macroSchema}`);
+  const attached = await connection.runAndReadAll(
+    "SELECT 1 FROM duckdb_databases() WHERE database_name = 'bq-fn'",
+  );
+  if (attached.currentRowCount > 0) return createMacros(connection, async () => undefined);
+  const stored = await createMacros(connection, async () => {
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${macroSchema}`);
+  }).then(
+    () => true,
+    async (error: unknown) => {
+      if (!String(error).includes('Typed macro parameters are only supported for storage versions'))
+        throw error;
+      await connection.run(`DROP SCHEMA IF EXISTS ${macroSchema} CASCADE`);
+      return false;
+    },
+  );
+  if (stored) return;
+  await createMacros(connection, async () => {
+    await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${macroSchema}`);
+  });
+}
+
+async function createMacros(connection: DuckDBConnection, container: () => Promise<void>): Promise<void> {
+  await container();
   for (const definition of definitions) {
     await connection.run(`CREATE OR REPLACE MACRO ${macroSchema}.${definition}`);
   }
