@@ -56,20 +56,6 @@ export function strptimeFormat(format: string): string {
   });
 }
 
-/** GoogleSQL's format elements → DuckDB strftime's, for FORMAT_TIMESTAMP and friends (the zone is always UTC). */
-export function strftimeFormat(format: string): string {
-  return format.replace(/%E[0-9*]S|%E?[A-Za-z%]/g, (element) => {
-    if (element === '%Z') return 'UTC';
-    if (element === '%Ez') return '+00:00';
-    const translated = formatElements[element];
-    if (translated !== undefined) return translated;
-    if (element.startsWith('%E')) {
-      throw new QueryTranslationError(`Format element ${element} is not supported by the BigQuery emulator`);
-    }
-    return element;
-  });
-}
-
 /** Constructs that DuckDB would accept with a different meaning, or BigQuery-only features. */
 export const unsupportedWords: Record<string, string> = {
   MERGE: 'MERGE statements',

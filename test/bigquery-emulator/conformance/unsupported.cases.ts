@@ -27,12 +27,6 @@ export const unsupportedCases: ConformanceCase[] = [
     error: /FORMAT_TIMESTAMP with a time zone other than "UTC" is not supported/,
   },
   {
-    name: 'FORMAT with %t',
-    doc: docs.string,
-    sql: "SELECT FORMAT('%t', 1)",
-    error: /FORMAT with %t or %T is not supported/,
-  },
-  {
     name: 'STRUCT values',
     doc: docs.dataTypes,
     sql: 'SELECT STRUCT(1 AS a)',
