@@ -71,6 +71,46 @@ export const unsupportedWords: Record<string, string> = {
   INFORMATION_SCHEMA: 'INFORMATION_SCHEMA views',
 };
 
+/**
+ * GoogleSQL functions the emulator does not emulate, refused by name: DuckDB has functions of some of
+ * these names with another meaning, and for the rest "Function not found" would wrongly say BigQuery
+ * lacks them.
+ */
+export const refusedFunctions = new Set([
+  'APPROX_TOP_COUNT',
+  'APPROX_TOP_SUM',
+  'HLL_COUNT',
+  'TO_JSON',
+  'SAFE_TO_JSON',
+  'JSON_OBJECT',
+  'JSON_ARRAY',
+  'JSON_SET',
+  'JSON_REMOVE',
+  'JSON_STRIP_NULLS',
+  'JSON_ARRAY_APPEND',
+  'JSON_ARRAY_INSERT',
+  'JSON_KEYS',
+  'JSON_CONTAINS',
+  'JSON_FLATTEN',
+  'LAX_BOOL',
+  'LAX_INT64',
+  'LAX_FLOAT64',
+  'LAX_STRING',
+  'BOOL',
+  'INT64',
+  'FLOAT64',
+  'STRING',
+  'BOOL_ARRAY',
+  'INT64_ARRAY',
+  'FLOAT64_ARRAY',
+  'STRING_ARRAY',
+  'ARRAY_CONCAT_AGG',
+  'KEYS',
+  'NET',
+  'ML',
+  'AEAD',
+]);
+
 /** Typed literals whose DuckDB spelling means something else (see Translator.word). */
 export const literalTypes: Record<string, string> = {
   TIMESTAMP: 'TIMESTAMPTZ',

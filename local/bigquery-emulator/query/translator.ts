@@ -4,6 +4,7 @@ import {
   castMacros,
   castType,
   literalTypes,
+  refusedFunctions,
   strptimeFormat,
   subscriptWords,
   unsupportedWords,
@@ -101,6 +102,11 @@ export class Translator {
     }
     const open = this.nextCode(i + 1);
     const isCall = this.tokens[open]?.text === '(';
+    // A refused function, or a namespace of them (NET.HOST(…)); never a column or alias, which no `(` follows.
+    const namespaced = this.tokens[i + 1]?.text === '.' && this.tokens[this.nextCode(i + 3)]?.text === '(';
+    if ((isCall || namespaced) && this.tokens[i - 1]?.text !== '.' && refusedFunctions.has(upper)) {
+      throw new QueryTranslationError(`Function ${upper} is not supported by the BigQuery emulator`);
+    }
     const literalType = literalTypes[upper];
     if (literalType !== undefined && this.tokens[open]?.kind === 'string') {
       // `TIMESTAMP '…'` is a UTC instant in GoogleSQL; DuckDB's TIMESTAMP literal is a DATETIME.
