@@ -110,8 +110,10 @@ export class Translator {
     const literalType = literalTypes[upper];
     if (literalType !== undefined && this.tokens[open]?.kind === 'string') {
       // `TIMESTAMP '…'` is a UTC instant in GoogleSQL; DuckDB's TIMESTAMP literal is a DATETIME.
+      // A JSON value is held compact, as PARSE_JSON gives it; DuckDB's cast would keep the spacing.
+      const literal = quoteString(this.tokens[open]?.value ?? '');
       return {
-        sql: `CAST(${quoteString(this.tokens[open]?.value ?? '')} AS ${literalType})`,
+        sql: upper === 'JSON' ? `json(${literal})` : `CAST(${literal} AS ${literalType})`,
         next: open + 1,
       };
     }

@@ -59,6 +59,12 @@ export const jsonCases: ConformanceCase[] = [
     ],
   },
   {
+    name: 'PARSE_JSON and a JSON literal hold the value compact',
+    doc: docs.json,
+    sql: `SELECT PARSE_JSON('{"coordinates": [10, 20], "id": 1}'), JSON '{"coordinates": [10, 20], "id": 1}'`,
+    columns: [json('{"coordinates":[10,20],"id":1}'), json('{"coordinates":[10,20],"id":1}')],
+  },
+  {
     name: 'PARSE_JSON gives compact JSON, JSON_TYPE names its type',
     doc: docs.json,
     sql: `SELECT PARSE_JSON('{"id": 1,  "tags": ["a"]}'), JSON_TYPE(JSON '1'), JSON_TYPE(JSON '"x"'), JSON_TYPE(JSON '{"a": 1}')`,
