@@ -161,7 +161,12 @@ describe('translateStatement', () => {
       'SELEC *\nFROM t',
       /^Syntax error: Unexpected identifier "SELEC" at \[1:1\]$/,
     ],
-    ['a statement starting with a keyword', '  FROM t', /^Syntax error: Unexpected keyword FROM at \[1:3\]$/],
+    [
+      'a statement starting with a keyword',
+      '  ORDER BY x',
+      /^Syntax error: Unexpected keyword ORDER at \[1:3\]$/,
+    ],
+    ['pipe syntax', 'FROM t |> WHERE x = 1', /Statement "FROM …" is not supported/],
     [
       'a format element GoogleSQL lacks',
       "SELECT FORMAT_DATE('%K', d)",

@@ -7,10 +7,13 @@ export type { ObjectName, TranslationContext } from './translator.js';
 /** A DuckDB syntax error in the translated SQL, told in BigQuery's words at the source's line and column. */
 export type SyntaxErrorLocator = (error: DuckDbSyntaxError) => QueryTranslationError;
 
-/** Words that start a GoogleSQL statement: the emulator refuses them by name, anything else is a syntax error. */
+/**
+ * Words that start a GoogleSQL statement (FROM: pipe syntax): the emulator refuses them by name,
+ * anything else is a syntax error.
+ */
 const statementWords = new Set(
   `ALTER ASSERT BEGIN BREAK CALL CASE COMMIT CONTINUE CREATE DECLARE DELETE DESCRIBE DROP EXECUTE
-  EXPLAIN EXPORT FOR GRANT IF INSERT ITERATE LEAVE LOAD LOOP MERGE RAISE REPEAT RETURN REVOKE ROLLBACK
+  EXPLAIN EXPORT FOR FROM GRANT IF INSERT ITERATE LEAVE LOAD LOOP MERGE RAISE REPEAT RETURN REVOKE ROLLBACK
   SET TRUNCATE UNDROP UPDATE WHILE`.split(/\s+/),
 );
 
