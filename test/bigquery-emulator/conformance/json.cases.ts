@@ -59,6 +59,12 @@ export const jsonCases: ConformanceCase[] = [
     ],
   },
   {
+    name: 'JSON field access and subscripts give JSON, NULL when missing',
+    doc: docs.operators,
+    sql: `SELECT JSON '{"a": {"b": "x"}}'.a.b, JSON '[1, 2]'[1], JSON '{"a": 1}'['a'], JSON '{"a": 1}'.missing`,
+    columns: [json('"x"'), json('2'), json('1'), json(null)],
+  },
+  {
     name: 'PARSE_JSON and a JSON literal hold the value compact',
     doc: docs.json,
     sql: `SELECT PARSE_JSON('{"coordinates": [10, 20], "id": 1}'), JSON '{"coordinates": [10, 20], "id": 1}'`,
