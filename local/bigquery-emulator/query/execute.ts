@@ -9,8 +9,16 @@ import { type QueryDestination, writeDestination } from './destination.js';
 import { installMacros } from './macros.js';
 import { cellExpression, queryFailure, resultField } from './results.js';
 import { rewriteSelect, type TableRead } from './rewrite.js';
+import { DuckDbSyntaxError } from './syntax.js';
 import { QueryTranslationError } from './tokenizer.js';
 import { type Statement, translateStatement } from './translate.js';
+
+/** A DuckDB syntax error, told at the line and column of the GoogleSQL the user wrote. */
+function located(error: unknown, statement: Statement | undefined): unknown {
+  if (!(error instanceof DuckDbSyntaxError) || statement === undefined || statement.type === 'DROP_VIEW')
+    return error;
+  return statement.syntaxError(error);
+}
 
 export interface QueryOptions {
   defaultDatasetId?: string;
@@ -74,16 +82,17 @@ export class QueryRunner {
 
   /** Runs one statement; failures come back as JobFailureError, the way a DONE query job reports them. */
   async run(sql: string, options: QueryOptions = {}): Promise<QueryOutcome> {
+    let statement: Statement | undefined;
     try {
       // Schema DDL has its own module; it never reaches query translation.
       const alter = parseAlterColumnType(sql);
       if (alter) return await alterColumnType(this.warehouse, this.catalog, alter, options.defaultDatasetId);
-      const statement = this.translate(sql, options.defaultDatasetId);
+      statement = this.translate(sql, options.defaultDatasetId);
       await this.ready();
       if (statement.type === 'SELECT') return await this.select(statement.sql, options);
       return await this.ddl(statement);
     } catch (error) {
-      throw queryFailure(error);
+      throw queryFailure(located(error, statement));
     }
   }
 
@@ -92,16 +101,18 @@ export class QueryRunner {
    * runs, so run-time errors (division by zero) pass, as in BigQuery.
    */
   async dryRun(sql: string, defaultDatasetId?: string): Promise<DryRunOutcome> {
+    let statement: Statement | undefined;
     try {
-      const statement = this.translate(sql, defaultDatasetId);
+      const translated = this.translate(sql, defaultDatasetId);
+      statement = translated;
       await this.ready();
-      if (statement.type !== 'SELECT') return { statementType: statement.type };
+      if (translated.type !== 'SELECT') return { statementType: translated.type };
       const fields = await this.warehouse.withConnection(
-        async (connection) => (await this.bind(connection, statement.sql, defaultDatasetId)).fields,
+        async (connection) => (await this.bind(connection, translated.sql, defaultDatasetId)).fields,
       );
       return { statementType: 'SELECT', schema: { fields } };
     } catch (error) {
-      throw queryFailure(error);
+      throw queryFailure(located(error, statement));
     }
   }
 

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteString } from '../types.js';
-import { QueryTranslationError } from './tokenizer.js';
+import { DuckDbSyntaxError } from './syntax.js';
 
 /**
  * The second translation pass, on DuckDB's own parse tree (json_serialize_sql), for what needs
@@ -51,6 +51,16 @@ const subscripts = ['at_offset', 'at_ordinal', 'at_safe_offset', 'at_safe_ordina
 function rewriteExpression(node: Node): Node {
   if (node.class === 'COMPARISON' && (node.type === 'COMPARE_EQUAL' || node.type === 'COMPARE_NOTEQUAL')) {
     return nanAware(node);
+  }
+  if (node.class === 'FUNCTION' && node.function_name === '||' && node.is_operator === true) {
+    // A nested `||` is checked at its own level: wrapping it again would copy it into the macro twice per level.
+    const isConcat = (child: unknown): boolean => isNode(child) && child.function_name === '||';
+    return {
+      ...node,
+      children: (node.children as unknown[]).map((child) =>
+        isConcat(child) ? child : macroCall('concat_operand', [child], {}),
+      ),
+    };
   }
   if (node.class === 'FUNCTION' && node.function_name === '/' && node.is_operator === true) {
     return macroCall('divide', node.children as unknown[], node);
@@ -158,9 +168,16 @@ export async function rewriteSelect(
   const parsed = (
     await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)})`)
   ).getRows()[0]?.[0];
-  const tree = parseExact(String(parsed)) as { error: boolean; error_message?: string; statements: Node[] };
-  if (tree.error)
-    throw new QueryTranslationError(`Syntax error: ${tree.error_message ?? 'unparseable query'}`);
+  const tree = parseExact(String(parsed)) as {
+    error: boolean;
+    error_message?: string;
+    position?: string;
+    statements: Node[];
+  };
+  if (tree.error) {
+    const position = tree.position === undefined ? undefined : Number(tree.position);
+    throw new DuckDbSyntaxError(tree.error_message ?? 'unparseable query', position);
+  }
   const statements = walk(tree.statements) as Node[];
   for (const statement of statements) nameColumns(statement);
   const json = stringifyExact({ ...tree, statements });

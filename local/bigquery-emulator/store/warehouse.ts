@@ -32,7 +32,12 @@ export class Warehouse {
     memoryLimit: string,
     clock?: EmulatorClock,
   ): Promise<Warehouse> {
-    const instance = await DuckDBInstance.create(dbPath ?? ':memory:', { memory_limit: memoryLimit });
+    // A new file is written in storage v1.4.0, the first that stores typed macros (query/macros.ts),
+    // so the views in it also run in a plain DuckDB (1.4 or later) that opens it.
+    const instance = await DuckDBInstance.create(dbPath ?? ':memory:', {
+      memory_limit: memoryLimit,
+      storage_compatibility_version: 'v1.4.0',
+    });
     return new Warehouse(instance, clock);
   }
 
