@@ -5,6 +5,7 @@ import type { QueryResult } from '../store/jobs.js';
 import type { Warehouse } from '../store/warehouse.js';
 import { quoteIdent, tableName } from '../types.js';
 import { alterColumnType, parseAlterColumnType } from './alter-column.js';
+import { type BytesEstimate, estimateBytes, noBytes } from './bytes.js';
 import { type QueryDestination, writeDestination } from './destination.js';
 import { installMacros } from './macros.js';
 import { cellExpression, queryFailure, resultField } from './results.js';
@@ -19,6 +20,7 @@ export interface QueryOptions {
 
 export interface DryRunOutcome {
   statementType: string;
+  bytes: BytesEstimate;
   schema?: { fields: { name: string; type: string; mode: string }[] };
 }
 
@@ -95,11 +97,12 @@ export class QueryRunner {
     try {
       const statement = this.translate(sql, defaultDatasetId);
       await this.ready();
-      if (statement.type !== 'SELECT') return { statementType: statement.type };
-      const fields = await this.warehouse.withConnection(
-        async (connection) => (await this.bind(connection, statement.sql, defaultDatasetId)).fields,
-      );
-      return { statementType: 'SELECT', schema: { fields } };
+      if (statement.type !== 'SELECT') return { statementType: statement.type, bytes: noBytes };
+      return await this.warehouse.withConnection(async (connection) => {
+        const { duckSql, fields } = await this.bind(connection, statement.sql, defaultDatasetId);
+        const bytes = await estimateBytes(connection, this.catalog, duckSql);
+        return { statementType: 'SELECT', schema: { fields }, bytes };
+      });
     } catch (error) {
       throw queryFailure(error);
     }
@@ -132,6 +135,8 @@ export class QueryRunner {
     // Writing a destination table is a write: it takes the warehouse's write lock.
     const work = async (connection: DuckDBConnection): Promise<QueryOutcome> => {
       const { duckSql, fields } = await this.bind(connection, sql, options.defaultDatasetId);
+      // Measured before the destination is written: a query bills what it reads, not what it writes.
+      const bytes = await estimateBytes(connection, this.catalog, duckSql);
       if (destination) await writeDestination(connection, this.catalog, destination, duckSql, fields);
       const names = fields.map((_field, index) => `c${index}`);
       const inner = `SELECT * FROM (${duckSql}) AS q(${names.map(quoteIdent).join(', ')})`;
@@ -144,8 +149,14 @@ export class QueryRunner {
       return {
         result: { schema: { fields }, rows, timestampColumns },
         statistics: {
-          query: { statementType: 'SELECT', totalBytesProcessed: '0', cacheHit: false },
-          totalBytesProcessed: '0',
+          query: {
+            statementType: 'SELECT',
+            totalBytesProcessed: bytes.totalBytesProcessed,
+            totalBytesBilled: bytes.totalBytesBilled,
+            totalBytesProcessedAccuracy: 'PRECISE',
+            cacheHit: false,
+          },
+          totalBytesProcessed: bytes.totalBytesProcessed,
         },
       };
     };
@@ -166,7 +177,9 @@ export class QueryRunner {
             ddlOperationPerformed: operation,
             ddlTargetTable: target,
             totalBytesProcessed: '0',
+            totalBytesBilled: '0',
           },
+          totalBytesProcessed: '0',
         },
       });
       if (statement.type === 'DROP_VIEW') {
