@@ -97,6 +97,22 @@ describe('emulated ingestion-time partitioning: _PARTITIONTIME and _PARTITIONDAT
     expect(joined).toEqual({ id: 1500 });
   });
 
+  it('gives a table patched to ingestion-time partitioning its pseudo-columns, left out of *', async () => {
+    // Prepare
+    const table = fixture.bigquery.dataset(dataset).table('later');
+    await fixture.bigquery.dataset(dataset).createTable('later', {
+      schema: { fields: [{ name: 'id', type: 'INTEGER' }] },
+    });
+
+    // Act
+    await table.setMetadata({ timePartitioning: { type: 'DAY' } });
+    await fixture.emulator.query(`INSERT INTO "${dataset}".later (id) VALUES (1)`);
+    const [row] = await query('SELECT * FROM later');
+
+    // Assess
+    expect(row).toEqual({ id: 1 });
+  });
+
   it('selects the pseudo-columns next to * when named', async () => {
     // Act
     const [row] = await query(

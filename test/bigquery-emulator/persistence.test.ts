@@ -78,4 +78,37 @@ describe('BigQuery emulator on a DuckDB file', () => {
       { pd: expect.objectContaining({ value: new Date(created).toISOString().slice(0, 10) }), id: 1 },
     ]);
   });
+
+  it('redefines an older file’s views over such a table, so their * still leaves the pseudo-columns out', async () => {
+    // Prepare: a view saved before its table was partitioned by ingestion time, as an older file has it
+    const dbPath = join(dir, 'older-view.duckdb');
+    const emulator = await startBigQueryEmulator({ dbPath, jobStateDelayMs: 0 });
+    try {
+      const bigquery = new BigQuery(emulator.clientOptions);
+      await bigquery.createDataset('old');
+      await bigquery.dataset('old').createTable('changelog', {
+        schema: { fields: [{ name: 'id', type: 'INTEGER' }] },
+      });
+      await bigquery.query('CREATE VIEW `old.everything` AS SELECT * FROM `old.changelog`');
+      await bigquery
+        .dataset('old')
+        .table('changelog')
+        .setMetadata({ timePartitioning: { type: 'DAY' } });
+      await emulator.query('ALTER TABLE old.changelog DROP COLUMN _PARTITIONTIME');
+      await emulator.query('ALTER TABLE old.changelog DROP COLUMN _PARTITIONDATE');
+    } finally {
+      await emulator.stop();
+    }
+
+    // Act
+    const rows = await session(dbPath, async (bigquery) => {
+      await bigquery.query('SELECT 1 FROM `old.changelog`');
+      const [viewed] = await bigquery.query('SELECT * FROM `old.everything`');
+      const [view] = await bigquery.dataset('old').table('everything').getMetadata();
+      return { viewed, fields: view.schema.fields.map((field: { name: string }) => field.name) };
+    });
+
+    // Assess
+    expect(rows).toEqual({ viewed: [], fields: ['id'] });
+  });
 });

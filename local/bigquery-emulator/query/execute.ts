@@ -228,6 +228,30 @@ export class QueryRunner {
     });
   }
 
+  /**
+   * Defines every view again from its GoogleSQL, after start-up added pseudo-columns to tables of an
+   * older warehouse file: DuckDB expands a saved view's `*` when it is read, so without the new
+   * EXCLUDE list the view would show `_PARTITIONTIME`. A view whose query no longer translates keeps
+   * its old definition.
+   */
+  async redefineViews(): Promise<void> {
+    await this.ready();
+    for (const dataset of this.catalog.listDatasets()) {
+      const datasetId = dataset.datasetReference.datasetId;
+      for (const view of this.catalog.listTables(datasetId)) {
+        if (view.type !== 'VIEW' || view.view === undefined) continue;
+        const source = view.view.query;
+        await this.warehouse
+          .exclusive(async (connection) => {
+            const statement = this.translate(source, datasetId);
+            if (statement.type !== 'SELECT') return;
+            await this.createView(connection, datasetId, view.tableReference.tableId, statement.sql, source);
+          })
+          .catch(() => undefined);
+      }
+    }
+  }
+
   /** Creates (or replaces) a DuckDB view and registers it as a BigQuery VIEW; the caller holds the write lock. */
   async createView(
     connection: DuckDBConnection,

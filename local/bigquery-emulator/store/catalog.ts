@@ -46,6 +46,8 @@ export class Catalog {
   private readonly staged = new Map<DuckDBConnection, Map<string, TableResource | undefined>>();
   /** State other parts keep per table (CDC sequence numbers), dropped in the same write as the table. */
   private readonly dropHooks: TableDropHook[] = [];
+  /** True when start-up gave older tables their pseudo-columns, so views over them must be redefined. */
+  private pseudoColumnsAdded = false;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -53,6 +55,10 @@ export class Catalog {
     readonly projectId: string,
     readonly location: string,
   ) {}
+
+  get addedPseudoColumns(): boolean {
+    return this.pseudoColumnsAdded;
+  }
 
   onTableDropped(hook: TableDropHook): void {
     this.dropHooks.push(hook);
@@ -73,26 +79,34 @@ export class Catalog {
     if (lacking.length === 0) return;
     await this.warehouse.exclusive(async (connection) => {
       for (const table of lacking) {
-        const { datasetId, tableId } = table.tableReference;
-        const existing = await connection.runAndReadAll(
-          `SELECT column_name FROM duckdb_columns() WHERE schema_name = ${quoteString(datasetId)} AND table_name = ${quoteString(tableId)}`,
-        );
-        const names = new Set(existing.getRowsJson().map((row) => String(row[0])));
-        if (names.size === 0) continue;
-        const definitions = pseudoColumnDefinitions(table);
-        const values = pseudoColumnValues(table, Number(table.creationTime));
-        for (const [index, name] of pseudoColumnsOf(table).entries()) {
-          if (names.has(name)) continue;
-          await connection.run(
-            `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${definitions[index]} DEFAULT ${values.values[index]}`,
-          );
-          // The DEFAULT filled the rows there are; later loads set the column themselves.
-          await connection.run(
-            `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP DEFAULT`,
-          );
-        }
+        if (await this.addPseudoColumns(connection, table)) this.pseudoColumnsAdded = true;
       }
     });
+  }
+
+  /** Adds the pseudo-columns a table's DuckDB table lacks, its rows at its creation day; true if any. */
+  private async addPseudoColumns(connection: DuckDBConnection, table: TableResource): Promise<boolean> {
+    const { datasetId, tableId } = table.tableReference;
+    const existing = await connection.runAndReadAll(
+      `SELECT column_name FROM duckdb_columns() WHERE schema_name = ${quoteString(datasetId)} AND table_name = ${quoteString(tableId)}`,
+    );
+    const names = new Set(existing.getRowsJson().map((row) => String(row[0])));
+    if (names.size === 0) return false;
+    const definitions = pseudoColumnDefinitions(table);
+    const values = pseudoColumnValues(table, Number(table.creationTime));
+    let added = false;
+    for (const [index, name] of pseudoColumnsOf(table).entries()) {
+      if (names.has(name)) continue;
+      await connection.run(
+        `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${definitions[index]} DEFAULT ${values.values[index]}`,
+      );
+      // The DEFAULT filled the rows there are; later loads set the column themselves.
+      await connection.run(
+        `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP DEFAULT`,
+      );
+      added = true;
+    }
+    return added;
   }
 
   listDatasets(): DatasetResource[] {
@@ -338,6 +352,8 @@ export class Catalog {
       }
       checkClustering(next);
       checkTableConstraints(next);
+      // A patch that partitions the table by ingestion time gives it the pseudo-columns `*` then leaves out.
+      if (next.type === 'TABLE') await this.addPseudoColumns(connection, next);
       await this.saveTable(connection, next);
       return next;
     });
