@@ -4,6 +4,7 @@ import { BigQueryApiError, duplicate, invalid, notFound } from '../errors.js';
 import {
   bigQueryTypeOfDuckDb,
   quoteIdent,
+  quoteString,
   storageType,
   type TableFieldSchema,
   tableName,
@@ -13,6 +14,7 @@ import {
 import { defaultDatasetAccess, normalizeAccess } from './dataset-access.js';
 import { sizeQuery } from './logical-size.js';
 import { MetadataStore } from './metadata.js';
+import { pseudoColumnDefinitions, pseudoColumnsOf, pseudoColumnValues } from './partitions.js';
 import type { DatasetResource, TableResource } from './resources.js';
 import { checkClustering, checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
 import { inTransaction, type Warehouse } from './warehouse.js';
@@ -55,6 +57,8 @@ export class Catalog {
   private readonly dropHooks: TableDropHook[] = [];
   /** State other parts keep about schema changes (their times), written in the same write. */
   private readonly saveHooks: TableSaveHook[] = [];
+  /** True when start-up gave older tables their pseudo-columns, so views over them must be redefined. */
+  private pseudoColumnsAdded = false;
 
   constructor(
     private readonly warehouse: Warehouse,
@@ -64,6 +68,10 @@ export class Catalog {
     /** Creation and modification times come from the emulator's clock. */
     readonly clock: EmulatorClock,
   ) {}
+
+  get addedPseudoColumns(): boolean {
+    return this.pseudoColumnsAdded;
+  }
 
   onTableDropped(hook: TableDropHook): void {
     this.dropHooks.push(hook);
@@ -76,6 +84,46 @@ export class Catalog {
   async init(): Promise<void> {
     this.datasets = await this.metadata.load<DatasetResource>('datasets');
     this.tables = await this.metadata.load<TableResource>('tables');
+    await this.addMissingPseudoColumns();
+  }
+
+  /**
+   * A warehouse written before the emulator kept `_PARTITIONTIME` gains the hidden columns; its rows
+   * get the partition of the table's creation day, the earliest their load can have been.
+   */
+  private async addMissingPseudoColumns(): Promise<void> {
+    const lacking = [...this.tables.values()].filter((table) => pseudoColumnsOf(table).length > 0);
+    if (lacking.length === 0) return;
+    await this.warehouse.exclusive(async (connection) => {
+      for (const table of lacking) {
+        if (await this.addPseudoColumns(connection, table)) this.pseudoColumnsAdded = true;
+      }
+    });
+  }
+
+  /** Adds the pseudo-columns a table's DuckDB table lacks, its rows at its creation day; true if any. */
+  private async addPseudoColumns(connection: DuckDBConnection, table: TableResource): Promise<boolean> {
+    const { datasetId, tableId } = table.tableReference;
+    const existing = await connection.runAndReadAll(
+      `SELECT column_name FROM duckdb_columns() WHERE schema_name = ${quoteString(datasetId)} AND table_name = ${quoteString(tableId)}`,
+    );
+    const names = new Set(existing.getRowsJson().map((row) => String(row[0])));
+    if (names.size === 0) return false;
+    const definitions = pseudoColumnDefinitions(table);
+    const values = pseudoColumnValues(table, Number(table.creationTime));
+    let added = false;
+    for (const [index, name] of pseudoColumnsOf(table).entries()) {
+      if (names.has(name)) continue;
+      await connection.run(
+        `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${definitions[index]} DEFAULT ${values.values[index]}`,
+      );
+      // The DEFAULT filled the rows there are; later loads set the column themselves.
+      await connection.run(
+        `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP DEFAULT`,
+      );
+      added = true;
+    }
+    return added;
   }
 
   listDatasets(): DatasetResource[] {
@@ -224,6 +272,8 @@ export class Catalog {
       (field) =>
         `${quoteIdent(field.name)} ${storageType(field.type)}${field.mode === 'REQUIRED' ? ' NOT NULL' : ''}`,
     );
+    // An ingestion-time partitioned table keeps each row's _PARTITIONTIME in hidden columns.
+    columns.push(...pseudoColumnDefinitions(resource));
     await connection.run(`CREATE TABLE ${tableName(datasetId, tableId)} (${columns.join(', ')})`);
     await this.saveTable(connection, resource);
   }
@@ -325,6 +375,8 @@ export class Catalog {
       }
       checkClustering(next);
       checkTableConstraints(next);
+      // A patch that partitions the table by ingestion time gives it the pseudo-columns `*` then leaves out.
+      if (next.type === 'TABLE') await this.addPseudoColumns(connection, next);
       await this.saveTable(connection, next);
       return next;
     });
