@@ -1,4 +1,5 @@
 import {
+  InvalidResourceStateFault,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
   StartReplicationTaskCommand,
@@ -314,6 +315,82 @@ describe('a failed update rolled back', () => {
       Status: 'running',
       TableMappings: tableMappingsJson(mappingWith(orders)),
     });
+  });
+});
+
+describe('every failure point of an update, rolled back', () => {
+  // The update adds a table and changes a target setting, so it stops, modifies both endpoints'
+  // owner and the task, and resumes. Whatever step fails, the rollback leaves the task running with
+  // the old mappings and the old endpoint settings.
+  const before = mappingWith(orders);
+  const after = mappingWith(orders, customers);
+  const slowerTarget = JSON.stringify({
+    ...targetEndpoint(after),
+    S3Settings: { ...targetEndpoint(after).S3Settings, CdcMaxBatchInterval: 900 },
+  });
+  const refused = (message: string) => new InvalidResourceStateFault({ message, $metadata: {} });
+
+  const failures: [string, (fake: DmsFake) => void, Record<string, string>][] = [
+    ['the stop is refused', (f) => f.failNext('StopReplicationTask', refused('stop refused')), {}],
+    ['ModifyEndpoint is refused', (f) => f.failNext('ModifyEndpoint', refused('endpoint refused')), {}],
+    [
+      'ModifyReplicationTask is refused',
+      (f) => f.failNext('ModifyReplicationTask', refused('modify refused')),
+      {},
+    ],
+    ['the resume is refused', (f) => f.failNext('StartReplicationTask', refused('start refused')), {}],
+    [
+      'the resumed task fails',
+      (f) => {
+        f.failNextStart = 'Table sales.customers: access denied';
+      },
+      {},
+    ],
+    ['the stop outlasts the bound', () => undefined, { WaitTimeoutSeconds: '60' }],
+  ];
+
+  it.each(failures)('%s: the rollback leaves the task running as it was', async (_, inject, extra) => {
+    // Prepare
+    fake = new DmsFake({ stopTicks: extra.WaitTimeoutSeconds ? 4 : 1 });
+    const physicalId = await runningSource(fake, before);
+    const forward = update(physicalId, before, after, { TargetEndpoint: slowerTarget, ...extra });
+    inject(fake);
+    await expect(deploy(fake, forward)).rejects.toThrow();
+
+    // Act
+    await deploy(fake, rollbackOf(forward));
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(before),
+    });
+    expect(fake.endpoint(`${IDENTIFIER}-target`)?.S3Settings).toMatchObject(
+      targetEndpoint(before).S3Settings ?? {},
+    );
+  });
+
+  it('a later resource fails while the added table loads: the rollback does not wait for that load', async () => {
+    // Prepare
+    fake = new DmsFake({ loadTicks: 1000 });
+    const physicalId = await runningSource(fake, before);
+    for (let tick = 0; tick < 1000; tick++) fake.tick(); // the first full load of orders finishes
+    const forward = update(physicalId, before, after);
+    await deploy(fake, forward);
+    expect(fake.tableStates(IDENTIFIER)['sales.customers']).toBe('Full load');
+
+    // Act
+    await deploy(fake, {
+      ...rollbackOf(forward),
+      ResourceProperties: taskProperties(before, { WaitTimeoutSeconds: '120' }),
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(before),
+    });
+    expect(fake.tableStates(IDENTIFIER)).toEqual({ 'sales.orders': 'Table completed' });
   });
 });
 
