@@ -229,11 +229,14 @@ export class PipelineStack extends Stack {
       stage: props.stage,
       network: config.network,
       dms: config.dms,
+      region: config.region,
       sources: sources.map(({ mapping, config: source }) => ({ name: mapping.source, config: source })),
     });
     const provider = new DmsTaskProvider(this, 'DmsTaskProvider', {
       entries: { onEvent: props.entries.dmsTaskOnEvent, isComplete: props.entries.dmsTaskIsComplete },
+      stage: props.stage,
       instanceArn: instance.instance.ref,
+      certificateArn: instance.rdsCertificate.ref,
     });
     const tasks = sources.map(({ mapping, config: source }) => {
       const dms = new DmsSource(this, `Dms-${mapping.source}`, {
@@ -243,7 +246,7 @@ export class PipelineStack extends Stack {
         dms: config.dms,
         landingBucket: landing.bucket,
         instance,
-        serviceToken: provider.provider.serviceToken,
+        provider,
         after,
       });
       new CfnOutput(this, `ReplicationTaskArn-${mapping.source}`, {

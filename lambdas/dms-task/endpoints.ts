@@ -46,19 +46,29 @@ export async function describeEndpoint(
 }
 
 /**
- * Whether the live endpoint has every setting the spec asks for. Settings compare as a subset:
- * DMS returns its defaults for the rest.
+ * Whether the live endpoint has every setting the spec asks for. Settings compare as a subset (DMS
+ * returns its defaults for the rest) and without case: the API's enums are lower case (`sse-s3`,
+ * `gzip`) where CloudFormation and the console spell them upper case, and a spelling difference
+ * must not restart the task on every deploy. A setting DMS does not return counts as different.
  */
 export function endpointMatches(live: Endpoint | undefined, spec: EndpointSpec): boolean {
   if (!live) return false;
   return (
-    live.EngineName === spec.EngineName &&
-    (spec.SslMode ?? 'none') === (live.SslMode ?? 'none') &&
+    same(live.EngineName, spec.EngineName) &&
+    same(live.SslMode ?? 'none', spec.SslMode ?? 'none') &&
     (spec.CertificateArn ?? '') === (live.CertificateArn ?? '') &&
-    isSubset(spec.MySQLSettings ?? {}, live.MySQLSettings ?? {}) &&
-    isSubset(spec.S3Settings ?? {}, live.S3Settings ?? {})
+    isSubset(lower(spec.MySQLSettings ?? {}), lower(live.MySQLSettings ?? {})) &&
+    isSubset(lower(spec.S3Settings ?? {}), lower(live.S3Settings ?? {}))
   );
 }
+
+const same = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();
+const lower = (settings: object): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(settings)
+      .filter(([, value]) => value !== undefined && value !== null)
+      .map(([key, value]) => [key, String(value).toLowerCase()]),
+  );
 
 const settingsOf = (spec: EndpointSpec) => ({
   EngineName: spec.EngineName,
