@@ -13,6 +13,7 @@ import { allowCloudWatchAlarms } from '../constructs/alarm-topic.js';
 import { PipelineAlarms } from '../constructs/alarms.js';
 import { PipelineDashboard } from '../constructs/dashboard.js';
 import { DmsInstance } from '../constructs/dms-instance.js';
+import { DmsInstanceAlarms } from '../constructs/dms-instance-alarms.js';
 import { DmsSource } from '../constructs/dms-source.js';
 import { DmsTaskProvider } from '../constructs/dms-task-provider.js';
 import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
@@ -162,6 +163,13 @@ export class PipelineStack extends Stack {
       heartbeats: heartbeats.map(({ ref, timing }) => ({ ...ref, periodSeconds: timing.periodSeconds })),
     });
     if (dms.instance) {
+      new DmsInstanceAlarms(this, 'DmsInstanceAlarms', {
+        topic,
+        instanceIdentifier: dms.instance.identifier,
+        instanceArn: dms.instance.instance.ref,
+        allocatedStorageGb: config.dms.allocatedStorageGb,
+        runbookBaseUrl: config.runbookBaseUrl,
+      });
       new LobTruncationAlarm(this, 'LobTruncation', {
         sources,
         logGroup: dms.instance.logGroup,
