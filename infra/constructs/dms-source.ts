@@ -128,7 +128,12 @@ export class DmsSource extends Construct {
         WaitTimeoutSeconds: String(props.dms.updateWaitMinutes * 60),
       },
     });
-    this.task.node.addDependency(props.instance.logGroup, secretAccess, targetAccess, ...props.after);
+    // The roles' ARNs already order the roles first; their policies must exist too before DMS uses them.
+    const policies = [secretAccess, targetAccess].flatMap((role) => {
+      const policy = role.node.tryFindChild('DefaultPolicy');
+      return policy ? [policy] : [];
+    });
+    this.task.node.addDependency(props.instance.logGroup, ...policies, ...props.after);
     this.taskArn = this.task.getAttString('TaskArn');
     this.taskResourceId = this.task.getAttString('TaskResourceId');
   }
