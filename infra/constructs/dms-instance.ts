@@ -104,6 +104,9 @@ export class DmsInstance extends Construct {
       replicationInstanceClass: dms.instanceClass,
       // Pinned (ADR 0034); without it DMS picks its current default, which moves under the template.
       engineVersion: dms.engineVersion,
+      // ModifyReplicationInstance: "must be set to true when specifying a value for the EngineVersion
+      // parameter that is a different major version" — raising the pin from 3.5.x to 3.6.x is one.
+      allowMajorVersionUpgrade: true,
       allocatedStorage: dms.allocatedStorageGb,
       multiAz: dms.multiAz,
       publiclyAccessible: false,

@@ -293,7 +293,7 @@ describe('DMS replication per mapping', () => {
     const instance = resource(template, 'AWS::DMS::ReplicationInstance', 'DmsInstance');
 
     // Assess
-    expect(instance.properties.EngineVersion).toBe('3.6.1');
+    expect(instance.properties).toMatchObject({ EngineVersion: '3.6.1', AllowMajorVersionUpgrade: true });
   });
 
   it('tags the task and its endpoints with the stage, which the provider’s permissions key on', () => {
