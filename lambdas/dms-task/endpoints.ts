@@ -8,7 +8,6 @@ import {
   ModifyEndpointCommand,
   type Tag,
 } from '@aws-sdk/client-database-migration-service';
-import { isSubset } from './task-state.js';
 
 /**
  * One endpoint as the custom resource owns it: the CreateEndpoint/ModifyEndpoint fields infra/ sets.
@@ -48,8 +47,9 @@ export async function describeEndpoint(
 /**
  * Whether the live endpoint has every setting the spec asks for. Settings compare as a subset (DMS
  * returns its defaults for the rest) and without case: the API's enums are lower case (`sse-s3`,
- * `gzip`) where CloudFormation and the console spell them upper case, and a spelling difference
- * must not restart the task on every deploy. A setting DMS does not return counts as different.
+ * `gzip`) where CloudFormation and the console spell them upper case. A setting DMS does not return
+ * counts as matching: were it counted as different, the update would modify the endpoint on every
+ * poll and never resume the task, and the rollback would do the same (UPDATE_ROLLBACK_FAILED).
  */
 export function endpointMatches(live: Endpoint | undefined, spec: EndpointSpec): boolean {
   if (!live) return false;
@@ -57,18 +57,20 @@ export function endpointMatches(live: Endpoint | undefined, spec: EndpointSpec):
     same(live.EngineName, spec.EngineName) &&
     same(live.SslMode ?? 'none', spec.SslMode ?? 'none') &&
     (spec.CertificateArn ?? '') === (live.CertificateArn ?? '') &&
-    isSubset(lower(spec.MySQLSettings ?? {}), lower(live.MySQLSettings ?? {})) &&
-    isSubset(lower(spec.S3Settings ?? {}), lower(live.S3Settings ?? {}))
+    returnedMatch(spec.MySQLSettings ?? {}, live.MySQLSettings ?? {}) &&
+    returnedMatch(spec.S3Settings ?? {}, live.S3Settings ?? {})
   );
 }
 
 const same = (a: unknown, b: unknown) => String(a).toLowerCase() === String(b).toLowerCase();
-const lower = (settings: object): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(settings)
-      .filter(([, value]) => value !== undefined && value !== null)
-      .map(([key, value]) => [key, String(value).toLowerCase()]),
+
+/** Every setting of `wanted` that DMS returned in `live` has the wanted value. */
+const returnedMatch = (wanted: object, live: object): boolean => {
+  const returned = live as Record<string, unknown>;
+  return Object.entries(wanted).every(
+    ([key, value]) => returned[key] === undefined || returned[key] === null || same(returned[key], value),
   );
+};
 
 const settingsOf = (spec: EndpointSpec) => ({
   EngineName: spec.EngineName,

@@ -179,6 +179,28 @@ describe('mapping changes on a running task', () => {
     }
   });
 
+  it('touches nothing when DMS does not return a setting it was given', async () => {
+    // Prepare
+    fake = new DmsFake({ unreturnedS3Settings: ['ExpectedBucketOwner'] });
+    const mapping = mappingWith(orders);
+    const withOwner = JSON.stringify({
+      ...targetEndpoint(mapping),
+      S3Settings: { ...targetEndpoint(mapping).S3Settings, ExpectedBucketOwner: '111111111111' },
+    });
+    const created = await deploy(fake, {
+      RequestType: 'Create',
+      ResourceProperties: taskProperties(mapping, { TargetEndpoint: withOwner }),
+    });
+    fake.settle();
+    fake.mock.resetHistory();
+
+    // Act
+    await deploy(fake, update(created.physicalId, mapping, mapping, { TargetEndpoint: withOwner }));
+
+    // Assess
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([]);
+  });
+
   it('touches nothing when the mapping did not change', async () => {
     // Prepare
     fake = new DmsFake();

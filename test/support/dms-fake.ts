@@ -72,6 +72,11 @@ export interface DmsFakeOptions {
   loadTicks?: number;
   /** Ticks StopReplicationTask stays `stopping` (default 1): a stop that outlasts a deploy's bound. */
   stopTicks?: number;
+  /**
+   * S3 settings DescribeEndpoints leaves out. AWS does not document which settings it returns
+   * (ADR 0033); the handler must not loop on one it cannot read back.
+   */
+  unreturnedS3Settings?: string[];
 }
 
 interface FakeEndpoint {
@@ -542,7 +547,14 @@ export class DmsFake {
             : true,
       );
     if (matches.length === 0) throw notFound('endpoints matching the filters');
-    return { Endpoints: matches.map((endpoint) => ({ ...endpoint })) };
+    const returned = (settings: Endpoint['S3Settings']) =>
+      settings &&
+      Object.fromEntries(
+        Object.entries(settings).filter(([key]) => !this.options.unreturnedS3Settings?.includes(key)),
+      );
+    return {
+      Endpoints: matches.map((endpoint) => ({ ...endpoint, S3Settings: returned(endpoint.S3Settings) })),
+    };
   }
 
   private modifyEndpoint(input: ModifyEndpointCommand['input']) {
