@@ -5,6 +5,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { DEFAULT_RETRY_POLICY, Deadline } from '../bigquery/deadline.js';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { getJob, insertLoadJob, type JobSnapshot, waitForJob } from '../bigquery/jobs.js';
+import { RECONCILE_TOTALS_TABLE } from '../mappings/bigquery-names.js';
 
 /**
  * One table in each changelog dataset keeps, per changelog table, the counts by `Op` of its closed
@@ -13,7 +14,7 @@ import { getJob, insertLoadJob, type JobSnapshot, waitForJob } from '../bigquery
  * `since` are I/U/D, the newest `newest`". Closed partitions never receive rows again, so any row
  * ever written stays true, whichever run wrote it last.
  */
-export const RUNNING_TOTALS_TABLE = 'dms2bq_reconcile_totals';
+export const RUNNING_TOTALS_TABLE = RECONCILE_TOTALS_TABLE;
 
 export interface ClosedTotals {
   targetTable: string;
