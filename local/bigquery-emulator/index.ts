@@ -110,7 +110,7 @@ export async function startBigQueryEmulator(
   const queries = new QueryRunner(warehouse, catalog);
   // Views saved in a database file call the GoogleSQL macros; they must exist before any view is read.
   await queries.ready();
-  const runner = new JobRunner(jobs, warehouse, catalog, queries, options.jobStateDelayMs ?? 50);
+  const runner = new JobRunner(jobs, warehouse, catalog, queries, options.jobStateDelayMs ?? 50, clock);
   const faults = new FaultInjector();
   const services: Services = {
     projectId,

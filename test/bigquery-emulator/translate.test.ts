@@ -136,7 +136,7 @@ describe('translateStatement', () => {
     ['INSERT statements', 'INSERT INTO ds.t VALUES (1)', /not supported.*SELECT, WITH/],
     ['scripts', 'SELECT 1; SELECT 2', /Multi-statement/],
     ['query parameters', 'SELECT * FROM t WHERE id = @id', /parameters \(@id\)/],
-    ['the _PARTITIONTIME pseudo-column', 'SELECT _PARTITIONTIME FROM t', /_PARTITIONTIME/],
+    ['wildcard tables', 'SELECT _TABLE_SUFFIX FROM t', /_TABLE_SUFFIX/],
     ['PARSE_TIMESTAMP with a time zone', "SELECT PARSE_TIMESTAMP('%F', s, 'UTC')", /time zone/],
     ['an unknown CAST type', 'SELECT CAST(a AS GEOGRAPHY)', /CAST to GEOGRAPHY/],
     ['an unsupported format element', "SELECT PARSE_TIMESTAMP('%E4S', s)", /%E4S/],

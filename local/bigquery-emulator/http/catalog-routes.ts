@@ -124,7 +124,9 @@ export function addCatalogRoutes(router: Router, services: Services): void {
     checkProject(services, context);
     const { datasetId = '', tableId = '' } = context.params;
     if (catalog.table(datasetId, tableId).type === 'VIEW') throw invalid('Cannot list a table of type VIEW.');
-    const { result } = await services.queries.run(`SELECT * FROM \`${datasetId}.${tableId}\``);
+    const { result } = await services.queries.run(`SELECT * FROM \`${datasetId}.${tableId}\``, {
+      measureBytes: false,
+    });
     const start = Number(context.query.get('pageToken') ?? context.query.get('startIndex') ?? 0) || 0;
     const max = context.query.get('maxResults');
     const rows = resultPage(result, {

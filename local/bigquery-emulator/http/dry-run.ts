@@ -23,8 +23,8 @@ export async function dryRunJob(
     throw new BigQueryApiError(statusOfReason[error.reason] ?? 400, error.reason, error.message);
   }
   const now = String(Date.now());
-  // The emulator does not model storage bytes: a dry run reports 0 bytes processed.
-  const bytes = '0';
+  // A dry run reports the bytes the query would process; nothing is billed for it.
+  const bytes = outcome.bytes.totalBytesProcessed;
   return {
     kind: 'bigquery#job',
     configuration: { ...request.configuration, jobType: 'QUERY' },

@@ -75,8 +75,6 @@ export const unsupportedWords: Record<string, string> = {
   MERGE: 'MERGE statements',
   DECLARE: 'scripting (DECLARE)',
   SYSTEM_TIME: 'time travel (FOR SYSTEM_TIME AS OF)',
-  _PARTITIONTIME: 'the _PARTITIONTIME pseudo-column',
-  _PARTITIONDATE: 'the _PARTITIONDATE pseudo-column',
   _TABLE_SUFFIX: 'wildcard tables (_TABLE_SUFFIX)',
   STRUCT: 'STRUCT values',
   ARRAY: 'ARRAY values',

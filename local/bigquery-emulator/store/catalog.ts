@@ -3,6 +3,7 @@ import { BigQueryApiError, duplicate, invalid, notFound } from '../errors.js';
 import {
   bigQueryTypeOfDuckDb,
   quoteIdent,
+  quoteString,
   storageType,
   type TableFieldSchema,
   tableName,
@@ -11,6 +12,7 @@ import {
 } from '../types.js';
 import { sizeQuery } from './logical-size.js';
 import { MetadataStore } from './metadata.js';
+import { pseudoColumnDefinitions, pseudoColumnsOf, pseudoColumnValues } from './partitions.js';
 import type { DatasetResource, TableResource } from './resources.js';
 import { checkClustering, checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
 import { inTransaction, type Warehouse } from './warehouse.js';
@@ -59,6 +61,38 @@ export class Catalog {
   async init(): Promise<void> {
     this.datasets = await this.metadata.load<DatasetResource>('datasets');
     this.tables = await this.metadata.load<TableResource>('tables');
+    await this.addMissingPseudoColumns();
+  }
+
+  /**
+   * A warehouse written before the emulator kept `_PARTITIONTIME` gains the hidden columns; its rows
+   * get the partition of the table's creation day, the earliest their load can have been.
+   */
+  private async addMissingPseudoColumns(): Promise<void> {
+    const lacking = [...this.tables.values()].filter((table) => pseudoColumnsOf(table).length > 0);
+    if (lacking.length === 0) return;
+    await this.warehouse.exclusive(async (connection) => {
+      for (const table of lacking) {
+        const { datasetId, tableId } = table.tableReference;
+        const existing = await connection.runAndReadAll(
+          `SELECT column_name FROM duckdb_columns() WHERE schema_name = ${quoteString(datasetId)} AND table_name = ${quoteString(tableId)}`,
+        );
+        const names = new Set(existing.getRowsJson().map((row) => String(row[0])));
+        if (names.size === 0) continue;
+        const definitions = pseudoColumnDefinitions(table);
+        const values = pseudoColumnValues(table, Number(table.creationTime));
+        for (const [index, name] of pseudoColumnsOf(table).entries()) {
+          if (names.has(name)) continue;
+          await connection.run(
+            `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${definitions[index]} DEFAULT ${values.values[index]}`,
+          );
+          // The DEFAULT filled the rows there are; later loads set the column themselves.
+          await connection.run(
+            `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP DEFAULT`,
+          );
+        }
+      }
+    });
   }
 
   listDatasets(): DatasetResource[] {
@@ -205,6 +239,8 @@ export class Catalog {
       (field) =>
         `${quoteIdent(field.name)} ${storageType(field.type)}${field.mode === 'REQUIRED' ? ' NOT NULL' : ''}`,
     );
+    // An ingestion-time partitioned table keeps each row's _PARTITIONTIME in hidden columns.
+    columns.push(...pseudoColumnDefinitions(resource));
     await connection.run(`CREATE TABLE ${tableName(datasetId, tableId)} (${columns.join(', ')})`);
     await this.saveTable(connection, resource);
   }
