@@ -51,6 +51,8 @@ interface RangeCounts {
   U: number;
   D: number;
   newest: string;
+  /** BigQuery's clock when the query ran (`CURRENT_TIMESTAMP()`, free); absent when no row matched. */
+  now?: Date;
 }
 
 /**
@@ -69,8 +71,8 @@ async function countRange(
     range.since ? `${TIMESTAMP_COLUMN} >= '${dmsTimestampText(range.since)}'` : undefined,
   ].filter((condition) => condition !== undefined);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const query = `SELECT ${OP_COLUMN} AS op, COUNT(*) AS n, MAX(${TIMESTAMP_COLUMN}) AS newest FROM ${table} ${where} GROUP BY ${OP_COLUMN}`;
-  let rows: { op: string; n: number | string; newest: string | null }[];
+  const query = `SELECT ${OP_COLUMN} AS op, COUNT(*) AS n, MAX(${TIMESTAMP_COLUMN}) AS newest, CURRENT_TIMESTAMP() AS now FROM ${table} ${where} GROUP BY ${OP_COLUMN}`;
+  let rows: { op: string; n: number | string; newest: string | null; now?: { value?: string } | string }[];
   try {
     [rows] = await bigquery.query({ query });
   } catch (error) {
@@ -81,6 +83,8 @@ async function countRange(
   for (const row of rows) {
     if (row.op === 'I' || row.op === 'U' || row.op === 'D') counts[row.op] += Number(row.n);
     if (row.newest && row.newest > counts.newest) counts.newest = row.newest;
+    const now = typeof row.now === 'string' ? row.now : row.now?.value;
+    if (now && !Number.isNaN(Date.parse(now))) counts.now = new Date(now);
   }
   return counts;
 }
@@ -114,8 +118,8 @@ export interface RunningCount {
 /**
  * The same counts as `changelogCounts`, at a cost flat with the changelog's age (ADR 0035): the
  * stored totals of the closed partitions plus one query over the partitions not yet closed. When a
- * day closes, one more query counts the partitions between the old and the new boundary, and the
- * new totals are returned to be stored. Totals kept for another `since` (the task or the table was
+ * day has closed since, one more query counts the partitions between the old and the new boundary,
+ * and the new totals are returned to be stored. Totals kept for another `since` (the task or the table was
  * reloaded) are ignored: counting restarts one day before the new `since`, so rows that DMS
  * stamped before it are excluded by `_dms_timestamp` as before.
  */
@@ -131,18 +135,27 @@ export async function runningChangelogCounts(
   // Rows DMS stamped at `since` or later were ingested after it; a day of margin covers clock skew.
   const start =
     base?.boundary ?? (window.since ? new Date(dayStart(window.since.getTime()) - DAY_MS) : undefined);
-  const close = new Date(dayStart(window.now.getTime() - PARTITION_CLOSE_GRACE_MS));
   const since = window.since ? { since: window.since } : {};
-  let totals = base;
-  let openFrom = start;
-  if (start === undefined || close > start) {
-    const closing = await countRange(bigquery, table, {
-      ...(start ? { from: start } : {}),
-      to: close,
-      ...since,
-    });
-    if (!closing.exists) return { counts: { exists: false, I: 0, U: 0, D: 0 } };
-    totals = {
+  const open = await countRange(bigquery, table, { ...(start ? { from: start } : {}), ...since });
+  if (!open.exists) return { counts: { exists: false, I: 0, U: 0, D: 0 } };
+  const counts = withNewest(
+    { exists: true, I: (base?.I ?? 0) + open.I, U: (base?.U ?? 0) + open.U, D: (base?.D ?? 0) + open.D },
+    [base?.newest ?? '', open.newest].sort().at(-1) ?? '',
+  );
+  // Ingestion time is BigQuery's clock: a partition is closed by the earlier of ours and BigQuery's,
+  // so a clock that runs ahead (ours, or an emulator's moved back) can only close a day later.
+  const earlier = Math.min(window.now.getTime(), open.now?.getTime() ?? Number.POSITIVE_INFINITY);
+  const close = new Date(dayStart(earlier - PARTITION_CLOSE_GRACE_MS));
+  if (start !== undefined && close <= start) return { counts };
+  const closing = await countRange(bigquery, table, {
+    ...(start ? { from: start } : {}),
+    to: close,
+    ...since,
+  });
+  if (!closing.exists) return { counts };
+  return {
+    counts,
+    advanced: {
       targetTable: route.targetTable,
       since: key,
       boundary: close,
@@ -150,21 +163,8 @@ export async function runningChangelogCounts(
       U: (base?.U ?? 0) + closing.U,
       D: (base?.D ?? 0) + closing.D,
       newest: [base?.newest ?? '', closing.newest].sort().at(-1) ?? '',
-    };
-    openFrom = close;
-  }
-  const open = await countRange(bigquery, table, { ...(openFrom ? { from: openFrom } : {}), ...since });
-  if (!open.exists) return { counts: { exists: false, I: 0, U: 0, D: 0 } };
-  const counts = withNewest(
-    {
-      exists: true,
-      I: (totals?.I ?? 0) + open.I,
-      U: (totals?.U ?? 0) + open.U,
-      D: (totals?.D ?? 0) + open.D,
     },
-    [totals?.newest ?? '', open.newest].sort().at(-1) ?? '',
-  );
-  return totals && totals !== base ? { counts, advanced: totals } : { counts };
+  };
 }
 
 /** Rows in `<table>_current`: compared with the source table's row count when one is configured. */
