@@ -22,8 +22,14 @@ const MIN_BILLED_BYTES = 10 * 1024 * 1024;
 const TIB = 1024 ** 4;
 const MIB = 1024 ** 2;
 
-const day = (n: number, hour = 0, minute = 0): Date => new Date(Date.UTC(2026, 0, 1 + n, hour, minute));
-const mib = (bytes: number): string => `${(bytes / MIB).toFixed(3)} MiB`;
+/**
+ * Simulated days lie in the past: the emulator's CURRENT_TIMESTAMP, which the reconciliation reads
+ * as BigQuery's clock, must not be behind the simulated one (it follows the emulator's clock only
+ * where the clock drives it).
+ */
+const day = (n: number, hour = 0, minute = 0): Date => new Date(Date.UTC(2024, 0, 1 + n, hour, minute));
+const mib = (bytes: number): string =>
+  bytes < MIB ? `${bytes.toLocaleString('en-US')} B` : `${(bytes / MIB).toFixed(2)} MiB`;
 const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 const usd = (value: number): string => `$${value.toLocaleString('en-US', { maximumFractionDigits: 0 })}`;
 
@@ -66,6 +72,10 @@ export default async function reconcileBench(): Promise<BenchResult> {
     };
     const results: DayResult[] = [];
     for (let n = 0; n <= Math.max(...MEASURED_DAYS); n++) {
+      if (n % 30 === 0)
+        process.stderr.write(
+          `reconcile bench: day ${n} after ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
       if (!MEASURED_DAYS.includes(n)) {
         // An ordinary day: the day's rows in one file, one run after it keeps the totals current.
         history.at(day(n, 12));

@@ -9,7 +9,8 @@ import {
 import { type ChangelogHistory, startChangelogHistory, taskView } from './changelog-history.js';
 
 const DAY_MS = 86_400_000;
-const day = (n: number, hour = 12, minute = 0): Date => new Date(Date.UTC(2026, 0, 1 + n, hour, minute));
+/** Simulated days lie in the past, behind the emulator's CURRENT_TIMESTAMP (read as BigQuery's clock). */
+const day = (n: number, hour = 12, minute = 0): Date => new Date(Date.UTC(2024, 0, 1 + n, hour, minute));
 /** The task was recreated on day 2: its tables' FullLoadStartTime. */
 const SINCE = day(2, 9);
 /** Rows per daily file: Op I, I, U, I, I, U. */
@@ -177,5 +178,44 @@ describe('reconciliation with running totals over closed ingestion-time partitio
       .table(RUNNING_TOTALS_TABLE)
       .getRows();
     expect(rows).toHaveLength(1);
+  });
+});
+
+describe('a reconciliation whose clock runs ahead of BigQuery’s', () => {
+  let history: ChangelogHistory;
+
+  beforeAll(async () => {
+    history = await startChangelogHistory(new Date());
+  }, 60_000);
+
+  afterAll(async () => {
+    await history.stop();
+  });
+
+  it('closes no partition BigQuery may still load into: the earlier clock decides', async () => {
+    // Prepare: the function's clock three days ahead of BigQuery's (the emulator's, here the machine's).
+    const since = new Date(history.now().getTime() - 2 * DAY_MS);
+    const ahead = () => new Date(history.now().getTime() + 3 * DAY_MS);
+    const run = async () => {
+      const full = await changelogCounts(history.bigquery, history.projectId, history.route, since);
+      const [table] = await reconcileTables({
+        routes: [history.route],
+        statistics: async () => taskView(since, { inserts: full.I, updates: full.U }, since),
+        bigquery: history.bigquery,
+        projectId: history.projectId,
+        now: ahead(),
+      });
+      return { full, table };
+    };
+    await history.land(DAILY_ROWS, history.now());
+    await run();
+
+    // Act: more rows land in today's partition after the first run.
+    await history.land(DAILY_ROWS, history.now());
+    const { full, table } = await run();
+
+    // Assess
+    expect(full.I + full.U).toBe(2 * DAILY_ROWS);
+    expect(table?.actual).toEqual({ I: full.I, U: full.U, D: full.D });
   });
 });
