@@ -137,6 +137,32 @@ describe('emulated query cost: totalBytesProcessed and totalBytesBilled', () => 
     expect(response?.totalBytesProcessed).toBe('8000');
   });
 
+  it('prunes the partitions of a column-partitioned table a filter on its column excludes', async () => {
+    // Prepare: 3 days × 100 rows, partitioned by the DATE column day
+    await fixture.bigquery.dataset(dataset).createTable('daily', {
+      schema: {
+        fields: [
+          { name: 'id', type: 'INTEGER' },
+          { name: 'day', type: 'DATE' },
+        ],
+      },
+      timePartitioning: { type: 'DAY', field: 'day' },
+    });
+    await fixture.emulator.query(
+      `INSERT INTO "${dataset}".daily SELECT i, DATE '2026-01-01' + (i % 3)::INT FROM range(300) r(i)`,
+    );
+
+    // Act
+    const whole = await run('SELECT id FROM daily');
+    const oneDay = await run("SELECT id FROM daily WHERE day = DATE '2026-01-02'");
+    const fromDay = await run("SELECT id FROM daily WHERE day >= DATE '2026-01-02'");
+
+    // Assess: the filter's column counts too, over the partitions kept
+    expect(whole?.query?.totalBytesProcessed).toBe('2400');
+    expect(oneDay?.query?.totalBytesProcessed).toBe(String(100 * 16));
+    expect(fromDay?.query?.totalBytesProcessed).toBe(String(200 * 16));
+  });
+
   it('bills nothing for a query that reads no table', async () => {
     // Act
     const statistics = await run('SELECT 1 AS one');

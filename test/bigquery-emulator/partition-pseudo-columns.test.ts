@@ -85,6 +85,18 @@ describe('emulated ingestion-time partitioning: _PARTITIONTIME and _PARTITIONDAT
     expect(view.schema.fields.map((field: { name: string }) => field.name)).toEqual(['id']);
   });
 
+  it('leaves them out of an alias.* and of a * over a join', async () => {
+    // Act
+    const [qualified] = await query('SELECT c.* FROM changelog AS c LIMIT 1');
+    const [joined] = await query(
+      'SELECT * FROM changelog AS a JOIN changelog AS b USING (id) WHERE a.id = 1500',
+    );
+
+    // Assess
+    expect(Object.keys(qualified ?? {})).toEqual(['id']);
+    expect(joined).toEqual({ id: 1500 });
+  });
+
   it('selects the pseudo-columns next to * when named', async () => {
     // Act
     const [row] = await query(
