@@ -182,7 +182,11 @@ async function retention(
     const rows = (Array.isArray(sets[0]) ? sets[0] : sets) as { name: string; value: string | null }[];
     const hours = rows.find((row) => row.name === 'binlog retention hours')?.value;
     if (hours === null || hours === undefined || hours === 'NULL') {
-      return fail(check, 'binlog retention hours is NULL: binlogs are purged as soon as possible', rdsFix);
+      return fail(
+        check,
+        'binlog retention hours is NULL: RDS purges binlogs as soon as possible, Aurora lazily (usually within a day)',
+        rdsFix,
+      );
     }
     return Number(hours) >= MIN_RETENTION_HOURS
       ? pass(check, `binlog retention hours ${hours}`)
