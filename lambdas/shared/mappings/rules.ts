@@ -3,7 +3,13 @@ import { DECIMAL_TARGET_TYPES } from '../bigquery/load-config.js';
 import { MAX_TABLE_MAPPING_BYTES, tableMappingsJson } from '../dms/table-mappings.js';
 import { describeBudget, loadJobBudget, minimumSafeInterval } from '../quota.js';
 import { bigQueryTypeOf, UnmappableColumnTypeError } from '../warehouse/changelog-schema.js';
-import { currentViewName, datasetNameProblem, suggestName, tableNameProblem } from './bigquery-names.js';
+import {
+  currentViewName,
+  datasetNameProblem,
+  historyViewName,
+  suggestName,
+  tableNameProblem,
+} from './bigquery-names.js';
 import { cdcMaxBatchInterval, type MappingFile, targetTable } from './model.js';
 import { type Problem, pointer } from './problem.js';
 
@@ -112,13 +118,14 @@ export function crossFileProblems(files: MappingFile[]): Problem[] {
     } else sources.set(mapping.source, file);
   }
 
-  // Every changelog table and every view in a dataset, to catch `bets_current` colliding too.
+  // Every changelog table and every view in a dataset, to catch `bets_current` or `bets_history` colliding too.
   const objects = new Map<string, string>();
   for (const { file, mapping } of files) {
     mapping.tables.forEach((table, index) => {
       const target = targetTable(table);
       const where = `${file} ${pointer('tables', index)} (${table.schema}.${table.table})`;
-      for (const name of [target, currentViewName(target)]) {
+      const history = table.history === false ? [] : [historyViewName(target)];
+      for (const name of [target, currentViewName(target), ...history]) {
         const key = `${mapping.bigquery.dataset}.${name}`;
         const other = objects.get(key);
         if (other && other !== where) {

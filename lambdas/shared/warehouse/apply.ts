@@ -3,10 +3,11 @@ import { isNotFound } from '../bigquery/errors.js';
 import { loadConfiguration } from '../bigquery/load-config.js';
 import type { SourceMapping, TableMapping } from '../mappings/model.js';
 import { buildRoutingTable, type Route } from '../routing.js';
-import { type ApplyResult, emptyApplyResult, recordCurrent } from './apply-result.js';
+import { type ApplyResult, emptyApplyResult, recordCurrent, recordHistory } from './apply-result.js';
 import { changelogSchema, UnmappableColumnTypeError } from './changelog-schema.js';
 import { applyCurrent, type ChangelogState } from './current-object.js';
 import { WarehouseMappingError } from './errors.js';
+import { applyHistoryView } from './history-view.js';
 
 export {
   type ApplyResult,
@@ -22,7 +23,8 @@ export { WarehouseMappingError } from './errors.js';
  * schema, partitioning and clustering the loader's first load would give it, so later loads append
  * without a conflict), and every `<table>_current`: the view, or for `"current": "table"` the CDC
  * table over the changelog's columns (brought up to date when the changelog gained columns or the
- * staleness changed), idempotently. Only tables.insert/patch/delete and datasets.insert are used:
+ * staleness changed), and every `<table>_history` view (deleted again where a mapping says
+ * `"history": false`), idempotently. Only tables.insert/patch/delete and datasets.insert are used:
  * roles/bigquery.dataEditor suffices, no query job is run.
  */
 export async function applyWarehouse(
@@ -53,6 +55,7 @@ export async function applyWarehouse(
         result.changelogsCreated.push(changelog);
       }
       recordCurrent(result, route, await applyCurrent(bigquery, route, state));
+      recordHistory(result, route, await applyHistoryView(bigquery, route));
     }
   }
   return result;
