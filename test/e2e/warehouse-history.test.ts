@@ -70,7 +70,7 @@ describe('dms2bq warehouse apply: <table>_history', () => {
     // Assess
     expect(historyLines(result.stdout)).toEqual(['updated history view shop_cdc.orders_history']);
     const metadata = await fixture.metadataOf('orders_history');
-    expect(metadata.view.query).toContain('LEAD(_dms_timestamp)');
+    expect(metadata.view?.query).toContain('LEAD(_dms_timestamp)');
     expect(metadata.labels).toEqual({ dms2bq_view: 'history' });
   });
 
@@ -109,7 +109,7 @@ describe('dms2bq warehouse apply: <table>_history', () => {
     expect(on.stderr).toContain(
       'shop_cdc.orders_history exists as a VIEW that dms2bq did not create (no dms2bq_view=history label), so it cannot be the history view; rename or drop it, or set "history": false on sales.orders',
     );
-    expect((await fixture.metadataOf('orders_history')).view.query).toBe(
+    expect((await fixture.metadataOf('orders_history')).view?.query).toBe(
       'SELECT id FROM `local-project.shop_cdc.orders`',
     );
   });
