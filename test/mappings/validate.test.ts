@@ -121,6 +121,21 @@ describe('validateDocuments', () => {
       expected: 'BigQuery object shop_cdc.orders_history is also produced by mappings/shop.json /tables/0',
     },
     {
+      name: 'a declared column named like one the history view adds',
+      document: sourceMappingFactory({
+        tables: [
+          tableMappingFactory({
+            columns: [
+              { name: 'id', type: 'bigint' },
+              { name: '_valid_to', type: 'datetime' },
+            ],
+          }),
+        ],
+      }),
+      expected:
+        '/tables/0/columns/1/name: column "_valid_to" has the name of a column orders_history adds, so BigQuery would refuse the view; add it to "excludeColumns", or set "history": false on this table',
+    },
+    {
       name: 'a table named like the history view of a table whose history is off',
       document: sourceMappingFactory({
         tables: [tableMappingFactory({ history: false }), tableMappingFactory({ table: 'orders_history' })],

@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { DECIMAL_TARGET_TYPES } from '../bigquery/load-config.js';
+import { IS_DELETED_COLUMN, VALID_FROM_COLUMN, VALID_TO_COLUMN } from '../columns.js';
 import { MAX_TABLE_MAPPING_BYTES, tableMappingsJson } from '../dms/table-mappings.js';
 import { describeBudget, loadJobBudget, minimumSafeInterval } from '../quota.js';
 import { bigQueryTypeOf, UnmappableColumnTypeError } from '../warehouse/changelog-schema.js';
@@ -12,6 +13,9 @@ import {
 } from './bigquery-names.js';
 import { cdcMaxBatchInterval, type MappingFile, targetTable } from './model.js';
 import { type Problem, pointer } from './problem.js';
+
+/** The columns `<target>_history` adds to the changelog's. */
+const HISTORY_COLUMNS: readonly string[] = [VALID_FROM_COLUMN, VALID_TO_COLUMN, IS_DELETED_COLUMN];
 
 /** Checks within one schema-valid mapping file. */
 export function fileProblems({ file, mapping }: MappingFile): Problem[] {
@@ -72,6 +76,17 @@ export function fileProblems({ file, mapping }: MappingFile): Problem[] {
         });
       unknown(table.primaryKey, 'primaryKey');
       unknown(table.excludeColumns ?? [], 'excludeColumns');
+      if (table.history !== false) {
+        const excludedHere = new Set(table.excludeColumns ?? []);
+        table.columns.forEach((column, k) => {
+          if (HISTORY_COLUMNS.includes(column.name) && !excludedHere.has(column.name)) {
+            add(
+              at('columns', k, 'name'),
+              `column "${column.name}" has the name of a column ${historyViewName(target)} adds, so BigQuery would refuse the view; add it to "excludeColumns", or set "history": false on this table`,
+            );
+          }
+        });
+      }
       // `warehouse apply` creates the changelog table from these types before the first file.
       table.columns.forEach((column, k) => {
         try {
