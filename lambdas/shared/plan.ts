@@ -1,10 +1,11 @@
 import { buildReplicationSettings, buildS3Settings } from './dms/settings.js';
 import { buildTableMappings, type DmsTableMappings } from './dms/table-mappings.js';
-import { currentViewName } from './mappings/bigquery-names.js';
+import { currentViewName, historyViewName } from './mappings/bigquery-names.js';
 import { type CurrentMode, cdcMaxBatchInterval, type MappingFile } from './mappings/model.js';
 import { describeBudget, loadJobBudget } from './quota.js';
-import { buildRoutingTable } from './routing.js';
+import { buildRoutingTable, hasHistory } from './routing.js';
 import { currentTableSql } from './warehouse/current-table-ddl.js';
+import { historyViewSql } from './warehouse/history-query.js';
 import { currentViewSql } from './warehouse/views.js';
 
 /** Everything one source's mapping produces, in the order a reviewer reads it. */
@@ -35,6 +36,8 @@ export interface SourcePlan {
       /** The view's `CREATE OR REPLACE VIEW`, or the CDC table's `CREATE TABLE`. */
       sql: string;
     };
+    /** `<target>_history`, every version of every key; absent when the mapping says `"history": false`. */
+    history?: { name: string; sql: string };
   }[];
 }
 
@@ -70,6 +73,14 @@ export function buildPlan(files: MappingFile[], projectId: string): SourcePlan[]
               ...(route.maxStaleness === undefined ? {} : { maxStaleness: route.maxStaleness }),
               sql: cdc ? currentTableSql(projectId, route, table) : currentViewSql(projectId, route),
             },
+            ...(hasHistory(route)
+              ? {
+                  history: {
+                    name: `${route.dataset}.${historyViewName(route.targetTable)}`,
+                    sql: historyViewSql(projectId, route),
+                  },
+                }
+              : {}),
           };
         }),
       };

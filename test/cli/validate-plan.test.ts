@@ -225,6 +225,26 @@ describe('dms2bq plan', () => {
     await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan-table-mode.md');
   });
 
+  it('shows each table’s history view, and none for a table with "history": false', async () => {
+    // Prepare
+    const tables = [tableMappingFactory(), tableMappingFactory({ table: 'refunds', history: false })];
+    const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory({ tables }) });
+
+    // Act
+    const result = await dms2bq('plan', '--mappings', dir, '--project', 'acme').finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '- sales.orders → shop_cdc.orders (changelog, ingestion-day partitions, clustered by id) and shop_cdc.orders_current (view, latest row per id), shop_cdc.orders_history (view, every version per key)\n',
+    );
+    expect(result.stdout).toContain(
+      'and shop_cdc.refunds_current (view, latest row per id), no history view ("history": false)\n',
+    );
+    expect(result.stdout).toContain('CREATE OR REPLACE VIEW `acme.shop_cdc.orders_history` AS\n');
+    expect(result.stdout).not.toContain('refunds_history');
+  });
+
   it('refuses invalid mappings', async () => {
     // Prepare
     const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory({ tables: [] }) });

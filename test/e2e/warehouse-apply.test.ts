@@ -40,6 +40,7 @@ describe('dms2bq warehouse apply', () => {
       ...TABLES.map((table) => `created table casino_a_cdc.${table}`),
       ...VIEWS.map((table) => `created view casino_a_cdc.${table}_current`),
       ...CDC_TABLES.map((table) => `created CDC table casino_a_cdc.${table}_current`),
+      ...TABLES.map((table) => `created history view casino_a_cdc.${table}_history`),
     ]);
     // dataEditor has no bigquery.jobs.create: everything went through datasets/tables.insert.
     const [jobs] = await bigquery.getJobs();
@@ -88,6 +89,7 @@ describe('dms2bq warehouse apply', () => {
     expect(lines(second.stdout)).toEqual([
       ...VIEWS.map((table) => `unchanged view casino_a_cdc.${table}_current`),
       ...CDC_TABLES.map((table) => `unchanged CDC table casino_a_cdc.${table}_current`),
+      ...TABLES.map((table) => `unchanged history view casino_a_cdc.${table}_history`),
     ]);
   });
 

@@ -37,6 +37,8 @@ export interface TableMapping {
   columns?: ColumnMapping[];
   /** Overrides the source's `bigquery.current` for this table. */
   current?: CurrentMode;
+  /** `false`: no `<target>_history` view (every version of every key); default true. */
+  history?: boolean;
 }
 
 export interface DmsOptions {
