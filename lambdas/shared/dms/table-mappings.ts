@@ -64,7 +64,9 @@ export function buildTableMappings(mapping: SourceMapping): DmsTableMappings {
   }
   for (const table of mapping.tables) {
     for (const column of table.hashColumns ?? []) {
-      for (const rule of hashRules(table, column)) rules.push({ ...rule, 'rule-id': nextId() });
+      for (const { 'rule-type': type, ...rule } of hashRules(table, column)) {
+        rules.push({ 'rule-type': type, 'rule-id': nextId(), ...rule });
+      }
     }
   }
   // Selection rules already limit DMS to the mapped tables, so one wildcard rule covers them all.
