@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dmsHashMask, hashableLength } from '../../lambdas/shared/dms/hash-mask.js';
+import { buildReplicationSettings } from '../../lambdas/shared/dms/settings.js';
 import { buildTableMappings } from '../../lambdas/shared/dms/table-mappings.js';
 import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
@@ -97,5 +98,23 @@ describe('buildTableMappings with hashColumns', () => {
       },
     ]);
     expect(rules.at(-1)?.['rule-name']).toBe('add-change-seq');
+  });
+});
+
+describe('buildReplicationSettings with hashColumns', () => {
+  it('pins DataMaskingErrorPolicy to STOP_TASK, so a failed mask never loads the clear value', () => {
+    // Prepare
+    const hashed = sourceMappingFactory({
+      tables: [
+        tableMappingFactory({ hashColumns: ['email'], columns: [{ name: 'email', type: 'varchar(255)' }] }),
+      ],
+    });
+
+    // Act
+    const settings = buildReplicationSettings(hashed);
+
+    // Assess
+    expect(settings).toMatchObject({ ErrorBehavior: { DataMaskingErrorPolicy: 'STOP_TASK' } });
+    expect(buildReplicationSettings(sourceMappingFactory())).not.toHaveProperty('ErrorBehavior');
   });
 });
