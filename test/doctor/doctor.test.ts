@@ -13,7 +13,8 @@ import { BINLOG_ASSESSMENTS } from '../../cli/doctor/dms-checks.js';
 import { loadStageConfig } from '../../infra/config.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { runDms2bq } from '../support/cli.js';
-import { type FakeDmsState, fakeDms } from './fake-dms.js';
+import { DmsFake } from '../support/dms-fake.js';
+import { fakeIam, healthyDmsServiceRoles } from './fake-iam.js';
 
 // The example prod config uses workload identity federation, under which the operator cannot act as
 // the loader; the key fallback lets doctor test the loader's own grants, so most cases use it.
@@ -30,8 +31,7 @@ writeFileSync(
   }),
 );
 const config = loadStageConfig('prod', configDir);
-const SOURCE_ENDPOINT = 'arn:aws:dms:eu-west-1:222222222222:endpoint:SOURCE';
-const TARGET_ENDPOINT = 'arn:aws:dms:eu-west-1:222222222222:endpoint:TARGET';
+const TASK = 'dms2bq-prod-casino-a';
 const sts = mockClient(STSClient);
 const cloudFormation = mockClient(CloudFormationClient);
 const ec2 = mockClient(EC2Client);
@@ -39,8 +39,8 @@ const secrets = mockClient(SecretsManagerClient);
 
 describe('dms2bq doctor --stage prod', () => {
   let emulator: BigQueryEmulator;
-  let dms: ReturnType<typeof fakeDms>;
-  let state: FakeDmsState;
+  let dms: DmsFake;
+  let iam: ReturnType<typeof fakeIam>;
 
   beforeAll(async () => {
     emulator = await startBigQueryEmulator({
@@ -62,22 +62,9 @@ describe('dms2bq doctor --stage prod', () => {
   });
 
   beforeEach(async () => {
-    state = {
-      tasks: [
-        {
-          ReplicationTaskIdentifier: 'dms2bq-prod-casino-a',
-          ReplicationTaskArn: 'arn:aws:dms:eu-west-1:222222222222:task:CASINOA',
-          ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:222222222222:rep:INSTANCE',
-          SourceEndpointArn: SOURCE_ENDPOINT,
-          TargetEndpointArn: TARGET_ENDPOINT,
-          Status: 'running',
-        },
-      ],
-      instanceStatus: 'available',
-      connections: {},
-      assessments: {},
-    };
-    dms = fakeDms(state);
+    dms = new DmsFake();
+    dms.seed(TASK, JSON.stringify({ rules: [] }), 'running');
+    iam = fakeIam(healthyDmsServiceRoles());
     sts.on(GetCallerIdentityCommand).resolves({
       Account: config.account,
       Arn: `arn:aws:sts::${config.account}:assumed-role/deployer/ci`,
@@ -118,7 +105,8 @@ describe('dms2bq doctor --stage prod', () => {
   });
 
   afterEach(() => {
-    dms.restore();
+    dms.mock.restore();
+    iam.restore();
     sts.reset();
     cloudFormation.reset();
     ec2.reset();
@@ -127,7 +115,8 @@ describe('dms2bq doctor --stage prod', () => {
 
   const doctor = (...extra: string[]) =>
     runDms2bq(
-      [doctorCommand({ sleep: async () => undefined })],
+      // Each wait between DMS polls is DMS moving one step on.
+      [doctorCommand({ sleep: async () => dms.tick() })],
       ['doctor', '--stage', 'prod', '--config', configDir, '--bigquery-endpoint', emulator.url, ...extra],
     );
   const line = (stdout: string, check: string) =>
@@ -143,6 +132,8 @@ describe('dms2bq doctor --stage prod', () => {
     for (const check of [
       'AWS credentials',
       'stack Dms2Bq-prod',
+      'DMS service role dms-vpc-role',
+      'DMS service role dms-cloudwatch-logs-role',
       'VPC path to S3',
       'VPC path to Secrets Manager',
       'secret of casino_a',
@@ -194,10 +185,11 @@ describe('dms2bq doctor --stage prod', () => {
 
   it("reports DMS's connection test failure with its message", async () => {
     // Prepare
-    state.connections[SOURCE_ENDPOINT] = {
-      status: 'failed',
-      message: "Can't connect to MySQL server on 'db.internal'",
-    };
+    dms.connectionOutcome(
+      dms.task(TASK)?.SourceEndpointArn as string,
+      'failed',
+      "Can't connect to MySQL server on 'db.internal'",
+    );
 
     // Act
     const result = await doctor();
@@ -211,7 +203,7 @@ describe('dms2bq doctor --stage prod', () => {
 
   it('reports a replication instance that cannot test connections yet', async () => {
     // Prepare
-    state.instanceStatus = 'creating';
+    dms.instanceStatus = 'creating';
 
     // Act
     const result = await doctor();
@@ -261,7 +253,7 @@ describe('dms2bq doctor --stage prod', () => {
 
   it("runs DMS's binlog premigration assessments when given a bucket and a role", async () => {
     // Prepare
-    state.assessments['mysql-check-binlog-image'] = 'failed';
+    dms.assessments['mysql-check-binlog-image'] = 'failed';
 
     // Act
     const result = await doctor(
@@ -304,14 +296,15 @@ describe('dms2bq doctor --stage prod', () => {
   it('skips the loader identity under workload identity federation and says why', async () => {
     // Act: the example config as shipped, WIF by default
     const result = await runDms2bq(
-      [doctorCommand({ sleep: async () => undefined })],
+      // Each wait between DMS polls is DMS moving one step on.
+      [doctorCommand({ sleep: async () => dms.tick() })],
       ['doctor', '--stage', 'prod', '--bigquery-endpoint', emulator.url],
     );
 
     // Assess
     expect(result.code).toBe(0);
     expect(line(result.stdout, 'loader identity')).toMatch(
-      /^SKIP .*workload identity federation: only the loader role \(stack output LoaderRoleArn\) can get its token/,
+      /^SKIP .*workload identity federation: only the loader role \(dms2bq-prod-loader\) can get its token/,
     );
   });
 

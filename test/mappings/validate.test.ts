@@ -81,6 +81,14 @@ describe('validateDocuments', () => {
         '/tables/0/table: BigQuery rejects table name "order$items": it may contain only letters, digits, underscores, dashes and spaces; set "target": "order_items"',
     },
     {
+      name: 'the name of the reconciliation’s running-totals table',
+      document: sourceMappingFactory({
+        tables: [tableMappingFactory({ target: 'dms2bq_reconcile_totals' })],
+      }),
+      expected:
+        '/tables/0/target: table name "dms2bq_reconcile_totals" is taken by the reconciliation\'s running totals in every dataset (ADR 0035); set "target" to another name',
+    },
+    {
       name: 'a target name BigQuery rejects',
       document: sourceMappingFactory({ tables: [tableMappingFactory({ target: 'orders.v2' })] }),
       expected: '/tables/0/target: BigQuery rejects table name "orders.v2"',

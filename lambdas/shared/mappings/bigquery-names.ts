@@ -8,6 +8,9 @@ const TABLE = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u;
 const MAX_BYTES = 1024;
 export const CURRENT_VIEW_SUFFIX = '_current';
 
+/** Every changelog dataset's table of the reconciliation's running totals (ADR 0035). */
+export const RECONCILE_TOTALS_TABLE = 'dms2bq_reconcile_totals';
+
 export const currentViewName = (targetTable: string): string => `${targetTable}${CURRENT_VIEW_SUFFIX}`;
 
 /** Why BigQuery would reject this dataset name, or undefined when it is valid. */

@@ -3,7 +3,13 @@ import { DECIMAL_TARGET_TYPES } from '../bigquery/load-config.js';
 import { MAX_TABLE_MAPPING_BYTES, tableMappingsJson } from '../dms/table-mappings.js';
 import { describeBudget, loadJobBudget, minimumSafeInterval } from '../quota.js';
 import { bigQueryTypeOf, UnmappableColumnTypeError } from '../warehouse/changelog-schema.js';
-import { currentViewName, datasetNameProblem, suggestName, tableNameProblem } from './bigquery-names.js';
+import {
+  currentViewName,
+  datasetNameProblem,
+  RECONCILE_TOTALS_TABLE,
+  suggestName,
+  tableNameProblem,
+} from './bigquery-names.js';
 import { cdcMaxBatchInterval, type MappingFile, targetTable } from './model.js';
 import { type Problem, pointer } from './problem.js';
 
@@ -41,6 +47,12 @@ export function fileProblems({ file, mapping }: MappingFile): Problem[] {
       add(
         at(field),
         `BigQuery rejects table name "${target}": it ${nameProblem}; set "target": "${suggestName(target)}"`,
+      );
+    }
+    if (target === RECONCILE_TOTALS_TABLE) {
+      add(
+        at(table.target === undefined ? 'table' : 'target'),
+        `table name "${target}" is taken by the reconciliation's running totals in every dataset (ADR 0035); set "target" to another name`,
       );
     }
     if (table.primaryKey.length === 0) {
