@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { dmsHashMask, hashableLength } from '../../lambdas/shared/dms/hash-mask.js';
+import { MINIMUM_ENGINE_VERSION } from '../../infra/config.js';
+import {
+  DMS_MASKING_MIN_ENGINE_VERSION,
+  dmsHashMask,
+  hashableLength,
+} from '../../lambdas/shared/dms/hash-mask.js';
 import { buildReplicationSettings } from '../../lambdas/shared/dms/settings.js';
 import { buildTableMappings } from '../../lambdas/shared/dms/table-mappings.js';
 import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
@@ -116,5 +121,26 @@ describe('buildReplicationSettings with hashColumns', () => {
     // Assess
     expect(settings).toMatchObject({ ErrorBehavior: { DataMaskingErrorPolicy: 'STOP_TASK' } });
     expect(buildReplicationSettings(sourceMappingFactory())).not.toHaveProperty('ErrorBehavior');
+  });
+});
+
+describe('the engine version masking needs', () => {
+  it("is covered by the stage config's minimum engine version, so every stage can hash", () => {
+    // Prepare
+    const parts = (version: string) => version.split('.').map(Number);
+    const [major, minor, patch] = parts(MINIMUM_ENGINE_VERSION);
+    const [needMajor, needMinor, needPatch] = parts(DMS_MASKING_MIN_ENGINE_VERSION);
+
+    // Act
+    const atLeast =
+      major !== needMajor
+        ? (major ?? 0) > (needMajor ?? 0)
+        : minor !== needMinor
+          ? (minor ?? 0) > (needMinor ?? 0)
+          : (patch ?? 0) >= (needPatch ?? 0);
+
+    // Assess
+    expect(DMS_MASKING_MIN_ENGINE_VERSION).toBe('3.5.4');
+    expect(atLeast).toBe(true);
   });
 });
