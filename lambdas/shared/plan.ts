@@ -27,6 +27,8 @@ export interface SourcePlan {
     changelog: string;
     primaryKey: string[];
     excludedColumns: string[];
+    /** Columns DMS replaces with their SHA-256 hash (`data-masking-hash-mask`, ADR 0038). */
+    hashedColumns: string[];
     /** `<target>_current`: the view, or the CDC table the loader streams every change into. */
     current: {
       name: string;
@@ -67,6 +69,7 @@ export function buildPlan(files: MappingFile[], projectId: string): SourcePlan[]
             changelog: `${route.dataset}.${route.targetTable}`,
             primaryKey: route.primaryKey,
             excludedColumns: table?.excludeColumns ?? [],
+            hashedColumns: table?.hashColumns ?? [],
             current: {
               name: `${route.dataset}.${currentViewName(route.targetTable)}`,
               kind: route.current,

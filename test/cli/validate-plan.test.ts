@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { registerPlanCommand } from '../../cli/commands/mappings/plan.js';
 import { registerValidateCommand } from '../../cli/commands/mappings/validate.js';
+import type { SourcePlan } from '../../lambdas/shared/plan.js';
 import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
@@ -208,6 +209,34 @@ describe('dms2bq plan', () => {
 
     // Assess
     await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan.json');
+  });
+
+  it('shows the DMS masking rule of a hashed column and says which columns DMS hashes', async () => {
+    // Act
+    const result = await dms2bq('plan', '--mappings', 'mappings', '--json');
+
+    // Assess
+    const [source] = JSON.parse(result.stdout) as SourcePlan[];
+    expect(source?.dms.tableMappings.rules).toContainEqual({
+      'rule-type': 'transformation',
+      'rule-id': expect.any(String),
+      'rule-name': 'hash-game-users-email',
+      'rule-target': 'column',
+      'object-locator': { 'schema-name': 'game', 'table-name': 'users', 'column-name': 'email' },
+      'rule-action': 'data-masking-hash-mask',
+    });
+    expect(source?.tables.find((t) => t.sourceTable === 'game.users')?.hashedColumns).toEqual(['email']);
+  });
+
+  it('names the hashed columns in the text plan', async () => {
+    // Act
+    const result = await dms2bq('plan', '--mappings', 'mappings');
+
+    // Assess
+    expect(result.stdout).toContain(
+      '; DMS removes phone; DMS hashes email (SHA-256, data-masking-hash-mask, engine 3.5.4+)',
+    );
+    expect(result.stdout).toContain('"rule-action": "data-masking-hash-mask"');
   });
 
   it('shows the CDC table of a table in table mode instead of its view', async () => {

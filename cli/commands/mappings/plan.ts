@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DMS_MASKING_MIN_ENGINE_VERSION } from '../../../lambdas/shared/dms/hash-mask.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
@@ -45,8 +46,11 @@ function renderPlan(plan: SourcePlan[]): string {
       const excluded = table.excludedColumns.length
         ? `; DMS removes ${table.excludedColumns.join(', ')}`
         : '';
+      const hashed = table.hashedColumns.length
+        ? `; DMS hashes ${table.hashedColumns.join(', ')} (SHA-256, data-masking-hash-mask, engine ${DMS_MASKING_MIN_ENGINE_VERSION}+)`
+        : '';
       lines.push(
-        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${describeCurrent(table)}${describeHistory(table)}${excluded}`,
+        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${describeCurrent(table)}${describeHistory(table)}${excluded}${hashed}`,
       );
     }
     lines.push('', '## DMS');
