@@ -29,15 +29,44 @@ export class CurrentViews {
 
   async ensure(route: Route, deadline: Deadline, retry: RetryPolicy): Promise<void> {
     const view = `${route.dataset}.${currentViewName(route.targetTable)}`;
-    if (this.present.has(view)) return;
-    let outcome: Awaited<ReturnType<typeof ensureCurrentView>>;
+    const outcome = await this.once(
+      view,
+      route,
+      () => ensureCurrentView(this.bigquery, route),
+      deadline,
+      retry,
+    );
+    if (outcome === 'created')
+      this.logger.info('created the current-state view after the first load', { view });
+    if (outcome === 'replaced-table')
+      this.logger.info('replaced the CDC table under _current with the view the mapping asks for', { view });
+  }
+
+  /** `<target>_history`, for either mode of `_current`: one tables.get per table per container. */
+  async ensureHistory(route: Route, deadline: Deadline, retry: RetryPolicy): Promise<void> {
+    const view = `${route.dataset}.${historyViewName(route.targetTable)}`;
+    const outcome = await this.once(
+      view,
+      route,
+      () => ensureHistoryView(this.bigquery, route),
+      deadline,
+      retry,
+    );
+    if (outcome === 'created') this.logger.info('created the history view after the first load', { view });
+  }
+
+  /** Runs `create` for `view` once per container, with retries; undefined when already present. */
+  private async once<T>(
+    view: string,
+    route: Route,
+    create: () => Promise<T>,
+    deadline: Deadline,
+    retry: RetryPolicy,
+  ): Promise<T | undefined> {
+    if (this.present.has(view)) return undefined;
+    let outcome: T;
     try {
-      outcome = await withRetry(
-        () => ensureCurrentView(this.bigquery, route),
-        `create ${view}`,
-        deadline,
-        retry,
-      );
+      outcome = await withRetry(create, `create ${view}`, deadline, retry);
     } catch (error) {
       // The record fails and comes back: its load is then a duplicate and the view is tried again.
       throw new CurrentViewError(
@@ -45,32 +74,7 @@ export class CurrentViews {
         { cause: error },
       );
     }
-    if (outcome === 'created')
-      this.logger.info('created the current-state view after the first load', { view });
-    if (outcome === 'replaced-table')
-      this.logger.info('replaced the CDC table under _current with the view the mapping asks for', { view });
     this.present.add(view);
-  }
-
-  /** `<target>_history`, for either mode of `_current`: one tables.get per table per container. */
-  async ensureHistory(route: Route, deadline: Deadline, retry: RetryPolicy): Promise<void> {
-    const view = `${route.dataset}.${historyViewName(route.targetTable)}`;
-    if (this.present.has(view)) return;
-    let outcome: Awaited<ReturnType<typeof ensureHistoryView>>;
-    try {
-      outcome = await withRetry(
-        () => ensureHistoryView(this.bigquery, route),
-        `create ${view}`,
-        deadline,
-        retry,
-      );
-    } catch (error) {
-      throw new CurrentViewError(
-        `${route.dataset}.${route.targetTable} is loaded, but its view ${view} could not be created: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    if (outcome === 'created') this.logger.info('created the history view after the first load', { view });
-    this.present.add(view);
+    return outcome;
   }
 }
