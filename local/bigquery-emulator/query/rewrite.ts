@@ -175,7 +175,6 @@ export interface TableRead {
 /** Tables the query reads, minus the names its WITH clauses define. */
 function tablesRead(statements: unknown): TableRead[] {
   const reads: TableRead[] = [];
-  const ctes = new Set<string>();
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) {
       for (const item of value) visit(item);
@@ -185,13 +184,10 @@ function tablesRead(statements: unknown): TableRead[] {
     if (value.type === 'BASE_TABLE') {
       reads.push({ datasetId: String(value.schema_name ?? ''), tableId: String(value.table_name) });
     }
-    const cteMap = value.cte_map;
-    if (isNode(cteMap) && Array.isArray(cteMap.map)) {
-      for (const entry of cteMap.map as Node[]) ctes.add(String(entry.key).toLowerCase());
-    }
     for (const child of Object.values(value)) visit(child);
   };
   visit(statements);
+  const ctes = cteNames(statements);
   return reads.filter((read) => read.datasetId !== '' || !ctes.has(read.tableId.toLowerCase()));
 }
 
