@@ -1,0 +1,74 @@
+import { bigqueryCanonical, mysqlCanonical } from './canonical.js';
+import type { DiffColumn, DiffTable, KeyColumn } from './columns.js';
+
+/** What differs between the two SQL dialects the diff speaks; the queries themselves are shared. */
+export interface Dialect {
+  /** The FROM target. */
+  from(table: DiffTable): string;
+  /** A key column as it is compared and ordered (byte order for strings on both sides). */
+  keyRef(key: KeyColumn): string;
+  /** A key column as text. */
+  keyText(key: KeyColumn): string;
+  /** A key value (its text) as a literal of the key's type. */
+  literal(key: KeyColumn, text: string): string;
+  canonical(column: DiffColumn): string;
+  /** The character count of a text, as text. */
+  lengthText(text: string): string;
+  /** 60 bits of the MD5 of a text, as a non-negative integer (BIT_XOR adds them up). */
+  hash60(text: string): string;
+  /** The MD5 of a text in lower-case hex. */
+  md5Hex(text: string): string;
+  /** An integer aggregate as text (BigQuery's INT64 and MySQL's BIGINT UNSIGNED both fit). */
+  xorText(hash: string): string;
+}
+
+const backtick = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
+
+export const bigqueryDialect: Dialect = {
+  from: (table) => `\`${table.projectId}.${table.dataset}.${table.current}\``,
+  keyRef: (key) => `\`${key.bigqueryName}\``,
+  keyText: (key) =>
+    key.kind === 'int' ? `CAST(\`${key.bigqueryName}\` AS STRING)` : `\`${key.bigqueryName}\``,
+  literal: (key, text) => (key.kind === 'int' ? integerLiteral(text) : googleSqlString(text)),
+  canonical: (column) => bigqueryCanonical(column, `\`${column.bigqueryName}\``),
+  lengthText: (text) => `CAST(CHAR_LENGTH(${text}) AS STRING)`,
+  hash60: (text) => `CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5(${text})), 1, 15)) AS INT64)`,
+  md5Hex: (text) => `TO_HEX(MD5(${text}))`,
+  xorText: (hash) => `CAST(BIT_XOR(${hash}) AS STRING)`,
+};
+
+/** `escape` is the driver's (mysql2's `connection.escape`), which knows the connection's settings. */
+export function mysqlDialect(escape: (value: string) => string): Dialect {
+  return {
+    from: (table) => `${backtick(table.schema)}.${backtick(table.table)}`,
+    // A case-insensitive collation would order and compare 'a' and 'A' as one key; BigQuery orders bytes.
+    keyRef: (key) =>
+      key.kind === 'int'
+        ? backtick(key.name)
+        : `CONVERT(${backtick(key.name)} USING utf8mb4) COLLATE utf8mb4_bin`,
+    keyText: (key) =>
+      key.kind === 'int'
+        ? `CAST(${backtick(key.name)} AS CHAR)`
+        : `CONVERT(${backtick(key.name)} USING utf8mb4)`,
+    literal: (key, text) => (key.kind === 'int' ? integerLiteral(text) : escape(text)),
+    canonical: (column) => mysqlCanonical(column, backtick(column.name)),
+    lengthText: (text) => `CAST(CHAR_LENGTH(${text}) AS CHAR)`,
+    hash60: (text) => `CAST(CONV(SUBSTR(MD5(${text}), 1, 15), 16, 10) AS UNSIGNED)`,
+    md5Hex: (text) => `MD5(${text})`,
+    xorText: (hash) => `CAST(BIT_XOR(${hash}) AS CHAR)`,
+  };
+}
+
+function integerLiteral(text: string): string {
+  if (!/^-?\d+$/.test(text)) throw new Error(`key value "${text}" is not an integer`);
+  return text;
+}
+
+/** A GoogleSQL quoted string: backslash escapes for the quote, the backslash and control characters. */
+function googleSqlString(text: string): string {
+  const escaped = text.replace(/[\\'\u0000-\u001f]/g, (character) => {
+    if (character === '\\' || character === "'") return `\\${character}`;
+    return `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+  return `'${escaped}'`;
+}
