@@ -37,8 +37,8 @@ export const bigqueryDialect: Dialect = {
   xorText: (hash) => `CAST(BIT_XOR(${hash}) AS STRING)`,
 };
 
-/** `escape` is the driver's (mysql2's `connection.escape`), which knows the connection's settings. */
-export function mysqlDialect(escape: (value: string) => string): Dialect {
+/** `quote` is the driver's (mysql2's `connection.escape`), which knows the connection's settings. */
+export function mysqlDialect(quote: (value: string) => string): Dialect {
   return {
     from: (table) => `${backtick(table.schema)}.${backtick(table.table)}`,
     // A case-insensitive collation would order and compare 'a' and 'A' as one key; BigQuery orders bytes.
@@ -50,7 +50,7 @@ export function mysqlDialect(escape: (value: string) => string): Dialect {
       key.kind === 'int'
         ? `CAST(${backtick(key.name)} AS CHAR)`
         : `CONVERT(${backtick(key.name)} USING utf8mb4)`,
-    literal: (key, text) => (key.kind === 'int' ? integerLiteral(text) : escape(text)),
+    literal: (key, text) => (key.kind === 'int' ? integerLiteral(text) : quote(text)),
     canonical: (column) => mysqlCanonical(column, backtick(column.name)),
     lengthText: (text) => `CAST(CHAR_LENGTH(${text}) AS CHAR)`,
     hash60: (text) => `CAST(CONV(SUBSTR(MD5(${text}), 1, 15), 16, 10) AS UNSIGNED)`,
@@ -66,9 +66,12 @@ function integerLiteral(text: string): string {
 
 /** A GoogleSQL quoted string: backslash escapes for the quote, the backslash and control characters. */
 function googleSqlString(text: string): string {
-  const escaped = text.replace(/[\\'\u0000-\u001f]/g, (character) => {
-    if (character === '\\' || character === "'") return `\\${character}`;
-    return `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`;
-  });
+  let escaped = '';
+  for (const character of text) {
+    const code = character.charCodeAt(0);
+    if (character === '\\' || character === "'") escaped += `\\${character}`;
+    else if (code < 0x20) escaped += `\\x${code.toString(16).padStart(2, '0')}`;
+    else escaped += character;
+  }
   return `'${escaped}'`;
 }

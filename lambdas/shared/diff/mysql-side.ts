@@ -4,7 +4,7 @@ import type { DiffSide } from './side.js';
 
 export interface MysqlSide extends DiffSide {
   /** A string literal, escaped by the driver for this connection. */
-  escape(value: string): string;
+  quote(value: string): string;
   /** Ends the read-only transaction and the connection. */
   close(): Promise<void>;
 }
@@ -17,11 +17,11 @@ export interface MysqlSide extends DiffSide {
 export async function mysqlSide(connection: Connection): Promise<MysqlSide> {
   await connection.query("SET NAMES utf8mb4, time_zone = '+00:00'");
   await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-  const escape = (value: string): string => connection.escape(value);
+  const quote = (value: string): string => connection.escape(value);
   const side: MysqlSide = {
     label: 'source',
-    dialect: mysqlDialect(escape),
-    escape,
+    dialect: mysqlDialect(quote),
+    quote,
     queries: 0,
     async query(sql) {
       side.queries++;
@@ -44,9 +44,9 @@ export interface MysqlColumn {
 
 /** The table's columns in order, from information_schema; empty when the table does not exist. */
 export async function mysqlColumns(side: MysqlSide, schema: string, table: string): Promise<MysqlColumn[]> {
-  const { escape } = side;
+  const { quote } = side;
   const rows = await side.query(
-    `SELECT COLUMN_NAME AS name, LOWER(COLUMN_TYPE) AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ${escape(schema)} AND TABLE_NAME = ${escape(table)} ORDER BY ORDINAL_POSITION`,
+    `SELECT COLUMN_NAME AS name, LOWER(COLUMN_TYPE) AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ${quote(schema)} AND TABLE_NAME = ${quote(table)} ORDER BY ORDINAL_POSITION`,
   );
   return rows.map((row) => ({ name: String(row.name), type: String(row.type) }));
 }
