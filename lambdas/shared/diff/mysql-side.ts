@@ -42,11 +42,20 @@ export interface MysqlColumn {
   type: string;
 }
 
-/** The table's columns in order, from information_schema; empty when the table does not exist. */
+/**
+ * The table's columns in order, from information_schema; empty when the table does not exist.
+ * MariaDB's JSON is an alias of LONGTEXT with a `json_valid(col)` check (MariaDB "JSON Data Type"),
+ * so there the check, not the type, says JSON; MySQL's CHECK_CONSTRAINTS has no TABLE_NAME to join.
+ */
 export async function mysqlColumns(side: MysqlSide, schema: string, table: string): Promise<MysqlColumn[]> {
   const { quote } = side;
+  const [version] = await side.query('SELECT VERSION() AS v');
+  const mariadb = /mariadb/i.test(String(version?.v ?? ''));
+  const type = mariadb
+    ? `CASE WHEN EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME AND k.CHECK_CLAUSE = CONCAT('json_valid(\`', c.COLUMN_NAME, '\`)')) THEN 'json' ELSE LOWER(c.COLUMN_TYPE) END`
+    : 'LOWER(c.COLUMN_TYPE)';
   const rows = await side.query(
-    `SELECT COLUMN_NAME AS name, LOWER(COLUMN_TYPE) AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ${quote(schema)} AND TABLE_NAME = ${quote(table)} ORDER BY ORDINAL_POSITION`,
+    `SELECT c.COLUMN_NAME AS name, ${type} AS type FROM information_schema.COLUMNS c WHERE c.TABLE_SCHEMA = ${quote(schema)} AND c.TABLE_NAME = ${quote(table)} ORDER BY c.ORDINAL_POSITION`,
   );
   return rows.map((row) => ({ name: String(row.name), type: String(row.type) }));
 }
