@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { loadStageConfig } from './config.js';
-import { APP_CONTEXT, addAccountStack, addDeployment } from './deployment.js';
+import { APP_CONTEXT, addAccountStack, addDeployment, stagesOfAccount } from './deployment.js';
 import { readMappingsSync } from './mappings.js';
 import { addNagChecks } from './nag.js';
 
@@ -21,7 +21,7 @@ const app = new App({
 const stage = String(app.node.tryGetContext('stage') ?? 'dev');
 try {
   const config = loadStageConfig(stage);
-  addAccountStack(app, config);
+  addAccountStack(app, config, stagesOfAccount('config', config));
   addDeployment(app, { stage, config, mappings: readMappingsSync('mappings') });
   addNagChecks(app);
 } catch (error) {

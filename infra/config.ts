@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type AccountStackConfig, parseAccountStack } from './account-config.js';
 import { FieldReader, type Json, StageConfigError } from './field-reader.js';
 
 export { StageConfigError };
@@ -15,6 +16,8 @@ export type GcpCredentialsConfig =
       mode: 'service-account-key';
       /** Secrets Manager secret holding a service-account JSON key (the fallback). */
       keySecretArn: string;
+      /** The key's service account: `warehouse apply --phase pre` gives it dataset access. */
+      serviceAccountEmail?: string;
     };
 
 export interface SourceConfig {
@@ -74,6 +77,7 @@ export interface StageConfig {
   alarms: { freshnessSloMinutes: number; oldestMessageMinutes: number; dmsLatencySeconds: number };
   /** Where alarm descriptions link runbooks, e.g. `https://github.com/<org>/<repo>/blob/main/`. */
   runbookBaseUrl: string;
+  accountStack: AccountStackConfig;
 }
 
 const PATTERNS = {
@@ -198,6 +202,7 @@ export function parseStageConfig(document: unknown, file: string): StageConfig {
       ),
     },
     runbookBaseUrl: read.string(root.runbookBaseUrl ?? '', 'runbookBaseUrl', /^(https:\/\/\S+\/)?$/),
+    accountStack: parseAccountStack(read, read.object(root.accountStack, 'accountStack')),
   };
 }
 
@@ -266,6 +271,15 @@ function parseCredentials(read: FieldReader, credentials: Json): GcpCredentialsC
     return {
       mode,
       keySecretArn: read.string(credentials.keySecretArn, 'gcp.credentials.keySecretArn', PATTERNS.secretArn),
+      ...(credentials.serviceAccountEmail === undefined
+        ? {}
+        : {
+            serviceAccountEmail: read.string(
+              credentials.serviceAccountEmail,
+              'gcp.credentials.serviceAccountEmail',
+              /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z0-9.-]+\.iam\.gserviceaccount\.com$/,
+            ),
+          }),
     };
   }
   return read.fail('gcp.credentials.mode', 'must be workload-identity or service-account-key');

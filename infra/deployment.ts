@@ -1,8 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
 import type { SourceMapping } from '../lambdas/shared/mappings/model.js';
 import { pipelineStackName } from '../lambdas/shared/naming.js';
-import type { StageConfig } from './config.js';
+import { loadStageConfig, type StageConfig } from './config.js';
 import { ACCOUNT_STACK_NAME, AccountStack } from './stacks/account-stack.js';
 import { PipelineStack } from './stacks/pipeline-stack.js';
 
@@ -44,13 +45,34 @@ export function addDeployment(app: App, props: DeploymentProps): PipelineStack {
 }
 
 /**
- * The account's DMS roles (`dms-vpc-role`, `dms-cloudwatch-logs-role`), deployed once per account
- * with `cdk deploy Dms2Bq-account` before any stage (ADR 0014).
+ * The account stack (ADR 0031): the DMS service roles (or none, when `dmsServiceRoles` adopts
+ * existing ones) and the GitHub deploy and diff roles, deployed by hand with
+ * `cdk deploy Dms2Bq-account` before any stage; CD deploys only `Dms2Bq-<stage>`. `stages` are
+ * the stages of config/ in the same account and region, whose GitHub environments may deploy.
  */
-export function addAccountStack(app: App, config: Pick<StageConfig, 'account' | 'region'>): AccountStack {
+export function addAccountStack(
+  app: App,
+  config: Pick<StageConfig, 'account' | 'region' | 'accountStack'>,
+  stages: string[],
+): AccountStack {
   return new AccountStack(app, ACCOUNT_STACK_NAME, {
+    accountStack: config.accountStack,
+    stages,
     env: { account: config.account, region: config.region },
-    description: 'dms-to-bigquery: account-wide AWS DMS roles, shared by every stage (retained)',
+    description:
+      'dms-to-bigquery: account-wide AWS DMS roles and the GitHub roles, shared by every stage (retained)',
     tags: { project: 'dms-to-bigquery' },
   });
+}
+
+/** The stages of `dir` that deploy to the account and region of `config`, sorted. */
+export function stagesOfAccount(dir: string, config: Pick<StageConfig, 'account' | 'region'>): string[] {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.replace(/\.json$/, ''))
+    .filter((stage) => {
+      const other = loadStageConfig(stage, dir);
+      return other.account === config.account && other.region === config.region;
+    })
+    .sort();
 }

@@ -19,6 +19,11 @@ export interface PipelineFunctionProps {
   define?: Record<string, string>;
   environment?: Record<string, string>;
   logRetention?: RetentionDays;
+  /**
+   * A fixed role name, for roles another system names before the first deploy (the Google
+   * federation binding, ADR 0031); CloudFormation then cannot replace the role without a new name.
+   */
+  roleName?: string;
 }
 
 /**
@@ -37,6 +42,7 @@ export class PipelineFunction extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     // An explicit role keeps AWSLambdaBasicExecutionRole (logs:* on every log group) out.
     this.role = new Role(this, 'Role', {
+      ...(props.roleName ? { roleName: props.roleName } : {}),
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: props.description,
     });

@@ -6,6 +6,7 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { reconcileRoleName } from '../../lambdas/shared/naming.js';
 import type { StageConfig } from '../config.js';
 import { arnFinding } from '../nag.js';
 import type { LoaderMetricsRef } from './metrics.js';
@@ -47,6 +48,7 @@ export class Reconciliation extends Construct {
       timeout: Duration.minutes(5),
       memorySizeMb: 512,
       define: { __DMS2BQ_ROUTING__: props.routing },
+      roleName: reconcileRoleName(props.stage),
     })
       .bindValue('STAGE', props.stage)
       .bindValue('GCP_PROJECT_ID', props.gcp.projectId)

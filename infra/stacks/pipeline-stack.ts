@@ -6,6 +6,7 @@ import type { Construct, IDependable } from 'constructs';
 import { heartbeatTable, heartbeatTiming } from '../../lambdas/shared/heartbeat.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
 import { targetTable } from '../../lambdas/shared/mappings/model.js';
+import { loaderRoleName } from '../../lambdas/shared/naming.js';
 import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
 import { buildRoutingTable } from '../../lambdas/shared/routing.js';
 import { type StageConfig, StageConfigError } from '../config.js';
@@ -72,6 +73,7 @@ export class PipelineStack extends Stack {
       timeout: Duration.seconds(settings.loader.timeoutSeconds),
       memorySizeMb: settings.loader.memorySizeMb,
       define: { __DMS2BQ_ROUTING__: routing, __DMS2BQ_CURRENT_TABLES__: currentTables },
+      roleName: loaderRoleName(props.stage),
     })
       .bindObjectRead('LANDING_BUCKET', landing.bucket, prefixes)
       .bindValue('GCP_PROJECT_ID', config.gcp.projectId)

@@ -34,3 +34,16 @@ export const replicationInstanceIdentifier = (stage: string): string =>
 /** The CloudWatch Logs group DMS writes a provisioned instance's task logs to (ADR 0014). */
 export const dmsTaskLogGroupName = (stage: string): string =>
   `dms-tasks-${replicationInstanceIdentifier(stage)}`;
+
+/**
+ * The IAM roles whose names the Google side must know before the first deploy: the workload
+ * identity pool maps an AWS caller to `attribute.aws_role` = `arn:aws:sts::<account>:assumed-role/<name>`,
+ * so the binding names the role. A stage is at most 20 characters, so the longest name
+ * (`dms2bq-<stage>-reconcile`, 37) stays below IAM's 64 (ADR 0031).
+ */
+export const loaderRoleName = (stage: string): string => `dms2bq-${stage}-loader`;
+export const reconcileRoleName = (stage: string): string => `dms2bq-${stage}-reconcile`;
+
+/** The roles GitHub Actions assumes through OIDC, created by the account stack (ADR 0032). */
+export const GITHUB_DEPLOY_ROLE_NAME = 'dms2bq-github-deploy';
+export const GITHUB_DIFF_ROLE_NAME = 'dms2bq-github-diff';

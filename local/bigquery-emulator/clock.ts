@@ -56,3 +56,21 @@ export function clockOffsetFromEnv(env: NodeJS.ProcessEnv = process.env): number
   }
   return seconds;
 }
+
+export const SCHEMA_PROPAGATION_ENV = 'BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS';
+
+/**
+ * The schema propagation delay in seconds from `BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS` (0 when
+ * unset); anything but a number of seconds ≥ 0 is an error naming the variable.
+ */
+export function schemaPropagationFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[SCHEMA_PROPAGATION_ENV];
+  if (raw === undefined || raw.trim() === '') return 0;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(
+      `${SCHEMA_PROPAGATION_ENV}=${raw} is not a number of seconds >= 0: set it to e.g. 600, or unset it for 0`,
+    );
+  }
+  return seconds;
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import type { PassThroughClient } from 'google-auth-library';
-import { clockOffsetFromEnv, EmulatorClock } from './clock.js';
+import { clockOffsetFromEnv, EmulatorClock, schemaPropagationFromEnv } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { addAdminRoutes } from './http/admin-routes.js';
 import { addCatalogRoutes } from './http/catalog-routes.js';
@@ -19,6 +19,7 @@ import { QueryRunner } from './query/execute.js';
 import { Catalog } from './store/catalog.js';
 import { JobStore, normalizeLocation } from './store/jobs.js';
 import { MetadataStore } from './store/metadata.js';
+import { SchemaHistory } from './store/schema-history.js';
 import { Warehouse } from './store/warehouse.js';
 
 export type { CountedRule, FailRule, RandomRule, RequestMatcher, SlowRule } from './faults.js';
@@ -48,6 +49,12 @@ export interface BigQueryEmulatorOptions {
    * `BIGQUERY_EMULATOR_CLOCK_OFFSET` seconds.
    */
   clock?: EmulatorClock;
+  /**
+   * Seconds after a schema change (columns added, a table created again under a dropped name) during
+   * which the Storage Write API refuses appends that depend on it (ADR 0028). Default:
+   * `BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS`, else 0.
+   */
+  schemaPropagationSeconds?: number;
 }
 
 /** Where the emulated Storage Write API listens, and what `WriterClient` needs to reach it. */
@@ -97,20 +104,31 @@ export async function startBigQueryEmulator(
 ): Promise<BigQueryEmulator> {
   const projectId = options.projectId ?? 'local-project';
   const clock = options.clock ?? new EmulatorClock(clockOffsetFromEnv());
+  const schemaPropagationSeconds = options.schemaPropagationSeconds ?? schemaPropagationFromEnv();
+  if (!(schemaPropagationSeconds >= 0 && Number.isFinite(schemaPropagationSeconds))) {
+    throw new RangeError(
+      `schemaPropagationSeconds must be a number of seconds >= 0, got ${schemaPropagationSeconds}`,
+    );
+  }
   const location = normalizeLocation(options.location ?? 'US');
   const ownUploadDir = options.uploadDir === undefined;
   const uploadDir = options.uploadDir ?? (await mkdtemp(join(tmpdir(), 'bq-emulator-uploads-')));
-  const warehouse = await Warehouse.open(options.dbPath, options.memoryLimit ?? '512MB');
+  const warehouse = await Warehouse.open(options.dbPath, options.memoryLimit ?? '512MB', clock);
   const metadata = new MetadataStore(warehouse);
   await metadata.init();
-  const catalog = new Catalog(warehouse, metadata, projectId, location);
+  const catalog = new Catalog(warehouse, metadata, projectId, location, clock);
   await catalog.init();
-  const jobs = new JobStore(metadata, location);
+  const history = new SchemaHistory(clock);
+  await warehouse.exclusive(SchemaHistory.init);
+  catalog.onTableSaved(history.saved);
+  catalog.onTableDropped(history.dropped);
+  const jobs = new JobStore(metadata, location, clock);
   await jobs.init();
   const queries = new QueryRunner(warehouse, catalog);
   // Views saved in a database file call the GoogleSQL macros; they must exist before any view is read.
   await queries.ready();
-  const runner = new JobRunner(jobs, warehouse, catalog, queries, options.jobStateDelayMs ?? 50);
+  if (catalog.addedPseudoColumns) await queries.redefineViews();
+  const runner = new JobRunner(jobs, warehouse, catalog, queries, options.jobStateDelayMs ?? 50, clock);
   const faults = new FaultInjector();
   const services: Services = {
     projectId,
@@ -130,14 +148,18 @@ export async function startBigQueryEmulator(
   addJobRoutes(api, services);
   addResumableRoutes(api, services);
   const admin = new Router();
-  addAdminRoutes(admin, faults);
+  addAdminRoutes(admin, faults, clock);
   addIamRoutes(api, admin, services);
   const server = createEmulatorServer(api, admin, faults);
   const host = options.host ?? '127.0.0.1';
   const url = await listen(server, options.port ?? 0, host);
   // Loaded only when asked for: grpc-js is not needed by emulators that serve REST alone.
   const storageWrite = options.storageWrite
-    ? await (await import('./storage-write/server.js')).startStorageWriteServer(catalog, warehouse, host)
+    ? await (await import('./storage-write/server.js')).startStorageWriteServer(catalog, warehouse, host, {
+        clock,
+        history,
+        delayMs: schemaPropagationSeconds * 1000,
+      })
     : undefined;
 
   let stopped: Promise<void> | undefined;

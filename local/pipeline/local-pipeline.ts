@@ -36,6 +36,8 @@ export interface LocalPipelineOptions {
   /** Ports of the BigQuery emulator and of fauxqs; 0 (default) picks free ones. */
   bigqueryPort?: number;
   awsPort?: number;
+  /** The emulator's schema propagation delay (ADR 0028); `BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS` when absent. */
+  schemaPropagationSeconds?: number;
 }
 
 /** Every local stand-in wired to the real loader handler, as deployed but on this machine. */
@@ -75,6 +77,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     ...(options.warehousePath ? { dbPath: options.warehousePath } : {}),
     // `table` routes stream to <table>_current CDC tables through the Storage Write API (gRPC).
     storageWrite: true,
+    ...(options.schemaPropagationSeconds === undefined
+      ? {}
+      : { schemaPropagationSeconds: options.schemaPropagationSeconds }),
   });
   const visibilityTimeoutSeconds = options.visibilityTimeoutSeconds ?? 60;
   const aws = await startLocalAws({

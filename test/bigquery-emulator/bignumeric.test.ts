@@ -100,6 +100,35 @@ describe('BigQuery emulator: BIGNUMERIC is stored exactly', () => {
     ]);
   });
 
+  it('turns a stored BIGNUMERIC into its decimal text in CAST, FORMAT, CONCAT and TO_JSON_STRING', async () => {
+    // Prepare
+    const datasetId = await freshDataset(fixture);
+    const unscaled = 12345678901234567890123456789012345123456789012345678901234567890n;
+    const path = await wideDecimalFile(65, 30, [-unscaled, 25n * 10n ** 28n, 10n ** 30n]);
+    await load(datasetId, path);
+    const text = '-12345678901234567890123456789012345.12345678901234567890123456789';
+
+    // Act
+    const rows = await query(
+      `SELECT CAST(b AS STRING) AS cast, SAFE_CAST(b AS STRING) AS safe, FORMAT('%t|%T', b, b) AS format,
+         CONCAT('x', b) AS concat, TO_JSON_STRING(b) AS json
+       FROM \`${datasetId}.t\` ORDER BY b`,
+    );
+
+    // Assess
+    expect(rows).toEqual([
+      {
+        cast: text,
+        safe: text,
+        format: `${text}|BIGNUMERIC "${text}"`,
+        concat: `x${text}`,
+        json: `"${text}"`,
+      },
+      { cast: '0.25', safe: '0.25', format: '0.25|BIGNUMERIC "0.25"', concat: 'x0.25', json: '"0.25"' },
+      { cast: '1', safe: '1', format: '1|BIGNUMERIC "1"', concat: 'x1', json: '1' },
+    ]);
+  });
+
   it('fails a wide decimal value beyond BIGNUMERIC’s range, naming the field', async () => {
     // Prepare
     const datasetId = await freshDataset(fixture);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BigQuery, type Job, type JobMetadata, type Table } from '@google-cloud/bigquery';
+import { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
 import {
   type BigQueryEmulator,
   type BigQueryEmulatorOptions,
@@ -19,7 +20,14 @@ export interface EmulatorFixture {
 /** An emulator on a free port with a production client pointed at it, and a temp dir for files. */
 export async function startEmulatorFixture(options: BigQueryEmulatorOptions = {}): Promise<EmulatorFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'bq-emulator-test-'));
-  const emulator = await startBigQueryEmulator({ jobStateDelayMs: 10, ...options });
+  // The time rules are stated, never taken from the shell running the tests: the machine's time and
+  // no schema propagation delay unless a test asks for them (ADR 0027, 0028).
+  const emulator = await startBigQueryEmulator({
+    jobStateDelayMs: 10,
+    clock: new EmulatorClock(),
+    schemaPropagationSeconds: 0,
+    ...options,
+  });
   const bigquery = new BigQuery(emulator.clientOptions);
   return {
     emulator,

@@ -145,12 +145,12 @@ describe('BigQuery emulator queries (through @google-cloud/bigquery)', () => {
 
   it('fails an unsupported construct with a message naming it', async () => {
     // Act
-    const error = await fixture.bigquery.query('SELECT _PARTITIONTIME FROM `ds.t`').catch((e: unknown) => e);
+    const error = await fixture.bigquery.query('SELECT _TABLE_SUFFIX FROM `ds.t*`').catch((e: unknown) => e);
 
     // Assess
     expect(apiError(error)).toEqual({ code: 400, reason: 'invalidQuery' });
     expect((error as Error).message).toContain(
-      '_PARTITIONTIME pseudo-column are not supported by the BigQuery emulator',
+      'wildcard tables (_TABLE_SUFFIX) are not supported by the BigQuery emulator',
     );
   });
 

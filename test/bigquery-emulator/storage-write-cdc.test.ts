@@ -125,11 +125,12 @@ describe('emulated Storage Write API: CDC tables (through @google-cloud/bigquery
     writer.close();
   });
 
-  it('applies changes without sequence numbers in arrival order', async () => {
+  it('applies changes without sequence numbers by request in arrival order, the first row of a key within one', async () => {
     // Prepare
     const { dataset, writer } = await cdcTable(false);
 
-    // Act
+    // Act: within one request the rows share an ingestion time; java-bigquerystorage#2404 reports
+    // that the first row of a key then takes precedence.
     await writer.append([
       upsert({ id: 1, name: 'a', salary: 1 }),
       remove({ id: 1 }),
@@ -137,9 +138,34 @@ describe('emulated Storage Write API: CDC tables (through @google-cloud/bigquery
     ]);
     await writer.append([upsert({ id: 2, name: 'x', salary: 1 })]);
     await writer.append([remove({ id: 2 })]);
+    await writer.append([upsert({ id: 3, name: 'y', salary: 1 })]);
+    await writer.append([upsert({ id: 3, name: 'z', salary: 2 })]);
 
     // Assess
-    expect(await state(dataset)).toEqual([{ id: 1, name: 'c', salary: 3 }]);
+    expect(await state(dataset)).toEqual([
+      { id: 1, name: 'a', salary: 1 },
+      { id: 3, name: 'z', salary: 2 },
+    ]);
+    writer.close();
+  });
+
+  it('keeps the first of equal sequence numbers within one request (java-bigquerystorage#2404)', async () => {
+    // Prepare
+    const { dataset, writer } = await cdcTable();
+
+    // Act
+    await writer.append([
+      upsert({ id: 1, name: 'first', salary: 1 }, '5'),
+      upsert({ id: 1, name: 'second', salary: 2 }, '5'),
+      upsert({ id: 2, name: 'kept', salary: 1 }, '5'),
+      remove({ id: 2 }, '5'),
+    ]);
+
+    // Assess
+    expect(await state(dataset)).toEqual([
+      { id: 1, name: 'first', salary: 1 },
+      { id: 2, name: 'kept', salary: 1 },
+    ]);
     writer.close();
   });
 

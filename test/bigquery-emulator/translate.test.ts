@@ -67,6 +67,21 @@ describe('translateStatement', () => {
       'SELECT ARRAY_AGG(x ORDER BY x LIMIT 2) FROM t',
       'SELECT list_slice(array_agg(x ORDER BY x), 1, 2) FROM t',
     ],
+    [
+      'STRING_AGG with LIMIT as the non-NULL values, ordered, sliced and joined',
+      "SELECT STRING_AGG(DISTINCT x, ', ' ORDER BY x LIMIT 2) FROM t",
+      "SELECT CASE WHEN count(x) > 0 THEN array_to_string(list_slice(array_agg(DISTINCT x ORDER BY x) FILTER (WHERE x IS NOT NULL), 1, 2), ', ') END FROM t",
+    ],
+    [
+      "JSON_EXTRACT_SCALAR with a ['key'] path in DuckDB's .\"key\" spelling",
+      'SELECT JSON_EXTRACT_SCALAR(j, "$[\'a.b\'].c") FROM t',
+      `SELECT "bq-fn".json_value(j, '$."a.b".c') FROM t`,
+    ],
+    [
+      'APPROX_COUNT_DISTINCT as an exact count',
+      'SELECT APPROX_COUNT_DISTINCT(x) FROM t',
+      'SELECT count(DISTINCT x) FROM t',
+    ],
     ['an OFFSET subscript', 'SELECT a[OFFSET(1)] FROM t', 'SELECT a["bq-fn".at_offset(1)] FROM t'],
     [
       'DATE_TRUNC to a Sunday week',
@@ -108,6 +123,7 @@ describe('translateStatement', () => {
       target: { datasetId: 'ds', tableId: 't_current' },
       sql: 'SELECT * EXCLUDE (Op) FROM "ds"."t"',
       source: 'SELECT * EXCEPT (Op) FROM `ds.t`',
+      syntaxError: expect.any(Function),
     });
   });
 
@@ -136,10 +152,26 @@ describe('translateStatement', () => {
     ['INSERT statements', 'INSERT INTO ds.t VALUES (1)', /not supported.*SELECT, WITH/],
     ['scripts', 'SELECT 1; SELECT 2', /Multi-statement/],
     ['query parameters', 'SELECT * FROM t WHERE id = @id', /parameters \(@id\)/],
-    ['the _PARTITIONTIME pseudo-column', 'SELECT _PARTITIONTIME FROM t', /_PARTITIONTIME/],
+    ['wildcard tables', 'SELECT _TABLE_SUFFIX FROM t', /_TABLE_SUFFIX/],
     ['PARSE_TIMESTAMP with a time zone', "SELECT PARSE_TIMESTAMP('%F', s, 'UTC')", /time zone/],
     ['an unknown CAST type', 'SELECT CAST(a AS GEOGRAPHY)', /CAST to GEOGRAPHY/],
     ['an unsupported format element', "SELECT PARSE_TIMESTAMP('%E4S', s)", /%E4S/],
+    [
+      'a misspelt first keyword',
+      'SELEC *\nFROM t',
+      /^Syntax error: Unexpected identifier "SELEC" at \[1:1\]$/,
+    ],
+    [
+      'a statement starting with a keyword',
+      '  ORDER BY x',
+      /^Syntax error: Unexpected keyword ORDER at \[1:3\]$/,
+    ],
+    ['pipe syntax', 'FROM t |> WHERE x = 1', /Statement "FROM …" is not supported/],
+    [
+      'a format element GoogleSQL lacks',
+      "SELECT FORMAT_DATE('%K', d)",
+      /%K is not a GoogleSQL format element/,
+    ],
   ])('rejects %s', (_name, input, message) => {
     it('with a QueryTranslationError naming the construct', () => {
       // Act

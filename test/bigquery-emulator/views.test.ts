@@ -70,4 +70,19 @@ describe('BigQuery emulator: views through tables.insert and tables.patch', () =
     // Assess
     await expect(created).rejects.toMatchObject({ message: expect.stringContaining('missing') });
   });
+
+  it("refuses a view query with a syntax error at its line and column, in BigQuery's words", async () => {
+    // Prepare
+    const id = await freshDataset(fixture);
+
+    // Act
+    const created = fixture.bigquery.dataset(id).createTable('v', {
+      view: { query: 'SELECT 1 AS a\nFROM (SELECT 2) WHERE WHERE', useLegacySql: false },
+    });
+
+    // Assess
+    await expect(created).rejects.toMatchObject({
+      message: 'Invalid view query: Syntax error: Unexpected keyword WHERE at [2:23]',
+    });
+  });
 });

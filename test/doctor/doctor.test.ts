@@ -14,6 +14,7 @@ import { loadStageConfig } from '../../infra/config.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { runDms2bq } from '../support/cli.js';
 import { type FakeDmsState, fakeDms } from './fake-dms.js';
+import { fakeIam, healthyDmsServiceRoles } from './fake-iam.js';
 
 // The example prod config uses workload identity federation, under which the operator cannot act as
 // the loader; the key fallback lets doctor test the loader's own grants, so most cases use it.
@@ -40,6 +41,7 @@ const secrets = mockClient(SecretsManagerClient);
 describe('dms2bq doctor --stage prod', () => {
   let emulator: BigQueryEmulator;
   let dms: ReturnType<typeof fakeDms>;
+  let iam: ReturnType<typeof fakeIam>;
   let state: FakeDmsState;
 
   beforeAll(async () => {
@@ -78,6 +80,7 @@ describe('dms2bq doctor --stage prod', () => {
       assessments: {},
     };
     dms = fakeDms(state);
+    iam = fakeIam(healthyDmsServiceRoles());
     sts.on(GetCallerIdentityCommand).resolves({
       Account: config.account,
       Arn: `arn:aws:sts::${config.account}:assumed-role/deployer/ci`,
@@ -119,6 +122,7 @@ describe('dms2bq doctor --stage prod', () => {
 
   afterEach(() => {
     dms.restore();
+    iam.restore();
     sts.reset();
     cloudFormation.reset();
     ec2.reset();
@@ -143,6 +147,8 @@ describe('dms2bq doctor --stage prod', () => {
     for (const check of [
       'AWS credentials',
       'stack Dms2Bq-prod',
+      'DMS service role dms-vpc-role',
+      'DMS service role dms-cloudwatch-logs-role',
       'VPC path to S3',
       'VPC path to Secrets Manager',
       'secret of casino_a',
@@ -311,7 +317,7 @@ describe('dms2bq doctor --stage prod', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(line(result.stdout, 'loader identity')).toMatch(
-      /^SKIP .*workload identity federation: only the loader role \(stack output LoaderRoleArn\) can get its token/,
+      /^SKIP .*workload identity federation: only the loader role \(dms2bq-prod-loader\) can get its token/,
     );
   });
 

@@ -46,6 +46,37 @@ describe('dms2bq warehouse apply', () => {
     expect(jobs).toEqual([]);
   });
 
+  it('--phase pre creates the dataset and the changelog tables only; --phase post then the views and CDC tables', async () => {
+    // Act
+    const pre = await apply('--endpoint', emulator.url, '--phase', 'pre');
+    const post = await apply('--endpoint', emulator.url, '--phase', 'post');
+
+    // Assess
+    expect(lines(pre.stdout)).toEqual([
+      'created dataset casino_a_cdc',
+      ...TABLES.map((table) => `created table casino_a_cdc.${table}`),
+    ]);
+    expect(lines(post.stdout)).toEqual([
+      ...VIEWS.map((table) => `created view casino_a_cdc.${table}_current`),
+      ...CDC_TABLES.map((table) => `created CDC table casino_a_cdc.${table}_current`),
+    ]);
+  });
+
+  it.each([
+    [['--phase', 'first'], 'warehouse apply: --phase first: must be pre, post or all'],
+    [
+      ['--phase', 'pre', '--backfill'],
+      'warehouse apply: --backfill fills CDC tables, which --phase pre does not apply',
+    ],
+  ])('refuses %j with a one-line usage error', async (argv, message) => {
+    // Act
+    const result = await apply('--endpoint', emulator.url, ...argv);
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
   it('is idempotent', async () => {
     // Prepare
     await apply('--endpoint', emulator.url);

@@ -5,6 +5,7 @@ import type { BigQuery, TableMetadata } from '@google-cloud/bigquery';
 import { registerWarehouseCommand } from '../../cli/commands/operate/warehouse.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
+import { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { uploadAndWait } from '../bigquery-emulator/helpers.js';
 import { type CliRun, runDms2bq } from '../support/cli.js';
@@ -44,7 +45,15 @@ export interface CurrentTableFixture {
 }
 
 export async function startCurrentTableFixture(): Promise<CurrentTableFixture> {
-  const emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0, storageWrite: true });
+  // No schema propagation delay, stated: `warehouse apply --backfill` streams right after creating the
+  // CDC table, which BigQuery refuses for minutes after a drop (ADR 0028); the next issue handles it.
+  const emulator = await startBigQueryEmulator({
+    port: 0,
+    jobStateDelayMs: 0,
+    storageWrite: true,
+    clock: new EmulatorClock(),
+    schemaPropagationSeconds: 0,
+  });
   const bigquery = createBigQueryClient({
     projectId: emulator.projectId,
     location: 'US',

@@ -50,6 +50,9 @@ describe('stage config', () => {
     ['dms.instanceClass', 't3.medium', 'dms.instanceClass'],
     ['dms.logRetentionDays', 10, 'dms.logRetentionDays'],
     ['dms.updateWaitMinutes', 90, 'dms.updateWaitMinutes'],
+    ['accountStack', undefined, 'accountStack'],
+    ['accountStack.dmsServiceRoles', 'adopt', 'accountStack.dmsServiceRoles'],
+    ['accountStack.githubRepository', 'dms-to-bigquery', 'accountStack.githubRepository'],
   ])('rejects %s = %j naming the field', (path, value, field) => {
     // Prepare
     const document = withField(path, value);

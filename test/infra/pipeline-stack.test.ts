@@ -383,7 +383,7 @@ describe('DMS replication per mapping', () => {
     });
   });
 
-  it('lets DMS write, delete and tag only under its source prefix and list only that prefix', () => {
+  it('lets DMS write, delete and tag only under its source prefix, and list the bucket as AWS’s S3-target policy does', () => {
     // Act
     const statements = iamStatements(template).filter((statement) =>
       statement.policy.includes('TargetAccessRole'),
@@ -405,9 +405,8 @@ describe('DMS replication per mapping', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LandingBucket/), 'Arn'] },
       },
     ]);
-    expect(statements[1]).toMatchObject({
-      Condition: { StringLike: { 's3:prefix': [`${mapping.source}/`, `${mapping.source}/*`] } },
-    });
+    // No s3:prefix condition: DMS's listings (ExpectedBucketOwner checks among them) are undocumented.
+    expect(JSON.stringify(statements[1])).not.toContain('Condition');
   });
 });
 

@@ -44,7 +44,7 @@ describe('two stages side by side', () => {
     expect(new Set(names).size).toBe(2);
   });
 
-  it('name resources physically only with the stage in the name (DMS instance and its task log group)', () => {
+  it('name resources physically only with the stage in the name (DMS instance, its task log group, the roles Google federation names)', () => {
     // Act
     const named = synthed.stages.flatMap(({ stage: name, template }) =>
       Object.entries(
@@ -61,8 +61,12 @@ describe('two stages side by side', () => {
     expect(named.sort()).toEqual([
       expect.stringMatching(/^dev\/DmsInstance.*\.ReplicationInstanceIdentifier="dms2bq-dev"$/),
       expect.stringMatching(/^dev\/DmsTaskLogs.*\.LogGroupName="dms-tasks-dms2bq-dev"$/),
+      expect.stringMatching(/^dev\/LoaderRole.*\.RoleName="dms2bq-dev-loader"$/),
+      expect.stringMatching(/^dev\/ReconciliationFunctionRole.*\.RoleName="dms2bq-dev-reconcile"$/),
       expect.stringMatching(/^prod\/DmsInstance.*\.ReplicationInstanceIdentifier="dms2bq-prod"$/),
       expect.stringMatching(/^prod\/DmsTaskLogs.*\.LogGroupName="dms-tasks-dms2bq-prod"$/),
+      expect.stringMatching(/^prod\/LoaderRole.*\.RoleName="dms2bq-prod-loader"$/),
+      expect.stringMatching(/^prod\/ReconciliationFunctionRole.*\.RoleName="dms2bq-prod-reconcile"$/),
     ]);
   });
 

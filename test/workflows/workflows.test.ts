@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CD_SESSION_SECONDS } from '../../infra/constructs/github-roles.js';
 
 interface Step {
   id?: string;
@@ -185,10 +186,18 @@ describe('ci.yml', () => {
 
     // Assess
     const credentials = stepIndex(diff, usesAction('aws-actions/configure-aws-credentials'));
-    const cdkDiff = stepIndex(diff, runs('npx cdk diff --all -c stage="$STAGE"'));
+    const cdkDiff = stepIndex(diff, runs('npx cdk diff --all'));
     expect(cdkDiff).toBeGreaterThan(credentials);
     expect(diff.steps?.[cdkDiff]?.run).toContain('$GITHUB_STEP_SUMMARY');
     expect(stepIndex(diff, runs('sticky-comment.sh "diff-$STAGE"'))).toBeGreaterThan(cdkDiff);
+  });
+
+  it('diffs templates without a change set or lookups, so the diff role needs neither the deploy nor the lookup role', () => {
+    // Act
+    const command = job(ci(), 'diff').steps?.find(runs('npx cdk diff'))?.run ?? '';
+
+    // Assess
+    expect(command).toContain('npx cdk diff --all --method template --no-lookups -c stage="$STAGE"');
   });
 });
 
@@ -245,20 +254,33 @@ describe('deploy-stage.yml', () => {
     expect(stage().environment).toBe(expr('inputs.stage'));
   });
 
-  it('assumes the environment’s AWS role through OIDC, in the stage’s region', () => {
+  it('assumes the environment’s AWS role through OIDC, in the stage’s region, for the longest deploy', () => {
     // Act
     const aws = stage().steps?.find(usesAction('aws-actions/configure-aws-credentials'));
 
     // Assess
     expect(aws?.with?.['role-to-assume']).toBe(expr('vars.AWS_DEPLOY_ROLE_ARN'));
     expect(aws?.with?.['aws-region']).toBe(expr('steps.region.outputs.region'));
+    expect(aws?.with?.['role-duration-seconds']).toBe(CD_SESSION_SECONDS);
+    expect(CD_SESSION_SECONDS).toBeGreaterThanOrEqual(2 * 3600);
   });
 
-  it('deploys every stack of the stage without prompting, after AWS credentials', () => {
+  it('outlives its AWS session by no more than the steps around the deploy', () => {
+    // Act
+    const timeout = (workflow('deploy-stage.yml').jobs.deploy as Job & { 'timeout-minutes'?: number })[
+      'timeout-minutes'
+    ];
+
+    // Assess
+    expect(timeout).toBeGreaterThanOrEqual(CD_SESSION_SECONDS / 60);
+    expect(timeout).toBeLessThanOrEqual(CD_SESSION_SECONDS / 60 + 30);
+  });
+
+  it('deploys only the stage stack, without prompting, after AWS credentials (the account stack is a one-time step)', () => {
     // Act
     const cdkDeploy = stepIndex(
       stage(),
-      runs('npx cdk deploy --all --require-approval never -c stage="$STAGE"'),
+      runs('npx cdk deploy "Dms2Bq-$STAGE" --exclusively --require-approval never -c stage="$STAGE"'),
     );
 
     // Assess
@@ -266,19 +288,34 @@ describe('deploy-stage.yml', () => {
       stepIndex(stage(), usesAction('aws-actions/configure-aws-credentials')),
     );
     expect(cdkDeploy).toBeGreaterThan(stepIndex(stage(), runs('npx dms2bq validate')));
+    expect(stage().steps?.filter(runs('cdk deploy'))).toHaveLength(1);
+    expect(text('deploy-stage.yml')).not.toContain('--all');
+    expect(text('deploy-stage.yml')).not.toContain('Dms2Bq-account');
   });
 
-  it('applies the stage’s warehouse after the deploy, with Google credentials from Workload Identity Federation', () => {
+  it('applies datasets, changelog tables and the loader’s access before cdk deploy, views and backfill after it', () => {
     // Prepare
-    const google = stepIndex(stage(), usesAction('google-github-actions/auth'));
+    const googleSteps = (stage().steps ?? []).flatMap((step, index) =>
+      usesAction('google-github-actions/auth')(step) ? [index] : [],
+    );
 
     // Act
-    const warehouse = stepIndex(stage(), runs('npx dms2bq warehouse apply --stage "$STAGE" --backfill'));
+    const pre = stepIndex(stage(), runs('npx dms2bq warehouse apply --stage "$STAGE" --phase pre'));
+    const deploy = stepIndex(stage(), runs('npx cdk deploy'));
+    const post = stepIndex(
+      stage(),
+      runs('npx dms2bq warehouse apply --stage "$STAGE" --phase post --backfill'),
+    );
 
     // Assess
-    expect(stage().steps?.[google]?.with?.workload_identity_provider).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
-    expect(google).toBeGreaterThan(stepIndex(stage(), runs('npx cdk deploy')));
-    expect(warehouse).toBeGreaterThan(google);
+    for (const index of googleSteps) {
+      expect(stage().steps?.[index]?.with?.workload_identity_provider).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
+    }
+    expect(googleSteps[0]).toBeLessThan(pre);
+    expect(pre).toBeLessThan(deploy);
+    expect(deploy).toBeLessThan(post);
+    // Credentials fetched again after a deploy that may have lasted hours.
+    expect(googleSteps.some((index) => index > deploy && index < post)).toBe(true);
   });
 });
 

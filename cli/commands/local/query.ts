@@ -9,12 +9,14 @@ import { UserError } from '../../errors.js';
 import { oneLine } from '../../failure.js';
 import { output } from '../../io.js';
 import { findLocalEnvironment } from '../../local-environment.js';
+import { costLine } from './query-cost.js';
 import { DEFAULT_WAREHOUSE } from './warehouse-file.js';
 
 /**
  * `dms2bq local query`. DuckDB lets one process write a file, so while `local up` holds the
  * warehouse the query goes to its emulator over the BigQuery API; otherwise it opens the file
- * itself with a short-lived emulator. Either way the SQL is BigQuery's, as the emulator translates it.
+ * itself with a short-lived emulator. Either way the SQL is BigQuery's, as the emulator translates it,
+ * and the bytes it processes and would bill are printed under the rows.
  */
 export function registerLocalQueryCommand(local: Command): void {
   local
@@ -53,13 +55,21 @@ export function registerLocalQueryCommand(local: Command): void {
           credentials: { kind: 'none' },
           apiEndpoint: endpoint,
         });
-        const [rows] = await bigquery.query({ query: sql }).catch((error: Error) => {
+        const failed = (error: Error) => {
           throw new UserError(`query failed: ${oneLine(error.message)}`);
-        });
+        };
+        const [job] = await bigquery.createQueryJob({ query: sql }).catch(failed);
+        const [rows] = await job.getQueryResults().catch(failed);
+        const [metadata] = await job.getMetadata();
         const plain = (rows as Record<string, unknown>[]).map((row) =>
           Object.fromEntries(Object.entries(row).map(([name, value]) => [name, plainBigQueryValue(value)])),
         );
-        output().out(options.json ? `${JSON.stringify(plain, null, 2)}\n` : renderRows(plain));
+        // Under the result, as the console shows it; with --json on stderr, keeping stdout JSON.
+        const cost = costLine(metadata.statistics?.query ?? {});
+        if (options.json) {
+          output().out(`${JSON.stringify(plain, null, 2)}\n`);
+          output().err(cost);
+        } else output().out(`${renderRows(plain)}${cost}`);
       } finally {
         await stop();
       }

@@ -1,10 +1,12 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Command } from 'commander';
 import { loadStageConfig, type StageConfig, StageConfigError } from '../../../infra/config.js';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import type { SourceMapping } from '../../../lambdas/shared/mappings/model.js';
+import { loaderRoleName } from '../../../lambdas/shared/naming.js';
 import { operatorBigQuery } from '../../bigquery.js';
 import { checkIdentity, checkSecret, checkStack, checkVpcPath } from '../../doctor/aws-checks.js';
 import {
@@ -15,6 +17,7 @@ import {
   testEndpoints,
 } from '../../doctor/dms-checks.js';
 import { checkDatasets, checkTablePermissions } from '../../doctor/google-checks.js';
+import { checkDmsServiceRoles } from '../../doctor/iam-checks.js';
 import { type CheckResult, fail, failedCall, pass, renderCheck, skip } from '../../doctor/report.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
@@ -112,6 +115,7 @@ async function awsChecks(
     return;
   }
   report((await checkStack(options.stage, config)).result);
+  report(...(await checkDmsServiceRoles(new IAMClient({ region: config.region }), options.stage, config)));
   report(...(await checkVpcPath(config)));
   const dms: DmsCheckOptions = { dms: new DatabaseMigrationServiceClient({ region: config.region }), sleep };
   for (const mapping of mappings) {
@@ -157,7 +161,7 @@ async function googleChecks(
     report(
       skip(
         'loader identity',
-        'workload identity federation: only the loader role (stack output LoaderRoleArn) can get its token; its first load shows a missing grant',
+        `workload identity federation: only the loader role (${loaderRoleName(options.stage)}) can get its token; its first load shows a missing grant`,
       ),
     );
     return;

@@ -7,6 +7,7 @@ export function printApplyResult(result: ApplyResult, { backfilling = false } = 
     for (const name of names) output().out(`${verb} ${name}\n`);
   };
   print('created dataset', result.datasetsCreated);
+  print('granted', result.accessGranted);
   print('created table', result.changelogsCreated);
   print('created view', result.viewsCreated);
   print('updated view', result.viewsUpdated);

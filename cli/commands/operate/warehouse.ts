@@ -2,11 +2,17 @@ import type { Command } from 'commander';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
-import { applyWarehouse, WarehouseMappingError } from '../../../lambdas/shared/warehouse/apply.js';
+import {
+  applyWarehouse,
+  WarehouseAccessError,
+  WarehouseMappingError,
+  type WarehousePhase,
+} from '../../../lambdas/shared/warehouse/apply.js';
 import { WarehouseConflictError } from '../../../lambdas/shared/warehouse/current-view.js';
 import { operatorBigQuery, stageGcp } from '../../bigquery.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { loaderDatasetAccess } from '../../operate/pipeline-access.js';
 import { emulatorWriterOptions } from '../../operate/rebuild-target.js';
 import { assertReachable } from '../../reachable.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
@@ -22,7 +28,10 @@ interface ApplyOptions {
   location?: string;
   backfill?: boolean;
   storageWriteEndpoint?: string;
+  phase: string;
 }
+
+const PHASES: readonly WarehousePhase[] = ['pre', 'post', 'all'];
 
 export function registerWarehouseCommand(program: Command): void {
   const warehouse = program.command('warehouse').description('BigQuery objects derived from the mappings.');
@@ -37,6 +46,11 @@ export function registerWarehouseCommand(program: Command): void {
     .option('--project <id>', 'GCP project (overrides the stage config)')
     .option('--location <location>', 'BigQuery location (overrides the stage config)')
     .option(
+      '--phase <phase>',
+      'pre: datasets, changelog tables and the loader’s dataset access (before cdk deploy); post: views and CDC tables (after it); all: both',
+      'all',
+    )
+    .option(
       '--backfill',
       'fill each CDC table created over a changelog that already had rows (warehouse rebuild-current; runs a query job)',
     )
@@ -45,7 +59,18 @@ export function registerWarehouseCommand(program: Command): void {
       'with --endpoint and --backfill: the emulator’s Storage Write API',
     )
     .action(async (options: ApplyOptions) => {
+      const phase = PHASES.find((known) => known === options.phase);
+      if (!phase)
+        throw new UserError(`warehouse apply: --phase ${options.phase}: must be pre, post or all`, 2);
+      if (options.backfill && phase === 'pre') {
+        throw new UserError(
+          'warehouse apply: --backfill fills CDC tables, which --phase pre does not apply; use it with post or all',
+          2,
+        );
+      }
       const stage = options.stage ? stageGcp(options.stage) : undefined;
+      // The loader's identity gets its dataset access from the stage config; an emulator has no principals.
+      const access = options.stage && phase !== 'post' ? loaderDatasetAccess(options.stage) : [];
       const projectId =
         options.project ?? stage?.projectId ?? (options.endpoint ? 'local-project' : undefined);
       const location = options.location ?? stage?.location ?? 'US';
@@ -75,9 +100,14 @@ export function registerWarehouseCommand(program: Command): void {
           bigquery,
           mappings.map((file) => file.mapping),
           location,
+          { phase, access },
         );
       } catch (error) {
-        if (error instanceof WarehouseMappingError || error instanceof WarehouseConflictError) {
+        if (
+          error instanceof WarehouseMappingError ||
+          error instanceof WarehouseConflictError ||
+          error instanceof WarehouseAccessError
+        ) {
           throw new UserError(`warehouse apply: ${error.message}`);
         }
         throw error;

@@ -15,6 +15,8 @@ export interface Backfill {
 /** Everything one `warehouse apply` did, object by object (`dataset.table` names). */
 export interface ApplyResult {
   datasetsCreated: string[];
+  /** `<role> on <dataset> to <email>`: dataset access given to the pipeline's identities. */
+  accessGranted: string[];
   changelogsCreated: string[];
   viewsCreated: string[];
   viewsUpdated: string[];
@@ -34,6 +36,7 @@ export interface ApplyResult {
 
 export const emptyApplyResult = (): ApplyResult => ({
   datasetsCreated: [],
+  accessGranted: [],
   changelogsCreated: [],
   viewsCreated: [],
   viewsUpdated: [],

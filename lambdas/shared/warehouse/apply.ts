@@ -6,6 +6,7 @@ import { buildRoutingTable, type Route } from '../routing.js';
 import { type ApplyResult, emptyApplyResult, recordCurrent } from './apply-result.js';
 import { changelogSchema, UnmappableColumnTypeError } from './changelog-schema.js';
 import { applyCurrent, type ChangelogState } from './current-object.js';
+import { type DatasetAccessEntry, grantDatasetAccess } from './dataset-access.js';
 import { WarehouseMappingError } from './errors.js';
 
 export {
@@ -15,20 +16,35 @@ export {
   rebuildCurrentCommand,
   viewsInPlace,
 } from './apply-result.js';
-export { WarehouseMappingError } from './errors.js';
+export type { DatasetAccessEntry } from './dataset-access.js';
+export { WarehouseAccessError, WarehouseMappingError } from './errors.js';
+
+/**
+ * `pre` runs before `cdk deploy` starts a new source's task: everything its first file needs.
+ * `post` runs after it: the views and CDC tables, which read the changelog. `all` does both.
+ */
+export type WarehousePhase = 'pre' | 'post' | 'all';
+
+export interface ApplyOptions {
+  phase?: WarehousePhase;
+  /** Dataset access the pipeline's identities need on every dataset (the loader's WRITER). */
+  access?: readonly DatasetAccessEntry[];
+}
 
 /**
  * Creates each source's dataset, each changelog table whose mapping declares its columns (with the
  * schema, partitioning and clustering the loader's first load would give it, so later loads append
- * without a conflict), and every `<table>_current`: the view, or for `"current": "table"` the CDC
+ * without a conflict), and (phase pre or all) gives the pipeline's identities their dataset access;
+ * then (phase post or all) every `<table>_current`: the view, or for `"current": "table"` the CDC
  * table over the changelog's columns (brought up to date when the changelog gained columns or the
- * staleness changed), idempotently. Only tables.insert/patch/delete and datasets.insert are used:
- * roles/bigquery.dataEditor suffices, no query job is run.
+ * staleness changed), idempotently. Only tables.insert/patch/delete and datasets.insert/patch are
+ * used: no query job is run (ADR 0031).
  */
 export async function applyWarehouse(
   bigquery: BigQuery,
   mappings: readonly SourceMapping[],
   location: string,
+  { phase = 'all', access = [] }: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const result = emptyApplyResult();
   for (const mapping of mappings) {
@@ -37,6 +53,11 @@ export async function applyWarehouse(
     if (!exists) {
       await dataset.create({ location });
       result.datasetsCreated.push(mapping.bigquery.dataset);
+    }
+    if (phase !== 'post') {
+      for (const entry of await grantDatasetAccess(dataset, access)) {
+        result.accessGranted.push(`${entry.role} on ${mapping.bigquery.dataset} to ${entry.userByEmail}`);
+      }
     }
     const routes = Object.values(buildRoutingTable([mapping]));
     for (const [index, route] of routes.entries()) {
@@ -52,7 +73,7 @@ export async function applyWarehouse(
         state = { fields: await createChangelog(bigquery, mapping, table, route), rows: 0 };
         result.changelogsCreated.push(changelog);
       }
-      recordCurrent(result, route, await applyCurrent(bigquery, route, state));
+      if (phase !== 'pre') recordCurrent(result, route, await applyCurrent(bigquery, route, state));
     }
   }
   return result;

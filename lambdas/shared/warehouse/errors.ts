@@ -7,3 +7,8 @@ export class WarehouseMappingError extends Error {
 export class WarehouseConflictError extends Error {
   override name = 'WarehouseConflictError';
 }
+
+/** The deploy identity could not give the pipeline's identity access to a dataset. */
+export class WarehouseAccessError extends Error {
+  override name = 'WarehouseAccessError';
+}

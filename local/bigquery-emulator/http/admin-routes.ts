@@ -1,14 +1,36 @@
+import type { EmulatorClock } from '../clock.js';
 import { invalid } from '../errors.js';
 import type { FaultInjector, RequestMatcher } from '../faults.js';
 import { type Router, readJson } from './router.js';
 
+/** The clock as `/_emulator/clock` reports it. */
+const clockState = (clock: EmulatorClock) => ({
+  now: clock.date().toISOString(),
+  offsetSeconds: clock.offsetSeconds,
+});
+
 /**
+ * `/_emulator/clock`: GET reports the emulator's time; POST `{"advanceSeconds": N}` moves it (N may
+ * be negative) and answers the new time. Not BigQuery's API, like LocalStack's `/_localstack/…`.
+ *
  * `/_emulator/faults`: the fault injector over HTTP, for tests that run the emulator in another
  * process. POST `{ type: 'fail' | 'drop' | 'failJob' | 'slow' | 'random', method?, path?, pathRegex?, … }`
  * arms a fault; DELETE resets; GET reports how many fired.
  */
-export function addAdminRoutes(router: Router, faults: FaultInjector): void {
+export function addAdminRoutes(router: Router, faults: FaultInjector, clock: EmulatorClock): void {
   router.add('GET', '/_emulator/health', async () => ({ status: 200, body: { ok: true } }));
+  router.add('GET', '/_emulator/clock', async () => ({ status: 200, body: clockState(clock) }));
+  router.add('POST', '/_emulator/clock', async (context) => {
+    const body = await readJson(context.req);
+    const seconds = body.advanceSeconds;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
+      throw invalid(
+        `POST /_emulator/clock needs {"advanceSeconds": N} with N a number of seconds (e.g. 86400), got ${JSON.stringify(seconds ?? null)}`,
+      );
+    }
+    clock.advance(seconds);
+    return { status: 200, body: clockState(clock) };
+  });
   router.add('GET', '/_emulator/faults', async () => ({ status: 200, body: { injected: faults.injected } }));
   router.add('DELETE', '/_emulator/faults', async () => {
     faults.reset();

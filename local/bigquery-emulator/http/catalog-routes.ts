@@ -1,5 +1,6 @@
 import { duplicate, invalid, notFound } from '../errors.js';
-import { translateStatement } from '../query/translate.js';
+import { DuckDbSyntaxError } from '../query/syntax.js';
+import { type Statement, translateStatement } from '../query/translate.js';
 import type { DatasetResource } from '../store/resources.js';
 import { page, type Services } from './context.js';
 import { formatFromQueryString, resultPage } from './query-results.js';
@@ -124,7 +125,9 @@ export function addCatalogRoutes(router: Router, services: Services): void {
     checkProject(services, context);
     const { datasetId = '', tableId = '' } = context.params;
     if (catalog.table(datasetId, tableId).type === 'VIEW') throw invalid('Cannot list a table of type VIEW.');
-    const { result } = await services.queries.run(`SELECT * FROM \`${datasetId}.${tableId}\``);
+    const { result } = await services.queries.run(`SELECT * FROM \`${datasetId}.${tableId}\``, {
+      measureBytes: false,
+    });
     const start = Number(context.query.get('pageToken') ?? context.query.get('startIndex') ?? 0) || 0;
     const max = context.query.get('maxResults');
     const rows = resultPage(result, {
@@ -178,14 +181,14 @@ async function defineView(
       'Invalid view query: view.useLegacySql is unset or true, so the query would be parsed as legacy SQL; the BigQuery emulator supports GoogleSQL views only (set useLegacySql to false)',
     );
   }
-  let sql: string;
+  let statement: Extract<Statement, { type: 'SELECT' }>;
   try {
-    const statement = translateStatement(query, {
+    const translated = translateStatement(query, {
       projectId: services.projectId,
       defaultDatasetId: datasetId,
     });
-    if (statement.type !== 'SELECT') throw new Error('A view query must be a SELECT statement');
-    sql = statement.sql;
+    if (translated.type !== 'SELECT') throw new Error('A view query must be a SELECT statement');
+    statement = translated;
   } catch (error) {
     throw invalid(`Invalid view query: ${(error as Error).message}`);
   }
@@ -195,10 +198,12 @@ async function defineView(
       throw duplicate(`Table ${services.projectId}:${datasetId}.${tableId}`);
     }
     try {
-      await services.queries.createView(connection, datasetId, tableId, sql, query.trim());
+      await services.queries.createView(connection, datasetId, tableId, statement.sql, query.trim());
     } catch (error) {
       if (error instanceof Error && error.name === 'BigQueryApiError') throw error;
-      throw invalid(`Invalid view query: ${(error as Error).message.split('\n')[0]}`);
+      // A syntax error is told at the view query's line and column, in BigQuery's words.
+      const reported = error instanceof DuckDbSyntaxError ? statement.syntaxError(error) : (error as Error);
+      throw invalid(`Invalid view query: ${reported.message.split('\n')[0]}`);
     }
   });
 }

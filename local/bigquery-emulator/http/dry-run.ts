@@ -22,9 +22,9 @@ export async function dryRunJob(
     if (!(error instanceof JobFailureError)) throw error;
     throw new BigQueryApiError(statusOfReason[error.reason] ?? 400, error.reason, error.message);
   }
-  const now = String(Date.now());
-  // The emulator does not model storage bytes: a dry run reports 0 bytes processed.
-  const bytes = '0';
+  const now = String(services.clock.now());
+  // A dry run reports the bytes the query would process; nothing is billed for it.
+  const bytes = outcome.bytes.totalBytesProcessed;
   return {
     kind: 'bigquery#job',
     configuration: { ...request.configuration, jobType: 'QUERY' },

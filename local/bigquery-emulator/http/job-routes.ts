@@ -221,7 +221,7 @@ function queryResponse(
     ...common,
     jobComplete: true,
     cacheHit: false,
-    totalBytesProcessed: '0',
+    totalBytesProcessed: String(statistics?.totalBytesProcessed ?? '0'),
     ...resultPage(services.jobs.result(job), { start, ...(max === undefined ? {} : { max }), format }),
     ...(statistics?.ddlOperationPerformed ? { ddlOperationPerformed: statistics.ddlOperationPerformed } : {}),
   };

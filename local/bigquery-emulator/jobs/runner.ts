@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import type { EmulatorClock } from '../clock.js';
 import { JobFailureError } from '../errors.js';
 import { executeLoad, type LoadConfiguration } from '../load/execute-load.js';
 import type { QueryOptions, QueryRunner } from '../query/execute.js';
@@ -21,6 +22,7 @@ export class JobRunner {
     private readonly catalog: Catalog,
     private readonly queries: QueryRunner,
     private readonly stateDelayMs: number,
+    private readonly clock: EmulatorClock,
   ) {}
 
   /** Runs a load from an uploaded file; the file is deleted when the job ends. */
@@ -35,7 +37,14 @@ export class JobRunner {
       job,
       injectFailure,
       async () => ({
-        statistics: await executeLoad(this.warehouse, this.catalog, config, filePath, fileBytes),
+        statistics: await executeLoad(
+          this.warehouse,
+          this.catalog,
+          config,
+          filePath,
+          fileBytes,
+          this.clock.now(),
+        ),
       }),
       () => rm(filePath, { force: true }),
     );

@@ -1,6 +1,7 @@
 import { JobFailureError } from '../errors.js';
 import { BIGNUMERIC_FIELD, bignumericFromDecimalSql } from '../store/bignumeric.js';
 import type { Catalog } from '../store/catalog.js';
+import { pseudoColumnValues } from '../store/partitions.js';
 import { logicalBytes, type TableResource } from '../store/resources.js';
 import { evolveSchema } from '../store/schema-rules.js';
 import type { Warehouse } from '../store/warehouse.js';
@@ -40,6 +41,7 @@ export async function executeLoad(
   config: LoadConfiguration,
   filePath: string,
   fileBytes: number,
+  nowMs: number,
 ): Promise<Record<string, unknown>> {
   const datasetId = config.destinationTable?.datasetId ?? '';
   const tableId = config.destinationTable?.tableId ?? '';
@@ -86,7 +88,7 @@ export async function executeLoad(
           await catalog.saveTable(connection, {
             ...existing,
             schema: { fields },
-            lastModifiedTime: String(Date.now()),
+            lastModifiedTime: String(catalog.clock.now()),
           });
         }
       }
@@ -104,8 +106,13 @@ export async function executeLoad(
       if (existing === undefined || config.writeDisposition === 'WRITE_TRUNCATE') {
         await catalog.createTableIn(connection, target.resource);
       }
-      const select = file.columns.map((column) => columnValue(column, fieldOf(column).type));
-      const names = file.columns.map((column) => quoteIdent(fieldOf(column).name));
+      // Rows of an ingestion-time partitioned table land in the partition of the clock's now.
+      const pseudo = pseudoColumnValues(target.resource, nowMs);
+      const select = [
+        ...file.columns.map((column) => columnValue(column, fieldOf(column).type)),
+        ...pseudo.values,
+      ];
+      const names = [...file.columns.map((column) => quoteIdent(fieldOf(column).name)), ...pseudo.names];
       const source = wide
         ? `read_parquet(${quoteString(filePath)}, file_row_number = true) LEFT JOIN temp.${WIDE_TABLE} AS w ON w.row_number = file_row_number`
         : `read_parquet(${quoteString(filePath)})`;

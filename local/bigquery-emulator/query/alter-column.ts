@@ -112,7 +112,7 @@ export async function alterColumnType(
     await catalog.saveTable(connection, {
       ...table,
       schema: { fields },
-      lastModifiedTime: String(Date.now()),
+      lastModifiedTime: String(catalog.clock.now()),
     });
     return done('ALTER');
   });

@@ -1,7 +1,11 @@
+import { clockNowSql } from '../store/warehouse.js';
 import { quoteString } from '../types.js';
-import { strftimeFormat } from './functions.js';
+import { formatTimeSql } from './format-time.js';
 import { macroSchema } from './macros.js';
 import { QueryTranslationError, type Token } from './tokenizer.js';
+
+const isWord = (token: Token | undefined, word: string): boolean =>
+  token?.kind === 'word' && token.text.toUpperCase() === word;
 
 /** What a call translation needs from the translator: its arguments, translated or as raw tokens. */
 export interface CallArguments {
@@ -98,19 +102,79 @@ const formatTime: CallTranslation = (name, args) => {
   if (format?.length !== 1 || format[0]?.kind !== 'string') {
     throw new QueryTranslationError(`${name} needs a string literal as its format in the BigQuery emulator`);
   }
-  return `strftime(${args.sql[1]}, ${quoteString(strftimeFormat(format[0].value ?? ''))})`;
+  return formatTimeSql(name, format[0].value ?? '', args.sql[1] as string);
 };
 
-/** FORMAT's specifiers are printf's, except %t/%T (GoogleSQL literal forms), which DuckDB lacks. */
+/**
+ * FORMAT's specifiers are printf's, except %t (the value as text) and %T (a GoogleSQL literal), which
+ * DuckDB lacks: their arguments become text through macros (NUMERIC without trailing zeros, NULL as
+ * `NULL`) and are printed with %s, keeping width and precision as GoogleSQL does.
+ */
 const format: CallTranslation = (name, args) => {
   const literal = args.tokens[0];
   if (literal?.length !== 1 || literal[0]?.kind !== 'string') {
     throw new QueryTranslationError(`${name} needs a string literal as its format in the BigQuery emulator`);
   }
-  if (/%[-+ #0-9.']*[tT]/.test(literal[0].value ?? '')) {
-    throw new QueryTranslationError('FORMAT with %t or %T is not supported by the BigQuery emulator');
+  const values = args.sql.slice(1);
+  let argument = 0;
+  const printf = (literal[0].value ?? '').replace(
+    /%([-+ #0']*)(\*|[0-9]*)(\.(?:\*|[0-9]*))?([a-zA-Z%])/g,
+    (spec, flags: string, width: string, precision: string | undefined, conversion: string) => {
+      if (conversion === '%') return spec;
+      if (width === '*') argument += 1;
+      if (precision === '.*') argument += 1;
+      const index = argument;
+      argument += 1;
+      if (conversion !== 't' && conversion !== 'T') return spec;
+      const value = values[index];
+      if (value !== undefined) {
+        values[index] = `${macroSchema}.${conversion === 't' ? 'format_t' : 'format_literal'}(${value})`;
+      }
+      return `%${flags}${width}${precision ?? ''}s`;
+    },
+  );
+  return `printf(${[quoteString(printf), ...values].join(', ')})`;
+};
+
+/** A JSONPath literal in DuckDB's spelling: GoogleSQL's `$['a.b']` (JSON_EXTRACT) is DuckDB's `$."a.b"`. */
+function jsonPath(name: string, args: CallArguments, index: number): string {
+  const tokens = args.tokens[index];
+  if (tokens === undefined) return "'$'";
+  if (tokens.length === 1 && tokens[0]?.kind === 'string') {
+    const path = (tokens[0].value ?? '').replace(
+      /\[\s*'([^']*)'\s*\]/g,
+      (_match, key: string) => `."${key}"`,
+    );
+    if (!path.startsWith('$')) {
+      throw new QueryTranslationError(
+        `${name}: JSONPath must start with '$', got '${tokens[0].value ?? ''}'`,
+      );
+    }
+    return quoteString(path);
   }
-  return `printf(${args.sql.join(', ')})`;
+  return args.sql[index] as string;
+}
+
+/** JSON_VALUE, JSON_QUERY and their array and legacy forms: a JSON value and an optional JSONPath. */
+const jsonExtractor =
+  (target: string, pathRequired: boolean): CallTranslation =>
+  (name, args) => {
+    arity(name, args, ...(pathRequired ? [2] : [1, 2]));
+    return `${macroSchema}.${target}(${args.sql[0]}, ${jsonPath(name, args, 1)})`;
+  };
+
+/** APPROX_QUANTILES(x, n): the exact quantiles, the n + 1 values at 0, 1/n, …, 1 (ignoring NULLs). */
+const approxQuantiles: CallTranslation = (name, args) => {
+  arity(name, args, 2);
+  const count = args.tokens[1];
+  const n = count?.length === 1 && count[0]?.kind === 'number' ? Number(count[0].text) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1) {
+    throw new QueryTranslationError(
+      `${name} needs a positive integer literal as its number of quantiles in the BigQuery emulator`,
+    );
+  }
+  const fractions = Array.from({ length: n + 1 }, (_unused, i) => String(i / n));
+  return `quantile_disc(${args.sql[0]}, [${fractions.join(', ')}])`;
 };
 
 /** GREATEST / LEAST return NULL when any argument is NULL; DuckDB's skip NULLs. */
@@ -163,9 +227,10 @@ const translations: Record<string, CallTranslation> = {
   REGEXP_CONTAINS: rename('regexp_matches'),
   ARRAY_LENGTH: rename('len'),
   SPLIT: rename('string_split'),
-  CURRENT_TIMESTAMP: exactly(0, () => 'current_timestamp'),
-  CURRENT_DATE: exactly(0, () => 'current_date'),
-  CURRENT_DATETIME: exactly(0, () => 'CAST(current_timestamp AS TIMESTAMP)'),
+  // The emulator's clock, not the machine's (docs/bigquery-emulator.md, "Time"); UTC, BigQuery's default zone.
+  CURRENT_TIMESTAMP: exactly(0, () => clockNowSql),
+  CURRENT_DATE: exactly(0, () => `CAST(${clockNowSql} AS DATE)`),
+  CURRENT_DATETIME: exactly(0, () => `CAST(${clockNowSql} AS TIMESTAMP)`),
   DATE_TRUNC: truncate([...dateParts.filter((part) => part !== 'ISOYEAR'), ...timeParts]),
   DATETIME_TRUNC: truncate([...timeParts, ...dateParts.filter((part) => part !== 'ISOYEAR')]),
   TIMESTAMP_TRUNC: truncate([...timeParts, ...dateParts.filter((part) => part !== 'ISOYEAR')]),
@@ -176,9 +241,31 @@ const translations: Record<string, CallTranslation> = {
   FORMAT_DATETIME: formatTime,
   FORMAT_DATE: formatTime,
   FORMAT: format,
+  JSON_VALUE: jsonExtractor('json_value', false),
+  JSON_EXTRACT_SCALAR: jsonExtractor('json_value', false),
+  JSON_QUERY: jsonExtractor('json_query', true),
+  JSON_EXTRACT: jsonExtractor('json_query', true),
+  JSON_QUERY_ARRAY: jsonExtractor('json_query_array', false),
+  JSON_EXTRACT_ARRAY: jsonExtractor('json_query_array', false),
+  JSON_VALUE_ARRAY: jsonExtractor('json_value_array', false),
+  JSON_EXTRACT_STRING_ARRAY: jsonExtractor('json_value_array', false),
+  JSON_TYPE: exactly(1, (args) => `${macroSchema}.json_type_name(${args.sql[0]})`),
+  PARSE_JSON: exactly(1, (args) => `json(${args.sql[0]})`),
+  TO_JSON_STRING: exactly(1, (args) => `${macroSchema}.to_json_string(${args.sql[0]})`),
+  // BigQuery's HLL++ is far closer than DuckDB's approx_count_distinct: the exact count is the faithful answer.
+  APPROX_COUNT_DISTINCT: exactly(1, (args) => `count(DISTINCT ${args.sql[0]})`),
+  APPROX_QUANTILES: approxQuantiles,
   GREATEST: nullStrict('greatest'),
   LEAST: nullStrict('least'),
-  CONCAT: nullStrict('concat'),
+  CONCAT: (name, args) =>
+    nullStrict('concat')(name, {
+      ...args,
+      sql: args.sql.map((sql, index) =>
+        isWord(args.tokens[index]?.[0], 'NULL') && args.tokens[index]?.length === 1
+          ? sql
+          : `${macroSchema}.concat_arg(${sql})`,
+      ),
+    }),
   REGEXP_EXTRACT: regexpExtract,
   // GoogleSQL replaces every match; DuckDB only the first unless asked with 'g'.
   REGEXP_REPLACE: exactly(3, (args) => `regexp_replace(${args.sql.join(', ')}, 'g')`),

@@ -2,23 +2,36 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailureError } from '../errors.js';
 import type { Catalog } from '../store/catalog.js';
 import type { QueryResult } from '../store/jobs.js';
+import { pseudoColumnsOf } from '../store/partitions.js';
 import type { Warehouse } from '../store/warehouse.js';
 import { quoteIdent, tableName } from '../types.js';
 import { alterColumnType, parseAlterColumnType } from './alter-column.js';
+import { type BytesEstimate, estimateBytes, noBytes } from './bytes.js';
 import { type QueryDestination, writeDestination } from './destination.js';
 import { installMacros } from './macros.js';
 import { cellExpression, queryFailure, resultField } from './results.js';
-import { rewriteSelect, type TableRead } from './rewrite.js';
+import { type HiddenColumns, rewriteSelect, type TableRead } from './rewrite.js';
+import { DuckDbSyntaxError } from './syntax.js';
 import { QueryTranslationError } from './tokenizer.js';
 import { type Statement, translateStatement } from './translate.js';
+
+/** A DuckDB syntax error, told at the line and column of the GoogleSQL the user wrote. */
+function located(error: unknown, statement: Statement | undefined): unknown {
+  if (!(error instanceof DuckDbSyntaxError) || statement === undefined || statement.type === 'DROP_VIEW')
+    return error;
+  return statement.syntaxError(error);
+}
 
 export interface QueryOptions {
   defaultDatasetId?: string;
   destination?: QueryDestination;
+  /** False for reads that are not queries (tabledata.list), which BigQuery does not bill. */
+  measureBytes?: boolean;
 }
 
 export interface DryRunOutcome {
   statementType: string;
+  bytes: BytesEstimate;
   schema?: { fields: { name: string; type: string; mode: string }[] };
 }
 
@@ -42,6 +55,15 @@ export class QueryRunner {
       throw error;
     });
     return this.macros;
+  }
+
+  /** The pseudo-columns `SELECT *` must leave out, per table a query names. */
+  private hiddenColumns(defaultDatasetId: string | undefined): HiddenColumns {
+    return (datasetId, tableId) => {
+      const dataset = datasetId || defaultDatasetId;
+      const table = dataset === undefined ? undefined : this.catalog.findTable(dataset, tableId);
+      return table === undefined ? [] : pseudoColumnsOf(table);
+    };
   }
 
   /** A missing table or dataset is reported before DuckDB sees the query, in BigQuery's words. */
@@ -74,16 +96,17 @@ export class QueryRunner {
 
   /** Runs one statement; failures come back as JobFailureError, the way a DONE query job reports them. */
   async run(sql: string, options: QueryOptions = {}): Promise<QueryOutcome> {
+    let statement: Statement | undefined;
     try {
       // Schema DDL has its own module; it never reaches query translation.
       const alter = parseAlterColumnType(sql);
       if (alter) return await alterColumnType(this.warehouse, this.catalog, alter, options.defaultDatasetId);
-      const statement = this.translate(sql, options.defaultDatasetId);
+      statement = this.translate(sql, options.defaultDatasetId);
       await this.ready();
       if (statement.type === 'SELECT') return await this.select(statement.sql, options);
       return await this.ddl(statement);
     } catch (error) {
-      throw queryFailure(error);
+      throw queryFailure(located(error, statement));
     }
   }
 
@@ -92,16 +115,19 @@ export class QueryRunner {
    * runs, so run-time errors (division by zero) pass, as in BigQuery.
    */
   async dryRun(sql: string, defaultDatasetId?: string): Promise<DryRunOutcome> {
+    let statement: Statement | undefined;
     try {
-      const statement = this.translate(sql, defaultDatasetId);
+      const translated = this.translate(sql, defaultDatasetId);
+      statement = translated;
       await this.ready();
-      if (statement.type !== 'SELECT') return { statementType: statement.type };
-      const fields = await this.warehouse.withConnection(
-        async (connection) => (await this.bind(connection, statement.sql, defaultDatasetId)).fields,
-      );
-      return { statementType: 'SELECT', schema: { fields } };
+      if (translated.type !== 'SELECT') return { statementType: translated.type, bytes: noBytes };
+      return await this.warehouse.withConnection(async (connection) => {
+        const { duckSql, fields } = await this.bind(connection, translated.sql, defaultDatasetId);
+        const bytes = await estimateBytes(connection, this.catalog, duckSql);
+        return { statementType: 'SELECT', schema: { fields }, bytes };
+      });
     } catch (error) {
-      throw queryFailure(error);
+      throw queryFailure(located(error, statement));
     }
   }
 
@@ -118,7 +144,7 @@ export class QueryRunner {
       await connection.run(`SET search_path = ${quoteIdent(defaultDatasetId)}`);
     // GoogleSQL sorts NULLs first in ascending order and last in descending order.
     await connection.run("SET default_null_order = 'NULLS_FIRST_ON_ASC_LAST_ON_DESC'");
-    const rewritten = await rewriteSelect(connection, sql);
+    const rewritten = await rewriteSelect(connection, sql, this.hiddenColumns(defaultDatasetId));
     this.checkTables(rewritten.tables, defaultDatasetId);
     const columns = (await connection.runAndReadAll(`DESCRIBE ${rewritten.sql}`)).getRowObjectsJson();
     const fields = columns.map((column) =>
@@ -132,6 +158,9 @@ export class QueryRunner {
     // Writing a destination table is a write: it takes the warehouse's write lock.
     const work = async (connection: DuckDBConnection): Promise<QueryOutcome> => {
       const { duckSql, fields } = await this.bind(connection, sql, options.defaultDatasetId);
+      // Measured before the destination is written: a query bills what it reads, not what it writes.
+      const bytes =
+        options.measureBytes === false ? noBytes : await estimateBytes(connection, this.catalog, duckSql);
       if (destination) await writeDestination(connection, this.catalog, destination, duckSql, fields);
       const names = fields.map((_field, index) => `c${index}`);
       const inner = `SELECT * FROM (${duckSql}) AS q(${names.map(quoteIdent).join(', ')})`;
@@ -144,8 +173,14 @@ export class QueryRunner {
       return {
         result: { schema: { fields }, rows, timestampColumns },
         statistics: {
-          query: { statementType: 'SELECT', totalBytesProcessed: '0', cacheHit: false },
-          totalBytesProcessed: '0',
+          query: {
+            statementType: 'SELECT',
+            totalBytesProcessed: bytes.totalBytesProcessed,
+            totalBytesBilled: bytes.totalBytesBilled,
+            totalBytesProcessedAccuracy: 'PRECISE',
+            cacheHit: false,
+          },
+          totalBytesProcessed: bytes.totalBytesProcessed,
         },
       };
     };
@@ -166,7 +201,9 @@ export class QueryRunner {
             ddlOperationPerformed: operation,
             ddlTargetTable: target,
             totalBytesProcessed: '0',
+            totalBytesBilled: '0',
           },
+          totalBytesProcessed: '0',
         },
       });
       if (statement.type === 'DROP_VIEW') {
@@ -202,6 +239,30 @@ export class QueryRunner {
     });
   }
 
+  /**
+   * Defines every view again from its GoogleSQL, after start-up added pseudo-columns to tables of an
+   * older warehouse file: DuckDB expands a saved view's `*` when it is read, so without the new
+   * EXCLUDE list the view would show `_PARTITIONTIME`. A view whose query no longer translates keeps
+   * its old definition.
+   */
+  async redefineViews(): Promise<void> {
+    await this.ready();
+    for (const dataset of this.catalog.listDatasets()) {
+      const datasetId = dataset.datasetReference.datasetId;
+      for (const view of this.catalog.listTables(datasetId)) {
+        if (view.type !== 'VIEW' || view.view === undefined) continue;
+        const source = view.view.query;
+        await this.warehouse
+          .exclusive(async (connection) => {
+            const statement = this.translate(source, datasetId);
+            if (statement.type !== 'SELECT') return;
+            await this.createView(connection, datasetId, view.tableReference.tableId, statement.sql, source);
+          })
+          .catch(() => undefined);
+      }
+    }
+  }
+
   /** Creates (or replaces) a DuckDB view and registers it as a BigQuery VIEW; the caller holds the write lock. */
   async createView(
     connection: DuckDBConnection,
@@ -211,7 +272,7 @@ export class QueryRunner {
     source: string,
   ): Promise<void> {
     await installMacros(connection);
-    const { sql: duckSql } = await rewriteSelect(connection, sql);
+    const { sql: duckSql } = await rewriteSelect(connection, sql, this.hiddenColumns(datasetId));
     await connection.run(`CREATE OR REPLACE VIEW ${tableName(datasetId, tableId)} AS ${duckSql}`);
     const resource = this.catalog.newTableResource(datasetId, tableId, {}, []);
     resource.type = 'VIEW';

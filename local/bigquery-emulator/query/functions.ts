@@ -56,27 +56,11 @@ export function strptimeFormat(format: string): string {
   });
 }
 
-/** GoogleSQL's format elements → DuckDB strftime's, for FORMAT_TIMESTAMP and friends (the zone is always UTC). */
-export function strftimeFormat(format: string): string {
-  return format.replace(/%E[0-9*]S|%E?[A-Za-z%]/g, (element) => {
-    if (element === '%Z') return 'UTC';
-    if (element === '%Ez') return '+00:00';
-    const translated = formatElements[element];
-    if (translated !== undefined) return translated;
-    if (element.startsWith('%E')) {
-      throw new QueryTranslationError(`Format element ${element} is not supported by the BigQuery emulator`);
-    }
-    return element;
-  });
-}
-
 /** Constructs that DuckDB would accept with a different meaning, or BigQuery-only features. */
 export const unsupportedWords: Record<string, string> = {
   MERGE: 'MERGE statements',
   DECLARE: 'scripting (DECLARE)',
   SYSTEM_TIME: 'time travel (FOR SYSTEM_TIME AS OF)',
-  _PARTITIONTIME: 'the _PARTITIONTIME pseudo-column',
-  _PARTITIONDATE: 'the _PARTITIONDATE pseudo-column',
   _TABLE_SUFFIX: 'wildcard tables (_TABLE_SUFFIX)',
   STRUCT: 'STRUCT values',
   ARRAY: 'ARRAY values',
@@ -84,6 +68,46 @@ export const unsupportedWords: Record<string, string> = {
   SAFE: 'the SAFE. function prefix',
   INFORMATION_SCHEMA: 'INFORMATION_SCHEMA views',
 };
+
+/**
+ * GoogleSQL functions the emulator does not emulate, refused by name: DuckDB has functions of some of
+ * these names with another meaning, and for the rest "Function not found" would wrongly say BigQuery
+ * lacks them.
+ */
+export const refusedFunctions = new Set([
+  'APPROX_TOP_COUNT',
+  'APPROX_TOP_SUM',
+  'HLL_COUNT',
+  'TO_JSON',
+  'SAFE_TO_JSON',
+  'JSON_OBJECT',
+  'JSON_ARRAY',
+  'JSON_SET',
+  'JSON_REMOVE',
+  'JSON_STRIP_NULLS',
+  'JSON_ARRAY_APPEND',
+  'JSON_ARRAY_INSERT',
+  'JSON_KEYS',
+  'JSON_CONTAINS',
+  'JSON_FLATTEN',
+  'LAX_BOOL',
+  'LAX_INT64',
+  'LAX_FLOAT64',
+  'LAX_STRING',
+  'BOOL',
+  'INT64',
+  'FLOAT64',
+  'STRING',
+  'BOOL_ARRAY',
+  'INT64_ARRAY',
+  'FLOAT64_ARRAY',
+  'STRING_ARRAY',
+  'ARRAY_CONCAT_AGG',
+  'KEYS',
+  'NET',
+  'ML',
+  'AEAD',
+]);
 
 /** Typed literals whose DuckDB spelling means something else (see Translator.word). */
 export const literalTypes: Record<string, string> = {

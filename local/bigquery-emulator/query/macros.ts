@@ -1,10 +1,13 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { BIGNUMERIC_STORAGE, bignumericToTextSql } from '../store/bignumeric.js';
 
 /**
  * GoogleSQL functions whose meaning differs from DuckDB's, as DuckDB macros in a schema no dataset
- * can be named (dataset IDs have no `-`). Overloads are typed, so the result type follows BigQuery's
- * (NUMERIC / NUMERIC stays NUMERIC, DATE + INTERVAL stays DATE). Errors BigQuery raises at run time
- * are raised with `error('BQ: …')`; the runner turns that prefix into an `invalidQuery` message.
+ * can be named (dataset IDs have no `-`). The schema lives in the warehouse itself, not in a
+ * per-connection catalog, so views that call the macros also run in a plain DuckDB that opens the
+ * file (ADR 0030). Overloads are typed, so the result type follows BigQuery's (NUMERIC / NUMERIC
+ * stays NUMERIC, DATE + INTERVAL stays DATE). Errors BigQuery raises at run time are raised with
+ * `error('BQ: …')`; the runner turns that prefix into an `invalidQuery` message.
  */
 export const macroSchema = '"bq-fn"';
 
@@ -40,6 +43,51 @@ const divisionByZero = fail("'division by zero: ' || a || ' / ' || b");
 
 const int64Pattern = `'\\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\\s*'`;
 
+/** A NUMERIC/BIGNUMERIC text as TO_JSON_STRING writes it: a number when integral within ±2^53, else a string. */
+const jsonDecimal = (t: string): string =>
+  `CASE WHEN NOT contains(${t}, '.') AND abs(TRY_CAST(${t} AS HUGEINT)) <= 9007199254740992 THEN ${t} ELSE '"' || ${t} || '"' END`;
+
+/** The elements of the JSON array at path p of x (a list of JSON), or NULL when it is not an array. */
+const jsonElements = "CASE WHEN json_type(x, p) = 'ARRAY' THEN json_extract(json_extract(x, p), '$[*]') END";
+
+/**
+ * TO_JSON_STRING of a scalar ("JSON encodings"), from DuckDB's to_json text so that every branch binds
+ * whatever the argument's type: INT64 beyond ±2^53 as a string, FLOAT64 without a trailing `.0` and
+ * non-finite values as strings, TIMESTAMP as `…T…Z`, DATETIME with a `T`.
+ */
+const toJsonString = (x: string): string => {
+  const json = `CAST(to_json(${x}) AS VARCHAR)`;
+  return `CASE WHEN ${x} IS NULL THEN 'null'
+    WHEN typeof(${x}) LIKE 'DECIMAL%' THEN ${jsonDecimal(numericText(x))}
+    WHEN typeof(${x}) IN ('BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT')
+      THEN CASE WHEN abs(TRY_CAST(${json} AS HUGEINT)) <= 9007199254740992 THEN ${json} ELSE '"' || ${json} || '"' END
+    WHEN typeof(${x}) = 'DOUBLE' THEN CASE WHEN ${json} IN ('NaN', 'Infinity', '-Infinity') THEN '"' || ${json} || '"'
+      ELSE regexp_replace(${json}, '\\.0$', '') END
+    WHEN typeof(${x}) = 'TIMESTAMP WITH TIME ZONE' THEN regexp_replace(replace(${json}, ' ', 'T'), '\\+00"$', 'Z"')
+    WHEN typeof(${x}) = 'TIMESTAMP' THEN replace(${json}, ' ', 'T')
+    WHEN typeof(${x}) = 'BLOB' THEN ${fail("'TO_JSON_STRING of BYTES is not supported by the BigQuery emulator'")}
+    ELSE ${json} END`;
+};
+
+/** FORMAT's %t: the value as text, NUMERIC without trailing zeros, NULL as `NULL`. */
+const formatT = (x: string): string =>
+  `CASE WHEN ${x} IS NULL THEN 'NULL' WHEN typeof(${x}) LIKE 'DECIMAL%' THEN ${numericText(x)} ELSE CAST(${x} AS VARCHAR) END`;
+
+/** FORMAT's %T: a GoogleSQL literal of the value (strings double-quoted, typed literals for NUMERIC and dates). */
+const formatLiteral = (x: string): string => {
+  const value = `CAST(${x} AS VARCHAR)`;
+  const quoted = (v: string): string => `'"' || replace(replace(${v}, '\\', '\\\\'), '"', '\\"') || '"'`;
+  return `CASE WHEN ${x} IS NULL THEN 'NULL'
+    WHEN typeof(${x}) = 'DECIMAL(38,9)' THEN 'NUMERIC "' || ${numericText(x)} || '"'
+    WHEN typeof(${x}) LIKE 'DECIMAL%' THEN 'BIGNUMERIC "' || ${numericText(x)} || '"'
+    WHEN typeof(${x}) = 'VARCHAR' THEN ${quoted(value)}
+    WHEN typeof(${x}) = 'DATE' THEN 'DATE "' || ${value} || '"'
+    WHEN typeof(${x}) = 'TIMESTAMP WITH TIME ZONE' THEN 'TIMESTAMP "' || ${value} || '"'
+    WHEN typeof(${x}) = 'TIMESTAMP' THEN 'DATETIME "' || ${value} || '"'
+    WHEN typeof(${x}) = 'JSON' THEN 'JSON ' || ${quoted(value)}
+    ELSE ${value} END`;
+};
+
 const definitions: string[] = [
   division('divide', false),
   division('safe_divide', true),
@@ -57,7 +105,32 @@ const definitions: string[] = [
    (x BIGINT) AS x, (x) AS TRY_CAST(x AS BIGINT)`,
   // BigQuery prints NUMERIC without trailing fractional zeros (CAST(1.50 AS STRING) = '1.5').
   // Dispatch on typeof, not on a DECIMAL(38,9) parameter: that would round a BIGNUMERIC argument.
-  `string(x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
+  // A stored BIGNUMERIC (store/bignumeric.ts) is a scaled integer in a STRUCT: written out as its decimal.
+  `string(x ${BIGNUMERIC_STORAGE}) AS ${bignumericToTextSql('x')},
+   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
+  // JSON functions ("JSON functions"): JSON_VALUE gives scalars only, unquoted; a JSON-formatted STRING
+  // in gives a STRING out and a JSON null a SQL NULL, while JSON in gives JSON out.
+  `json_value(x, p) AS CASE WHEN json_type(x, p) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL ELSE json_extract_string(x, p) END`,
+  `json_query(x JSON, p) AS json_extract(x, p),
+   (x VARCHAR, p) AS CASE WHEN json_type(x, p) = 'NULL' THEN NULL ELSE CAST(json_extract(x, p) AS VARCHAR) END`,
+  `json_query_array(x JSON, p) AS ${jsonElements},
+   (x VARCHAR, p) AS CAST(${jsonElements} AS VARCHAR[])`,
+  `json_value_array(x, p) AS CASE WHEN len(list_filter(${jsonElements}, e -> json_type(e) IN ('OBJECT', 'ARRAY'))) = 0
+     THEN list_transform(${jsonElements}, e -> json_extract_string(e, '$')) END`,
+  `json_type_name(x JSON) AS CASE json_type(x) WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array'
+     WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END`,
+  `to_json_string(x ${BIGNUMERIC_STORAGE}) AS CASE WHEN x IS NULL THEN 'null' ELSE ${jsonDecimal(bignumericToTextSql('x'))} END,
+   (x) AS ${toJsonString('x')}`,
+  `format_t(x ${BIGNUMERIC_STORAGE}) AS CASE WHEN x IS NULL THEN 'NULL' ELSE ${bignumericToTextSql('x')} END,
+   (x) AS ${formatT('x')}`,
+  `format_literal(x ${BIGNUMERIC_STORAGE}) AS CASE WHEN x IS NULL THEN 'NULL' ELSE 'BIGNUMERIC "' || ${bignumericToTextSql('x')} || '"' END,
+   (x) AS ${formatLiteral('x')}`,
+  // CONCAT takes BYTES or anything castable to STRING, cast as CAST does; `||` only STRING, BYTES and
+  // ARRAY ("Concatenation operator"), so a NUMERIC there is refused rather than printed DuckDB's way.
+  `concat_arg(x BLOB) AS x, (x ${BIGNUMERIC_STORAGE}) AS ${bignumericToTextSql('x')},
+   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
+  `concat_operand(x ${BIGNUMERIC_STORAGE}) AS ${fail("'No matching signature for operator || for argument type BIGNUMERIC; use CONCAT or CAST(… AS STRING)'")},
+   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${fail("'No matching signature for operator || for argument type NUMERIC; use CONCAT or CAST(… AS STRING)'")} ELSE x END`,
   `date_add(d DATE, i INTERVAL) AS CAST(d + i AS DATE), (d TIMESTAMP, i INTERVAL) AS d + i,
    (d TIMESTAMPTZ, i INTERVAL) AS d + i`,
   `date_sub(d DATE, i INTERVAL) AS CAST(d - i AS DATE), (d TIMESTAMP, i INTERVAL) AS d - i,
@@ -89,9 +162,37 @@ const definitions: string[] = [
   `array_at_safe_ordinal(l, i) AS CASE WHEN i >= 1 AND i <= len(l) THEN l[i] END`,
 ];
 
-/** Creates (or replaces) the macros; idempotent, so a persisted database picks up new definitions. */
+/**
+ * Creates (or replaces) the macros in the warehouse's own schema; idempotent, so a file written by an
+ * older emulator (whose views needed a per-connection catalog) is upgraded in place at start. Typed
+ * macros can only be stored in files of DuckDB storage version v1.4.0 or later (Warehouse.open makes
+ * new files so); a file made before keeps them in a per-connection catalog of the same name, which
+ * the emulator sees but a plain DuckDB does not.
+ */
 export async function installMacros(connection: DuckDBConnection): Promise<void> {
-  await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${macroSchema}`);
+  const attached = await connection.runAndReadAll(
+    "SELECT 1 FROM duckdb_databases() WHERE database_name = 'bq-fn'",
+  );
+  if (attached.currentRowCount > 0) return createMacros(connection, async () => undefined);
+  const stored = await createMacros(connection, async () => {
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${macroSchema}`);
+  }).then(
+    () => true,
+    async (error: unknown) => {
+      if (!String(error).includes('Typed macro parameters are only supported for storage versions'))
+        throw error;
+      await connection.run(`DROP SCHEMA IF EXISTS ${macroSchema} CASCADE`);
+      return false;
+    },
+  );
+  if (stored) return;
+  await createMacros(connection, async () => {
+    await connection.run(`ATTACH IF NOT EXISTS ':memory:' AS ${macroSchema}`);
+  });
+}
+
+async function createMacros(connection: DuckDBConnection, container: () => Promise<void>): Promise<void> {
+  await container();
   for (const definition of definitions) {
     await connection.run(`CREATE OR REPLACE MACRO ${macroSchema}.${definition}`);
   }

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteString } from '../types.js';
-import { QueryTranslationError } from './tokenizer.js';
+import { DuckDbSyntaxError } from './syntax.js';
 
 /**
  * The second translation pass, on DuckDB's own parse tree (json_serialize_sql), for what needs
@@ -52,6 +52,16 @@ function rewriteExpression(node: Node): Node {
   if (node.class === 'COMPARISON' && (node.type === 'COMPARE_EQUAL' || node.type === 'COMPARE_NOTEQUAL')) {
     return nanAware(node);
   }
+  if (node.class === 'FUNCTION' && node.function_name === '||' && node.is_operator === true) {
+    // A nested `||` is checked at its own level: wrapping it again would copy it into the macro twice per level.
+    const isConcat = (child: unknown): boolean => isNode(child) && child.function_name === '||';
+    return {
+      ...node,
+      children: (node.children as unknown[]).map((child) =>
+        isConcat(child) ? child : macroCall('concat_operand', [child], {}),
+      ),
+    };
+  }
   if (node.class === 'FUNCTION' && node.function_name === '/' && node.is_operator === true) {
     return macroCall('divide', node.children as unknown[], node);
   }
@@ -87,6 +97,73 @@ function nameColumns(statement: Node): void {
     item.alias = `f${anonymous}_`;
     anonymous += 1;
   }
+}
+
+/** The hidden columns of a table (its dataset '' when the query leaves it unqualified). */
+export type HiddenColumns = (datasetId: string, tableId: string) => string[];
+
+/** The base tables a FROM clause names directly (through joins, not subqueries), by the name `*` qualifies. */
+function directTables(from: unknown, ctes: Set<string>): { name: string; schema: string; table: string }[] {
+  if (!isNode(from)) return [];
+  if (from.type === 'JOIN') return [...directTables(from.left, ctes), ...directTables(from.right, ctes)];
+  if (from.type !== 'BASE_TABLE') return [];
+  const schema = String(from.schema_name ?? '');
+  const table = String(from.table_name ?? '');
+  if (schema === '' && ctes.has(table.toLowerCase())) return [];
+  return [{ name: String(from.alias || table).toLowerCase(), schema, table }];
+}
+
+/**
+ * `SELECT *` and `t.*` leave out the pseudo-columns of ingestion-time partitioned tables, as in
+ * BigQuery: the star of a SELECT whose FROM names such a table gets them in its EXCLUDE list.
+ */
+function hidePseudoColumns(statements: unknown, hidden: HiddenColumns, ctes: Set<string>): void {
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (!isNode(value)) return;
+    if (value.type === 'SELECT_NODE' && Array.isArray(value.select_list)) {
+      const tables = directTables(value.from_table, ctes).map((table) => ({
+        ...table,
+        hidden: hidden(table.schema, table.table),
+      }));
+      for (const item of value.select_list as Node[]) {
+        if (item.class !== 'STAR' || item.columns === true || !Array.isArray(item.exclude_list)) continue;
+        const relation = String(item.relation_name ?? '').toLowerCase();
+        const names = tables
+          .filter((table) => relation === '' || table.name === relation)
+          .flatMap((table) => table.hidden);
+        const excluded = new Set((item.exclude_list as unknown[]).map((name) => String(name).toLowerCase()));
+        for (const name of names) {
+          if (!excluded.has(name.toLowerCase())) (item.exclude_list as unknown[]).push(name);
+          excluded.add(name.toLowerCase());
+        }
+      }
+    }
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(statements);
+}
+
+/** Names the WITH clauses of a parse tree define. */
+function cteNames(statements: unknown): Set<string> {
+  const ctes = new Set<string>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item);
+      return;
+    }
+    if (!isNode(value)) return;
+    const cteMap = value.cte_map;
+    if (isNode(cteMap) && Array.isArray(cteMap.map)) {
+      for (const entry of cteMap.map as Node[]) ctes.add(String(entry.key).toLowerCase());
+    }
+    for (const child of Object.values(value)) visit(child);
+  };
+  visit(statements);
+  return ctes;
 }
 
 /** A table a query reads: its dataset (schema) as written, or '' when unqualified. */
@@ -154,15 +231,24 @@ const stringifyExact = (value: unknown): string =>
 export async function rewriteSelect(
   connection: DuckDBConnection,
   sql: string,
+  hidden: HiddenColumns = () => [],
 ): Promise<{ sql: string; tables: TableRead[] }> {
   const parsed = (
     await connection.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)})`)
   ).getRows()[0]?.[0];
-  const tree = parseExact(String(parsed)) as { error: boolean; error_message?: string; statements: Node[] };
-  if (tree.error)
-    throw new QueryTranslationError(`Syntax error: ${tree.error_message ?? 'unparseable query'}`);
+  const tree = parseExact(String(parsed)) as {
+    error: boolean;
+    error_message?: string;
+    position?: string;
+    statements: Node[];
+  };
+  if (tree.error) {
+    const position = tree.position === undefined ? undefined : Number(tree.position);
+    throw new DuckDbSyntaxError(tree.error_message ?? 'unparseable query', position);
+  }
   const statements = walk(tree.statements) as Node[];
   for (const statement of statements) nameColumns(statement);
+  hidePseudoColumns(statements, hidden, cteNames(tree.statements));
   const json = stringifyExact({ ...tree, statements });
   const out = (
     await connection.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(json)}::JSON)`)

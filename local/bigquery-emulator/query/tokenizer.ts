@@ -7,6 +7,8 @@ export interface Token {
   text: string;
   /** For strings: the decoded value; for backtick-quoted identifiers: the name inside. */
   value?: string;
+  /** Where the token starts in the source text, for syntax errors' line and column. */
+  offset?: number;
 }
 
 export class QueryTranslationError extends Error {
@@ -70,14 +72,16 @@ export function tokenize(sql: string): Token[] {
     }
     if (char === "'" || char === '"' || char === '`') {
       const { end, value } = readQuoted(sql, i, char);
-      tokens.push({ kind: char === '`' ? 'quoted' : 'string', text: sql.slice(i, end), value });
+      tokens.push({ kind: char === '`' ? 'quoted' : 'string', text: sql.slice(i, end), value, offset: i });
       i = end;
       continue;
     }
     const rule = rules
       .map(([kind, pattern]) => [kind, pattern.exec(rest)] as const)
       .find(([, match]) => match);
-    const token: Token = rule?.[1] ? { kind: rule[0], text: rule[1][0] } : { kind: 'symbol', text: char };
+    const token: Token = rule?.[1]
+      ? { kind: rule[0], text: rule[1][0], offset: i }
+      : { kind: 'symbol', text: char, offset: i };
     tokens.push(token);
     i += token.text.length;
   }

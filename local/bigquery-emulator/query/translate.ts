@@ -1,10 +1,24 @@
+import { type DuckDbSyntaxError, locate, type SourceMap, unexpected } from './syntax.js';
 import { QueryTranslationError, type Token, tokenize } from './tokenizer.js';
 import { isCode, isWord, type ObjectName, type TranslationContext, Translator } from './translator.js';
 
 export type { ObjectName, TranslationContext } from './translator.js';
 
+/** A DuckDB syntax error in the translated SQL, told in BigQuery's words at the source's line and column. */
+export type SyntaxErrorLocator = (error: DuckDbSyntaxError) => QueryTranslationError;
+
+/**
+ * Words that start a GoogleSQL statement (FROM: pipe syntax): the emulator refuses them by name,
+ * anything else is a syntax error.
+ */
+const statementWords = new Set(
+  `ALTER ASSERT BEGIN BREAK CALL CASE COMMIT CONTINUE CREATE DECLARE DELETE DESCRIBE DROP EXECUTE
+  EXPLAIN EXPORT FOR FROM GRANT IF INSERT ITERATE LEAVE LOAD LOOP MERGE RAISE REPEAT RETURN REVOKE ROLLBACK
+  SET TRUNCATE UNDROP UPDATE WHILE`.split(/\s+/),
+);
+
 export type Statement =
-  | { type: 'SELECT'; sql: string }
+  | { type: 'SELECT'; sql: string; syntaxError: SyntaxErrorLocator }
   | {
       type: 'CREATE_VIEW';
       replace: boolean;
@@ -12,6 +26,7 @@ export type Statement =
       target: ObjectName;
       sql: string;
       source: string;
+      syntaxError: SyntaxErrorLocator;
     }
   | { type: 'DROP_VIEW'; ifExists: boolean; target: ObjectName };
 
@@ -36,8 +51,11 @@ export function translateStatement(sql: string, context: TranslationContext): St
   const first = code[0]?.token;
   if (first === undefined) throw new QueryTranslationError('The query is empty');
   if (isWord(first, 'SELECT') || isWord(first, 'WITH') || first.text === '(') {
-    return { type: 'SELECT', sql: new Translator(tokens, context).range(0, tokens.length) };
+    const map: SourceMap = [];
+    const translated = new Translator(tokens, context).range(0, tokens.length, map);
+    return { type: 'SELECT', sql: translated, syntaxError: (error) => locate(sql, map, error) };
   }
+  if (!statementWords.has(first.text.toUpperCase())) throw unexpected(sql, first);
   const words = code.map(({ token }) => token.text.toUpperCase());
   let at = 1;
   const accept = (...expected: string[]): boolean => {
@@ -65,12 +83,17 @@ export function translateStatement(sql: string, context: TranslationContext): St
         'Expected AS after the view name (OPTIONS and column lists are not supported)',
       );
     const body = tokens.slice(asIndex + 1);
+    const map: SourceMap = [];
+    const translated = new Translator(body, context).range(0, body.length, map);
+    const leading = translated.length - translated.trimStart().length;
     return {
       type: 'CREATE_VIEW',
       replace,
       ifNotExists,
       target: name,
-      sql: new Translator(body, context).range(0, body.length).trim(),
+      sql: translated.trim(),
+      syntaxError: (error) =>
+        locate(sql, map, Object.assign(error, { position: (error.position ?? 0) + leading })),
       source: body
         .map((token) => token.text)
         .join('')

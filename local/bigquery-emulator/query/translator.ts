@@ -4,11 +4,13 @@ import {
   castMacros,
   castType,
   literalTypes,
+  refusedFunctions,
   strptimeFormat,
   subscriptWords,
   unsupportedWords,
 } from './functions.js';
 import { macroSchema } from './macros.js';
+import type { SourceMap } from './syntax.js';
 import { QueryTranslationError, type Token } from './tokenizer.js';
 
 export interface TranslationContext {
@@ -36,12 +38,13 @@ export class Translator {
     private readonly context: TranslationContext,
   ) {}
 
-  /** Translates tokens[start, end). */
-  range(start: number, end: number): string {
+  /** Translates tokens[start, end); with `map`, records where each token's translation starts. */
+  range(start: number, end: number, map?: SourceMap): string {
     let out = '';
     let i = start;
     while (i < end) {
       const token = this.tokens[i] as Token;
+      map?.push([out.length, token]);
       if (token.kind === 'string') {
         out += quoteString(token.value ?? '');
         i += 1;
@@ -99,13 +102,25 @@ export class Translator {
     }
     const open = this.nextCode(i + 1);
     const isCall = this.tokens[open]?.text === '(';
+    // A refused function, or a namespace of them (NET.HOST(…)); never a column or alias, which no `(` follows.
+    const namespaced = this.tokens[i + 1]?.text === '.' && this.tokens[this.nextCode(i + 3)]?.text === '(';
+    if ((isCall || namespaced) && this.tokens[i - 1]?.text !== '.' && refusedFunctions.has(upper)) {
+      throw new QueryTranslationError(`Function ${upper} is not supported by the BigQuery emulator`);
+    }
     const literalType = literalTypes[upper];
     if (literalType !== undefined && this.tokens[open]?.kind === 'string') {
       // `TIMESTAMP '…'` is a UTC instant in GoogleSQL; DuckDB's TIMESTAMP literal is a DATETIME.
+      // A JSON value is held compact, as PARSE_JSON gives it; DuckDB's cast would keep the spacing.
+      const literal = quoteString(this.tokens[open]?.value ?? '');
       return {
-        sql: `CAST(${quoteString(this.tokens[open]?.value ?? '')} AS ${literalType})`,
+        sql: upper === 'JSON' ? `json(${literal})` : `CAST(${literal} AS ${literalType})`,
         next: open + 1,
       };
+    }
+    if (!isCall && upper.startsWith('CURRENT_') && this.tokens[i - 1]?.text !== '.') {
+      // GoogleSQL's `CURRENT_TIMESTAMP` without parentheses reads the emulator's clock too.
+      const translated = translateCall(upper, { sql: [], tokens: [] });
+      if (translated !== undefined) return { sql: translated, next: i + 1 };
     }
     if (isCall && (upper === 'CAST' || upper === 'SAFE_CAST')) {
       const close = this.closing(open, end);
@@ -124,6 +139,10 @@ export class Translator {
     if (isCall && upper === 'ARRAY_AGG') {
       const close = this.closing(open, end);
       return { sql: this.arrayAgg(open + 1, close), next: close + 1 };
+    }
+    if (isCall && upper === 'STRING_AGG') {
+      const close = this.closing(open, end);
+      return { sql: this.stringAgg(open + 1, close), next: close + 1 };
     }
     if (isCall && this.tokens[i - 1]?.text !== '.' && hasCallTranslation(upper)) {
       const close = this.closing(open, end);
@@ -186,6 +205,36 @@ export class Translator {
       }
     }
     return `array_agg(${this.range(start, close)})`;
+  }
+
+  /** Index of the first word `word` at parenthesis depth 0 in [start, close), or -1. */
+  private topLevelWord(start: number, close: number, word: string): number {
+    let depth = 0;
+    for (let i = start; i < close; i += 1) {
+      const text = (this.tokens[i] as Token).text;
+      if (text === '(') depth += 1;
+      if (text === ')') depth -= 1;
+      if (depth === 0 && isWord(this.tokens[i], word)) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * STRING_AGG([DISTINCT] x [, delimiter] [ORDER BY …] [LIMIT n]): DuckDB's string_agg has all but
+   * LIMIT; with LIMIT the non-NULL values are gathered in order, cut to n and joined, NULL when none.
+   */
+  private stringAgg(start: number, close: number): string {
+    const limit = this.topLevelWord(start, close, 'LIMIT');
+    if (limit === -1) return `string_agg(${this.range(start, close)})`;
+    const order = this.topLevelWord(start, limit, 'ORDER');
+    const head = this.args(start, order === -1 ? limit : order);
+    const [valueRange, delimiterRange] = head as [[number, number], [number, number] | undefined];
+    const value = this.range(...valueRange).trim();
+    const plain = value.replace(/^DISTINCT\s+/i, '');
+    const delimiter = delimiterRange ? this.range(...delimiterRange).trim() : "','";
+    const ordering = order === -1 ? '' : ` ${this.range(order, limit).trim()}`;
+    const count = this.range(limit + 1, close).trim();
+    return `CASE WHEN count(${plain}) > 0 THEN array_to_string(list_slice(array_agg(${value}${ordering}) FILTER (WHERE ${plain} IS NOT NULL), 1, ${count}), ${delimiter}) END`;
   }
 
   private castBody(safe: boolean, start: number, close: number): string {

@@ -1,7 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import type protobuf from 'protobufjs';
+import type { EmulatorClock } from '../clock.js';
 import type { Catalog } from '../store/catalog.js';
 import type { TableResource } from '../store/resources.js';
+import type { SchemaHistory } from '../store/schema-history.js';
 import { inTransaction, type Warehouse } from '../store/warehouse.js';
 import { appendRows, applyChanges } from './apply.js';
 import { decodeRows, planWriter } from './decode.js';
@@ -26,6 +28,13 @@ export interface AppendRowsResponse {
   writeStream: string;
 }
 
+/** The clock the time rules read, and how long schema changes take to reach the API (ADR 0028). */
+export interface StorageWriteTiming {
+  clock: EmulatorClock;
+  history: SchemaHistory;
+  delayMs: number;
+}
+
 const STREAM_NAME = /^projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)\/streams\/([^/]+)$/;
 
 /** The table behind a `…/streams/_default` name; application-created streams are not emulated. */
@@ -48,17 +57,27 @@ export function defaultStreamTable(catalog: Catalog, streamName: string): TableR
 }
 
 /**
- * One AppendRows connection: remembers the stream and writer schema of earlier requests (later
- * requests may omit them) and applies each request's rows atomically, in one DuckDB transaction.
+ * A table created again under a dropped name, before the Storage Write API knows it: refused as the
+ * table not being found (BigQuery's exact answer here is unverified, ADR 0028).
+ */
+const notYetPropagated = (streamName: string): StorageWriteError =>
+  new StorageWriteError(status.NOT_FOUND, `Requested entity was not found.${entity(streamName)}`);
+
+/**
+ * One AppendRows connection: remembers the stream of earlier requests (later requests may omit it)
+ * and the writer schema of the first one, which stays the connection's: "The `writer_schema` field
+ * must be specified at the initial request and currently, it will be ignored if specified in
+ * following requests" (storage.proto). The Node client reconnects when its descriptor changes.
+ * Each request's rows are applied atomically, in one DuckDB transaction.
  */
 export class AppendConnection {
   private streamName = '';
-  private descriptorJson = '';
   private type: protobuf.Type | undefined;
 
   constructor(
     private readonly catalog: Catalog,
     private readonly warehouse: Warehouse,
+    private readonly timing: StorageWriteTiming,
   ) {}
 
   async handle(request: AppendRowsRequest): Promise<AppendRowsResponse> {
@@ -96,12 +115,7 @@ export class AppendConnection {
       );
     }
     const descriptor = request.protoRows?.writerSchema?.protoDescriptor;
-    // The Node client repeats the schema on every request; build the row type only when it changes.
-    const descriptorJson = descriptor === undefined ? '' : JSON.stringify(descriptor);
-    if (descriptor !== undefined && descriptorJson !== this.descriptorJson) {
-      this.type = rowType(descriptor);
-      this.descriptorJson = descriptorJson;
-    }
+    if (this.type === undefined && descriptor !== undefined) this.type = rowType(descriptor);
     const type = this.type;
     if (type === undefined) {
       throw invalidArgument(
@@ -119,11 +133,16 @@ export class AppendConnection {
     await this.warehouse.exclusive(async (connection) => {
       // Resolved inside the exclusive write, so a table dropped meanwhile is not written to.
       const table = defaultStreamTable(this.catalog, streamName);
-      const plan = planWriter(table, type, streamName);
+      const { clock, history, delayMs } = this.timing;
+      const pending = delayMs > 0 ? await history.pending(connection, table, delayMs) : undefined;
+      if (pending?.recreated) throw notYetPropagated(streamName);
+      const plan = planWriter(table, type, streamName, pending?.columns);
       const rows = decodeRows(plan, table, serialized);
       if (rows.length === 0) return;
       await inTransaction(connection, () =>
-        plan.cdc ? applyChanges(connection, table, plan, rows) : appendRows(connection, table, rows),
+        plan.cdc
+          ? applyChanges(connection, table, plan, rows, clock.now())
+          : appendRows(connection, table, rows),
       );
     });
   }

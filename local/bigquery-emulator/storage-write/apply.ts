@@ -1,26 +1,34 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import {
-  type ChangeSequence,
-  compareChangeSequences,
-} from '../../../lambdas/shared/bigquery/change-sequence.js';
 import { MetadataStore } from '../store/metadata.js';
 import type { TableResource } from '../store/resources.js';
 import { quoteIdent, quoteString, type TableFieldSchema, tableName } from '../types.js';
+import {
+  compareSequences,
+  type SequenceSections,
+  sectionsOfSortable,
+  sortableSequence,
+} from './change-sequence.js';
 import type { DecodedRow, WriterPlan } from './decode.js';
 import { sqlOfText } from './values.js';
 
 /**
- * The last applied sequence number per primary key of each CDC table, deletes included: an older
- * change arriving after a newer DELETE must stay ignored (BigQuery keeps deletes two days for that).
- * Dropped with the table (`forgetSequences`): BigQuery starts a table created again under the same
- * name empty, so a rebuilt table accepts sequence numbers lower than its predecessor's.
+ * The last applied sequence number per primary key of each CDC table, with the clock's time of the
+ * change when it was a DELETE: an older change arriving after a newer DELETE stays ignored while the
+ * delete is within BigQuery's retention window, "BigQuery maintains a delete retention window of two
+ * days" (change-data-capture page), and applies once it is past. Dropped with the table
+ * (`forgetSequences`): BigQuery starts a table created again under the same name empty, so a rebuilt
+ * table accepts sequence numbers lower than its predecessor's.
  */
 const SEQUENCES = `${MetadataStore.reservedSchema}.cdc_sequences`;
 
+export const DELETE_RETENTION_MS = 2 * 86_400_000;
+
 export async function createSequenceStore(connection: DuckDBConnection): Promise<void> {
   await connection.run(
-    `CREATE TABLE IF NOT EXISTS ${SEQUENCES} (table_key VARCHAR, row_key VARCHAR, sequence VARCHAR, PRIMARY KEY (table_key, row_key))`,
+    `CREATE TABLE IF NOT EXISTS ${SEQUENCES} (table_key VARCHAR, row_key VARCHAR, sequence VARCHAR, deleted_at BIGINT, PRIMARY KEY (table_key, row_key))`,
   );
+  // Files written before deletes carried their time: their deletes stay remembered (no time to expire from).
+  await connection.run(`ALTER TABLE ${SEQUENCES} ADD COLUMN IF NOT EXISTS deleted_at BIGINT`);
 }
 
 const tableKeyPrefix = (datasetId: string, tableId: string): string => `${datasetId}.${tableId}@`;
@@ -35,11 +43,6 @@ export async function forgetSequences(
     `DELETE FROM ${SEQUENCES} WHERE starts_with(table_key, ${quoteString(tableKeyPrefix(datasetId, tableId))})`,
   );
 }
-
-/** Fixed-width text whose string order is BigQuery's section-by-section order. */
-const sequenceText = (sequence: ChangeSequence): string =>
-  sequence.map((section) => section.toString(16).toUpperCase().padStart(16, '0')).join('/');
-const sequenceOf = (text: string): ChangeSequence => text.split('/').map((section) => BigInt(`0x${section}`));
 
 const keyExpression = (columns: string[]): string =>
   `CAST(to_json([${columns.map((column) => `CAST(${column} AS VARCHAR)`).join(', ')}]) AS VARCHAR)`;
@@ -65,7 +68,7 @@ async function withRequestRows<T>(
     rows.forEach((row, ord) => {
       appender.appendInteger(ord);
       if (row.sequence === undefined) appender.appendNull();
-      else appender.appendVarchar(sequenceText(row.sequence));
+      else appender.appendVarchar(sortableSequence(row.sequence));
       for (const field of fields) {
         const text = row.values.get(field.name);
         if (text === undefined) appender.appendNull();
@@ -100,18 +103,40 @@ export async function appendRows(
 /** The request's rows, staged in a temporary table so keys, deletes and inserts are set-based SQL. */
 const STAGE = '_bq_emulator_cdc_stage';
 
+/** A key's state while a request is applied: its sequence number, and whether this request set it. */
+interface KeyState {
+  sequence: SequenceSections | undefined;
+  fromRequest: boolean;
+}
+
 /**
- * Applies UPSERTs and DELETEs by primary key. Per key, in arrival order, a change replaces the
- * current state unless both carry sequence numbers and the change's is lower: equal numbers go to
- * the later arrival ("latest BigQuery system ingestion time"), and rows without one apply in
- * arrival order. Only each key's final state touches the table. The rows are parsed once, into a
- * staging table shaped like the target; keys are computed there by DuckDB, the order decided here.
+ * Whether `row` replaces `state`. A lower sequence number never does. Across requests an equal one
+ * does: "the record with the latest BigQuery system ingestion time has precedence". Within one
+ * request the rows share an ingestion time, and the first row of a key keeps precedence, as reported
+ * in googleapis/java-bigquerystorage#2404 (undocumented; ADR 0027). Rows without a number follow
+ * the same rule (BigQuery: "unpredictable" when numbers are mixed).
+ */
+function replaces(row: DecodedRow, state: KeyState): boolean {
+  if (state.sequence !== undefined && row.sequence !== undefined) {
+    const order = compareSequences(row.sequence, state.sequence);
+    return order > 0 || (order === 0 && !state.fromRequest);
+  }
+  return !state.fromRequest || state.sequence !== undefined || row.sequence !== undefined;
+}
+
+/**
+ * Applies UPSERTs and DELETEs by primary key, each key's change chosen by `replaces` against the
+ * key's stored sequence number (a DELETE's forgotten once `DELETE_RETENTION_MS` has passed on the
+ * emulator's clock, `now`). Only each key's final state touches the table. The rows are parsed once,
+ * into a staging table shaped like the target; keys are computed there by DuckDB, the order decided
+ * here.
  */
 export async function applyChanges(
   connection: DuckDBConnection,
   table: TableResource,
   plan: WriterPlan,
   rows: DecodedRow[],
+  now: number,
 ): Promise<void> {
   const { datasetId, tableId } = table.tableReference;
   const tableKey = `${tableKeyPrefix(datasetId, tableId)}${table.creationTime}`;
@@ -129,26 +154,28 @@ export async function applyChanges(
       connection.run(`INSERT INTO ${STAGE} SELECT ord, seq, ${converted} FROM ${RAW_ROWS}`),
     );
     const keyed = await connection.runAndReadAll(
-      `SELECT s._bq_emulator_ord AS ord, s.k AS k, q.sequence AS stored FROM (SELECT _bq_emulator_ord, ${rowKey} AS k FROM ${STAGE}) s
+      `SELECT s._bq_emulator_ord AS ord, s.k AS k, q.sequence AS stored, q.deleted_at AS deleted_at FROM (SELECT _bq_emulator_ord, ${rowKey} AS k FROM ${STAGE}) s
        LEFT JOIN ${SEQUENCES} q ON q.table_key = ${quoteString(tableKey)} AND q.row_key = s.k ORDER BY s._bq_emulator_ord`,
     );
-    const current = new Map<string, ChangeSequence | undefined>();
+    const states = new Map<string, KeyState>();
     const winner = new Map<string, number>();
     for (const record of keyed.getRowObjectsJson()) {
       const key = String(record.k);
       const row = rows[Number(record.ord)];
       if (row === undefined) continue;
-      if (!current.has(key)) {
-        current.set(key, record.stored === null ? undefined : sequenceOf(String(record.stored)));
+      let state = states.get(key);
+      if (state === undefined) {
+        const forgotten =
+          record.deleted_at !== null && now - Number(record.deleted_at) >= DELETE_RETENTION_MS;
+        const stored = record.stored === null || forgotten ? undefined : String(record.stored);
+        state = {
+          sequence: stored === undefined ? undefined : sectionsOfSortable(stored),
+          fromRequest: false,
+        };
+        states.set(key, state);
       }
-      const stored = current.get(key);
-      if (
-        stored !== undefined &&
-        row.sequence !== undefined &&
-        compareChangeSequences(row.sequence, stored) < 0
-      )
-        continue;
-      current.set(key, row.sequence);
+      if (!replaces(row, state)) continue;
+      states.set(key, { sequence: row.sequence, fromRequest: true });
       winner.set(key, Number(record.ord));
     }
     if (winner.size === 0) return;
@@ -163,8 +190,13 @@ export async function applyChanges(
         `INSERT INTO ${target} (${names}) SELECT ${names} FROM ${STAGE} WHERE _bq_emulator_ord IN (SELECT unnest([${upserts.join(', ')}]))`,
       );
     }
+    const deletes = [...winner.values()].filter((ord) => rows[ord]?.changeType === 'DELETE');
+    const deletedAt =
+      deletes.length === 0
+        ? 'NULL'
+        : `CASE WHEN _bq_emulator_ord IN (SELECT unnest([${deletes.join(', ')}])) THEN ${Math.floor(now)} ELSE NULL END`;
     await connection.run(
-      `INSERT OR REPLACE INTO ${SEQUENCES} SELECT ${quoteString(tableKey)}, ${rowKey}, _bq_emulator_seq FROM ${STAGE} WHERE _bq_emulator_ord IN ${winners}`,
+      `INSERT OR REPLACE INTO ${SEQUENCES} SELECT ${quoteString(tableKey)}, ${rowKey}, _bq_emulator_seq, ${deletedAt} FROM ${STAGE} WHERE _bq_emulator_ord IN ${winners}`,
     );
   } finally {
     await connection.run(`DROP TABLE IF EXISTS ${STAGE}`);

@@ -1,10 +1,7 @@
 import type protobuf from 'protobufjs';
-import {
-  type ChangeSequence,
-  parseChangeSequence,
-} from '../../../lambdas/shared/bigquery/change-sequence.js';
 import type { TableResource } from '../store/resources.js';
 import type { TableFieldSchema } from '../types.js';
+import { type SequenceSections, sequenceSections } from './change-sequence.js';
 import { entity, invalidArgument, type RowProblem, rowErrorsMessage } from './errors.js';
 import { acceptedProtoTypes, sqlValue } from './values.js';
 
@@ -27,15 +24,28 @@ export interface DecodedRow {
   /** Column name → its value as text (values.ts `sqlOfText` converts it); unset columns are absent. */
   values: Map<string, string>;
   changeType?: 'UPSERT' | 'DELETE';
-  sequence?: ChangeSequence;
+  sequence?: SequenceSections;
 }
 
 const protoTypeName = (field: protobuf.Field): string =>
   field.resolvedType !== null && 'values' in field.resolvedType ? 'enum' : field.type;
 
-/** Matches the writer's schema to the table's, as BigQuery does before appending any row. */
-export function planWriter(table: TableResource, rowType: protobuf.Type, streamName: string): WriterPlan {
-  const byName = new Map(table.schema.fields.map((field) => [field.name.toLowerCase(), field]));
+/**
+ * Matches the writer's schema to the table's, as BigQuery does before appending any row. Columns in
+ * `unseen` (lower case) were added too recently for the Storage Write API to know them (ADR 0028):
+ * a writer field naming one is an extra field, as it is in BigQuery until the change propagates.
+ */
+export function planWriter(
+  table: TableResource,
+  rowType: protobuf.Type,
+  streamName: string,
+  unseen: ReadonlySet<string> = new Set(),
+): WriterPlan {
+  const byName = new Map(
+    table.schema.fields
+      .filter((field) => !unseen.has(field.name.toLowerCase()))
+      .map((field) => [field.name.toLowerCase(), field]),
+  );
   const primaryKey = table.tableConstraints?.primaryKey?.columns ?? [];
   const columns = new Map<string, TableFieldSchema>();
   const extra: string[] = [];
@@ -119,11 +129,9 @@ export function decodeRows(plan: WriterPlan, table: TableResource, serialized: B
     } else row.changeType = changeType;
     const sequence = message[CHANGE_SEQUENCE_NUMBER];
     if (typeof sequence === 'string' && sequence !== '') {
-      try {
-        row.sequence = parseChangeSequence(sequence);
-      } catch (error) {
-        fail((error as Error).message);
-      }
+      const sections = sequenceSections(sequence);
+      if ('problem' in sections) fail(sections.problem);
+      else row.sequence = sections;
     }
     return row;
   });

@@ -14,6 +14,7 @@ import {
   type AppendRowsRequest,
   type AppendRowsResponse,
   defaultStreamTable,
+  type StorageWriteTiming,
 } from './append.js';
 import { createSequenceStore, forgetSequences } from './apply.js';
 import { StorageWriteError } from './errors.js';
@@ -43,6 +44,7 @@ export async function startStorageWriteServer(
   catalog: Catalog,
   warehouse: Warehouse,
   host: string,
+  timing: StorageWriteTiming,
 ): Promise<StorageWriteServer> {
   await warehouse.exclusive(createSequenceStore);
   catalog.onTableDropped(forgetSequences);
@@ -53,7 +55,7 @@ export async function startStorageWriteServer(
   const inFlight = new Set<Promise<unknown>>();
   server.addService(bigQueryWriteService, {
     AppendRows: (call: ServerDuplexStream<AppendRowsRequest, AppendRowsResponse>) => {
-      const connection = new AppendConnection(catalog, warehouse);
+      const connection = new AppendConnection(catalog, warehouse, timing);
       // Responses arrive in request order, as the API promises.
       let queue: Promise<unknown> = Promise.resolve();
       call.on('data', (request: AppendRowsRequest) => {

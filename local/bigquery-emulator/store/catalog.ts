@@ -1,16 +1,20 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { EmulatorClock } from '../clock.js';
 import { BigQueryApiError, duplicate, invalid, notFound } from '../errors.js';
 import {
   bigQueryTypeOfDuckDb,
   quoteIdent,
+  quoteString,
   storageType,
   type TableFieldSchema,
   tableName,
   validDatasetId,
   validTableId,
 } from '../types.js';
+import { defaultDatasetAccess, normalizeAccess } from './dataset-access.js';
 import { sizeQuery } from './logical-size.js';
 import { MetadataStore } from './metadata.js';
+import { pseudoColumnDefinitions, pseudoColumnsOf, pseudoColumnValues } from './partitions.js';
 import type { DatasetResource, TableResource } from './resources.js';
 import { checkClustering, checkTableConstraints, evolveSchema, normalizeFields } from './schema-rules.js';
 import { inTransaction, type Warehouse } from './warehouse.js';
@@ -33,6 +37,13 @@ export type TableDropHook = (
   tableId: string,
 ) => Promise<void>;
 
+/** Called inside the exclusive write that saves a table resource (created, patched, evolved by a load). */
+export type TableSaveHook = (
+  connection: DuckDBConnection,
+  previous: TableResource | undefined,
+  next: TableResource,
+) => Promise<void>;
+
 /**
  * Datasets (DuckDB schemas) and tables (DuckDB tables or views) with their BigQuery resources.
  * The resources live in memory and in the metadata store; every change runs as an exclusive write.
@@ -44,21 +55,75 @@ export class Catalog {
   private readonly staged = new Map<DuckDBConnection, Map<string, TableResource | undefined>>();
   /** State other parts keep per table (CDC sequence numbers), dropped in the same write as the table. */
   private readonly dropHooks: TableDropHook[] = [];
+  /** State other parts keep about schema changes (their times), written in the same write. */
+  private readonly saveHooks: TableSaveHook[] = [];
+  /** True when start-up gave older tables their pseudo-columns, so views over them must be redefined. */
+  private pseudoColumnsAdded = false;
 
   constructor(
     private readonly warehouse: Warehouse,
     private readonly metadata: MetadataStore,
     readonly projectId: string,
     readonly location: string,
+    /** Creation and modification times come from the emulator's clock. */
+    readonly clock: EmulatorClock,
   ) {}
+
+  get addedPseudoColumns(): boolean {
+    return this.pseudoColumnsAdded;
+  }
 
   onTableDropped(hook: TableDropHook): void {
     this.dropHooks.push(hook);
   }
 
+  onTableSaved(hook: TableSaveHook): void {
+    this.saveHooks.push(hook);
+  }
+
   async init(): Promise<void> {
     this.datasets = await this.metadata.load<DatasetResource>('datasets');
     this.tables = await this.metadata.load<TableResource>('tables');
+    await this.addMissingPseudoColumns();
+  }
+
+  /**
+   * A warehouse written before the emulator kept `_PARTITIONTIME` gains the hidden columns; its rows
+   * get the partition of the table's creation day, the earliest their load can have been.
+   */
+  private async addMissingPseudoColumns(): Promise<void> {
+    const lacking = [...this.tables.values()].filter((table) => pseudoColumnsOf(table).length > 0);
+    if (lacking.length === 0) return;
+    await this.warehouse.exclusive(async (connection) => {
+      for (const table of lacking) {
+        if (await this.addPseudoColumns(connection, table)) this.pseudoColumnsAdded = true;
+      }
+    });
+  }
+
+  /** Adds the pseudo-columns a table's DuckDB table lacks, its rows at its creation day; true if any. */
+  private async addPseudoColumns(connection: DuckDBConnection, table: TableResource): Promise<boolean> {
+    const { datasetId, tableId } = table.tableReference;
+    const existing = await connection.runAndReadAll(
+      `SELECT column_name FROM duckdb_columns() WHERE schema_name = ${quoteString(datasetId)} AND table_name = ${quoteString(tableId)}`,
+    );
+    const names = new Set(existing.getRowsJson().map((row) => String(row[0])));
+    if (names.size === 0) return false;
+    const definitions = pseudoColumnDefinitions(table);
+    const values = pseudoColumnValues(table, Number(table.creationTime));
+    let added = false;
+    for (const [index, name] of pseudoColumnsOf(table).entries()) {
+      if (names.has(name)) continue;
+      await connection.run(
+        `ALTER TABLE ${tableName(datasetId, tableId)} ADD COLUMN ${definitions[index]} DEFAULT ${values.values[index]}`,
+      );
+      // The DEFAULT filled the rows there are; later loads set the column themselves.
+      await connection.run(
+        `ALTER TABLE ${tableName(datasetId, tableId)} ALTER COLUMN ${quoteIdent(name)} DROP DEFAULT`,
+      );
+      added = true;
+    }
+    return added;
   }
 
   listDatasets(): DatasetResource[] {
@@ -80,12 +145,13 @@ export class Catalog {
         `Invalid dataset ID "${datasetId}". Dataset IDs must be alphanumeric (plus underscores) and must be at most 1024 characters long.`,
       );
     }
-    const now = String(Date.now());
+    const now = String(this.clock.now());
     const resource: DatasetResource = {
       kind: 'bigquery#dataset',
       id: `${this.projectId}:${datasetId}`,
       datasetReference: { projectId: this.projectId, datasetId },
       location: body.location ?? this.location,
+      access: body.access === undefined ? defaultDatasetAccess() : normalizeAccess(body.access),
       creationTime: now,
       lastModifiedTime: now,
     };
@@ -103,10 +169,11 @@ export class Catalog {
 
   async patchDataset(datasetId: string, body: Partial<DatasetResource>): Promise<DatasetResource> {
     return this.warehouse.exclusive(async (connection) => {
-      const resource = { ...this.dataset(datasetId), lastModifiedTime: String(Date.now()) };
+      const resource = { ...this.dataset(datasetId), lastModifiedTime: String(this.clock.now()) };
       for (const key of ['labels', 'description', 'friendlyName'] as const) {
         if (body[key] !== undefined) Object.assign(resource, { [key]: body[key] });
       }
+      if (body.access !== undefined) resource.access = normalizeAccess(body.access);
       await this.metadata.put(connection, 'datasets', datasetId, resource);
       this.datasets.set(datasetId, resource);
       return resource;
@@ -179,7 +246,7 @@ export class Catalog {
     fields: TableFieldSchema[],
   ): TableResource {
     if (!validTableId(tableId)) throw invalid(`Invalid table ID "${tableId}".`);
-    const now = String(Date.now());
+    const now = String(this.clock.now());
     const resource: TableResource = {
       kind: 'bigquery#table',
       id: `${this.projectId}:${datasetId}.${tableId}`,
@@ -205,12 +272,18 @@ export class Catalog {
       (field) =>
         `${quoteIdent(field.name)} ${storageType(field.type)}${field.mode === 'REQUIRED' ? ' NOT NULL' : ''}`,
     );
+    // An ingestion-time partitioned table keeps each row's _PARTITIONTIME in hidden columns.
+    columns.push(...pseudoColumnDefinitions(resource));
     await connection.run(`CREATE TABLE ${tableName(datasetId, tableId)} (${columns.join(', ')})`);
     await this.saveTable(connection, resource);
   }
 
   async saveTable(connection: DuckDBConnection, resource: TableResource): Promise<void> {
     const { datasetId, tableId } = resource.tableReference;
+    const key = `${datasetId}.${tableId}`;
+    const staged = this.staged.get(connection);
+    const previous = staged?.has(key) ? staged.get(key) : this.tables.get(key);
+    for (const hook of this.saveHooks) await hook(connection, previous, resource);
     await this.metadata.put(connection, 'tables', `${datasetId}.${tableId}`, resource);
     this.remember(connection, `${datasetId}.${tableId}`, resource);
   }
@@ -272,7 +345,7 @@ export class Catalog {
   ): Promise<TableResource> {
     return this.warehouse.exclusive(async (connection) => {
       const current = this.table(datasetId, tableId);
-      const next: TableResource = { ...current, lastModifiedTime: String(Date.now()) };
+      const next: TableResource = { ...current, lastModifiedTime: String(this.clock.now()) };
       for (const key of passThroughTableFields) {
         if (body[key] !== undefined) Object.assign(next, { [key]: body[key] ?? undefined });
       }
@@ -302,6 +375,8 @@ export class Catalog {
       }
       checkClustering(next);
       checkTableConstraints(next);
+      // A patch that partitions the table by ingestion time gives it the pseudo-columns `*` then leaves out.
+      if (next.type === 'TABLE') await this.addPseudoColumns(connection, next);
       await this.saveTable(connection, next);
       return next;
     });

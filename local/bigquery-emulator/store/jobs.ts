@@ -1,3 +1,4 @@
+import type { EmulatorClock } from '../clock.js';
 import { duplicate, type JobFailureError, notFound } from '../errors.js';
 import type { Labels } from '../types.js';
 import type { MetadataStore } from './metadata.js';
@@ -48,6 +49,8 @@ export class JobStore {
   constructor(
     private readonly metadata: MetadataStore,
     readonly defaultLocation: string,
+    /** Job times come from the emulator's clock; the states' real waits do not (runner.ts). */
+    private readonly clock: EmulatorClock,
   ) {}
 
   async init(): Promise<void> {
@@ -79,7 +82,7 @@ export class JobStore {
       jobReference: { projectId: reference.projectId, jobId: reference.jobId, location },
       configuration,
       status: { state: 'PENDING' },
-      statistics: { creationTime: String(Date.now()) },
+      statistics: { creationTime: String(this.clock.now()) },
     };
     this.jobs.set(key, job);
     this.metadata.putJob(key, job);
@@ -108,7 +111,7 @@ export class JobStore {
   start(job: JobResource): void {
     if (job.status.state !== 'PENDING') return;
     job.status = { state: 'RUNNING' };
-    job.statistics.startTime = String(Date.now());
+    job.statistics.startTime = String(this.clock.now());
     this.metadata.putJob(job.id, job);
   }
 
@@ -116,8 +119,8 @@ export class JobStore {
     job: JobResource,
     outcome: { statistics?: Record<string, unknown>; failure?: JobFailureError },
   ): void {
-    job.statistics.startTime ??= String(Date.now());
-    job.statistics.endTime = String(Date.now());
+    job.statistics.startTime ??= String(this.clock.now());
+    job.statistics.endTime = String(this.clock.now());
     Object.assign(job.statistics, outcome.statistics);
     if (outcome.failure) {
       const error: ErrorProto = { reason: outcome.failure.reason, message: outcome.failure.message };

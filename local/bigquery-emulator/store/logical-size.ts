@@ -7,7 +7,7 @@ import { logicalBytes } from './resources.js';
  * and BYTES 2 + their bytes, JSON its UTF-8 text, NULL 0. Nested and repeated values, which the
  * pipeline never writes, count 16 bytes each when present.
  */
-function valueSize(field: TableFieldSchema): string {
+export function valueSize(field: TableFieldSchema): string {
   const column = quoteIdent(field.name);
   const fixed = logicalBytes[field.type];
   if (field.mode === 'REPEATED' || field.type === 'RECORD' || field.type === 'STRUCT') {

@@ -9,6 +9,8 @@ export interface DatasetResource {
   labels?: Labels;
   description?: string;
   friendlyName?: string;
+  /** Absent on datasets a file-backed warehouse stored before the emulator kept access. */
+  access?: Record<string, unknown>[];
   creationTime: string;
   lastModifiedTime: string;
 }

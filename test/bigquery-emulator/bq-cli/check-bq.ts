@@ -8,8 +8,9 @@ import { startBigQueryEmulator } from '../../../local/bigquery-emulator/index.js
 
 /**
  * `npm run check:bq`: the Google Cloud SDK's `bq` CLI — a client no one here wrote — against a fresh
- * emulator: mk, ls, load (Parquet written by DuckDB), query (plain, dry run, into a destination
- * table), show -j, head. Each command's output,
+ * emulator: mk, ls, load (Parquet written by DuckDB), query (plain, dry run with its bytes, into a
+ * destination table, over an ingestion-time partitioned table), show -j with bytes processed and
+ * billed, head. Each command's output,
  * with times and durations masked, must equal expected.txt; a mismatch prints a diff and exits 1.
  * Needs `bq` and `gcloud` on PATH; not part of `npm test`.
  */
@@ -62,7 +63,23 @@ try {
       '--job_id=smoke_query',
       'SELECT kind, COUNT(*) AS n, MAX(happened_at) AS latest, SUM(amount) AS total FROM smoke.events GROUP BY kind ORDER BY kind',
     ),
+    // The dry run's figure is the data size of the column read: 2 INT64 values, 16 bytes.
     await bq('query', '--use_legacy_sql=false', '--dry_run', 'SELECT id FROM smoke.events'),
+    await bq('show', '-j', 'smoke_query'),
+    await bq('load', '--source_format=PARQUET', '--time_partitioning_type=DAY', 'smoke.changes', parquet),
+    // A filter on the ingestion-time pseudo-column keeps today's partition (16 bytes) or none (0).
+    await bq(
+      'query',
+      '--use_legacy_sql=false',
+      '--dry_run',
+      "SELECT id FROM smoke.changes WHERE _PARTITIONTIME >= TIMESTAMP '2000-01-01'",
+    ),
+    await bq(
+      'query',
+      '--use_legacy_sql=false',
+      '--dry_run',
+      "SELECT id FROM smoke.changes WHERE _PARTITIONTIME < TIMESTAMP '2000-01-01'",
+    ),
     await bq(
       'query',
       '--use_legacy_sql=false',

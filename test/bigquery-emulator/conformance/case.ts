@@ -41,6 +41,14 @@ export const docs = {
   utility: `${base}/utility-functions`,
   conditional: `${base}/conditional_expressions`,
   format: `${base}/format-elements`,
+  json: `${base}/json_functions`,
+  conversionRules: `${base}/conversion_rules`,
+  approximate: `${base}/approximate_aggregate_functions`,
+  /** BigQuery's syntax-error wording is not documented; this is a real one quoted in a public issue. */
+  syntaxError: 'https://github.com/googleapis/mcp-toolbox/pull/586',
+  /** ZetaSQL's compliance tests, the reference implementation of GoogleSQL, for FORMAT('%t'/'%T', NUMERIC). */
+  formatNumericCompliance:
+    'https://github.com/google/zetasql/blob/master/zetasql/compliance/functions_testlib_format_numeric.cc',
 } as const;
 
 export const int = (value: string | null, name?: string): ExpectedColumn => ({

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorFixture, startEmulatorFixture } from '../helpers.js';
 import type { ConformanceCase, ExpectedColumn } from './case.js';
 import { dateTimeCases } from './datetime.cases.js';
+import { fidelityCases } from './fidelity.cases.js';
 import { functionCases } from './functions.cases.js';
+import { jsonCases } from './json.cases.js';
 import { semanticsCases } from './semantics.cases.js';
 import { unsupportedCases } from './unsupported.cases.js';
 
@@ -44,6 +46,8 @@ const groups: [string, ConformanceCase[]][] = [
   ['semantics', semanticsCases],
   ['date and time functions', dateTimeCases],
   ['functions', functionCases],
+  ['JSON functions', jsonCases],
+  ['fidelity (issue 18)', fidelityCases],
   ['constructs not emulated', unsupportedCases],
 ];
 

@@ -27,10 +27,22 @@ export const unsupportedCases: ConformanceCase[] = [
     error: /FORMAT_TIMESTAMP with a time zone other than "UTC" is not supported/,
   },
   {
-    name: 'FORMAT with %t',
-    doc: docs.string,
-    sql: "SELECT FORMAT('%t', 1)",
-    error: /FORMAT with %t or %T is not supported/,
+    name: 'a GoogleSQL function not emulated is refused by name, not called missing',
+    doc: docs.approximate,
+    sql: 'SELECT APPROX_TOP_COUNT(x, 2) FROM (SELECT 1 AS x)',
+    error: /^Function APPROX_TOP_COUNT is not supported by the BigQuery emulator$/,
+  },
+  {
+    name: 'a namespaced GoogleSQL function not emulated is refused by name',
+    doc: docs.json,
+    sql: "SELECT NET.HOST('https://example.com')",
+    error: /^Function NET is not supported by the BigQuery emulator$/,
+  },
+  {
+    name: 'JSON mutators are refused by name',
+    doc: docs.json,
+    sql: `SELECT JSON_SET(JSON '{"a": 1}', '$.a', 2)`,
+    error: /^Function JSON_SET is not supported by the BigQuery emulator$/,
   },
   {
     name: 'STRUCT values',
