@@ -34,7 +34,19 @@ export async function connectMysqlRowCounter(url: string): Promise<MysqlRowCount
   });
   return {
     count: async (route) => {
-      const [rows] = await connection.query('SELECT COUNT(*) AS n FROM ??.??', [route.schema, route.table]);
+      const [rows] = await connection
+        .query('SELECT COUNT(*) AS n FROM ??.??', [route.schema, route.table])
+        .catch((error: Error & { errno?: number }) => {
+          // MySQL 8 names only the table in "SELECT command denied … for table 'bets'"; MariaDB
+          // names both: the message says which table of which source, and the fix.
+          const fix =
+            error.errno === 1142
+              ? `GRANT SELECT ON ${route.schema}.* to the read-only user`
+              : 'check the mapping and the read-only user';
+          throw new UserError(
+            `cannot count ${route.schema}.${route.table} at ${redactUrl(url)}: ${error.message}; ${fix}`,
+          );
+        });
       return Number((rows as { n: number | string }[])[0]?.n ?? 0);
     },
     close: () => connection.end(),

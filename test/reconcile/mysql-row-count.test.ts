@@ -13,8 +13,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-// No MySQL server runs here: the count itself is exercised locally through the ground truth
-// (test/reconcile/local-drift.test.ts); these tests cover the connection's failure paths.
+// No MySQL server runs in the main suite: the count against a real MariaDB is in
+// test/mysql/row-count.test.ts (npm run test:mysql); these tests cover the connection's failure paths.
 describe('the read-only source connection', () => {
   it('never prints the password', () => {
     // Act

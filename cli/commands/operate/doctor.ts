@@ -19,6 +19,7 @@ import {
 import { checkDatasets, checkTablePermissions } from '../../doctor/google-checks.js';
 import { checkDmsServiceRoles } from '../../doctor/iam-checks.js';
 import { type CheckResult, fail, failedCall, pass, renderCheck, skip } from '../../doctor/report.js';
+import { checkSourceDatabase } from '../../doctor/source-checks.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
@@ -31,6 +32,7 @@ interface DoctorOptions {
   assessmentBucket?: string;
   assessmentRole?: string;
   bigqueryEndpoint?: string;
+  sourceUrl?: string;
 }
 
 export interface DoctorDeps {
@@ -61,9 +63,16 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
         'IAM role DMS assumes to write the assessment results (trusts dms.amazonaws.com)',
       )
       .option('--bigquery-endpoint <url>', 'a BigQuery emulator instead of Google (no credentials)')
+      .option(
+        '--source-url <url>',
+        "also check the source's binlog settings and grants as the DMS user (mysql://user:password@host:3306); needs --source",
+      )
       .action(async (options: DoctorOptions) => {
         if (Boolean(options.assessmentBucket) !== Boolean(options.assessmentRole)) {
           throw new UserError('--assessment-bucket and --assessment-role go together', 2);
+        }
+        if (options.sourceUrl && !options.source) {
+          throw new UserError('--source-url needs --source: one source database at a time', 2);
         }
         const config = stageConfig(options.stage, options.config);
         const mappings = (await loadMappingDir(options.mappings))
@@ -83,6 +92,9 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
           report,
           deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
         );
+        if (options.sourceUrl) {
+          for (const mapping of mappings) report(...(await checkSourceDatabase(options.sourceUrl, mapping)));
+        }
         await googleChecks(options, config, mappings, report);
         const failed = results.filter((result) => result.status === 'fail').length;
         if (failed > 0)

@@ -32,15 +32,17 @@ export interface MariaDb {
 
 /**
  * The binlog settings DMS requires of a MySQL source ("Using a MySQL-compatible database as a
- * source", AWS DMS User Guide): a row-based binary log with full row images. The event scheduler is
- * on like a typical Aurora source, so the doctor's checks see a server configured as in production.
+ * source", AWS DMS User Guide; docs/deploy.md §4): a row-based binary log with full row images, no
+ * checksums (MariaDB's default is CRC32), kept a day or more. The event scheduler runs, as the
+ * heartbeat needs, so the doctor's checks see a source configured as the project asks.
  */
 export const REPLICATION_READY_ARGS = [
   '--log-bin=binlog',
   '--binlog-format=ROW',
   '--binlog-row-image=FULL',
+  '--binlog-checksum=NONE',
   '--server-id=1',
-  '--expire-logs-days=1',
+  '--expire-logs-days=3',
   '--event-scheduler=ON',
 ];
 
