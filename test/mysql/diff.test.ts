@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDiffCommand } from '../../cli/commands/operate/diff.js';
 import type { DiffJson } from '../../cli/operate/diff-report.js';
+import { diffFailed, diffRoutes, renderDiffs } from '../../cli/operate/reconcile-diff.js';
 import { buildRoutingTable, type Route } from '../../lambdas/shared/routing.js';
 import { applyCurrentView } from '../../lambdas/shared/warehouse/current-view.js';
 import {
@@ -188,6 +189,22 @@ describe('dms2bq diff against MariaDB', () => {
       repair: ['dms2bq dms reload --stage <stage> --source shop --table sales.orders'],
     });
     expect(run.stderr).toMatch(/3 key\(s\) of sales\.orders differ; repair: dms2bq dms reload/);
+  });
+
+  it('reconcile --source-url runs the same comparison per mapped table', async () => {
+    // Act
+    const entries = await diffRoutes({
+      routes: [route],
+      bigquery: fixture.bigquery,
+      mappingsDir: mappings.dir,
+      sourceUrl: server().rootUrl,
+    });
+
+    // Assess
+    expect(entries.map(diffFailed)).toEqual([true]);
+    expect(renderDiffs(entries, 'prod', 10)).toContain(
+      'missing (in the source, not in BigQuery): 1 — id=7\n  extra (in BigQuery, not in the source): 1 — id=4\n  changed: 1 — id=3 (balance)\n  repair: dms2bq dms reload --stage prod --source shop --table sales.orders',
+    );
   });
 
   it('tells NULL from the empty string, and prints the keys as text', async () => {

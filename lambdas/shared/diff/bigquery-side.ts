@@ -21,7 +21,10 @@ export function bigQuerySide(bigquery: BigQuery, location?: string): BigQuerySid
         useLegacySql: false,
         ...(location ? { location } : {}),
       });
-      const [rows] = await job.getQueryResults();
+      // INT64 as exact text: a checksum has 60 bits, beyond a JS number's 53.
+      const [rows] = await job.getQueryResults({
+        wrapIntegers: { integerTypeCastFunction: (value: string) => value },
+      });
       const [metadata] = await job.getMetadata();
       side.bytesBilled += Number(metadata?.statistics?.query?.totalBytesBilled ?? 0);
       return rows as Record<string, unknown>[];

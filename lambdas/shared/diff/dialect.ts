@@ -18,7 +18,7 @@ export interface Dialect {
   hash60(text: string): string;
   /** The MD5 of a text in lower-case hex. */
   md5Hex(text: string): string;
-  /** An integer aggregate as text (BigQuery's INT64 and MySQL's BIGINT UNSIGNED both fit). */
+  /** The XOR of the hashes; read back as text (BigQuery's INT64 and MySQL's BIGINT UNSIGNED both fit). */
   xorText(hash: string): string;
 }
 
@@ -34,7 +34,8 @@ export const bigqueryDialect: Dialect = {
   lengthText: (text) => `CAST(CHAR_LENGTH(${text}) AS STRING)`,
   hash60: (text) => `CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5(${text})), 1, 15)) AS INT64)`,
   md5Hex: (text) => `TO_HEX(MD5(${text}))`,
-  xorText: (hash) => `CAST(BIT_XOR(${hash}) AS STRING)`,
+  // INT64, read as exact text by bigquery-side.ts (wrapIntegers): 60 bits exceed a JS number.
+  xorText: (hash) => `BIT_XOR(${hash})`,
 };
 
 /** `quote` is the driver's (mysql2's `connection.escape`), which knows the connection's settings. */
