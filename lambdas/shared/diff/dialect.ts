@@ -14,8 +14,8 @@ export interface Dialect {
   canonical(column: DiffColumn): string;
   /** The character count of a text, as text. */
   lengthText(text: string): string;
-  /** 60 bits of the MD5 of a text, as a non-negative integer (BIT_XOR adds them up). */
-  hash60(text: string): string;
+  /** The first 60 bits of an MD5 in hex, as a non-negative integer (BIT_XOR adds them up). */
+  hash60(md5Hex: string): string;
   /** The MD5 of a text in lower-case hex. */
   md5Hex(text: string): string;
   /** The XOR of the hashes; read back as text (BigQuery's INT64 and MySQL's BIGINT UNSIGNED both fit). */
@@ -32,7 +32,7 @@ export const bigqueryDialect: Dialect = {
   literal: (key, text) => (key.kind === 'int' ? integerLiteral(text) : googleSqlString(text)),
   canonical: (column) => bigqueryCanonical(column, `\`${column.bigqueryName}\``),
   lengthText: (text) => `CAST(CHAR_LENGTH(${text}) AS STRING)`,
-  hash60: (text) => `CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5(${text})), 1, 15)) AS INT64)`,
+  hash60: (hex) => `CAST(CONCAT('0x', SUBSTR(${hex}, 1, 15)) AS INT64)`,
   md5Hex: (text) => `TO_HEX(MD5(${text}))`,
   // INT64, read as exact text by bigquery-side.ts (wrapIntegers): 60 bits exceed a JS number.
   xorText: (hash) => `BIT_XOR(${hash})`,
@@ -54,7 +54,7 @@ export function mysqlDialect(quote: (value: string) => string): Dialect {
     literal: (key, text) => (key.kind === 'int' ? integerLiteral(text) : quote(text)),
     canonical: (column) => mysqlCanonical(column, backtick(column.name)),
     lengthText: (text) => `CAST(CHAR_LENGTH(${text}) AS CHAR)`,
-    hash60: (text) => `CAST(CONV(SUBSTR(MD5(${text}), 1, 15), 16, 10) AS UNSIGNED)`,
+    hash60: (hex) => `CAST(CONV(SUBSTR(${hex}, 1, 15), 16, 10) AS UNSIGNED)`,
     md5Hex: (text) => `MD5(${text})`,
     xorText: (hash) => `CAST(BIT_XOR(${hash}) AS CHAR)`,
   };
