@@ -163,6 +163,8 @@ describe('dms2bq diff against MariaDB', () => {
     // MariaDB keeps the JSON text as written, DMS wrote it compactly: the checksums differ, the rows
     // are fetched (row hashes, then values) and their JSON documents compare equal parsed.
     expect(report.bigquery.queries).toBe(3);
+    // A small table: every query job bills BigQuery's 10 MB minimum for the one table it reads.
+    expect(report.bigquery.bytesBilled).toBe(3 * 10 * 2 ** 20);
   });
 
   it('names a changed, a deleted (extra) and an inserted (missing) row with exit 1', async () => {
@@ -189,6 +191,8 @@ describe('dms2bq diff against MariaDB', () => {
       repair: ['dms2bq dms reload --stage <stage> --source shop --table sales.orders'],
     });
     expect(run.stderr).toMatch(/3 key\(s\) of sales\.orders differ; repair: dms2bq dms reload/);
+    // One checksum level (the table holds fewer rows than a leaf), the leaf's row hashes, the changed row.
+    expect(report.bigquery).toEqual({ queries: 3, bytesBilled: 3 * 10 * 2 ** 20 });
   });
 
   it('reconcile --source-url runs the same comparison per mapped table', async () => {
