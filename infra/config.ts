@@ -26,6 +26,12 @@ export interface SourceConfig {
   /** The database's security group; the stack lets DMS in on `port`. */
   databaseSecurityGroupId: string;
   port: number;
+  /**
+   * How DMS verifies the database's TLS certificate against the RDS CA bundle: `verify-full` (the
+   * default: the certificate must also name the host DMS connects to) or `verify-ca` (a host name the
+   * certificate does not list, e.g. a DNS alias). ADR 0034.
+   */
+  sslMode: 'verify-full' | 'verify-ca';
 }
 
 /**
@@ -40,6 +46,8 @@ export type SecretsManagerAccess =
 /** The stage's provisioned DMS replication instance, shared by every source's task (ADR 0014). */
 export interface DmsInstanceConfig {
   instanceClass: string;
+  /** DMS replication engine version, pinned (at least 3.5.4, ADR 0034). */
+  engineVersion: string;
   allocatedStorageGb: number;
   multiAz: boolean;
   /** Days DMS task logs are kept in `dms-tasks-dms2bq-<stage>`. */
@@ -151,6 +159,7 @@ export function parseStageConfig(document: unknown, file: string): StageConfig {
         PATTERNS.securityGroupId,
       ),
       port: read.integer(source.port ?? 3306, `sources.${name}.port`, 1, 65_535),
+      sslMode: parseSslMode(read, source.sslMode ?? 'verify-full', `sources.${name}.sslMode`),
     };
   }
   return {
@@ -225,12 +234,46 @@ function parseDms(read: FieldReader, dms: Json): DmsInstanceConfig {
       'dms.instanceClass',
       PATTERNS.instanceClass,
     ),
+    engineVersion: parseEngineVersion(read, dms.engineVersion ?? DEFAULT_ENGINE_VERSION),
     allocatedStorageGb: read.integer(dms.allocatedStorageGb ?? 50, 'dms.allocatedStorageGb', 5, 6144),
     multiAz: read.boolean(dms.multiAz ?? false, 'dms.multiAz'),
     logRetentionDays,
     // CloudFormation waits at most an hour for a custom resource; the Provider's own timeout is 55 min.
     updateWaitMinutes: read.integer(dms.updateWaitMinutes ?? 45, 'dms.updateWaitMinutes', 5, 50),
   };
+}
+
+/**
+ * DMS 3.6.1 (May 2025) is the newest engine in the release notes' table of active versions; 3.5.4 is
+ * the oldest this project accepts: Parquet with IncludeOpForFullLoad needs 3.4.7+, and data masking
+ * (a later issue) 3.5.4+. ADR 0034.
+ */
+export const DEFAULT_ENGINE_VERSION = '3.6.1';
+export const MINIMUM_ENGINE_VERSION = '3.5.4';
+
+const versionParts = (version: string) => version.split('.').map(Number);
+
+function parseEngineVersion(read: FieldReader, value: unknown): string {
+  const version = read.string(value, 'dms.engineVersion', /^\d+\.\d+\.\d+$/);
+  const [major = 0, minor = 0, patch = 0] = versionParts(version);
+  const [minMajor = 0, minMinor = 0, minPatch = 0] = versionParts(MINIMUM_ENGINE_VERSION);
+  const atLeast =
+    major !== minMajor ? major > minMajor : minor !== minMinor ? minor > minMinor : patch >= minPatch;
+  if (!atLeast) {
+    read.fail(
+      'dms.engineVersion',
+      `must be ${MINIMUM_ENGINE_VERSION} or later (DMS release notes), e.g. ${DEFAULT_ENGINE_VERSION}`,
+    );
+  }
+  return version;
+}
+
+function parseSslMode(read: FieldReader, value: unknown, field: string): SourceConfig['sslMode'] {
+  if (value === 'verify-full' || value === 'verify-ca') return value;
+  return read.fail(
+    field,
+    'must be verify-full (the default) or verify-ca; DMS does not support require for MySQL sources and none sends the password in clear text',
+  );
 }
 
 function parseSecretsManager(read: FieldReader, access: Json): SecretsManagerAccess {

@@ -23,6 +23,9 @@ export interface PipelineAlarmsProps {
   runbookBaseUrl: string;
 }
 
+/** The DMS task event categories that page (user guide, "AWS DMS event categories and event messages"). */
+export const PAGING_TASK_EVENT_CATEGORIES = ['Failure'];
+
 /** BigQuery allows 1,500 load jobs per table per day; warn when a table's pace passes 80 % of it. */
 const LOAD_JOBS_PER_HOUR_WARNING = Math.floor((1500 * 0.8) / 24);
 
@@ -88,10 +91,18 @@ export class PipelineAlarms extends Construct {
     }
     for (const replication of props.replications) {
       const { source, arn } = replication;
-      // DMS reports a failed or stopped task as an event at once: the rule below pages for it.
+      // DMS reports a failed task as an event at once: the rule below pages for it. Only the Failure
+      // category pages ("The replication task has failed", "…failed to clean up task data"): the
+      // State Change and Configuration Change events of the stop, modify and resume a deploy does
+      // would page the on-call on every mapping change (ADR 0033). A task stopped on purpose is not
+      // an incident; one that stops publishing is caught by the heartbeat alarm.
       const events = new Rule(this, `DmsEvents-${source}`, {
-        description: `DMS events of the ${source} replication → alarm topic`,
-        eventPattern: { source: ['aws.dms'], resources: [arn] },
+        description: `DMS failure events of the ${source} replication → alarm topic`,
+        eventPattern: {
+          source: ['aws.dms'],
+          resources: [arn],
+          detail: { category: PAGING_TASK_EVENT_CATEGORIES },
+        },
         targets: [
           new RuleToTopic(
             props.topic,

@@ -1,5 +1,5 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { CfnReplicationInstance, CfnReplicationSubnetGroup } from 'aws-cdk-lib/aws-dms';
+import { CfnCertificate, CfnReplicationInstance, CfnReplicationSubnetGroup } from 'aws-cdk-lib/aws-dms';
 import {
   CfnSecurityGroup,
   CfnSecurityGroupEgress,
@@ -10,11 +10,13 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { dmsTaskLogGroupName, replicationInstanceIdentifier } from '../../lambdas/shared/naming.js';
 import type { SourceConfig, StageConfig } from '../config.js';
+import { rdsCaBundle } from './rds-ca.js';
 
 export interface DmsInstanceProps {
   stage: string;
   network: StageConfig['network'];
   dms: StageConfig['dms'];
+  region: string;
   /** Every source the instance's tasks read: DMS may reach each database on its port only. */
   sources: { name: string; config: SourceConfig }[];
 }
@@ -40,6 +42,8 @@ export class DmsInstance extends Construct {
   readonly securityGroup: CfnSecurityGroup;
   /** `dms-tasks-<instance identifier>`, the group DMS writes provisioned task logs to, with retention. */
   readonly logGroup: LogGroup;
+  /** The region's Amazon RDS root CAs, imported into DMS: sources verify the server against it. */
+  readonly rdsCertificate: CfnCertificate;
 
   constructor(scope: Construct, id: string, props: DmsInstanceProps) {
     super(scope, id);
@@ -93,9 +97,16 @@ export class DmsInstance extends Construct {
       retention: dms.logRetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // No identifier: a new bundle replaces the certificate, and the replacement needs a fresh name.
+    this.rdsCertificate = new CfnCertificate(this, 'RdsCa', { certificatePem: rdsCaBundle(props.region) });
     this.instance = new CfnReplicationInstance(this, 'Instance', {
       replicationInstanceIdentifier: this.identifier,
       replicationInstanceClass: dms.instanceClass,
+      // Pinned (ADR 0034); without it DMS picks its current default, which moves under the template.
+      engineVersion: dms.engineVersion,
+      // ModifyReplicationInstance: "must be set to true when specifying a value for the EngineVersion
+      // parameter that is a different major version" — raising the pin from 3.5.x to 3.6.x is one.
+      allowMajorVersionUpgrade: true,
       allocatedStorage: dms.allocatedStorageGb,
       multiAz: dms.multiAz,
       publiclyAccessible: false,

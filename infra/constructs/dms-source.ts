@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { CustomResource, Stack, Validations } from 'aws-cdk-lib';
-import { CfnEndpoint } from 'aws-cdk-lib/aws-dms';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -12,6 +10,7 @@ import { replicationTaskIdentifier } from '../../lambdas/shared/naming.js';
 import type { SourceConfig, StageConfig } from '../config.js';
 import { arnFinding } from '../nag.js';
 import type { DmsInstance } from './dms-instance.js';
+import { DMS_STAGE_TAG, type DmsTaskProvider } from './dms-task-provider.js';
 
 export interface DmsSourceProps {
   stage: string;
@@ -21,19 +20,13 @@ export interface DmsSourceProps {
   landingBucket: IBucket;
   instance: DmsInstance;
   /** The custom resource provider of lambdas/dms-task. */
-  serviceToken: string;
+  provider: DmsTaskProvider;
   /**
    * Updated before the task: the loader function, whose bundled routing table must know a new
    * table before DMS writes the table's first file.
    */
   after: IDependable[];
 }
-
-/** CloudFormation takes S3Settings in camelCase; the generator speaks the DMS API's PascalCase. */
-const camelCaseKeys = (settings: Record<string, unknown>): CfnEndpoint.S3SettingsProperty =>
-  Object.fromEntries(
-    Object.entries(settings).map(([key, value]) => [key[0]?.toLowerCase() + key.slice(1), value]),
-  );
 
 /**
  * One provisioned DMS replication task (full load, then CDC) of one mapped source into
@@ -64,21 +57,6 @@ export class DmsSource extends Construct {
     secretAccess.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [source.secretArn] }),
     );
-    const engineName = mapping.engine === 'aurora-mysql' ? 'aurora' : 'mysql';
-    // The engine is part of the logical ID: changing it replaces the endpoint (new ARN) instead of
-    // modifying the one a running task uses, and the task's custom resource then refuses the change
-    // before touching DMS ("You can't modify the task endpoints"), so the deploy rolls back cleanly.
-    const sourceEndpoint = new CfnEndpoint(this, `SourceEndpoint-${engineName}`, {
-      endpointType: 'source',
-      engineName,
-      sslMode: 'require',
-      mySqlSettings: {
-        secretsManagerSecretId: source.secretArn,
-        secretsManagerAccessRoleArn: secretAccess.roleArn,
-      },
-    });
-    sourceEndpoint.node.addDependency(secretAccess);
-
     const targetAccess = new Role(this, 'TargetAccessRole', {
       assumedBy: new ServicePrincipal('dms.amazonaws.com'),
       description: `DMS writes ${mapping.source} files to the landing bucket`,
@@ -98,40 +76,62 @@ export class DmsSource extends Construct {
       id: arnFinding(landingBucket, `/${mapping.source}/*`),
       reason: 'DMS writes only under its own source prefix; the key names below it are chosen by DMS.',
     });
-    const s3Settings = buildS3Settings(mapping);
-    const targetEndpoint = new CfnEndpoint(this, 'TargetEndpoint', {
-      endpointType: 'target',
-      engineName: 's3',
-      s3Settings: {
-        ...camelCaseKeys(s3Settings),
-        bucketName: landingBucket.bucketName,
-        serviceAccessRoleArn: targetAccess.roleArn,
-        encryptionMode: 'SSE_S3',
-        expectedBucketOwner: stack.account,
+    // CreateEndpoint names these roles: the provider must be allowed to pass them to DMS.
+    props.provider.allowPassRole(secretAccess, targetAccess);
+
+    // `dms2bq dms --stage` and status/reconcile find the task by this name; its endpoints share it.
+    this.taskIdentifier = replicationTaskIdentifier(props.stage, mapping.source);
+    // The endpoints belong to the task's custom resource, not to AWS::DMS::Endpoint resources:
+    // CloudFormation would modify them under the running task, which DMS refuses (ADR 0033).
+    const sourceEndpoint = {
+      EndpointIdentifier: `${this.taskIdentifier}-source`,
+      EndpointType: 'source',
+      EngineName: mapping.engine === 'aurora-mysql' ? 'aurora' : 'mysql',
+      SslMode: source.sslMode,
+      CertificateArn: props.instance.rdsCertificate.ref,
+      MySQLSettings: {
+        SecretsManagerSecretId: source.secretArn,
+        SecretsManagerAccessRoleArn: secretAccess.roleArn,
       },
-    });
-    targetEndpoint.node.addDependency(targetAccess);
+    };
+    const targetEndpoint = {
+      EndpointIdentifier: `${this.taskIdentifier}-target`,
+      EndpointType: 'target',
+      EngineName: 's3',
+      S3Settings: {
+        ...buildS3Settings(mapping),
+        BucketName: landingBucket.bucketName,
+        ServiceAccessRoleArn: targetAccess.roleArn,
+        EncryptionMode: 'sse-s3',
+        ExpectedBucketOwner: stack.account,
+      },
+    };
 
     // `dms2bq dms --stage` and status/reconcile find the task by this name.
-    this.taskIdentifier = replicationTaskIdentifier(props.stage, mapping.source);
     this.logGroup = props.instance.logGroup;
     this.task = new CustomResource(this, 'Task', {
-      serviceToken: props.serviceToken,
+      serviceToken: props.provider.provider.serviceToken,
       resourceType: 'Custom::DmsReplicationTask',
       properties: {
         ReplicationTaskIdentifier: this.taskIdentifier,
         ReplicationInstanceArn: props.instance.instance.ref,
-        SourceEndpointArn: sourceEndpoint.ref,
-        TargetEndpointArn: targetEndpoint.ref,
+        // JSON text, so numbers and booleans reach the handler as they are (CloudFormation would
+        // hand nested properties over as strings).
+        SourceEndpoint: stack.toJsonString(sourceEndpoint),
+        TargetEndpoint: stack.toJsonString(targetEndpoint),
+        Tags: JSON.stringify([{ Key: DMS_STAGE_TAG, Value: props.stage }]),
         MigrationType: 'full-load-and-cdc',
         TableMappings: tableMappingsJson(mapping),
         ReplicationTaskSettings: JSON.stringify(buildReplicationSettings(mapping)),
-        // A changed target setting (e.g. the batch interval) needs a task restart to take effect.
-        EndpointSettingsDigest: createHash('sha256').update(JSON.stringify(s3Settings)).digest('hex'),
         WaitTimeoutSeconds: String(props.dms.updateWaitMinutes * 60),
       },
     });
-    this.task.node.addDependency(props.instance.logGroup, ...props.after);
+    // The roles' ARNs already order the roles first; their policies must exist too before DMS uses them.
+    const policies = [secretAccess, targetAccess].flatMap((role) => {
+      const policy = role.node.tryFindChild('DefaultPolicy');
+      return policy ? [policy] : [];
+    });
+    this.task.node.addDependency(props.instance.logGroup, ...policies, ...props.after);
     this.taskArn = this.task.getAttString('TaskArn');
     this.taskResourceId = this.task.getAttString('TaskResourceId');
   }

@@ -1,17 +1,38 @@
 import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { PipelineFunction } from './pipeline-function.js';
 
+/** What the functions do to an existing task or endpoint: allowed only on this stage's tagged ones. */
+const TAGGED_ACTIONS = [
+  'dms:ModifyEndpoint',
+  'dms:DeleteEndpoint',
+  'dms:ModifyReplicationTask',
+  'dms:StartReplicationTask',
+  'dms:StopReplicationTask',
+  'dms:DeleteReplicationTask',
+  'dms:ReloadTables',
+  'dms:DescribeTableStatistics',
+];
+
 export interface DmsTaskProviderProps {
   /** Handler entries, resolved by the app (infra never imports handler modules). */
   entries: { onEvent: string; isComplete: string };
+  stage: string;
   /** The replication instance ARN: the only instance the functions may create tasks on. */
   instanceArn: string;
+  /** The RDS CA certificate the source endpoints verify with. */
+  certificateArn: string;
 }
+
+/**
+ * The DMS tag the task resource puts on every task and endpoint it creates; the provider may change
+ * only resources carrying its stage's value (ADR 0034).
+ */
+export const DMS_STAGE_TAG = 'dms2bq-stage';
 
 /**
  * The CDK Provider framework around lambdas/dms-task: onEvent starts a change, isComplete is polled
@@ -28,12 +49,15 @@ export class DmsTaskProvider extends Construct {
     const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
     const dmsArnFinding = (resource: string) =>
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:dms:${shown(stack.region, 'Region')}:${shown(stack.account, 'AccountId')}:${resource}:*]`;
-    const taskArns = stack.formatArn({
-      service: 'dms',
-      resource: 'task',
-      resourceName: '*',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const dmsArns = (resource: string) =>
+      stack.formatArn({
+        service: 'dms',
+        resource,
+        resourceName: '*',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    const taskArns = dmsArns('task');
+    const endpointArns = dmsArns('endpoint');
     const onEvent = new PipelineFunction(this, 'OnEvent', {
       entry: props.entries.onEvent,
       description: 'Creates, updates and deletes DMS replication tasks for CloudFormation',
@@ -48,47 +72,55 @@ export class DmsTaskProvider extends Construct {
     });
     this.functions = [onEvent, isComplete];
     for (const fn of this.functions) {
-      fn.role.addToPrincipalPolicy(
+      const policy = (statement: PolicyStatement) => fn.role.addToPrincipalPolicy(statement);
+      // Creation only with this stage's tag on the new task or endpoint (aws:RequestTag).
+      policy(
         new PolicyStatement({
-          actions: [
-            'dms:CreateReplicationTask',
-            'dms:ModifyReplicationTask',
-            'dms:StartReplicationTask',
-            'dms:StopReplicationTask',
-            'dms:DeleteReplicationTask',
-            'dms:ReloadTables',
-            'dms:DescribeTableStatistics',
-          ],
-          resources: [
-            taskArns,
-            props.instanceArn,
-            stack.formatArn({
-              service: 'dms',
-              resource: 'endpoint',
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
+          sid: 'CreateTaggedForThisStage',
+          actions: ['dms:CreateEndpoint', 'dms:CreateReplicationTask', 'dms:AddTagsToResource'],
+          resources: [taskArns, endpointArns, props.instanceArn, props.certificateArn],
+          conditions: { StringEquals: { [`aws:RequestTag/${DMS_STAGE_TAG}`]: props.stage } },
+        }),
+      );
+      // Changes only to tasks and endpoints that carry this stage's tag (aws:ResourceTag).
+      policy(
+        new PolicyStatement({
+          sid: 'ChangeOnlyThisStage',
+          actions: TAGGED_ACTIONS,
+          resources: [taskArns, endpointArns],
+          conditions: { StringEquals: { [`aws:ResourceTag/${DMS_STAGE_TAG}`]: props.stage } },
+        }),
+      );
+      // The stage's own instance and certificate, by exact ARN, for calls that also authorize on them.
+      policy(
+        new PolicyStatement({
+          sid: 'ThisStageInstanceAndCertificate',
+          actions: [...TAGGED_ACTIONS, 'dms:CreateEndpoint', 'dms:CreateReplicationTask'],
+          resources: [props.instanceArn, props.certificateArn],
         }),
       );
       // Describe calls take filters, not a resource: DMS authorizes them only on "*".
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['dms:DescribeReplicationTasks'], resources: ['*'] }),
+      policy(
+        new PolicyStatement({
+          actions: ['dms:DescribeReplicationTasks', 'dms:DescribeEndpoints', 'dms:DescribeConnections'],
+          resources: ['*'],
+        }),
       );
       Validations.of(fn).acknowledge(
         {
           id: dmsArnFinding('task'),
           reason:
-            'Task ARNs are generated by DMS at creation; the functions manage only this stage’s tasks by name.',
+            'Task ARNs are generated by DMS; creation needs this stage’s request tag, every change its resource tag.',
         },
         {
           id: dmsArnFinding('endpoint'),
           reason:
-            'CreateReplicationTask is authorized on the endpoints it names; their ARNs are generated by DMS.',
+            'Endpoint ARNs are generated by DMS; creation needs this stage’s request tag, every change its resource tag.',
         },
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'DescribeReplicationTasks has no resource-level permission; X-Ray has none either.',
+          reason:
+            'DescribeReplicationTasks, DescribeEndpoints and DescribeConnections have no resource-level permission; X-Ray has none either.',
         },
       );
     }
@@ -101,6 +133,19 @@ export class DmsTaskProvider extends Construct {
     });
 
     this.acknowledgeFramework();
+  }
+
+  /** Lets the functions pass `roles` to DMS, as CreateEndpoint/ModifyEndpoint with a role ARN require. */
+  allowPassRole(...roles: IRole[]): void {
+    for (const fn of this.functions) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['iam:PassRole'],
+          resources: roles.map((role) => role.roleArn),
+          conditions: { StringEquals: { 'iam:PassedToService': 'dms.amazonaws.com' } },
+        }),
+      );
+    }
   }
 
   /** CDK's Provider framework: its own functions and waiter state machine, run only during deploys. */

@@ -14,6 +14,7 @@ import { allowCloudWatchAlarms } from '../constructs/alarm-topic.js';
 import { PipelineAlarms } from '../constructs/alarms.js';
 import { PipelineDashboard } from '../constructs/dashboard.js';
 import { DmsInstance } from '../constructs/dms-instance.js';
+import { DmsInstanceAlarms } from '../constructs/dms-instance-alarms.js';
 import { DmsSource } from '../constructs/dms-source.js';
 import { DmsTaskProvider } from '../constructs/dms-task-provider.js';
 import { HeartbeatAlarm } from '../constructs/heartbeat-alarm.js';
@@ -164,6 +165,13 @@ export class PipelineStack extends Stack {
       heartbeats: heartbeats.map(({ ref, timing }) => ({ ...ref, periodSeconds: timing.periodSeconds })),
     });
     if (dms.instance) {
+      new DmsInstanceAlarms(this, 'DmsInstanceAlarms', {
+        topic,
+        instanceIdentifier: dms.instance.identifier,
+        instanceArn: dms.instance.instance.ref,
+        allocatedStorageGb: config.dms.allocatedStorageGb,
+        runbookBaseUrl: config.runbookBaseUrl,
+      });
       new LobTruncationAlarm(this, 'LobTruncation', {
         sources,
         logGroup: dms.instance.logGroup,
@@ -231,11 +239,14 @@ export class PipelineStack extends Stack {
       stage: props.stage,
       network: config.network,
       dms: config.dms,
+      region: config.region,
       sources: sources.map(({ mapping, config: source }) => ({ name: mapping.source, config: source })),
     });
     const provider = new DmsTaskProvider(this, 'DmsTaskProvider', {
       entries: { onEvent: props.entries.dmsTaskOnEvent, isComplete: props.entries.dmsTaskIsComplete },
+      stage: props.stage,
       instanceArn: instance.instance.ref,
+      certificateArn: instance.rdsCertificate.ref,
     });
     const tasks = sources.map(({ mapping, config: source }) => {
       const dms = new DmsSource(this, `Dms-${mapping.source}`, {
@@ -245,7 +256,7 @@ export class PipelineStack extends Stack {
         dms: config.dms,
         landingBucket: landing.bucket,
         instance,
-        serviceToken: provider.provider.serviceToken,
+        provider,
         after,
       });
       new CfnOutput(this, `ReplicationTaskArn-${mapping.source}`, {

@@ -9,7 +9,24 @@ import {
   StopReplicationTaskCommand,
 } from '@aws-sdk/client-database-migration-service';
 import { describeTableStatistics } from '../shared/dms/table-statistics.js';
-import { addedTables, immutableChange, parseTaskProperties, type TaskProperties } from './properties.js';
+import {
+  deleteEndpoint,
+  describeEndpoint,
+  type EndpointSpec,
+  endpointMatches,
+  endpointTesting,
+  ensureEndpoint,
+  modifyEndpoint,
+} from './endpoints.js';
+import {
+  addedTables,
+  endpointSpecs,
+  immutableChange,
+  parseTaskProperties,
+  selectedTables,
+  type TaskProperties,
+  tagsOf,
+} from './properties.js';
 import {
   describeTask,
   loadingTables,
@@ -40,24 +57,33 @@ export class TaskLifecycleError extends Error {
   override name = 'TaskLifecycleError';
 }
 
+/** A failed task started less than this long ago was started by the deploy being rolled back. */
+const DEPLOY_WINDOW_MS = 2 * 3600 * 1000;
+
 /**
- * First step of each request (ADR 0014). Create creates the task; Update refuses what DMS cannot
- * change in place and records how to finish; Delete stops a running task. The rest is driven by
- * `isComplete`, polled by the Provider framework, because DMS changes state asynchronously.
+ * First step of each request (ADR 0014, 0033). Create creates the endpoints and the task; Update
+ * refuses what DMS cannot change in place and records how to finish; Delete stops a running task.
+ * The rest is driven by `isComplete`, polled by the Provider framework, because DMS changes state
+ * asynchronously.
  */
 export async function onEvent(event: TaskEvent, deps: LifecycleDeps) {
   const desired = parseTaskProperties(event.ResourceProperties);
   const requestedAt = String(deps.now());
   if (event.RequestType === 'Create') {
+    const tags = tagsOf(desired);
+    const specs = endpointSpecs(desired);
+    const SourceEndpointArn = await ensureEndpoint(deps.dms, specs.source, tags);
+    const TargetEndpointArn = await ensureEndpoint(deps.dms, specs.target, tags);
     const { ReplicationTask } = await deps.dms.send(
       new CreateReplicationTaskCommand({
         ReplicationTaskIdentifier: desired.ReplicationTaskIdentifier,
         ReplicationInstanceArn: desired.ReplicationInstanceArn,
-        SourceEndpointArn: desired.SourceEndpointArn,
-        TargetEndpointArn: desired.TargetEndpointArn,
+        SourceEndpointArn,
+        TargetEndpointArn,
         MigrationType: desired.MigrationType as 'full-load-and-cdc',
         TableMappings: desired.TableMappings,
         ReplicationTaskSettings: desired.ReplicationTaskSettings,
+        Tags: tags,
       }),
     );
     const arn = ReplicationTask?.ReplicationTaskArn as string;
@@ -69,19 +95,18 @@ export async function onEvent(event: TaskEvent, deps: LifecycleDeps) {
     if (task && statusOf(task) === 'running') await stop(deps, task);
     return { PhysicalResourceId: arn, Data: { RequestedAt: requestedAt } };
   }
-  const previous = parseTaskProperties(event.OldResourceProperties);
   if (!task) {
     throw new TaskLifecycleError(
       `${desired.ReplicationTaskIdentifier}: replication task ${arn} does not exist any more; nothing was changed. Remove the source's mapping file and deploy, then add it back`,
     );
   }
+  const source = await describeEndpoint(deps.dms, { arn: task.SourceEndpointArn ?? '' });
   const changed = immutableChange(
     {
       ReplicationTaskIdentifier: task.ReplicationTaskIdentifier,
       ReplicationInstanceArn: task.ReplicationInstanceArn,
-      SourceEndpointArn: task.SourceEndpointArn,
-      TargetEndpointArn: task.TargetEndpointArn,
       MigrationType: task.MigrationType,
+      SourceEngineName: source?.EngineName,
     },
     desired,
   );
@@ -90,19 +115,22 @@ export async function onEvent(event: TaskEvent, deps: LifecycleDeps) {
       `${desired.ReplicationTaskIdentifier}: ${changed} changed and DMS cannot change it on an existing task; nothing was changed. Remove the source's mapping file and deploy (the task is deleted, BigQuery data kept), then add it back (a new full load): docs/adr/0014-provisioned-dms-task-lifecycle.md`,
     );
   }
-  // Compared with the live task, so a rollback after a failure that changed nothing restarts nothing,
-  // while a task a failed update had already stopped is resumed.
+  const status = statusOf(task);
+  // A task that failed after a deploy started it (the update being rolled back) is resumed; one that
+  // failed on its own stays failed for the runbook to decide (binlogs may be gone).
+  const failedByDeploy =
+    status === 'failed' && deps.now() - (task.ReplicationTaskStartDate?.getTime() ?? 0) < DEPLOY_WINDOW_MS;
+  const keepStopped = status === 'failed' && !failedByDeploy;
+  // Compared with the live task and endpoints, so a rollback after a failure that changed nothing
+  // restarts nothing, while a task a failed update had already stopped is resumed.
   const unchanged =
-    taskMatches(task, desired.TableMappings, desired.ReplicationTaskSettings) &&
-    previous.EndpointSettingsDigest === desired.EndpointSettingsDigest &&
-    ['running', 'failed'].includes(statusOf(task));
+    (await applied(deps, task, desired)) && (status === 'running' || (status === 'failed' && keepStopped));
   return {
     PhysicalResourceId: arn,
     Data: attributes(arn, {
       RequestedAt: requestedAt,
       Action: unchanged ? 'none' : 'apply',
-      // A failed task stays failed: the runbook decides how it resumes (binlogs may be gone).
-      KeepStopped: String(statusOf(task) === 'failed'),
+      KeepStopped: String(keepStopped),
       AddedTables: JSON.stringify(addedTables(task.TableMappings ?? '{}', desired.TableMappings)),
     }),
   };
@@ -113,6 +141,28 @@ const attributes = (arn: string, data: Record<string, string>) => ({
   TaskArn: arn,
   TaskResourceId: taskResourceId(arn),
 });
+
+/** Whether the task and both its endpoints have what the request asks for. */
+async function applied(deps: LifecycleDeps, task: ReplicationTask, desired: TaskProperties) {
+  return (
+    taskMatches(task, desired.TableMappings, desired.ReplicationTaskSettings) &&
+    (await endpointsToModify(deps, task, desired)).length === 0
+  );
+}
+
+/** The task's endpoints whose settings differ from the request, with the spec each must get. */
+async function endpointsToModify(deps: LifecycleDeps, task: ReplicationTask, desired: TaskProperties) {
+  const specs = endpointSpecs(desired);
+  const pairs: [string, EndpointSpec][] = [
+    [task.SourceEndpointArn ?? '', specs.source],
+    [task.TargetEndpointArn ?? '', specs.target],
+  ];
+  const differing: [string, EndpointSpec][] = [];
+  for (const [arn, spec] of pairs) {
+    if (!endpointMatches(await describeEndpoint(deps.dms, { arn }), spec)) differing.push([arn, spec]);
+  }
+  return differing;
+}
 
 /** Polled until it returns `IsComplete: true`; each call moves the task one step on. */
 export async function isComplete(event: TaskEvent, deps: LifecycleDeps): Promise<{ IsComplete: boolean }> {
@@ -132,7 +182,15 @@ export async function isComplete(event: TaskEvent, deps: LifecycleDeps): Promise
     return { IsComplete: false };
   };
   if (event.RequestType === 'Delete') {
-    if (!task) return { IsComplete: true };
+    if (!task) {
+      // The endpoints go after the task: DMS deletes no endpoint a task still uses.
+      const specs = endpointSpecs(desired);
+      const left = [
+        await deleteEndpoint(deps.dms, specs.source.EndpointIdentifier),
+        await deleteEndpoint(deps.dms, specs.target.EndpointIdentifier),
+      ];
+      return left.some(Boolean) ? waitOrFail('deleting its endpoints') : { IsComplete: true };
+    }
     if (status === 'running') await stop(deps, task);
     else if (STABLE.has(status))
       await deps.dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
@@ -140,13 +198,20 @@ export async function isComplete(event: TaskEvent, deps: LifecycleDeps): Promise
   }
   if (!task) throw new TaskLifecycleError(`${desired.ReplicationTaskIdentifier}: task ${arn} disappeared`);
   if (TRANSITIONAL.has(status)) return waitOrFail(status);
-  if (event.RequestType === 'Create') return finishCreate(deps, task, status);
+  if (event.RequestType === 'Create') return finishCreate(deps, task, status, waitOrFail);
   if (data.Action === 'none') return { IsComplete: true };
   return stepUpdate(deps, task, status, desired, data, waitOrFail);
 }
 
-async function finishCreate(deps: LifecycleDeps, task: ReplicationTask, status: string) {
+async function finishCreate(
+  deps: LifecycleDeps,
+  task: ReplicationTask,
+  status: string,
+  waitOrFail: (why: string) => { IsComplete: boolean },
+) {
   if (status === 'ready') {
+    if (await testingEndpoint(deps, task))
+      return waitOrFail('waiting for a connection test of its endpoints');
     // The only valid first start of a full-load-and-cdc task (StartReplicationTask, API reference).
     await start(deps, task, 'start-replication');
     return { IsComplete: false };
@@ -154,6 +219,10 @@ async function finishCreate(deps: LifecycleDeps, task: ReplicationTask, status: 
   if (status === 'failed') throw failed(task);
   return { IsComplete: true };
 }
+
+const testingEndpoint = async (deps: LifecycleDeps, task: ReplicationTask) =>
+  (await endpointTesting(deps.dms, task.SourceEndpointArn ?? '')) ||
+  (await endpointTesting(deps.dms, task.TargetEndpointArn ?? ''));
 
 async function stepUpdate(
   deps: LifecycleDeps,
@@ -164,17 +233,31 @@ async function stepUpdate(
   waitOrFail: (why: string) => { IsComplete: boolean },
 ) {
   const arn = task.ReplicationTaskArn as string;
-  const applied = taskMatches(task, desired.TableMappings, desired.ReplicationTaskSettings);
   const startedSinceRequest = (task.ReplicationTaskStartDate?.getTime() ?? 0) >= Number(data.RequestedAt);
   if (status === 'running' && !startedSinceRequest) {
-    // ModifyReplicationTask: "The task must be stopped before you can modify it." Endpoint changes
-    // also need a restart. A table being (re)loaded is waited for, not interrupted.
-    const loading = loadingTables(await describeTableStatistics(deps.dms, arn));
+    // ModifyReplicationTask: "The task must be stopped before you can modify it." DMS refuses endpoint
+    // changes under a running task too (ADR 0033). A load of a table the update keeps is waited for,
+    // not interrupted; a load of a table it removes is not worth waiting for (a rollback removing the
+    // table the failed update added would otherwise wait for its whole full load).
+    const kept = new Set(
+      selectedTables(desired.TableMappings).map(({ schema, table }) => `${schema}.${table}`),
+    );
+    const loading = loadingTables(await describeTableStatistics(deps.dms, arn)).filter((name) =>
+      kept.has(name),
+    );
     if (loading.length > 0) return waitOrFail(`running a full load or reload of ${loading.join(', ')}`);
     await stop(deps, task);
     return { IsComplete: false };
   }
-  if (!applied) {
+  const endpoints = await endpointsToModify(deps, task, desired);
+  if (endpoints.length > 0) {
+    for (const [endpointArn, spec] of endpoints) {
+      deps.log?.(`${desired.ReplicationTaskIdentifier}: modifying endpoint ${spec.EndpointIdentifier}`);
+      await modifyEndpoint(deps.dms, endpointArn, spec);
+    }
+    return { IsComplete: false };
+  }
+  if (!taskMatches(task, desired.TableMappings, desired.ReplicationTaskSettings)) {
     await deps.dms.send(
       new ModifyReplicationTaskCommand({
         ReplicationTaskArn: arn,
@@ -190,6 +273,7 @@ async function stepUpdate(
   }
   if (status === 'failed' && startedSinceRequest) throw failed(task);
   if (data.KeepStopped === 'true' || startedSinceRequest) return { IsComplete: true };
+  if (await testingEndpoint(deps, task)) return waitOrFail('waiting for a connection test of its endpoints');
   // resume-processing "replicate[s] the changes from the last stop position"; a task that never ran
   // (ready) can only be started with start-replication.
   await start(deps, task, status === 'ready' ? 'start-replication' : 'resume-processing');

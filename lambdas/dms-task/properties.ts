@@ -1,3 +1,5 @@
+import type { EndpointSpec } from './endpoints.js';
+
 /**
  * The custom resource's properties: what infra/ passes for one source's replication task. CloudFormation
  * hands every property to the Lambda as a string, so mappings and settings travel as JSON text.
@@ -5,15 +7,17 @@
 export interface TaskProperties {
   ReplicationTaskIdentifier: string;
   ReplicationInstanceArn: string;
-  SourceEndpointArn: string;
-  TargetEndpointArn: string;
+  /** The source endpoint as JSON (`EndpointSpec`): the task's resource creates and changes it. */
+  SourceEndpoint: string;
+  /** The S3 target endpoint as JSON (`EndpointSpec`). */
+  TargetEndpoint: string;
+  /** DMS tags (`[{Key, Value}]` as JSON) put on the task and its endpoints; the provider's IAM keys on them. */
+  Tags: string;
   MigrationType: string;
   /** `buildTableMappings(mapping)` as JSON. */
   TableMappings: string;
   /** `buildReplicationSettings(mapping)` as JSON. */
   ReplicationTaskSettings: string;
-  /** Changes when an endpoint's settings change; the task is restarted to pick them up. */
-  EndpointSettingsDigest: string;
   /** How long an update may wait for DMS before it fails naming the task's state. */
   WaitTimeoutSeconds: string;
 }
@@ -26,14 +30,22 @@ export class TaskPropertiesError extends Error {
 const KEYS: (keyof TaskProperties)[] = [
   'ReplicationTaskIdentifier',
   'ReplicationInstanceArn',
-  'SourceEndpointArn',
-  'TargetEndpointArn',
+  'SourceEndpoint',
+  'TargetEndpoint',
+  'Tags',
   'MigrationType',
   'TableMappings',
   'ReplicationTaskSettings',
-  'EndpointSettingsDigest',
   'WaitTimeoutSeconds',
 ];
+
+const JSON_KEYS = [
+  'TableMappings',
+  'ReplicationTaskSettings',
+  'SourceEndpoint',
+  'TargetEndpoint',
+  'Tags',
+] as const;
 
 export function parseTaskProperties(raw: Record<string, unknown> | undefined): TaskProperties {
   const properties = {} as TaskProperties;
@@ -44,7 +56,7 @@ export function parseTaskProperties(raw: Record<string, unknown> | undefined): T
     }
     properties[key] = value;
   }
-  for (const key of ['TableMappings', 'ReplicationTaskSettings'] as const) {
+  for (const key of JSON_KEYS) {
     try {
       JSON.parse(properties[key]);
     } catch {
@@ -57,28 +69,39 @@ export function parseTaskProperties(raw: Record<string, unknown> | undefined): T
   return properties;
 }
 
-/**
- * What DMS cannot change on an existing task. The API reference of ModifyReplicationTask: "You can't
- * modify the task endpoints." The user guide (Modifying a task): "You can't change the migration type
- * of a task." A changed instance would need MoveReplicationTask, which this project does not do.
- */
-const IMMUTABLE: (keyof TaskProperties)[] = [
-  'ReplicationTaskIdentifier',
-  'ReplicationInstanceArn',
-  'SourceEndpointArn',
-  'TargetEndpointArn',
-  'MigrationType',
-];
+/** The endpoint specs of the request. */
+export const endpointSpecs = (properties: TaskProperties) => ({
+  source: JSON.parse(properties.SourceEndpoint) as EndpointSpec,
+  target: JSON.parse(properties.TargetEndpoint) as EndpointSpec,
+});
+
+export const tagsOf = (properties: TaskProperties) =>
+  JSON.parse(properties.Tags) as { Key: string; Value: string }[];
 
 /**
- * The first property the live task has but the request would change, which DMS cannot do in place;
- * undefined if none. Compared with the task itself, so a rollback to what the task has is no change.
+ * What this project does not change on an existing task. The user guide (Modifying a task): "You can't
+ * change the migration type of a task." A changed instance would need MoveReplicationTask. The source
+ * engine (mysql ↔ aurora) is kept too: a task's CDC position is a binlog position of one server.
  */
-export function immutableChange(
-  live: Partial<Record<keyof TaskProperties, string>>,
-  desired: TaskProperties,
-): keyof TaskProperties | undefined {
-  return IMMUTABLE.find((key) => live[key] !== desired[key]);
+export interface ImmutableFields {
+  ReplicationTaskIdentifier?: string;
+  ReplicationInstanceArn?: string;
+  MigrationType?: string;
+  SourceEngineName?: string;
+}
+
+/**
+ * The first field the live task has but the request would change; undefined if none. Compared with
+ * the task itself, so a rollback to what the task has is no change.
+ */
+export function immutableChange(live: ImmutableFields, desired: TaskProperties): string | undefined {
+  const wanted: ImmutableFields = {
+    ReplicationTaskIdentifier: desired.ReplicationTaskIdentifier,
+    ReplicationInstanceArn: desired.ReplicationInstanceArn,
+    MigrationType: desired.MigrationType,
+    SourceEngineName: endpointSpecs(desired).source.EngineName,
+  };
+  return (Object.keys(wanted) as (keyof ImmutableFields)[]).find((key) => live[key] !== wanted[key]);
 }
 
 interface SelectionRule {

@@ -1,7 +1,10 @@
 import {
+  CreateEndpointCommand,
   CreateReplicationTaskCommand,
   DatabaseMigrationServiceClient,
+  DeleteEndpointCommand,
   DescribeReplicationTasksCommand,
+  ModifyEndpointCommand,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
   StartReplicationTaskCommand,
@@ -53,12 +56,22 @@ describe('DMS fake state rules', () => {
   it('refuses resume-processing as the first start of a task', async () => {
     // Prepare
     const props = taskProperties(mappingWith(orders));
+    const endpoint = async (EndpointType: 'source' | 'target') =>
+      (
+        await dms.send(
+          new CreateEndpointCommand({
+            EndpointIdentifier: `${IDENTIFIER}-${EndpointType}`,
+            EndpointType,
+            EngineName: EndpointType === 'source' ? 'mysql' : 's3',
+          }),
+        )
+      ).Endpoint?.EndpointArn;
     const { ReplicationTask } = await dms.send(
       new CreateReplicationTaskCommand({
         ReplicationTaskIdentifier: IDENTIFIER,
         ReplicationInstanceArn: props.ReplicationInstanceArn,
-        SourceEndpointArn: props.SourceEndpointArn,
-        TargetEndpointArn: props.TargetEndpointArn,
+        SourceEndpointArn: await endpoint('source'),
+        TargetEndpointArn: await endpoint('target'),
         MigrationType: 'full-load-and-cdc',
         TableMappings: mappings,
       }),
@@ -94,6 +107,60 @@ describe('DMS fake state rules', () => {
 
     // Assess
     expect([before, await status()]).toEqual(['stopping', 'stopped']);
+  });
+
+  it('refuses ModifyEndpoint on an endpoint a running task uses, and accepts it once stopped', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'running');
+    const target = fake.task(IDENTIFIER)?.TargetEndpointArn;
+    const modify = () =>
+      dms.send(new ModifyEndpointCommand({ EndpointArn: target, S3Settings: { CdcMaxBatchInterval: 900 } }));
+
+    // Act
+    const whileRunning = modify();
+    await expect(whileRunning).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
+    await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    fake.tick();
+
+    // Assess
+    expect(await modify()).toMatchObject({ Endpoint: { EndpointArn: target } });
+  });
+
+  it('refuses to start a task while a modified endpoint is being tested', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'stopped');
+    const target = fake.task(IDENTIFIER)?.TargetEndpointArn;
+    await dms.send(
+      new ModifyEndpointCommand({ EndpointArn: target, S3Settings: { CdcMaxBatchInterval: 900 } }),
+    );
+    const resume = () =>
+      dms.send(
+        new StartReplicationTaskCommand({
+          ReplicationTaskArn: arn,
+          StartReplicationTaskType: 'resume-processing',
+        }),
+      );
+
+    // Act
+    const during = resume();
+    await expect(during).rejects.toThrow('Replication Task cannot be started, invalid state');
+    fake.tick();
+
+    // Assess
+    expect(await resume()).toMatchObject({ ReplicationTask: { Status: 'starting' } });
+  });
+
+  it('refuses DeleteEndpoint while a task uses the endpoint', async () => {
+    // Prepare
+    fake.seed(IDENTIFIER, mappings, 'stopped');
+
+    // Act
+    const deleting = dms.send(
+      new DeleteEndpointCommand({ EndpointArn: fake.task(IDENTIFIER)?.SourceEndpointArn }),
+    );
+
+    // Assess
+    await expect(deleting).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
   });
 
   it('answers a filter that matches nothing with ResourceNotFoundFault', async () => {

@@ -1,4 +1,5 @@
 import {
+  InvalidResourceStateFault,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
   StartReplicationTaskCommand,
@@ -9,12 +10,16 @@ import { isComplete, onEvent } from '../../lambdas/dms-task/lifecycle.js';
 import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
 import { DmsFake } from '../support/dms-fake.js';
 import {
+  CERTIFICATE,
   customers,
   deploy,
   IDENTIFIER,
   mappingWith,
   orders,
+  rollbackOf,
   runningSource,
+  sourceEndpoint,
+  targetEndpoint,
   taskProperties,
   update,
 } from './support.js';
@@ -128,20 +133,72 @@ describe('mapping changes on a running task', () => {
     expect(startTypes()).toEqual(['resume-processing']);
   });
 
-  it('restarts the task without modifying it when only an endpoint setting changed', async () => {
+  it('changes an endpoint setting only while the task is stopped, then resumes it', async () => {
     // Prepare
     fake = new DmsFake();
     const physicalId = await runningSource(fake, mappingWith(orders));
+    const slower = mappingWith(orders);
+    const target = { ...targetEndpoint(slower), S3Settings: { CdcMaxBatchInterval: 900 } };
 
     // Act
     await deploy(
       fake,
-      update(physicalId, mappingWith(orders), mappingWith(orders), { EndpointSettingsDigest: 'digest-2' }),
+      update(physicalId, mappingWith(orders), slower, {
+        TargetEndpoint: JSON.stringify({
+          ...targetEndpoint(slower),
+          S3Settings: { ...targetEndpoint(slower).S3Settings, ...target.S3Settings },
+        }),
+      }),
     );
 
     // Assess
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
+      'StopReplicationTaskCommand',
+      'ModifyEndpointCommand',
+      'StartReplicationTaskCommand',
+    ]);
+    expect(fake.endpoint(`${IDENTIFIER}-target`)?.S3Settings).toMatchObject({ CdcMaxBatchInterval: 900 });
     expect(fake.mock.commandCalls(ModifyReplicationTaskCommand)).toEqual([]);
     expect(startTypes()).toEqual(['resume-processing']);
+    expect(fake.task(IDENTIFIER)?.Status).toBe('running');
+  });
+
+  it('creates the endpoints tagged with the stage, the source verifying the server certificate', async () => {
+    // Prepare
+    fake = new DmsFake();
+
+    // Act
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Assess
+    const source = fake.endpoint(`${IDENTIFIER}-source`);
+    expect(source).toMatchObject({ SslMode: 'verify-full', CertificateArn: CERTIFICATE });
+    expect(fake.task(IDENTIFIER)?.SourceEndpointArn).toBe(source?.EndpointArn);
+    for (const arn of [physicalId, source?.EndpointArn as string]) {
+      expect(fake.tagsOf(arn)).toEqual([{ Key: 'dms2bq-stage', Value: 'dev' }]);
+    }
+  });
+
+  it('touches nothing when DMS does not return a setting it was given', async () => {
+    // Prepare
+    fake = new DmsFake({ unreturnedS3Settings: ['ExpectedBucketOwner'] });
+    const mapping = mappingWith(orders);
+    const withOwner = JSON.stringify({
+      ...targetEndpoint(mapping),
+      S3Settings: { ...targetEndpoint(mapping).S3Settings, ExpectedBucketOwner: '111111111111' },
+    });
+    const created = await deploy(fake, {
+      RequestType: 'Create',
+      ResourceProperties: taskProperties(mapping, { TargetEndpoint: withOwner }),
+    });
+    fake.settle();
+    fake.mock.resetHistory();
+
+    // Act
+    await deploy(fake, update(created.physicalId, mapping, mapping, { TargetEndpoint: withOwner }));
+
+    // Assess
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([]);
   });
 
   it('touches nothing when the mapping did not change', async () => {
@@ -162,6 +219,7 @@ describe('tasks in states that forbid the change', () => {
     // Prepare
     fake = new DmsFake();
     const physicalId = await runningSource(fake, mappingWith(orders));
+    fake.tick(3 * 3600); // it ran for hours before it failed on its own
     fake.failTask(IDENTIFIER, 'Could not find first log file name in binary log index file');
 
     // Act
@@ -216,17 +274,17 @@ describe('tasks in states that forbid the change', () => {
     expect(fake.mock.commandCalls(StopReplicationTaskCommand)).toEqual([]);
   });
 
-  it('refuses an endpoint change before touching the task, and the rollback changes nothing', async () => {
+  it('refuses a source engine change before touching the task, and the rollback changes nothing', async () => {
     // Prepare
     fake = new DmsFake();
     const physicalId = await runningSource(fake, mappingWith(orders));
     const moved = update(physicalId, mappingWith(orders), mappingWith(orders), {
-      SourceEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:AURORA',
+      SourceEndpoint: JSON.stringify(sourceEndpoint({ EngineName: 'aurora' })),
     });
 
     // Act
     const refused = deploy(fake, moved);
-    await expect(refused).rejects.toThrow(/SourceEndpointArn changed and DMS cannot change it/);
+    await expect(refused).rejects.toThrow(/SourceEngineName changed and DMS cannot change it/);
     await deploy(fake, {
       ...moved,
       OldResourceProperties: moved.ResourceProperties,
@@ -248,15 +306,11 @@ describe('a failed update rolled back', () => {
     await expect(deploy(fake, forward)).rejects.toThrow(/failed: Table sales.customers: access denied/);
 
     // Act
-    await deploy(fake, {
-      ...forward,
-      OldResourceProperties: forward.ResourceProperties,
-      ResourceProperties: forward.OldResourceProperties,
-    });
+    await deploy(fake, rollbackOf(forward));
 
-    // Assess
+    // Assess: the task the deploy made fail runs again with the old mappings.
     expect(fake.task(IDENTIFIER)).toMatchObject({
-      Status: 'failed',
+      Status: 'running',
       TableMappings: tableMappingsJson(mappingWith(orders)),
     });
   });
@@ -286,6 +340,82 @@ describe('a failed update rolled back', () => {
   });
 });
 
+describe('every failure point of an update, rolled back', () => {
+  // The update adds a table and changes a target setting, so it stops, modifies both endpoints'
+  // owner and the task, and resumes. Whatever step fails, the rollback leaves the task running with
+  // the old mappings and the old endpoint settings.
+  const before = mappingWith(orders);
+  const after = mappingWith(orders, customers);
+  const slowerTarget = JSON.stringify({
+    ...targetEndpoint(after),
+    S3Settings: { ...targetEndpoint(after).S3Settings, CdcMaxBatchInterval: 900 },
+  });
+  const refused = (message: string) => new InvalidResourceStateFault({ message, $metadata: {} });
+
+  const failures: [string, (fake: DmsFake) => void, Record<string, string>][] = [
+    ['the stop is refused', (f) => f.failNext('StopReplicationTask', refused('stop refused')), {}],
+    ['ModifyEndpoint is refused', (f) => f.failNext('ModifyEndpoint', refused('endpoint refused')), {}],
+    [
+      'ModifyReplicationTask is refused',
+      (f) => f.failNext('ModifyReplicationTask', refused('modify refused')),
+      {},
+    ],
+    ['the resume is refused', (f) => f.failNext('StartReplicationTask', refused('start refused')), {}],
+    [
+      'the resumed task fails',
+      (f) => {
+        f.failNextStart = 'Table sales.customers: access denied';
+      },
+      {},
+    ],
+    ['the stop outlasts the bound', () => undefined, { WaitTimeoutSeconds: '60' }],
+  ];
+
+  it.each(failures)('%s: the rollback leaves the task running as it was', async (_, inject, extra) => {
+    // Prepare
+    fake = new DmsFake({ stopTicks: extra.WaitTimeoutSeconds ? 4 : 1 });
+    const physicalId = await runningSource(fake, before);
+    const forward = update(physicalId, before, after, { TargetEndpoint: slowerTarget, ...extra });
+    inject(fake);
+    await expect(deploy(fake, forward)).rejects.toThrow();
+
+    // Act
+    await deploy(fake, rollbackOf(forward));
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(before),
+    });
+    expect(fake.endpoint(`${IDENTIFIER}-target`)?.S3Settings).toMatchObject(
+      targetEndpoint(before).S3Settings ?? {},
+    );
+  });
+
+  it('a later resource fails while the added table loads: the rollback does not wait for that load', async () => {
+    // Prepare
+    fake = new DmsFake({ loadTicks: 1000 });
+    const physicalId = await runningSource(fake, before);
+    for (let tick = 0; tick < 1000; tick++) fake.tick(); // the first full load of orders finishes
+    const forward = update(physicalId, before, after);
+    await deploy(fake, forward);
+    expect(fake.tableStates(IDENTIFIER)['sales.customers']).toBe('Full load');
+
+    // Act
+    await deploy(fake, {
+      ...rollbackOf(forward),
+      ResourceProperties: taskProperties(before, { WaitTimeoutSeconds: '120' }),
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(before),
+    });
+    expect(fake.tableStates(IDENTIFIER)).toEqual({ 'sales.orders': 'Table completed' });
+  });
+});
+
 describe('delete', () => {
   it('stops a running task, waits for it, and deletes it', async () => {
     // Prepare
@@ -304,7 +434,10 @@ describe('delete', () => {
     expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
       'StopReplicationTaskCommand',
       'DeleteReplicationTaskCommand',
+      'DeleteEndpointCommand',
+      'DeleteEndpointCommand',
     ]);
+    expect(fake.endpoint(`${IDENTIFIER}-source`)).toBeUndefined();
   });
 
   it('succeeds when the task is already gone', async () => {

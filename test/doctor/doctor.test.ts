@@ -13,7 +13,7 @@ import { BINLOG_ASSESSMENTS } from '../../cli/doctor/dms-checks.js';
 import { loadStageConfig } from '../../infra/config.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
 import { runDms2bq } from '../support/cli.js';
-import { type FakeDmsState, fakeDms } from './fake-dms.js';
+import { DmsFake } from '../support/dms-fake.js';
 import { fakeIam, healthyDmsServiceRoles } from './fake-iam.js';
 
 // The example prod config uses workload identity federation, under which the operator cannot act as
@@ -31,8 +31,7 @@ writeFileSync(
   }),
 );
 const config = loadStageConfig('prod', configDir);
-const SOURCE_ENDPOINT = 'arn:aws:dms:eu-west-1:222222222222:endpoint:SOURCE';
-const TARGET_ENDPOINT = 'arn:aws:dms:eu-west-1:222222222222:endpoint:TARGET';
+const TASK = 'dms2bq-prod-casino-a';
 const sts = mockClient(STSClient);
 const cloudFormation = mockClient(CloudFormationClient);
 const ec2 = mockClient(EC2Client);
@@ -40,9 +39,8 @@ const secrets = mockClient(SecretsManagerClient);
 
 describe('dms2bq doctor --stage prod', () => {
   let emulator: BigQueryEmulator;
-  let dms: ReturnType<typeof fakeDms>;
+  let dms: DmsFake;
   let iam: ReturnType<typeof fakeIam>;
-  let state: FakeDmsState;
 
   beforeAll(async () => {
     emulator = await startBigQueryEmulator({
@@ -64,22 +62,8 @@ describe('dms2bq doctor --stage prod', () => {
   });
 
   beforeEach(async () => {
-    state = {
-      tasks: [
-        {
-          ReplicationTaskIdentifier: 'dms2bq-prod-casino-a',
-          ReplicationTaskArn: 'arn:aws:dms:eu-west-1:222222222222:task:CASINOA',
-          ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:222222222222:rep:INSTANCE',
-          SourceEndpointArn: SOURCE_ENDPOINT,
-          TargetEndpointArn: TARGET_ENDPOINT,
-          Status: 'running',
-        },
-      ],
-      instanceStatus: 'available',
-      connections: {},
-      assessments: {},
-    };
-    dms = fakeDms(state);
+    dms = new DmsFake();
+    dms.seed(TASK, JSON.stringify({ rules: [] }), 'running');
     iam = fakeIam(healthyDmsServiceRoles());
     sts.on(GetCallerIdentityCommand).resolves({
       Account: config.account,
@@ -121,7 +105,7 @@ describe('dms2bq doctor --stage prod', () => {
   });
 
   afterEach(() => {
-    dms.restore();
+    dms.mock.restore();
     iam.restore();
     sts.reset();
     cloudFormation.reset();
@@ -131,7 +115,8 @@ describe('dms2bq doctor --stage prod', () => {
 
   const doctor = (...extra: string[]) =>
     runDms2bq(
-      [doctorCommand({ sleep: async () => undefined })],
+      // Each wait between DMS polls is DMS moving one step on.
+      [doctorCommand({ sleep: async () => dms.tick() })],
       ['doctor', '--stage', 'prod', '--config', configDir, '--bigquery-endpoint', emulator.url, ...extra],
     );
   const line = (stdout: string, check: string) =>
@@ -200,10 +185,11 @@ describe('dms2bq doctor --stage prod', () => {
 
   it("reports DMS's connection test failure with its message", async () => {
     // Prepare
-    state.connections[SOURCE_ENDPOINT] = {
-      status: 'failed',
-      message: "Can't connect to MySQL server on 'db.internal'",
-    };
+    dms.connectionOutcome(
+      dms.task(TASK)?.SourceEndpointArn as string,
+      'failed',
+      "Can't connect to MySQL server on 'db.internal'",
+    );
 
     // Act
     const result = await doctor();
@@ -217,7 +203,7 @@ describe('dms2bq doctor --stage prod', () => {
 
   it('reports a replication instance that cannot test connections yet', async () => {
     // Prepare
-    state.instanceStatus = 'creating';
+    dms.instanceStatus = 'creating';
 
     // Act
     const result = await doctor();
@@ -267,7 +253,7 @@ describe('dms2bq doctor --stage prod', () => {
 
   it("runs DMS's binlog premigration assessments when given a bucket and a role", async () => {
     // Prepare
-    state.assessments['mysql-check-binlog-image'] = 'failed';
+    dms.assessments['mysql-check-binlog-image'] = 'failed';
 
     // Act
     const result = await doctor(
@@ -310,7 +296,8 @@ describe('dms2bq doctor --stage prod', () => {
   it('skips the loader identity under workload identity federation and says why', async () => {
     // Act: the example config as shipped, WIF by default
     const result = await runDms2bq(
-      [doctorCommand({ sleep: async () => undefined })],
+      // Each wait between DMS polls is DMS moving one step on.
+      [doctorCommand({ sleep: async () => dms.tick() })],
       ['doctor', '--stage', 'prod', '--bigquery-endpoint', emulator.url],
     );
 

@@ -53,6 +53,11 @@ describe('stage config', () => {
     ['accountStack', undefined, 'accountStack'],
     ['accountStack.dmsServiceRoles', 'adopt', 'accountStack.dmsServiceRoles'],
     ['accountStack.githubRepository', 'dms-to-bigquery', 'accountStack.githubRepository'],
+    ['dms.engineVersion', '3.5.3', 'dms.engineVersion'],
+    ['dms.engineVersion', '3.4.7', 'dms.engineVersion'],
+    ['dms.engineVersion', 'latest', 'dms.engineVersion'],
+    ['sources.casino_a.sslMode', 'require', 'sources.casino_a.sslMode'],
+    ['sources.casino_a.sslMode', 'none', 'sources.casino_a.sslMode'],
   ])('rejects %s = %j naming the field', (path, value, field) => {
     // Prepare
     const document = withField(path, value);
@@ -63,6 +68,23 @@ describe('stage config', () => {
     // Assess
     expect(parse).toThrow(StageConfigError);
     expect(parse).toThrow(new RegExp(`^config/dev\\.json: ${field.replace(/\./g, '\\.')} `));
+  });
+
+  it('verifies the source certificate in full and pins DMS 3.6.1 unless told otherwise', () => {
+    // Act
+    const config = parseStageConfig(devDocument(), 'config/dev.json');
+
+    // Assess
+    expect(config.sources.casino_a?.sslMode).toBe('verify-full');
+    expect(config.dms.engineVersion).toBe('3.6.1');
+  });
+
+  it.each(['3.5.4', '3.6.0', '3.10.0', '4.0.0'])('accepts engine version %s', (version) => {
+    // Act
+    const config = parseStageConfig(withField('dms.engineVersion', version), 'config/dev.json');
+
+    // Assess
+    expect(config.dms.engineVersion).toBe(version);
   });
 
   it('names the missing file and how to pick a stage', () => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { buildRoutingTable } from '../../lambdas/shared/routing.js';
 import {
   bundledCode,
   iamStatements,
+  joinedJson,
   normalisedTemplate,
   resource,
   resourcesOfType,
@@ -240,10 +242,11 @@ describe('DMS replication per mapping', () => {
     const expected = Object.fromEntries(Object.entries(buildS3Settings(mapping)));
 
     // Act
-    const target = dmsResource('AWS::DMS::Endpoint', 'TargetEndpoint');
+    const target = joinedJson(dmsResource('Custom::DmsReplicationTask', 'Task').properties.TargetEndpoint);
 
     // Assess
-    expect(target.properties.S3Settings).toMatchObject({
+    expect(target).toMatchObject({ EndpointIdentifier: 'dms2bq-dev-casino-a-target', EngineName: 's3' });
+    expect(target.S3Settings).toMatchObject({
       ...expected,
       DataFormat: 'parquet',
       IncludeOpForFullLoad: true,
@@ -252,8 +255,53 @@ describe('DMS replication per mapping', () => {
       DatePartitionEnabled: true,
       CdcMaxBatchInterval: mapping.dms?.cdcMaxBatchIntervalSeconds,
       BucketFolder: mapping.source,
-      BucketName: { Ref: expect.stringMatching(/^LandingBucket/) },
+      BucketName: expect.stringMatching(/^<Ref:LandingBucket/),
+      EncryptionMode: 'sse-s3',
     });
+  });
+
+  it('declares no AWS::DMS::Endpoint: the task resource owns the endpoints, so only it changes them, stopped', () => {
+    // Act
+    const endpoints = resourcesOfType(template, 'AWS::DMS::Endpoint');
+
+    // Assess
+    expect(endpoints).toEqual({});
+  });
+
+  it('verifies the source server certificate in full against the region’s RDS root CAs', () => {
+    // Prepare
+    const certificate = resource(template, 'AWS::DMS::Certificate', 'DmsRdsCa');
+
+    // Act
+    const source = joinedJson(dmsResource('Custom::DmsReplicationTask', 'Task').properties.SourceEndpoint);
+
+    // Assess
+    expect(source).toMatchObject({
+      SslMode: 'verify-full',
+      CertificateArn: `<Ref:${certificate.logicalId}>`,
+    });
+    const pem = String(certificate.properties.CertificatePem);
+    expect(pem.match(/BEGIN CERTIFICATE/g)?.length).toBeGreaterThan(0);
+    const subjects = pem
+      .split(/(?=-----BEGIN CERTIFICATE-----)/)
+      .map((one) => new X509Certificate(one).subject);
+    for (const subject of subjects) expect(subject).toMatch(/CN=Amazon RDS eu-west-1 Root CA/);
+  });
+
+  it('pins the replication engine version, at least 3.5.4', () => {
+    // Act
+    const instance = resource(template, 'AWS::DMS::ReplicationInstance', 'DmsInstance');
+
+    // Assess
+    expect(instance.properties).toMatchObject({ EngineVersion: '3.6.1', AllowMajorVersionUpgrade: true });
+  });
+
+  it('tags the task and its endpoints with the stage, which the provider’s permissions key on', () => {
+    // Act
+    const task = dmsResource('Custom::DmsReplicationTask', 'Task');
+
+    // Assess
+    expect(JSON.parse(String(task.properties.Tags))).toEqual([{ Key: 'dms2bq-stage', Value: 'dev' }]);
   });
 
   it('creates the task through the custom resource with the generated mappings and settings, full load then CDC', () => {
@@ -370,15 +418,16 @@ describe('DMS replication per mapping', () => {
 
   it('reads the source credentials from Secrets Manager through an access role', () => {
     // Act
-    const source = dmsResource('AWS::DMS::Endpoint', 'SourceEndpoint');
+    const source = joinedJson(dmsResource('Custom::DmsReplicationTask', 'Task').properties.SourceEndpoint);
 
     // Assess
-    expect(source.properties).toMatchObject({
+    expect(source).toMatchObject({
+      EndpointIdentifier: 'dms2bq-dev-casino-a-source',
       EndpointType: 'source',
       EngineName: mapping.engine === 'aurora-mysql' ? 'aurora' : 'mysql',
-      MySqlSettings: {
+      MySQLSettings: {
         SecretsManagerSecretId: expect.stringContaining(':secret:'),
-        SecretsManagerAccessRoleArn: { 'Fn::GetAtt': [expect.stringMatching(/SecretAccessRole/), 'Arn'] },
+        SecretsManagerAccessRoleArn: expect.stringMatching(/^<.*SecretAccessRole.*\.Arn>$/),
       },
     });
   });
@@ -429,8 +478,50 @@ describe('least privilege', () => {
 
     // Assess
     expect(new Set(actions)).toEqual(
-      new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dms:DescribeReplicationTasks']),
+      new Set([
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        'dms:DescribeReplicationTasks',
+        'dms:DescribeEndpoints',
+        'dms:DescribeConnections',
+      ]),
     );
+  });
+
+  it('lets the DMS task provider create only stage-tagged tasks and endpoints and change only those', () => {
+    // Act
+    const statements = iamStatements(template).filter(
+      (statement) =>
+        statement.policy.startsWith('DmsTaskProvider') &&
+        JSON.stringify(statement.Action).includes('dms:') &&
+        statement.Resource !== '*',
+    ) as { Action: string[]; Resource: unknown[]; Condition?: unknown }[];
+
+    // Assess
+    const writes = [
+      'dms:CreateEndpoint',
+      'dms:CreateReplicationTask',
+      'dms:ModifyEndpoint',
+      'dms:DeleteEndpoint',
+      'dms:ModifyReplicationTask',
+      'dms:StartReplicationTask',
+      'dms:StopReplicationTask',
+      'dms:DeleteReplicationTask',
+      'dms:ReloadTables',
+    ];
+    for (const statement of statements) {
+      const wildcard = JSON.stringify(statement.Resource).match(/:(task|endpoint):\*/g);
+      if (wildcard) {
+        const condition = (statement.Condition ?? {}) as { StringEquals?: Record<string, string> };
+        expect(Object.entries(condition.StringEquals ?? {})).toEqual([
+          [expect.stringMatching(/^aws:(Request|Resource)Tag\/dms2bq-stage$/), 'dev'],
+        ]);
+      }
+    }
+    const granted = new Set(statements.flatMap((statement) => [statement.Action].flat()));
+    for (const action of writes) expect(granted).toContain(action);
+    const changeOnly = statements.find((statement) => statement.Action.includes('dms:StopReplicationTask'));
+    expect(changeOnly?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/dms2bq-stage': 'dev' } });
   });
 });
 
@@ -504,16 +595,70 @@ describe('alarms', () => {
 });
 
 describe('DMS events', () => {
-  it('sends every event of a replication task to the alarm topic', () => {
+  it('pages only for failure events of a replication task, not for the stop, modify and resume of a deploy', () => {
     // Prepare
     const task = dmsResource('Custom::DmsReplicationTask', 'Task');
     const topic = resource(template, 'AWS::SNS::Topic', 'AlarmTopic');
 
     // Assess
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.dms'], resources: [{ 'Fn::GetAtt': [task.logicalId, 'TaskArn'] }] },
+      EventPattern: {
+        source: ['aws.dms'],
+        resources: [{ 'Fn::GetAtt': [task.logicalId, 'TaskArn'] }],
+        detail: { category: ['Failure'] },
+      },
       Targets: [Match.objectLike({ Arn: { Ref: topic.logicalId } })],
     });
+  });
+
+  it('pages for failover, failure and low-storage events of the replication instance', () => {
+    // Prepare
+    const instance = resource(template, 'AWS::DMS::ReplicationInstance', 'DmsInstance');
+    const topic = resource(template, 'AWS::SNS::Topic', 'AlarmTopic');
+
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.dms'],
+        resources: [{ Ref: instance.logicalId }],
+        detail: { category: ['Failover', 'Failure', 'LowStorage', 'Low Storage'] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: topic.logicalId },
+          InputTransformer: Match.objectLike({
+            InputTemplate: Match.stringLikeRegexp('docs/runbooks/dms-instance\\.md'),
+          }),
+        }),
+      ],
+    });
+  });
+
+  it.each([
+    ['FreeStorageSpace', 'LessThanThreshold', 0.2],
+    ['FreeableMemory', 'LessThanThreshold', 512 * 1024 ** 2],
+    ['CPUUtilization', 'GreaterThanThreshold', 80],
+  ])('alarms on the instance’s %s (%s %d) with its runbook', (metric, operator, limit) => {
+    // Prepare
+    const config = (synthed.stages[0] as SynthedApp['stages'][number]).config;
+    const threshold =
+      metric === 'FreeStorageSpace' ? Math.round(config.dms.allocatedStorageGb * 1024 ** 3 * limit) : limit;
+
+    // Act
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties?.MetricName === metric,
+    );
+
+    // Assess
+    expect(alarms.map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({
+        Namespace: 'AWS/DMS',
+        Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'dms2bq-dev' }],
+        ComparisonOperator: operator,
+        Threshold: threshold,
+        AlarmDescription: expect.stringMatching(/Runbook: \S+docs\/runbooks\/dms-instance\.md$/),
+      }),
+    ]);
   });
 });
 

@@ -87,3 +87,20 @@ export function iamStatements(template: Template): { policy: string; Action: unk
 /** The template with asset hashes replaced, so a snapshot changes only when the infrastructure does. */
 export const normalisedTemplate = (template: Template): string =>
   JSON.stringify(template.toJSON(), null, 2).replace(/[0-9a-f]{64}/g, '<asset-hash>');
+
+/**
+ * A JSON-text property that CDK wrote as `Fn::Join` (JSON with tokens in it), parsed with each token
+ * shown as `<Ref:Id>` or `<Id.Attribute>`.
+ */
+export function joinedJson(value: unknown): Record<string, unknown> {
+  if (typeof value === 'string') return JSON.parse(value);
+  const [, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+  const text = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const token = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+      return token.Ref ? `<Ref:${token.Ref}>` : `<${(token['Fn::GetAtt'] ?? []).join('.')}>`;
+    })
+    .join('');
+  return JSON.parse(text);
+}

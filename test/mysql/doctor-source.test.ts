@@ -77,7 +77,7 @@ describe('doctor --source-url against MariaDB', () => {
       'SELECT on mapped tables',
       'event scheduler',
     ]);
-    expect(line(results, 'connection')?.detail).toMatch(/^10\.\d+\.\d+-MariaDB.* as dms2bq@%$/);
+    expect(line(results, 'connection')?.detail).toMatch(/^\d+\.\d+\.\d+-MariaDB.* as dms2bq@%$/);
     expect(line(results, 'binlog retention')?.detail).toBe(
       "72 h by binlog_expire_logs_seconds; on RDS/Aurora 'binlog retention hours' decides, which this user may not read",
     );

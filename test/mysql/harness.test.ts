@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { findBinary } from './support/binaries.js';
 import { startMariadb, useMariadb } from './support/mariadb.js';
 
 const server = useMariadb();
@@ -33,5 +34,15 @@ describe('the MariaDB test server', () => {
 
     // Assess
     await expect(access(dir)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('names the package to install when a MariaDB binary is missing', () => {
+    // Act
+    const finding = () => findBinary('mariadbd-that-is-not-installed');
+
+    // Assess
+    expect(finding).toThrow(
+      'mariadbd-that-is-not-installed not found on PATH or in /usr/sbin: install MariaDB (sudo apt-get install mariadb-server) or set MARIADB_BIN_DIR to its bin directory',
+    );
   });
 });

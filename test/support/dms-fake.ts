@@ -1,19 +1,30 @@
 import {
+  CreateEndpointCommand,
   CreateReplicationTaskCommand,
   DatabaseMigrationServiceClient,
+  DeleteEndpointCommand,
   DeleteReplicationTaskCommand,
+  DescribeConnectionsCommand,
+  DescribeEndpointsCommand,
+  DescribeReplicationTaskAssessmentRunsCommand,
+  DescribeReplicationTaskIndividualAssessmentsCommand,
   DescribeReplicationTasksCommand,
   DescribeTableStatisticsCommand,
+  type Endpoint,
   InvalidOperationFault,
   InvalidResourceStateFault,
+  ModifyEndpointCommand,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
   type ReplicationTask,
   ResourceAlreadyExistsFault,
   ResourceNotFoundFault,
+  StartReplicationTaskAssessmentRunCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
   type TableStatistics,
+  type Tag,
+  TestConnectionCommand,
 } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 
@@ -36,6 +47,20 @@ import { mockClient } from 'aws-sdk-client-mock';
  *   up to 10 tables from a task." "Reloading tables does not stop the task."
  * - [errors] Each API page's Errors: InvalidResourceStateFault ("The resource is in a state that
  *   prevents it from being used for database migration"), ResourceNotFoundFault, ResourceAlreadyExistsFault.
+ * - [endpoint-modify] Not documented by AWS: changing an endpoint that a running task uses is refused
+ *   until the task is stopped (hashicorp/terraform-provider-aws#27661, whose fix #34316 stops the tasks
+ *   around ModifyEndpoint). The fake takes the stricter reading: refused while any task using the
+ *   endpoint is anything but ready, stopped or failed.
+ * - [endpoint-test] Reported, not documented: ModifyEndpoint starts a connection test of the endpoint,
+ *   and StartReplicationTask while it runs is refused with "Replication Task cannot be started,
+ *   invalid state" (terraform-provider-aws#46139 and the acceptance run in #46516). The test reads
+ *   `testing` in DescribeConnections for one tick.
+ * - [endpoint-delete] API reference, DeleteEndpoint: "All tasks associated with the endpoint must be
+ *   deleted before you can delete the endpoint."
+ * - [connection] TestConnection is refused unless the replication instance is available; the test
+ *   reads `testing` in DescribeConnections until it is `successful` or `failed` (doctor).
+ * - [assessment] An assessment run needs ServiceAccessRoleArn and ResultLocationBucket, goes
+ *   provisioning → running → passed/failed, one individual assessment per IncludeOnly key (doctor).
  */
 export interface DmsFakeOptions {
   /**
@@ -45,12 +70,36 @@ export interface DmsFakeOptions {
   loadsAddedTablesOnResume?: boolean;
   /** Ticks a full load or reload of one table takes (default 1). */
   loadTicks?: number;
+  /** Ticks StopReplicationTask stays `stopping` (default 1): a stop that outlasts a deploy's bound. */
+  stopTicks?: number;
+  /**
+   * S3 settings DescribeEndpoints leaves out. AWS does not document which settings it returns
+   * (ADR 0033); the handler must not loop on one it cannot read back.
+   */
+  unreturnedS3Settings?: string[];
 }
+
+interface FakeEndpoint {
+  endpoint: Endpoint;
+  tags: Tag[];
+  /** Ticks its connection test still reads `testing`; the outcome after. */
+  testing: number;
+  outcome: { status: 'successful' | 'failed'; message?: string };
+}
+
+/** Commands a test can make fail once, the way DMS or the network would. */
+export type FailableCall =
+  | 'StopReplicationTask'
+  | 'ModifyEndpoint'
+  | 'ModifyReplicationTask'
+  | 'StartReplicationTask';
 
 interface FakeTask {
   task: ReplicationTask;
-  /** The status a transitional status resolves to on the next tick. */
+  /** The status a transitional status resolves to once `ticks` reaches 0. */
   next?: string;
+  ticks?: number;
+  tags: Tag[];
   everRun: boolean;
   tables: Map<string, string>;
   /** Ticks left of each table's running load. */
@@ -121,14 +170,34 @@ const selected = (tableMappings: string): string[] =>
 export class DmsFake {
   readonly mock = mockClient(DatabaseMigrationServiceClient);
   private readonly tasks = new Map<string, FakeTask>();
+  private readonly endpoints = new Map<string, FakeEndpoint>();
+  private readonly injected = new Map<FailableCall, Error>();
+  private readonly runs = new Map<string, { polls: number; keys: string[] }>();
   private clock = Date.parse('2026-11-30T08:00:00Z');
   private serial = 0;
   /** When set, the next task that starts fails with this message instead of running. */
   failNextStart: string | undefined;
   /** Every table load (full load or reload) DMS started, in order. */
   readonly loadHistory: string[] = [];
+  /** ReplicationInstanceStatus; TestConnection needs `available`. */
+  instanceStatus = 'available';
+  /** Status of each individual premigration assessment by API key; absent ones pass. */
+  readonly assessments: Record<string, string> = {};
 
   constructor(private readonly options: DmsFakeOptions = {}) {
+    this.mock.on(CreateEndpointCommand).callsFake((input) => this.createEndpoint(input));
+    this.mock.on(DescribeEndpointsCommand).callsFake((input) => this.describeEndpoints(input));
+    this.mock.on(ModifyEndpointCommand).callsFake((input) => this.modifyEndpoint(input));
+    this.mock.on(DeleteEndpointCommand).callsFake((input) => this.deleteEndpoint(input));
+    this.mock.on(TestConnectionCommand).callsFake((input) => this.testConnection(input));
+    this.mock.on(DescribeConnectionsCommand).callsFake((input) => this.describeConnections(input));
+    this.mock.on(StartReplicationTaskAssessmentRunCommand).callsFake((input) => this.startAssessment(input));
+    this.mock
+      .on(DescribeReplicationTaskAssessmentRunsCommand)
+      .callsFake((input) => this.describeAssessment(input));
+    this.mock
+      .on(DescribeReplicationTaskIndividualAssessmentsCommand)
+      .callsFake((input) => this.describeIndividualAssessments(input));
     this.mock.on(CreateReplicationTaskCommand).callsFake((input) => this.create(input));
     this.mock.on(DescribeReplicationTasksCommand).callsFake((input) => this.describe(input));
     this.mock.on(StartReplicationTaskCommand).callsFake((input) => this.start(input));
@@ -143,11 +212,17 @@ export class DmsFake {
 
   /** A task that has run before and is now `status`, every selected table loaded: a deployed source. */
   seed(identifier: string, tableMappings: string, status: 'running' | 'stopped' | 'failed'): string {
+    const endpoint = (type: 'source' | 'target') =>
+      this.createEndpoint({
+        EndpointIdentifier: `${identifier}-${type}`,
+        EndpointType: type,
+        EngineName: type === 'source' ? 'mysql' : 's3',
+      }).Endpoint.EndpointArn;
     const { ReplicationTask } = this.create({
       ReplicationTaskIdentifier: identifier,
       ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:111111111111:rep:INSTANCE',
-      SourceEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:SOURCE',
-      TargetEndpointArn: 'arn:aws:dms:eu-west-1:111111111111:endpoint:TARGET',
+      SourceEndpointArn: endpoint('source'),
+      TargetEndpointArn: endpoint('target'),
       MigrationType: 'full-load-and-cdc',
       TableMappings: tableMappings,
       ReplicationTaskSettings: '{}',
@@ -173,6 +248,11 @@ export class DmsFake {
           entry.tables.set(table, 'Table completed');
         }
       }
+      if (entry.ticks && entry.ticks > 1) {
+        entry.ticks--;
+        continue;
+      }
+      entry.ticks = undefined;
       if (entry.next === 'deleted') this.tasks.delete(arn);
       else if (entry.next) {
         if (entry.next === 'running' && this.failNextStart) {
@@ -184,6 +264,9 @@ export class DmsFake {
         entry.next = undefined;
         if (entry.task.Status === 'stopped') entry.task.StopReason = 'Stop Reason NORMAL';
       }
+    }
+    for (const endpoint of this.endpoints.values()) {
+      if (endpoint.testing > 0) endpoint.testing--;
     }
   }
 
@@ -207,6 +290,33 @@ export class DmsFake {
     const entry = this.entryById(identifier);
     entry.task.Status = 'failed';
     entry.task.LastFailureMessage = message;
+  }
+
+  /** The next `call` fails with `error` (once), before DMS changes anything. */
+  failNext(call: FailableCall, error: Error): void {
+    this.injected.set(call, error);
+  }
+
+  endpoint(identifier: string): Endpoint | undefined {
+    return [...this.endpoints.values()].find((e) => e.endpoint.EndpointIdentifier === identifier)?.endpoint;
+  }
+
+  tagsOf(arn: string): Tag[] {
+    return this.tasks.get(arn)?.tags ?? this.endpoints.get(arn)?.tags ?? [];
+  }
+
+  /** How the next connection test of the endpoint ends (DescribeConnections). */
+  connectionOutcome(endpointArn: string, status: 'successful' | 'failed', message?: string): void {
+    const endpoint = this.endpoints.get(endpointArn);
+    if (!endpoint) throw new Error(`fake: no endpoint ${endpointArn}`);
+    endpoint.outcome = { status, message };
+  }
+
+  private consume(call: FailableCall): void {
+    const error = this.injected.get(call);
+    if (!error) return;
+    this.injected.delete(call);
+    throw error;
   }
 
   /** An operator's `dms2bq dms reload` of one table, through the same API rule as the handler's. */
@@ -262,7 +372,17 @@ export class DmsFake {
       ReplicationTaskCreationDate: new Date(this.clock),
     };
     // [status] "creating" – then "ready", which "usually follows the creating status".
-    this.tasks.set(arn, { task, next: 'ready', everRun: false, tables: new Map(), loading: new Map() });
+    for (const endpointArn of [input.SourceEndpointArn, input.TargetEndpointArn]) {
+      if (!this.endpoints.has(endpointArn ?? '')) throw notFound(`endpoint ${endpointArn}`);
+    }
+    this.tasks.set(arn, {
+      task,
+      next: 'ready',
+      everRun: false,
+      tables: new Map(),
+      loading: new Map(),
+      tags: input.Tags ?? [],
+    });
     return { ReplicationTask: { ...task } };
   }
 
@@ -286,8 +406,18 @@ export class DmsFake {
     const entry = this.entry(input.ReplicationTaskArn);
     const { task } = entry;
     // [status] only a task at rest can be started; [errors] InvalidResourceStateFault otherwise.
+    this.consume('StartReplicationTask');
     if (!['ready', 'stopped', 'failed'].includes(task.Status as string))
       throw badState(task, 'StartReplicationTask');
+    // [endpoint-test] refused while a connection test of one of its endpoints runs.
+    for (const endpointArn of [task.SourceEndpointArn, task.TargetEndpointArn]) {
+      if ((this.endpoints.get(endpointArn ?? '')?.testing ?? 0) > 0) {
+        throw new InvalidResourceStateFault({
+          message: 'Replication Task cannot be started, invalid state',
+          ...meta,
+        });
+      }
+    }
     const type = input.StartReplicationTaskType;
     // [start] the first run must be start-replication; the others are for previously executed tasks.
     // DMS documents "data errors" rather than a refusal; the fake refuses, so a test sees the misuse.
@@ -322,9 +452,11 @@ export class DmsFake {
     const entry = this.entry(input.ReplicationTaskArn);
     const { task } = entry;
     // [status] "stopping – The task is preparing to stop in response to … StopReplicationTask".
+    this.consume('StopReplicationTask');
     if (task.Status !== 'running') throw badState(task, 'StopReplicationTask');
     task.Status = 'stopping';
     entry.next = 'stopped';
+    entry.ticks = this.options.stopTicks ?? 1;
     return { ReplicationTask: { ...task } };
   }
 
@@ -332,6 +464,7 @@ export class DmsFake {
     const entry = this.entry(input.ReplicationTaskArn);
     const { task } = entry;
     // [modify] stopped or failed once it has run; a task that never ran is ready.
+    this.consume('ModifyReplicationTask');
     const allowed = entry.everRun ? ['stopped', 'failed'] : ['ready'];
     if (!allowed.includes(task.Status as string)) throw badState(task, 'ModifyReplicationTask');
     if (input.MigrationType && input.MigrationType !== task.MigrationType) {
@@ -378,5 +511,150 @@ export class DmsFake {
       this.load(entry, `${SchemaName}.${TableName}`);
     }
     return { ReplicationTaskArn: input.ReplicationTaskArn };
+  }
+
+  private tasksUsing(endpointArn: string): ReplicationTask[] {
+    return [...this.tasks.values()]
+      .map((entry) => entry.task)
+      .filter((task) => task.SourceEndpointArn === endpointArn || task.TargetEndpointArn === endpointArn);
+  }
+
+  private createEndpoint(input: CreateEndpointCommand['input']) {
+    if (this.endpoint(input.EndpointIdentifier ?? '')) {
+      throw new ResourceAlreadyExistsFault({ message: `${input.EndpointIdentifier} exists`, ...meta });
+    }
+    const arn = `arn:aws:dms:eu-west-1:111111111111:endpoint:FAKE${String(++this.serial).padStart(4, '0')}`;
+    const { Tags, ...settings } = input;
+    const endpoint: Endpoint = {
+      ...settings,
+      EndpointType: input.EndpointType?.toUpperCase() as Endpoint['EndpointType'],
+      EndpointArn: arn,
+      Status: 'active',
+    };
+    this.endpoints.set(arn, { endpoint, tags: Tags ?? [], testing: 0, outcome: { status: 'successful' } });
+    return { Endpoint: { ...endpoint } };
+  }
+
+  private describeEndpoints(input: DescribeEndpointsCommand['input']) {
+    const filter = input.Filters?.[0];
+    const matches = [...this.endpoints.values()]
+      .map((entry) => entry.endpoint)
+      .filter((endpoint) =>
+        filter?.Name === 'endpoint-arn'
+          ? filter.Values?.includes(endpoint.EndpointArn as string)
+          : filter?.Name === 'endpoint-id'
+            ? filter.Values?.includes(endpoint.EndpointIdentifier as string)
+            : true,
+      );
+    if (matches.length === 0) throw notFound('endpoints matching the filters');
+    const returned = (settings: Endpoint['S3Settings']) =>
+      settings &&
+      Object.fromEntries(
+        Object.entries(settings).filter(([key]) => !this.options.unreturnedS3Settings?.includes(key)),
+      );
+    return {
+      Endpoints: matches.map((endpoint) => ({ ...endpoint, S3Settings: returned(endpoint.S3Settings) })),
+    };
+  }
+
+  private modifyEndpoint(input: ModifyEndpointCommand['input']) {
+    const entry = this.endpoints.get(input.EndpointArn ?? '');
+    if (!entry) throw notFound(`endpoint ${input.EndpointArn}`);
+    this.consume('ModifyEndpoint');
+    // [endpoint-modify] the stricter reading: every task using it must be at rest.
+    const busy = this.tasksUsing(entry.endpoint.EndpointArn as string).find(
+      (task) => !['ready', 'stopped', 'failed'].includes(task.Status as string),
+    );
+    if (busy) throw badState(busy, 'ModifyEndpoint');
+    const { EndpointArn: _arn, ...changes } = input;
+    entry.endpoint = { ...entry.endpoint, ...changes } as Endpoint;
+    entry.endpoint.EndpointType = input.EndpointType
+      ? (input.EndpointType.toUpperCase() as Endpoint['EndpointType'])
+      : entry.endpoint.EndpointType;
+    // [endpoint-test] DMS tests the modified endpoint's connection.
+    entry.testing = 1;
+    return { Endpoint: { ...entry.endpoint } };
+  }
+
+  private deleteEndpoint(input: DeleteEndpointCommand['input']) {
+    const entry = this.endpoints.get(input.EndpointArn ?? '');
+    if (!entry) throw notFound(`endpoint ${input.EndpointArn}`);
+    // [endpoint-delete] every task using it must be deleted first.
+    const user = this.tasksUsing(entry.endpoint.EndpointArn as string)[0];
+    if (user) {
+      throw new InvalidResourceStateFault({
+        message: `DeleteEndpoint: endpoint is used by task ${user.ReplicationTaskIdentifier}`,
+        ...meta,
+      });
+    }
+    this.endpoints.delete(input.EndpointArn as string);
+    return { Endpoint: { ...entry.endpoint, Status: 'deleting' } };
+  }
+
+  private testConnection(input: TestConnectionCommand['input']) {
+    // [connection] only an available instance tests connections.
+    if (this.instanceStatus !== 'available') {
+      throw new InvalidResourceStateFault({
+        message: `Replication instance is not in available state: ${this.instanceStatus}`,
+        ...meta,
+      });
+    }
+    const entry = this.endpoints.get(input.EndpointArn ?? '');
+    if (!entry) throw notFound(`endpoint ${input.EndpointArn}`);
+    entry.testing = 2;
+    return { Connection: { ...input, Status: 'testing' } };
+  }
+
+  private describeConnections(input: DescribeConnectionsCommand['input']) {
+    const endpointArn = input.Filters?.find((filter) => filter.Name === 'endpoint-arn')?.Values?.[0] ?? '';
+    const entry = this.endpoints.get(endpointArn);
+    if (!entry) return { Connections: [] };
+    const { testing, outcome } = entry;
+    return {
+      Connections: [
+        testing > 0
+          ? { EndpointArn: endpointArn, Status: 'testing' }
+          : { EndpointArn: endpointArn, Status: outcome.status, LastFailureMessage: outcome.message },
+      ],
+    };
+  }
+
+  private startAssessment(input: StartReplicationTaskAssessmentRunCommand['input']) {
+    // [assessment] a role and a bucket are required.
+    if (!input.ServiceAccessRoleArn || !input.ResultLocationBucket) {
+      throw new InvalidOperationFault({
+        message: 'ServiceAccessRoleArn and ResultLocationBucket are required',
+        ...meta,
+      });
+    }
+    const arn = `arn:aws:dms:eu-west-1:111111111111:assessment-run:${this.runs.size + 1}`;
+    this.runs.set(arn, { polls: 0, keys: input.IncludeOnly ?? [] });
+    return { ReplicationTaskAssessmentRun: { ReplicationTaskAssessmentRunArn: arn, Status: 'starting' } };
+  }
+
+  private describeAssessment(input: DescribeReplicationTaskAssessmentRunsCommand['input']) {
+    const arn = input.Filters?.[0]?.Values?.[0] ?? '';
+    const run = this.runs.get(arn);
+    if (run) run.polls++;
+    const status = !run
+      ? 'invalid state'
+      : run.polls < 2
+        ? run.polls === 0
+          ? 'provisioning'
+          : 'running'
+        : run.keys.some((key) => this.assessments[key] === 'failed')
+          ? 'failed'
+          : 'passed';
+    return { ReplicationTaskAssessmentRuns: [{ ReplicationTaskAssessmentRunArn: arn, Status: status }] };
+  }
+
+  private describeIndividualAssessments(input: DescribeReplicationTaskIndividualAssessmentsCommand['input']) {
+    const run = this.runs.get(input.Filters?.[0]?.Values?.[0] ?? '');
+    return {
+      ReplicationTaskIndividualAssessments: (run?.keys ?? []).map((key) => ({
+        IndividualAssessmentName: key,
+        Status: this.assessments[key] ?? 'passed',
+      })),
+    };
   }
 }

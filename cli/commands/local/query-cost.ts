@@ -19,5 +19,7 @@ export function formatBytes(bytes: number): string {
 export function costLine(statistics: { totalBytesProcessed?: string; totalBytesBilled?: string }): string {
   const processed = Number(statistics.totalBytesProcessed ?? 0);
   const billed = Number(statistics.totalBytesBilled ?? 0);
-  return `Bytes processed: ${formatBytes(processed)} (${processed.toLocaleString('en-US')} B) · billed: ${formatBytes(billed)}\n`;
+  // The exact count is added only where the unit hides it.
+  const exact = processed >= 1024 ? ` (${processed.toLocaleString('en-US')} B)` : '';
+  return `Bytes processed: ${formatBytes(processed)}${exact} · billed: ${formatBytes(billed)}\n`;
 }

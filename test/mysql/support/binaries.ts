@@ -5,7 +5,7 @@ import { delimiter, join } from 'node:path';
  * Debian's mariadb-server puts `mariadbd` in /usr/sbin, which is not on a normal user's PATH, and
  * `mariadb-install-db` in /usr/bin; MARIADB_BIN_DIR points at another installation.
  */
-function findBinary(name: string): string {
+export function findBinary(name: string): string {
   const dirs = [
     ...(process.env.MARIADB_BIN_DIR ? [process.env.MARIADB_BIN_DIR] : []),
     ...(process.env.PATH ?? '').split(delimiter).filter(Boolean),

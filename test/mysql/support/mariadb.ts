@@ -145,6 +145,9 @@ function stopProcess(server: ChildProcess): Promise<void> {
 }
 
 function handle(server: ChildProcess, port: number, root: string): MariaDb {
+  // A worker that exits without its afterAll (a crash, a timeout) must not leave a server behind.
+  const killOnExit = () => server.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const connect = (database?: string) =>
     createConnection({
       host: '127.0.0.1',
@@ -168,6 +171,7 @@ function handle(server: ChildProcess, port: number, root: string): MariaDb {
       }
     },
     stop: async () => {
+      process.off('exit', killOnExit);
       await stopProcess(server);
       await rm(root, { recursive: true, force: true });
     },
