@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigQuerySide } from '../../lambdas/shared/diff/bigquery-side.js';
 import type { DiffColumn, DiffTable, KeyColumn } from '../../lambdas/shared/diff/columns.js';
-import { diffTable } from '../../lambdas/shared/diff/compare.js';
+import { DiffTooLargeError, diffTable } from '../../lambdas/shared/diff/compare.js';
 import { bigqueryDialect } from '../../lambdas/shared/diff/dialect.js';
 import type { DiffSide } from '../../lambdas/shared/diff/side.js';
 import {
@@ -112,6 +112,29 @@ describe('diffTable with an integer key', () => {
       { key: ['294'], columns: ['name'] },
     ]);
     expect(result.levels).toBeGreaterThan(2);
+  });
+});
+
+describe('diffTable on a copy too far off', () => {
+  it('stops with DiffTooLargeError rather than list every key', async () => {
+    // Prepare: every row of the copy differs.
+    const dataset = await freshDataset(fixture);
+    const keys: KeyColumn[] = [{ name: 'id', bigqueryName: 'id', kind: 'int' }];
+    await loadTable(dataset, 'source', "SELECT i AS id, 'a' AS name FROM range(0, 200) t(i)");
+    await loadTable(dataset, 'copy', "SELECT i AS id, 'b' AS name FROM range(0, 200) t(i)");
+
+    // Act
+    const diffing = diffTable({
+      table: tableOf(dataset, keys, [column('id', 'INTEGER'), column('name', 'STRING')]),
+      source: sideOf(dataset, 'source'),
+      bigquery: sideOf(dataset, 'copy'),
+      fanout: 4,
+      leafRows: 10,
+      maxRanges: 4,
+    });
+
+    // Assess
+    await expect(diffing).rejects.toThrow(DiffTooLargeError);
   });
 });
 

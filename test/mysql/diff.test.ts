@@ -151,6 +151,26 @@ afterAll(async () => {
 });
 
 describe('dms2bq diff against MariaDB', () => {
+  it('exits 2 naming the file when --warehouse has no warehouse', async () => {
+    // Act
+    const run = await runDms2bq(
+      [registerDiffCommand],
+      [
+        'diff',
+        '--table',
+        'shop.sales.orders',
+        '--source-url',
+        server().rootUrl,
+        '--warehouse',
+        '/nonexistent/w.duckdb',
+      ],
+    );
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--warehouse \/nonexistent\/w\.duckdb: no such file/);
+  });
+
   it('exits 0 when _current holds the source rows, in every canonical form', async () => {
     // Act
     const run = await diff('--json');
@@ -228,7 +248,7 @@ describe('dms2bq diff against MariaDB', () => {
   it.each([
     [['--table', 'sales.nope'], /no mapping in .* routes shop sales\.nope/],
     [['--limit', 'x'], /--limit must be a whole number/],
-    [['--local'], /pass one of --local, --bigquery-endpoint, not several|pass one of/],
+    [['--local'], /pass one of --local, --bigquery-endpoint, not several/],
   ])('exits 2 on a usage error: %s', async (extra, message) => {
     // Act
     const run = await diff(...extra);
