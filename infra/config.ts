@@ -246,7 +246,7 @@ function parseDms(read: FieldReader, dms: Json): DmsInstanceConfig {
 /**
  * DMS 3.6.1 (May 2025) is the newest engine in the release notes' table of active versions; 3.5.4 is
  * the oldest this project accepts: Parquet with IncludeOpForFullLoad needs 3.4.7+, and data masking
- * (a later issue) 3.5.4+. ADR 0034.
+ * (`hashColumns`, ADR 0038) 3.5.4+. ADR 0034.
  */
 export const DEFAULT_ENGINE_VERSION = '3.6.1';
 export const MINIMUM_ENGINE_VERSION = '3.5.4';

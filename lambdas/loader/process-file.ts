@@ -122,6 +122,7 @@ export async function processFile(
   } else {
     await deps.views.ensure(route, deadline, deps.retry);
   }
+  await deps.views.ensureHistory(route, deadline, deps.retry);
   if (result.outcome === 'duplicate') {
     metrics.duplicateDelivery(dims);
     logger.info('file already loaded; duplicate delivery acknowledged', { ...fields, jobId });

@@ -16,3 +16,12 @@ export type DmsOperation = 'I' | 'U' | 'D';
  * change (DESIGN decision 7), a TIMESTAMP parsed from `_dms_timestamp`.
  */
 export const SOURCE_CHANGED_AT_COLUMN = '_source_changed_at';
+
+/**
+ * What `<table>_history` adds to `_current`'s columns: the range during which a version was the
+ * key's state at the source (`_valid_to` NULL while it still is), and whether a delete ended the
+ * key's last version.
+ */
+export const VALID_FROM_COLUMN = '_valid_from';
+export const VALID_TO_COLUMN = '_valid_to';
+export const IS_DELETED_COLUMN = '_is_deleted';

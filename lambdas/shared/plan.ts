@@ -1,10 +1,11 @@
 import { buildReplicationSettings, buildS3Settings } from './dms/settings.js';
 import { buildTableMappings, type DmsTableMappings } from './dms/table-mappings.js';
-import { currentViewName } from './mappings/bigquery-names.js';
+import { currentViewName, historyViewName } from './mappings/bigquery-names.js';
 import { type CurrentMode, cdcMaxBatchInterval, type MappingFile } from './mappings/model.js';
 import { describeBudget, loadJobBudget } from './quota.js';
-import { buildRoutingTable } from './routing.js';
+import { buildRoutingTable, hasHistory } from './routing.js';
 import { currentTableSql } from './warehouse/current-table-ddl.js';
+import { historyViewSql } from './warehouse/history-query.js';
 import { currentViewSql } from './warehouse/views.js';
 
 /** Everything one source's mapping produces, in the order a reviewer reads it. */
@@ -26,6 +27,8 @@ export interface SourcePlan {
     changelog: string;
     primaryKey: string[];
     excludedColumns: string[];
+    /** Columns DMS replaces with their SHA-256 hash (`data-masking-hash-mask`, ADR 0038). */
+    hashedColumns: string[];
     /** `<target>_current`: the view, or the CDC table the loader streams every change into. */
     current: {
       name: string;
@@ -35,6 +38,8 @@ export interface SourcePlan {
       /** The view's `CREATE OR REPLACE VIEW`, or the CDC table's `CREATE TABLE`. */
       sql: string;
     };
+    /** `<target>_history`, every version of every key; absent when the mapping says `"history": false`. */
+    history?: { name: string; sql: string };
   }[];
 }
 
@@ -64,12 +69,21 @@ export function buildPlan(files: MappingFile[], projectId: string): SourcePlan[]
             changelog: `${route.dataset}.${route.targetTable}`,
             primaryKey: route.primaryKey,
             excludedColumns: table?.excludeColumns ?? [],
+            hashedColumns: table?.hashColumns ?? [],
             current: {
               name: `${route.dataset}.${currentViewName(route.targetTable)}`,
               kind: route.current,
               ...(route.maxStaleness === undefined ? {} : { maxStaleness: route.maxStaleness }),
               sql: cdc ? currentTableSql(projectId, route, table) : currentViewSql(projectId, route),
             },
+            ...(hasHistory(route)
+              ? {
+                  history: {
+                    name: `${route.dataset}.${historyViewName(route.targetTable)}`,
+                    sql: historyViewSql(projectId, route),
+                  },
+                }
+              : {}),
           };
         }),
       };

@@ -13,6 +13,8 @@ export interface Route {
   current: CurrentMode;
   /** `table` mode: the mapping's `bigquery.maxStaleness` as written (`"15m"`), when set. */
   maxStaleness?: string;
+  /** Present only when the mapping turns `<target>_history` off (`"history": false`). */
+  history?: false;
 }
 
 /** `<source>/<schema>/<table>` → route. Generated from mappings/ and bundled into the loader. */
@@ -34,8 +36,12 @@ export function buildRoutingTable(mappings: readonly SourceMapping[]): RoutingTa
         ...(current === 'table' && mapping.bigquery.maxStaleness !== undefined
           ? { maxStaleness: mapping.bigquery.maxStaleness }
           : {}),
+        ...(table.history === false ? { history: false as const } : {}),
       };
     }
   }
   return routing;
 }
+
+/** Whether the route has a `<target>_history` view: every table has, unless its mapping says `"history": false`. */
+export const hasHistory = (route: Route): boolean => route.history !== false;

@@ -12,7 +12,7 @@ import { type GroundTruth, s3Sink, simulate } from '../simulator/index.js';
  * lands in local S3, every file is announced more than once, the real loader handler loads it into
  * the BigQuery emulator (and streams the rows of `"current": "table"` tables into their CDC tables
  * through the emulated Storage Write API), and every `<table>_current`, view or CDC table, is
- * compared row for row with the ground truth.
+ * compared row for row with the ground truth, as are the open versions of every `<table>_history`.
  */
 const MINUTES = 6;
 const warehousePath = join('.local', 'warehouse.duckdb');
@@ -64,9 +64,19 @@ try {
       ? `  npx dms2bq local query "SELECT * FROM ${route.dataset}.${route.targetTable}_current ORDER BY ${route.primaryKey.join(', ')} LIMIT 5"   (${label})\n`
       : '';
   };
+  // Every version of the keys that changed most, from the history view beside the first table's _current.
+  const historyExample = (() => {
+    const found = tables.find((table) => table.history !== undefined);
+    const route = Object.values(pipeline.routing).find(
+      (candidate) => `${candidate.dataset}.${candidate.targetTable}` === found?.table,
+    );
+    if (!route) return '';
+    const key = route.primaryKey.join(', ');
+    return `  npx dms2bq local query "SELECT ${key}, _valid_from, _valid_to, _is_deleted FROM ${route.dataset}.${route.targetTable}_history WHERE _valid_to IS NOT NULL ORDER BY ${key}, _valid_from LIMIT 10"   (every version)\n`;
+  })();
   process.stdout.write(
     exitCode === 0
-      ? `\nEverything matches. The warehouse is in ${warehousePath}; query it in BigQuery SQL:\n${example('table')}${example('view')}To keep a local pipeline running for other commands: npx dms2bq local up\n`
+      ? `\nEverything matches. The warehouse is in ${warehousePath}; query it in BigQuery SQL:\n${example('table')}${example('view')}${historyExample}To keep a local pipeline running for other commands: npx dms2bq local up\n`
       : '\nThe warehouse does not match the ground truth: see the differences above.\n',
   );
 } finally {

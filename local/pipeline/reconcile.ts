@@ -1,6 +1,6 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { SOURCE_CHANGED_AT_COLUMN, TIMESTAMP_COLUMN } from '../../lambdas/shared/columns.js';
-import { currentViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
+import { currentViewName, historyViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
 import {
   canonicalValue,
   type GroundTruth,
@@ -28,7 +28,16 @@ export interface TableReconciliation {
   staleSourceChangedAt: number;
   /** A few concrete differences, for the first look. */
   examples: string[];
+  /** `<table>_history`, when the table has one: its versions, and how its open versions differ from the truth. */
+  history?: HistoryReconciliation;
   matches: boolean;
+}
+
+export interface HistoryReconciliation {
+  versions: number;
+  openVersions: number;
+  /** Live keys without an open version, open versions of keys not live, and second open versions of a key. */
+  openMismatches: number;
 }
 
 type Row = Record<string, unknown>;
@@ -133,11 +142,57 @@ async function reconcileTable(
       note(`unexpected key ${key}`);
     }
   }
+  const expectedKeys = new Set(
+    expected.currentRows.map((row) => JSON.stringify(expected.primaryKey.map((k) => row[k]))),
+  );
+  const [hasHistory] = await bigquery
+    .dataset(expected.dataset)
+    .table(historyViewName(expected.targetTable))
+    .exists();
+  if (hasHistory)
+    result.history = await reconcileHistory(query, projectId, expected, keyOf, expectedKeys, note);
   result.matches =
+    (result.history?.openMismatches ?? 0) === 0 &&
     result.missing === 0 &&
     result.unexpected === 0 &&
     result.different === 0 &&
     result.staleSourceChangedAt === 0 &&
     rows.length === expected.rowCount;
   return result;
+}
+
+/**
+ * `<table>_history` against the same truth: exactly one open version (`_valid_to IS NULL`) per live
+ * key and none for any other key.
+ */
+async function reconcileHistory(
+  query: (sql: string) => Promise<Row[]>,
+  projectId: string,
+  expected: GroundTruthTable,
+  keyOf: (row: Row) => string,
+  expectedKeys: Set<string>,
+  note: (text: string) => void,
+): Promise<HistoryReconciliation> {
+  const name = `\`${projectId}.${expected.dataset}.${historyViewName(expected.targetTable)}\``;
+  const keyList = expected.primaryKey.map((k) => `\`${k}\``).join(', ');
+  const rows = await query(`SELECT ${keyList}, _valid_to IS NULL AS open FROM ${name}`);
+  const open = rows.filter((row) => row.open === true).map(keyOf);
+  const seen = new Set<string>();
+  let openMismatches = 0;
+  for (const key of open) {
+    if (seen.has(key) || !expectedKeys.has(key)) {
+      openMismatches++;
+      note(
+        `_history: key ${key} has ${seen.has(key) ? 'a second' : 'an'} open version but ${seen.has(key) ? 'one is expected' : 'is not live'}`,
+      );
+    }
+    seen.add(key);
+  }
+  for (const key of expectedKeys) {
+    if (!seen.has(key)) {
+      openMismatches++;
+      note(`_history: live key ${key} has no open version`);
+    }
+  }
+  return { versions: rows.length, openVersions: open.length, openMismatches };
 }

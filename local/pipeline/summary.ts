@@ -25,6 +25,11 @@ export function renderSummary(
     `changelog rows loaded: ${count(changelogRows)} (one per insert, update and delete, plus the full load's rows)`,
     `_current views applied: ${count(views.length)} (the latest row per primary key, deletes left out)`,
   ];
+  const histories = tables.filter((table) => table.history !== undefined);
+  if (histories.length > 0)
+    lines.push(
+      `_history views checked: ${count(histories.length)} (every version per key; ${count(histories.reduce((sum, table) => sum + (table.history?.versions ?? 0), 0))} versions, one open per live key expected)`,
+    );
   const cdcTables = tables.filter((table) => table.kind === 'table').length;
   if (cdcTables > 0)
     lines.push(
@@ -38,7 +43,7 @@ export function renderSummary(
     for (const table of tables) {
       const verdict = table.matches
         ? 'match'
-        : `MISMATCH (${table.missing} missing, ${table.unexpected} unexpected, ${table.different} different${table.staleSourceChangedAt ? `, ${table.staleSourceChangedAt} wrong _source_changed_at` : ''})`;
+        : `MISMATCH (${table.missing} missing, ${table.unexpected} unexpected, ${table.different} different${table.staleSourceChangedAt ? `, ${table.staleSourceChangedAt} wrong _source_changed_at` : ''}${table.history?.openMismatches ? `, ${table.history.openMismatches} wrong open _history versions` : ''})`;
       const kind = table.kind === 'table' ? 'CDC table' : 'view';
       lines.push(
         `${table.table.padEnd(32)} ${kind.padEnd(9)} ${count(summary.rowsByTable[table.loaderTable] ?? 0).padStart(14)} ${count(table.expectedRows).padStart(21)} ${count(table.actualRows).padStart(18)}  ${verdict}`,

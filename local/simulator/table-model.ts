@@ -20,6 +20,8 @@ export interface SimColumn {
   keyIndex: number;
   /** TEXT/BLOB/JSON: the most bytes a value can have (type or declared maxBytes); else undefined. */
   lobCapacity: number | undefined;
+  /** In `hashColumns`: DMS writes the SHA-256 of the value instead of the value (ADR 0038). */
+  hashed: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ function lobBound(column: ColumnMapping): number | undefined {
   return capacity === undefined ? undefined : Math.min(capacity, column.maxBytes ?? capacity);
 }
 
-function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[]): SimColumn {
+function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[], hashed = false): SimColumn {
   let type: SimType;
   try {
     type = parseMysqlType(column.type);
@@ -74,6 +76,7 @@ function toSimColumn(where: string, column: ColumnMapping, primaryKey: string[])
     element: parquetElement(column.name, type),
     keyIndex: primaryKey.indexOf(column.name),
     lobCapacity: lobBound(column),
+    hashed,
   };
 }
 
@@ -120,9 +123,17 @@ export function tableShape(
       throw new SimulationInputError(`${where}: primary-key column ${key} is listed in excludeColumns.`);
     }
   }
+  const hashed = new Set(table.hashColumns ?? []);
+  for (const name of hashed) {
+    if (!declared.some((column) => column.name === name) || excluded.has(name)) {
+      throw new SimulationInputError(
+        `${where}: hashed column ${name} is not among its columns or is also excluded; run dms2bq validate.`,
+      );
+    }
+  }
   const columns = declared
     .filter((column) => !excluded.has(column.name))
-    .map((column) => toSimColumn(where, column, table.primaryKey));
+    .map((column) => toSimColumn(where, column, table.primaryKey, hashed.has(column.name)));
   let addedName = ADDED_COLUMN.name;
   while (declared.some((column) => column.name === addedName)) addedName = `${addedName}_x`;
   const route = routeKey(mapping.source, table.schema, table.table);

@@ -1,3 +1,4 @@
+import { dmsHashMask } from '../../lambdas/shared/dms/hash-mask.js';
 import { truncatedLobValue } from './lob.js';
 import { hash4, Rng } from './prng.js';
 import type { SimColumn, TableShape } from './table-model.js';
@@ -91,8 +92,17 @@ export class TableState {
     return index === 0 ? Math.floor(key / shift) + 1 : (Math.floor(key / shift) % KEY_RADIX) + 1;
   }
 
-  /** Value of table column `index` for the row `key` at `version` of the incarnation inserted at `base`. */
+  /**
+   * Value of table column `index` for the row `key` at `version` of the incarnation inserted at
+   * `base`, as DMS writes it: a hashed column carries the hash of the source's value (ADR 0038).
+   */
   value(column: SimColumn, index: number, key: number, version: number, base: number): SimValue {
+    const value = this.sourceValue(column, index, key, version, base);
+    return column.hashed && typeof value === 'string' ? dmsHashMask(value) : value;
+  }
+
+  /** The value the source row holds, before any DMS masking. */
+  sourceValue(column: SimColumn, index: number, key: number, version: number, base: number): SimValue {
     if (column.keyIndex >= 0) {
       return keyComponentValue(column.type, this.keyComponent(key, column.keyIndex), this.context);
     }

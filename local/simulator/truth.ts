@@ -70,6 +70,9 @@ export function tableTruth(
         );
       currentRows.push(row);
     }
+    // A hashed key column orders by its hash, no longer by key number.
+    if (shape.columns.some((column) => column.hashed && column.keyIndex >= 0))
+      currentRows.sort(byKey(shape.primaryKey));
   }
   return {
     source: shape.source,
@@ -89,6 +92,18 @@ export function tableTruth(
     },
   };
 }
+
+const byKey =
+  (primaryKey: string[]) =>
+  (a: Record<string, JsonValue>, b: Record<string, JsonValue>): number => {
+    for (const name of primaryKey) {
+      const [x, y] = [a[name], b[name]];
+      if (x === y) continue;
+      if (typeof x === 'number' && typeof y === 'number') return x - y;
+      return String(x) < String(y) ? -1 : 1;
+    }
+    return 0;
+  };
 
 /** Writes the truth as JSON, one current row per line, without building one huge string. */
 export async function writeGroundTruth(path: string, truth: GroundTruth): Promise<void> {

@@ -58,6 +58,32 @@ describe('BigQuery emulator: views through tables.insert and tables.patch', () =
     expect(rows).toEqual([{ tenfold: 10 }]);
   });
 
+  it('keeps the labels and description a view was created with, through a tables.patch of its query', async () => {
+    // Prepare: tables.patch "only replaces fields that are provided in the submitted table resource".
+    const id = await baseTable();
+    const view = fixture.bigquery.dataset(id).table('v');
+    await fixture.bigquery.dataset(id).createTable('v', {
+      view: { query: `SELECT a FROM \`local-project.${id}.base\``, useLegacySql: false },
+      labels: { owner: 'pipeline' },
+      description: 'made by a test',
+    });
+
+    // Act
+    const [created] = await view.getMetadata();
+    await view.setMetadata({
+      view: { query: `SELECT a + 1 AS b FROM \`local-project.${id}.base\``, useLegacySql: false },
+    });
+    const [patched] = await view.getMetadata();
+
+    // Assess
+    expect(created).toMatchObject({ labels: { owner: 'pipeline' }, description: 'made by a test' });
+    expect(patched).toMatchObject({
+      labels: { owner: 'pipeline' },
+      description: 'made by a test',
+      view: { query: `SELECT a + 1 AS b FROM \`local-project.${id}.base\`` },
+    });
+  });
+
   it('refuses a view over a table that does not exist', async () => {
     // Prepare
     const id = await freshDataset(fixture);

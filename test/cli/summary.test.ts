@@ -81,6 +81,33 @@ describe('renderSummary', () => {
     );
   });
 
+  it('counts the _history views checked and names wrong open versions', () => {
+    // Prepare
+    const table = {
+      table: 'casino_a_cdc.players',
+      loaderTable: 'casino_a.players',
+      kind: 'view' as const,
+      expectedRows: 40,
+      actualRows: 40,
+      missing: 0,
+      unexpected: 0,
+      different: 0,
+      staleSourceChangedAt: 0,
+      examples: [],
+      history: { versions: 75, openVersions: 39, openMismatches: 1 },
+      matches: false,
+    };
+
+    // Act
+    const text = renderSummary(summary, [table], []);
+
+    // Assess
+    expect(text).toContain(
+      '_history views checked: 1 (every version per key; 75 versions, one open per live key expected)',
+    );
+    expect(text).toContain('MISMATCH (0 missing, 0 unexpected, 0 different, 1 wrong open _history versions)');
+  });
+
   it("shows each table's freshness with a one-line explanation of it", () => {
     // Prepare
     let written = '';

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { registerPlanCommand } from '../../cli/commands/mappings/plan.js';
 import { registerValidateCommand } from '../../cli/commands/mappings/validate.js';
+import type { SourcePlan } from '../../lambdas/shared/plan.js';
 import { runDms2bq } from '../support/cli.js';
 import { mappingDir, sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
 
@@ -210,6 +211,34 @@ describe('dms2bq plan', () => {
     await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan.json');
   });
 
+  it('shows the DMS masking rule of a hashed column and says which columns DMS hashes', async () => {
+    // Act
+    const result = await dms2bq('plan', '--mappings', 'mappings', '--json');
+
+    // Assess
+    const [source] = JSON.parse(result.stdout) as SourcePlan[];
+    expect(source?.dms.tableMappings.rules).toContainEqual({
+      'rule-type': 'transformation',
+      'rule-id': expect.any(String),
+      'rule-name': 'hash-game-users-email',
+      'rule-target': 'column',
+      'object-locator': { 'schema-name': 'game', 'table-name': 'users', 'column-name': 'email' },
+      'rule-action': 'data-masking-hash-mask',
+    });
+    expect(source?.tables.find((t) => t.sourceTable === 'game.users')?.hashedColumns).toEqual(['email']);
+  });
+
+  it('names the hashed columns in the text plan', async () => {
+    // Act
+    const result = await dms2bq('plan', '--mappings', 'mappings');
+
+    // Assess
+    expect(result.stdout).toContain(
+      '; DMS removes phone; DMS hashes email (SHA-256, data-masking-hash-mask, engine 3.5.4+)',
+    );
+    expect(result.stdout).toContain('"rule-action": "data-masking-hash-mask"');
+  });
+
   it('shows the CDC table of a table in table mode instead of its view', async () => {
     // Act
     const result = await dms2bq(
@@ -223,6 +252,26 @@ describe('dms2bq plan', () => {
     // Assess
     expect(result.code).toBe(0);
     await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan-table-mode.md');
+  });
+
+  it('shows each table’s history view, and none for a table with "history": false', async () => {
+    // Prepare
+    const tables = [tableMappingFactory(), tableMappingFactory({ table: 'refunds', history: false })];
+    const { dir, cleanup } = await mappingDir({ 'shop.json': sourceMappingFactory({ tables }) });
+
+    // Act
+    const result = await dms2bq('plan', '--mappings', dir, '--project', 'acme').finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '- sales.orders → shop_cdc.orders (changelog, ingestion-day partitions, clustered by id) and shop_cdc.orders_current (view, latest row per id), shop_cdc.orders_history (view, every version per key)\n',
+    );
+    expect(result.stdout).toContain(
+      'and shop_cdc.refunds_current (view, latest row per id), no history view ("history": false)\n',
+    );
+    expect(result.stdout).toContain('CREATE OR REPLACE VIEW `acme.shop_cdc.orders_history` AS\n');
+    expect(result.stdout).not.toContain('refunds_history');
   });
 
   it('refuses invalid mappings', async () => {

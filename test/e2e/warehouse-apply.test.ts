@@ -40,13 +40,14 @@ describe('dms2bq warehouse apply', () => {
       ...TABLES.map((table) => `created table casino_a_cdc.${table}`),
       ...VIEWS.map((table) => `created view casino_a_cdc.${table}_current`),
       ...CDC_TABLES.map((table) => `created CDC table casino_a_cdc.${table}_current`),
+      ...TABLES.map((table) => `created history view casino_a_cdc.${table}_history`),
     ]);
     // dataEditor has no bigquery.jobs.create: everything went through datasets/tables.insert.
     const [jobs] = await bigquery.getJobs();
     expect(jobs).toEqual([]);
   });
 
-  it('--phase pre creates the dataset and the changelog tables only; --phase post then the views and CDC tables', async () => {
+  it('--phase pre creates the dataset and the changelog tables only; --phase post then the views, CDC tables and history views', async () => {
     // Act
     const pre = await apply('--endpoint', emulator.url, '--phase', 'pre');
     const post = await apply('--endpoint', emulator.url, '--phase', 'post');
@@ -59,6 +60,7 @@ describe('dms2bq warehouse apply', () => {
     expect(lines(post.stdout)).toEqual([
       ...VIEWS.map((table) => `created view casino_a_cdc.${table}_current`),
       ...CDC_TABLES.map((table) => `created CDC table casino_a_cdc.${table}_current`),
+      ...TABLES.map((table) => `created history view casino_a_cdc.${table}_history`),
     ]);
   });
 
@@ -88,6 +90,7 @@ describe('dms2bq warehouse apply', () => {
     expect(lines(second.stdout)).toEqual([
       ...VIEWS.map((table) => `unchanged view casino_a_cdc.${table}_current`),
       ...CDC_TABLES.map((table) => `unchanged CDC table casino_a_cdc.${table}_current`),
+      ...TABLES.map((table) => `unchanged history view casino_a_cdc.${table}_history`),
     ]);
   });
 

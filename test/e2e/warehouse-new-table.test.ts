@@ -101,9 +101,9 @@ describe('a new table: apply before its first file, then the production loader',
     await pipeline?.stop();
   });
 
-  it('has the changelog table and its view after apply, before any file', () => {
+  it('has the changelog table and its views after apply, before any file', () => {
     // Assess
-    expect(tablesBeforeLoad).toEqual(['orders:TABLE', 'orders_current:VIEW']);
+    expect(tablesBeforeLoad).toEqual(['orders:TABLE', 'orders_current:VIEW', 'orders_history:VIEW']);
   });
 
   it('declares every MySQL type as the Parquet load types it, excluded columns left out', () => {
@@ -166,5 +166,43 @@ describe('a new table: apply before its first file, then the production loader',
     // Assess
     expect(metadata.type).toBe('VIEW');
     expect(await count(pipeline, 'refunds_current')).toBeGreaterThan(0);
+  });
+
+  it('keeps every version in _history: one open version per live key, deleted keys closed', async () => {
+    // Prepare
+    const keys = async (sql: string) =>
+      ((await pipeline.bigquery.query(sql))[0] as { c00: number }[])
+        .map((row) => Number(row.c00))
+        .sort((a, b) => a - b);
+    // The oracle: keys whose latest change (the changelog's own order) is a delete.
+    const deleted = await keys(
+      "SELECT c00 FROM `shop_cdc.orders` WHERE TRUE QUALIFY ROW_NUMBER() OVER (PARTITION BY c00 ORDER BY _dms_timestamp DESC, _dms_change_seq DESC) = 1 AND Op = 'D'",
+    );
+
+    // Act
+    const open = await keys('SELECT c00 FROM `shop_cdc.orders_history` WHERE _valid_to IS NULL');
+    const [closed] = await pipeline.bigquery.query(
+      `SELECT c00, COUNT(*) AS versions, COUNTIF(_valid_to IS NULL) AS open, COUNTIF(_is_deleted) AS deletes FROM \`shop_cdc.orders_history\` WHERE c00 IN (${deleted.join(', ') || 'NULL'}) GROUP BY c00`,
+    );
+
+    // Assess
+    expect(open).toEqual(await keys('SELECT c00 FROM `shop_cdc.orders_current`'));
+    expect(new Set(open).size).toBe(open.length);
+    expect(deleted.length).toBeGreaterThan(0);
+    for (const row of closed as { versions: number; open: number; deletes: number }[]) {
+      expect(row).toMatchObject({ open: 0, deletes: 1 });
+      expect(row.versions).toBeGreaterThan(0);
+    }
+  });
+
+  it('creates the history view of a table without declared columns right after its first load', async () => {
+    // Act
+    const [metadata] = await pipeline.bigquery.dataset('shop_cdc').table('refunds_history').getMetadata();
+
+    // Assess
+    expect(metadata).toMatchObject({ type: 'VIEW', labels: { dms2bq_view: 'history' } });
+    expect(await count(pipeline, 'refunds_history')).toBeGreaterThanOrEqual(
+      await count(pipeline, 'refunds_current'),
+    );
   });
 });

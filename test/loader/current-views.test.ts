@@ -30,6 +30,24 @@ describe('loader: the _current view of a table its first load created', () => {
     expect(rows).toEqual([{ n: 5 }]);
   });
 
+  it('creates the history view after the load too, labelled as the project’s, one open version per key', async () => {
+    // Prepare
+    const key = cdcKeyAt(1);
+    await harness.put(key, dmsParquet({ rows: 5 }));
+
+    // Act
+    const response = await harness.invoke([s3Notification(harness.aws.bucket, key)]);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const [metadata] = await harness.bigquery.dataset('casino_a_cdc').table('bets_history').getMetadata();
+    expect(metadata).toMatchObject({ type: 'VIEW', labels: { dms2bq_view: 'history' } });
+    const [rows] = await harness.bigquery.query(
+      'SELECT COUNT(*) AS n FROM `casino_a_cdc.bets_history` WHERE _valid_to IS NULL',
+    );
+    expect(rows).toEqual([{ n: 5 }]);
+  });
+
   it('fails the record when the view cannot be created, and creates it on the next delivery', async () => {
     // Prepare
     const key = cdcKeyAt(1);

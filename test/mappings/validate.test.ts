@@ -44,6 +44,13 @@ describe('validateDocuments', () => {
       expected: 'mappings/shop.json: /engine: must be one of "mysql", "aurora-mysql"',
     },
     {
+      name: 'a history flag that is not a boolean',
+      document: sourceMappingFactory({
+        tables: [tableMappingFactory({ history: 'no' as unknown as boolean })],
+      }),
+      expected: 'mappings/shop.json: /tables/0/history: must be boolean',
+    },
+    {
       name: 'a source id with capitals',
       document: sourceMappingFactory({ source: 'Shop' }),
       expected: 'mappings/shop.json: /source: must match pattern "^[a-z][a-z0-9_]{0,31}$"',
@@ -81,6 +88,14 @@ describe('validateDocuments', () => {
         '/tables/0/table: BigQuery rejects table name "order$items": it may contain only letters, digits, underscores, dashes and spaces; set "target": "order_items"',
     },
     {
+      name: 'the name of the reconciliation’s running-totals table',
+      document: sourceMappingFactory({
+        tables: [tableMappingFactory({ target: 'dms2bq_reconcile_totals' })],
+      }),
+      expected:
+        '/tables/0/target: table name "dms2bq_reconcile_totals" is taken by the reconciliation\'s running totals in every dataset (ADR 0035); set "target" to another name',
+    },
+    {
       name: 'a target name BigQuery rejects',
       document: sourceMappingFactory({ tables: [tableMappingFactory({ target: 'orders.v2' })] }),
       expected: '/tables/0/target: BigQuery rejects table name "orders.v2"',
@@ -105,6 +120,35 @@ describe('validateDocuments', () => {
         tables: [tableMappingFactory(), tableMappingFactory({ table: 'orders_current' })],
       }),
       expected: 'BigQuery object shop_cdc.orders_current is also produced by mappings/shop.json /tables/0',
+    },
+    {
+      name: 'a target that collides with another table’s history view',
+      document: sourceMappingFactory({
+        tables: [tableMappingFactory(), tableMappingFactory({ table: 'orders_history' })],
+      }),
+      expected: 'BigQuery object shop_cdc.orders_history is also produced by mappings/shop.json /tables/0',
+    },
+    {
+      name: 'a declared column named like one the history view adds',
+      document: sourceMappingFactory({
+        tables: [
+          tableMappingFactory({
+            columns: [
+              { name: 'id', type: 'bigint' },
+              { name: '_valid_to', type: 'datetime' },
+            ],
+          }),
+        ],
+      }),
+      expected:
+        '/tables/0/columns/1/name: column "_valid_to" has the name of a column orders_history adds, so BigQuery would refuse the view; add it to "excludeColumns", or set "history": false on this table',
+    },
+    {
+      name: 'a table named like the history view of a table whose history is off',
+      document: sourceMappingFactory({
+        tables: [tableMappingFactory({ history: false }), tableMappingFactory({ table: 'orders_history' })],
+      }),
+      expected: undefined,
     },
     {
       name: 'a CDC interval that breaks the load-job quota',

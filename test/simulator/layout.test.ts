@@ -184,7 +184,7 @@ describe('simulate: CDC files', () => {
     expect(flags.slice(flags.indexOf(true)).every(Boolean)).toBe(true);
   });
 
-  it('orders columns Op, _dms_timestamp, table columns minus excluded, _dms_change_seq', async () => {
+  it('orders columns Op, _dms_timestamp, table columns minus excluded (hashed ones in place), _dms_change_seq', async () => {
     // Prepare
     const { written } = await run();
 
@@ -200,6 +200,7 @@ describe('simulate: CDC files', () => {
       '_dms_timestamp',
       'id',
       'username',
+      'email',
       'country',
       'vip',
       'balance',

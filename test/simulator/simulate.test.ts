@@ -115,7 +115,7 @@ describe('simulate: ground truth', () => {
     }
   });
 
-  it('uses the mapping target table and dataset, and leaves excluded columns out', async () => {
+  it('uses the mapping target table and dataset, leaves excluded columns out and hashes hashed ones', async () => {
     // Prepare
     const { truth } = await run();
 
@@ -124,8 +124,9 @@ describe('simulate: ground truth', () => {
 
     // Assess
     expect(users).toMatchObject({ dataset: 'casino_a_cdc', targetTable: 'players', primaryKey: ['id'] });
-    expect(users?.columns.map((c) => c.name)).not.toContain('email');
+    expect(users?.columns.map((c) => c.name)).not.toContain('phone');
     expect(Object.keys(users?.currentRows[0] ?? {})).not.toContain('phone');
+    for (const row of users?.currentRows ?? []) expect(row.email).toMatch(/^[0-9A-F]{64}$/);
   });
 
   it('gives a table without columns a BIGINT key and the documented default columns', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DMS_MASKING_MIN_ENGINE_VERSION } from '../../../lambdas/shared/dms/hash-mask.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { formatProblem } from '../../../lambdas/shared/mappings/problem.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
@@ -45,8 +46,11 @@ function renderPlan(plan: SourcePlan[]): string {
       const excluded = table.excludedColumns.length
         ? `; DMS removes ${table.excludedColumns.join(', ')}`
         : '';
+      const hashed = table.hashedColumns.length
+        ? `; DMS hashes ${table.hashedColumns.join(', ')} (SHA-256, data-masking-hash-mask, engine ${DMS_MASKING_MIN_ENGINE_VERSION}+)`
+        : '';
       lines.push(
-        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${describeCurrent(table)}${excluded}`,
+        `- ${table.sourceTable} → ${table.changelog} (changelog, ingestion-day partitions, clustered by ${table.primaryKey.join(', ')}) and ${describeCurrent(table)}${describeHistory(table)}${excluded}${hashed}`,
       );
     }
     lines.push('', '## DMS');
@@ -59,6 +63,11 @@ function renderPlan(plan: SourcePlan[]): string {
     lines.push('- replication settings:', json(source.dms.replicationSettings));
     lines.push('', '## Current state (<table>_current)');
     for (const table of source.tables) lines.push('```sql', `${table.current.sql};`, '```');
+    const histories = source.tables.flatMap((table) => (table.history ? [table.history] : []));
+    if (histories.length > 0) {
+      lines.push('', '## History (<table>_history, every version of every key; a view over the changelog)');
+      for (const history of histories) lines.push('```sql', `${history.sql};`, '```');
+    }
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
@@ -70,4 +79,10 @@ function describeCurrent(table: SourcePlan['tables'][number]): string {
   if (kind === 'view') return `${name} (view, latest row per ${key})`;
   const staleness = maxStaleness === undefined ? 'no max_staleness' : `max_staleness ${maxStaleness}`;
   return `${name} (CDC table, primary key ${key} NOT ENFORCED, ${staleness}; the loader streams every change into it)`;
+}
+
+function describeHistory(table: SourcePlan['tables'][number]): string {
+  return table.history
+    ? `, ${table.history.name} (view, every version per key)`
+    : ', no history view ("history": false)';
 }

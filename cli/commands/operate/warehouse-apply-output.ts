@@ -23,6 +23,12 @@ export function printApplyResult(result: ApplyResult, { backfilling = false } = 
     output().out(`updated CDC table ${table}: ${changes.join('; ')}\n`);
   }
   print('unchanged CDC table', result.currentTablesUnchanged);
+  print('created history view', result.historyViewsCreated);
+  print('updated history view', result.historyViewsUpdated);
+  print('unchanged history view', result.historyViewsUnchanged);
+  for (const name of result.historyViewsDeleted) {
+    output().out(`deleted history view ${name} ("history": false)\n`);
+  }
   for (const { changelog, current } of result.waitingForFirstLoad) {
     const what = current === 'view' ? 'its view' : 'its CDC table';
     output().out(

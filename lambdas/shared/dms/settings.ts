@@ -57,6 +57,10 @@ export function buildReplicationSettings(mapping: SourceMapping) {
       HandleSourceTableTruncated: false,
       HandleSourceTableAltered: true,
     },
+    // A masking failure stops the task (DMS's default, pinned): LOG_ERROR would load "Unmasked data".
+    ...(mapping.tables.some((table) => (table.hashColumns ?? []).length > 0)
+      ? { ErrorBehavior: { DataMaskingErrorPolicy: 'STOP_TASK' } }
+      : {}),
     Logging: {
       EnableLogging: true,
       LogComponents: ['SOURCE_CAPTURE', 'SOURCE_UNLOAD', 'TARGET_LOAD', 'TARGET_APPLY', 'TASK_MANAGER'].map(

@@ -1,14 +1,20 @@
 /**
  * BigQuery naming rules for the objects this project creates. Datasets: letters, digits and
  * underscores, at most 1,024 characters. Tables: letters, marks, digits, connectors (`_`), dashes
- * and spaces, at most 1,024 UTF-8 bytes. The `_current` view name must fit as well.
+ * and spaces, at most 1,024 UTF-8 bytes. The `_current` and `_history` view names must fit as well.
  */
 const DATASET = /^[A-Za-z0-9_]+$/;
 const TABLE = /^[\p{L}\p{M}\p{N}\p{Pc}\p{Pd}\p{Zs}]+$/u;
 const MAX_BYTES = 1024;
 export const CURRENT_VIEW_SUFFIX = '_current';
 
+/** Every changelog dataset's table of the reconciliation's running totals (ADR 0035). */
+export const RECONCILE_TOTALS_TABLE = 'dms2bq_reconcile_totals';
+/** As long as CURRENT_VIEW_SUFFIX, so one length check covers both views. */
+export const HISTORY_VIEW_SUFFIX = '_history';
+
 export const currentViewName = (targetTable: string): string => `${targetTable}${CURRENT_VIEW_SUFFIX}`;
+export const historyViewName = (targetTable: string): string => `${targetTable}${HISTORY_VIEW_SUFFIX}`;
 
 /** Why BigQuery would reject this dataset name, or undefined when it is valid. */
 export function datasetNameProblem(name: string): string | undefined {

@@ -34,9 +34,16 @@ export interface TableMapping {
   target?: string;
   /** Columns removed by DMS rules so they never leave the source account (PII). */
   excludeColumns?: string[];
+  /**
+   * Columns DMS replaces with the SHA-256 of their value before the data leaves the source account
+   * (`data-masking-hash-mask`, ADR 0038): still joinable, never in clear. CHAR/VARCHAR only.
+   */
+  hashColumns?: string[];
   columns?: ColumnMapping[];
   /** Overrides the source's `bigquery.current` for this table. */
   current?: CurrentMode;
+  /** `false`: no `<target>_history` view (every version of every key); default true. */
+  history?: boolean;
 }
 
 export interface DmsOptions {

@@ -1,11 +1,22 @@
 import { basename } from 'node:path';
 import { DECIMAL_TARGET_TYPES } from '../bigquery/load-config.js';
+import { IS_DELETED_COLUMN, VALID_FROM_COLUMN, VALID_TO_COLUMN } from '../columns.js';
 import { MAX_TABLE_MAPPING_BYTES, tableMappingsJson } from '../dms/table-mappings.js';
 import { describeBudget, loadJobBudget, minimumSafeInterval } from '../quota.js';
 import { bigQueryTypeOf, UnmappableColumnTypeError } from '../warehouse/changelog-schema.js';
-import { currentViewName, datasetNameProblem, suggestName, tableNameProblem } from './bigquery-names.js';
+import {
+  currentViewName,
+  datasetNameProblem,
+  historyViewName,
+  RECONCILE_TOTALS_TABLE,
+  suggestName,
+  tableNameProblem,
+} from './bigquery-names.js';
 import { cdcMaxBatchInterval, type MappingFile, targetTable } from './model.js';
 import { type Problem, pointer } from './problem.js';
+
+/** The columns `<target>_history` adds to the changelog's. */
+const HISTORY_COLUMNS: readonly string[] = [VALID_FROM_COLUMN, VALID_TO_COLUMN, IS_DELETED_COLUMN];
 
 /** Checks within one schema-valid mapping file. */
 export function fileProblems({ file, mapping }: MappingFile): Problem[] {
@@ -43,6 +54,12 @@ export function fileProblems({ file, mapping }: MappingFile): Problem[] {
         `BigQuery rejects table name "${target}": it ${nameProblem}; set "target": "${suggestName(target)}"`,
       );
     }
+    if (target === RECONCILE_TOTALS_TABLE) {
+      add(
+        at(table.target === undefined ? 'table' : 'target'),
+        `table name "${target}" is taken by the reconciliation's running totals in every dataset (ADR 0035); set "target" to another name`,
+      );
+    }
     if (table.primaryKey.length === 0) {
       add(
         at('primaryKey'),
@@ -66,6 +83,17 @@ export function fileProblems({ file, mapping }: MappingFile): Problem[] {
         });
       unknown(table.primaryKey, 'primaryKey');
       unknown(table.excludeColumns ?? [], 'excludeColumns');
+      if (table.history !== false) {
+        const excludedHere = new Set(table.excludeColumns ?? []);
+        table.columns.forEach((column, k) => {
+          if (HISTORY_COLUMNS.includes(column.name) && !excludedHere.has(column.name)) {
+            add(
+              at('columns', k, 'name'),
+              `column "${column.name}" has the name of a column ${historyViewName(target)} adds, so BigQuery would refuse the view; add it to "excludeColumns", or set "history": false on this table`,
+            );
+          }
+        });
+      }
       // `warehouse apply` creates the changelog table from these types before the first file.
       table.columns.forEach((column, k) => {
         try {
@@ -112,13 +140,14 @@ export function crossFileProblems(files: MappingFile[]): Problem[] {
     } else sources.set(mapping.source, file);
   }
 
-  // Every changelog table and every view in a dataset, to catch `bets_current` colliding too.
+  // Every changelog table and every view in a dataset, to catch `bets_current` or `bets_history` colliding too.
   const objects = new Map<string, string>();
   for (const { file, mapping } of files) {
     mapping.tables.forEach((table, index) => {
       const target = targetTable(table);
       const where = `${file} ${pointer('tables', index)} (${table.schema}.${table.table})`;
-      for (const name of [target, currentViewName(target)]) {
+      const history = table.history === false ? [] : [historyViewName(target)];
+      for (const name of [target, currentViewName(target), ...history]) {
         const key = `${mapping.bigquery.dataset}.${name}`;
         const other = objects.get(key);
         if (other && other !== where) {

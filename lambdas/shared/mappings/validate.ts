@@ -1,4 +1,5 @@
 import { currentTableProblems } from './current-check.js';
+import { hashColumnProblems } from './hash-check.js';
 import { heartbeatProblems } from './heartbeat-check.js';
 import { lobWarnings } from './lob-check.js';
 import type { MappingFile, SourceMapping } from './model.js';
@@ -24,7 +25,12 @@ export function validateDocuments(documents: { file: string; document: unknown }
     if (found.length === 0) mappings.push({ file, mapping: document as SourceMapping });
   }
   for (const mapping of mappings) {
-    problems.push(...fileProblems(mapping), ...heartbeatProblems(mapping), ...currentTableProblems(mapping));
+    problems.push(
+      ...fileProblems(mapping),
+      ...hashColumnProblems(mapping),
+      ...heartbeatProblems(mapping),
+      ...currentTableProblems(mapping),
+    );
   }
   problems.push(...crossFileProblems(mappings));
   return { mappings, problems, warnings: mappings.flatMap(lobWarnings) };

@@ -1,8 +1,9 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { type DmsTaskView, statisticsFor } from '../dms/table-statistics.js';
 import type { Route } from '../routing.js';
-import { changelogCounts, currentRowCount } from './changelog.js';
+import { currentRowCount, runningChangelogCounts } from './changelog.js';
 import { checkRowCounts, compareCounts, type RowCountCheck, type TableComparison } from './compare.js';
+import { type ClosedTotals, readRunningTotals, writeRunningTotals } from './running-totals.js';
 
 /** DMS's view of one source's replication: the deployed task, or the simulator's ground truth locally. */
 export type StatisticsSource = (source: string) => Promise<DmsTaskView>;
@@ -41,7 +42,9 @@ export const DEFAULT_SETTLE_MS = 15 * 60_000;
 
 /**
  * Per mapped table: DMS's table statistics against the changelog's counts by `Op` since the table's
- * last full-load start, and optionally the `_current` row count against the source's.
+ * last full-load start, and optionally the `_current` row count against the source's. The counts
+ * come from each dataset's running totals plus the partitions not yet closed (ADR 0035); totals
+ * that moved are written back once per dataset at the end of the run.
  */
 export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconciliation[]> {
   const settleMs = deps.settleMs ?? DEFAULT_SETTLE_MS;
@@ -54,15 +57,34 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
     }
     return task;
   };
+  const stored = new Map<string, Promise<Map<string, ClosedTotals>>>();
+  const storedOf = (dataset: string) => {
+    let totals = stored.get(dataset);
+    if (!totals) {
+      totals = readRunningTotals(deps.bigquery, dataset);
+      stored.set(dataset, totals);
+    }
+    return totals;
+  };
+  const advanced = new Map<string, ClosedTotals[]>();
   const reconcileOne = async (route: Route): Promise<TableReconciliation> => {
     const task = await taskOf(route.source);
     const statistics = statisticsFor(task, route.schema, route.table);
-    const changelog = await changelogCounts(
+    const since = statistics?.fullLoadStartTime;
+    const { counts: changelog, advanced: moved } = await runningChangelogCounts(
       deps.bigquery,
       deps.projectId,
       route,
-      statistics?.fullLoadStartTime,
+      {
+        ...(since ? { since } : {}),
+        ...(await storedOf(route.dataset).then((totals) => {
+          const row = totals.get(route.targetTable);
+          return row ? { stored: row } : {};
+        })),
+        now: deps.now,
+      },
     );
+    if (moved) advanced.set(route.dataset, [...(advanced.get(route.dataset) ?? []), moved]);
     const comparison = compareCounts(statistics, changelog, { now: deps.now, settleMs });
     const settled = comparison.verdict === 'match' || comparison.verdict === 'missing';
     let rows: RowCountCheck | undefined;
@@ -85,7 +107,13 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
       drifting: comparison.verdict === 'missing' || (rows !== undefined && rows.difference !== 0),
     };
   };
-  return mapLimited(deps.routes, deps.concurrency ?? 8, reconcileOne);
+  const results = await mapLimited(deps.routes, deps.concurrency ?? 8, reconcileOne);
+  for (const [dataset, moved] of advanced) {
+    const rows = new Map(await storedOf(dataset));
+    for (const row of moved) rows.set(row.targetTable, row);
+    await writeRunningTotals(deps.bigquery, dataset, [...rows.values()]);
+  }
+  return results;
 }
 
 /** `map` with at most `limit` calls in flight; results keep the input order. */

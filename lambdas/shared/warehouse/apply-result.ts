@@ -1,7 +1,8 @@
-import { currentViewName } from '../mappings/bigquery-names.js';
+import { currentViewName, historyViewName } from '../mappings/bigquery-names.js';
 import type { CurrentMode } from '../mappings/model.js';
 import type { Route } from '../routing.js';
 import type { CurrentOutcome } from './current-object.js';
+import type { HistoryChange } from './history-view.js';
 
 /** A CDC table created empty over a changelog that already holds rows. */
 export interface Backfill {
@@ -32,6 +33,11 @@ export interface ApplyResult {
   needsBackfill: Backfill[];
   /** Tables without declared columns and not loaded yet: their `_current` follows the first load. */
   waitingForFirstLoad: { changelog: string; current: CurrentMode }[];
+  /** `<target>_history` views: created, query brought up to date, kept, or deleted (`"history": false`). */
+  historyViewsCreated: string[];
+  historyViewsUpdated: string[];
+  historyViewsUnchanged: string[];
+  historyViewsDeleted: string[];
 }
 
 export const emptyApplyResult = (): ApplyResult => ({
@@ -48,7 +54,22 @@ export const emptyApplyResult = (): ApplyResult => ({
   currentTablesUnchanged: [],
   needsBackfill: [],
   waitingForFirstLoad: [],
+  historyViewsCreated: [],
+  historyViewsUpdated: [],
+  historyViewsUnchanged: [],
+  historyViewsDeleted: [],
 });
+
+export function recordHistory(result: ApplyResult, route: Route, change: HistoryChange): void {
+  const lists = {
+    created: result.historyViewsCreated,
+    updated: result.historyViewsUpdated,
+    unchanged: result.historyViewsUnchanged,
+    deleted: result.historyViewsDeleted,
+    absent: undefined,
+  };
+  lists[change]?.push(`${route.dataset}.${historyViewName(route.targetTable)}`);
+}
 
 /** The command that fills a CDC table from its changelog (`dms2bq warehouse rebuild-current`). */
 export const rebuildCurrentCommand = (changelog: string): string =>

@@ -3,11 +3,12 @@ import { isNotFound } from '../bigquery/errors.js';
 import { loadConfiguration } from '../bigquery/load-config.js';
 import type { SourceMapping, TableMapping } from '../mappings/model.js';
 import { buildRoutingTable, type Route } from '../routing.js';
-import { type ApplyResult, emptyApplyResult, recordCurrent } from './apply-result.js';
+import { type ApplyResult, emptyApplyResult, recordCurrent, recordHistory } from './apply-result.js';
 import { changelogSchema, UnmappableColumnTypeError } from './changelog-schema.js';
 import { applyCurrent, type ChangelogState } from './current-object.js';
 import { type DatasetAccessEntry, grantDatasetAccess } from './dataset-access.js';
 import { WarehouseMappingError } from './errors.js';
+import { applyHistoryView } from './history-view.js';
 
 export {
   type ApplyResult,
@@ -37,7 +38,8 @@ export interface ApplyOptions {
  * without a conflict), and (phase pre or all) gives the pipeline's identities their dataset access;
  * then (phase post or all) every `<table>_current`: the view, or for `"current": "table"` the CDC
  * table over the changelog's columns (brought up to date when the changelog gained columns or the
- * staleness changed), idempotently. Only tables.insert/patch/delete and datasets.insert/patch are
+ * staleness changed), and every `<table>_history` view (deleted again where a mapping says
+ * `"history": false`), idempotently. Only tables.insert/patch/delete and datasets.insert/patch are
  * used: no query job is run (ADR 0031).
  */
 export async function applyWarehouse(
@@ -73,7 +75,10 @@ export async function applyWarehouse(
         state = { fields: await createChangelog(bigquery, mapping, table, route), rows: 0 };
         result.changelogsCreated.push(changelog);
       }
-      if (phase !== 'pre') recordCurrent(result, route, await applyCurrent(bigquery, route, state));
+      if (phase !== 'pre') {
+        recordCurrent(result, route, await applyCurrent(bigquery, route, state));
+        recordHistory(result, route, await applyHistoryView(bigquery, route));
+      }
     }
   }
   return result;

@@ -101,14 +101,17 @@ export function bigQueryTypeOf(mysqlType: string, decimalTargets: readonly strin
  * The changelog table's schema exactly as the first Parquet load would create it: `Op` and
  * `_dms_timestamp` first, the declared columns in order without the excluded ones, `_dms_change_seq`
  * last (the add-column rule appends it). Every field is NULLABLE because DMS declares every Parquet
- * column OPTIONAL, whatever the source's NOT NULL says.
+ * column OPTIONAL, whatever the source's NOT NULL says. A hashed column is the 64-character hash
+ * DMS writes, a STRING (ADR 0038).
  */
 export function changelogSchema(table: TableMapping, decimalTargets: readonly string[]): TableField[] {
   const excluded = new Set(table.excludeColumns ?? []);
+  const hashed = new Set(table.hashColumns ?? []);
   const nullable = (name: string, type: string): TableField => ({ name, type, mode: 'NULLABLE' });
   const columns = (table.columns ?? [])
     .filter((column) => !excluded.has(column.name))
     .map((column) => {
+      if (hashed.has(column.name)) return nullable(column.name, 'STRING');
       try {
         return nullable(column.name, bigQueryTypeOf(column.type, decimalTargets));
       } catch (error) {

@@ -2,7 +2,17 @@ import { CHANGE_SEQ_COLUMN, OP_COLUMN, SOURCE_CHANGED_AT_COLUMN, TIMESTAMP_COLUM
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 
-const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\\`')}\``;
+export const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\\`')}\``;
+
+/**
+ * The pipeline's one change order within a key, oldest first (`ASC`) or newest first (`DESC`): by
+ * `_dms_timestamp`, then `_dms_change_seq`. `_current` and `_history` both rank by it, so the
+ * version `_current` shows is the one `_history` leaves open.
+ */
+export const changeOrder = (direction: 'ASC' | 'DESC'): string =>
+  direction === 'DESC'
+    ? `${TIMESTAMP_COLUMN} DESC, ${CHANGE_SEQ_COLUMN} DESC`
+    : `${TIMESTAMP_COLUMN}, ${CHANGE_SEQ_COLUMN}`;
 
 /**
  * The query of the `<table>_current` view: the latest change per primary key, deletes dropped only
@@ -22,7 +32,7 @@ export function currentViewQuery(projectId: string, route: Route): string {
     'FROM (',
     `  SELECT * FROM ${changelog}`,
     '  WHERE TRUE',
-    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${TIMESTAMP_COLUMN} DESC, ${CHANGE_SEQ_COLUMN} DESC) = 1`,
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${changeOrder('DESC')}) = 1`,
     ')',
     `WHERE ${OP_COLUMN} != 'D'`,
   ].join('\n');

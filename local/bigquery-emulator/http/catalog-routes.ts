@@ -113,11 +113,14 @@ export function addCatalogRoutes(router: Router, services: Services): void {
       const { datasetId = '', tableId = '' } = context.params;
       const body = await readJson(context.req);
       const view = body.view as { query?: string; useLegacySql?: boolean } | undefined;
-      // tables.patch/update of a view's query replaces its definition, as CREATE OR REPLACE VIEW would.
-      if (view?.query !== undefined && catalog.table(datasetId, tableId).type === 'VIEW') {
+      // tables.patch/update of a view's query replaces its definition, as CREATE OR REPLACE VIEW would,
+      // but keeps the view's labels and description, as any patch keeps the fields it does not send.
+      const existing = catalog.table(datasetId, tableId);
+      if (view?.query !== undefined && existing.type === 'VIEW') {
         await defineView(services, datasetId, tableId, view, true);
       }
-      await catalog.patchTable(datasetId, tableId, body);
+      const kept = { labels: existing.labels, description: existing.description };
+      await catalog.patchTable(datasetId, tableId, { ...kept, ...body });
       return { status: 200, body: await catalog.describeTable(datasetId, tableId) };
     });
   }
@@ -153,13 +156,12 @@ async function createView(
 ) {
   const tableId = (body.tableReference as { tableId?: string } | undefined)?.tableId ?? '';
   await defineView(services, datasetId, tableId, view, false);
+  // A view keeps the labels and description it was created with, as a table does.
+  const { labels, description } = body;
+  if (labels !== undefined || description !== undefined)
+    await services.catalog.patchTable(datasetId, tableId, { labels, description });
   const created = services.catalog.table(datasetId, tableId);
-  const labels = body.labels as Record<string, string> | undefined;
-  return {
-    ...(await services.catalog.describeTable(datasetId, tableId)),
-    ...(labels ? { labels } : {}),
-    id: created.id,
-  };
+  return { ...(await services.catalog.describeTable(datasetId, tableId)), id: created.id };
 }
 
 /**
