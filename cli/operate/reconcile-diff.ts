@@ -30,11 +30,12 @@ export async function diffRoutes(input: {
   const results: ReconcileDiff[] = [];
   try {
     for (const route of input.routes) {
-      const excludeColumns = tableMappingOf(mappings, route)?.excludeColumns ?? [];
+      const table = tableMappingOf(mappings, route);
+      const columns = { excludeColumns: table?.excludeColumns ?? [], hashColumns: table?.hashColumns ?? [] };
       try {
         results.push({
           route,
-          diff: await diffRoute({ route, excludeColumns, bigquery: input.bigquery, source }),
+          diff: await diffRoute({ route, ...columns, bigquery: input.bigquery, source }),
         });
       } catch (error) {
         if (!(error instanceof DiffSetupError || error instanceof DiffTooLargeError)) throw error;

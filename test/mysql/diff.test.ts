@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDiffCommand } from '../../cli/commands/operate/diff.js';
 import type { DiffJson } from '../../cli/operate/diff-report.js';
 import { diffFailed, diffRoutes, renderDiffs } from '../../cli/operate/reconcile-diff.js';
+import { dmsHashMask } from '../../lambdas/shared/dms/hash-mask.js';
 import { buildRoutingTable, type Route } from '../../lambdas/shared/routing.js';
 import { applyCurrentView } from '../../lambdas/shared/warehouse/current-view.js';
 import {
@@ -37,6 +38,8 @@ interface Row {
   /** As the source holds it, and as DMS wrote it (other key order and spacing). */
   doc: [string, string];
   avatarHex: string;
+  /** A `hashColumns` column: clear at the source, DMS's hash in BigQuery. */
+  email: string;
 }
 
 const rows: Row[] = [1, 2, 3, 4].map((id) => ({
@@ -51,6 +54,7 @@ const rows: Row[] = [1, 2, 3, 4].map((id) => ({
   updatedAt: `2026-03-0${id} 23:30:00.000001`,
   doc: [`{"b": ${id}, "a": [1, "x"]}`, `{"a":[1,"x"],"b":${id}}`],
   avatarHex: `00ff0${id}`,
+  email: `player${id}@example.com`,
 }));
 
 const text = (value: string | null) => (value === null ? 'NULL' : `'${value.replaceAll("'", "''")}'`);
@@ -63,7 +67,7 @@ function dmsRows(changes: { op: 'I' | 'U' | 'D'; at: string; seq: string; row: R
         `SELECT '${op}' AS "Op", '${at}' AS _dms_timestamp, CAST(${row.id} AS BIGINT) AS id, CAST(${text(row.name)} AS VARCHAR) AS name, ` +
         `CAST('${row.balance}' AS DECIMAL(18,2)) AS balance, CAST(${row.flag} AS TINYINT) AS flag, ${row.bit} AS bit1, ` +
         `CAST(${row.score} AS DOUBLE) AS score, DATE '${row.born}' AS born, CAST('${row.seenAt}+00' AS TIMESTAMPTZ) AS seen_at, ` +
-        `CAST('${row.updatedAt}+00' AS TIMESTAMPTZ) AS updated_at, ${text(row.doc[1])} AS doc, from_hex('${row.avatarHex}') AS avatar, '${seq}' AS _dms_change_seq`,
+        `CAST('${row.updatedAt}+00' AS TIMESTAMPTZ) AS updated_at, ${text(row.doc[1])} AS doc, from_hex('${row.avatarHex}') AS avatar, '${dmsHashMask(row.email)}' AS email, '${seq}' AS _dms_change_seq`,
     )
     .join(' UNION ALL ');
 }
@@ -80,7 +84,7 @@ async function loadDmsFile(route: Route, select: string): Promise<void> {
 const sourceRow = (row: Row) =>
   `(${row.id}, ${text(row.name)}, ${row.balance}, ${row.flag}, ${row.bit ? "b'1'" : "b'0'"}, ${row.score}, '${row.born}', '${row.seenAt}', ` +
   // The session below runs at +02:00: the source converts to UTC on write, DMS writes UTC.
-  `CONVERT_TZ('${row.updatedAt}', '+00:00', '+02:00'), ${text(row.doc[0])}, UNHEX('${row.avatarHex}'), 'secret ${row.id}')`;
+  `CONVERT_TZ('${row.updatedAt}', '+00:00', '+02:00'), ${text(row.doc[0])}, UNHEX('${row.avatarHex}'), '${row.email}', 'secret ${row.id}')`;
 
 let route: Route;
 
@@ -108,7 +112,17 @@ beforeAll(async () => {
   const dataset = await freshDataset(fixture);
   const mapping = sourceMappingFactory({
     bigquery: { dataset },
-    tables: [tableMappingFactory({ excludeColumns: ['secret'] })],
+    tables: [
+      tableMappingFactory({
+        excludeColumns: ['secret'],
+        hashColumns: ['email'],
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'email', type: 'varchar(64)', nullable: true },
+          { name: 'secret', type: 'varchar(32)', nullable: true },
+        ],
+      }),
+    ],
   });
   mappings = await mappingDir({ 'shop.json': mapping });
   route = Object.values(buildRoutingTable([mapping]))[0] as Route;
@@ -138,7 +152,7 @@ beforeAll(async () => {
   await server().exec(
     [
       'CREATE DATABASE sales',
-      'CREATE TABLE sales.orders (id BIGINT PRIMARY KEY, name VARCHAR(64) NULL, balance DECIMAL(18,2), flag TINYINT(1), bit1 BIT(1), score DOUBLE, born DATE, seen_at DATETIME(6), updated_at TIMESTAMP(6) NULL, doc JSON, avatar BLOB, secret VARCHAR(32))',
+      'CREATE TABLE sales.orders (id BIGINT PRIMARY KEY, name VARCHAR(64) NULL, balance DECIMAL(18,2), flag TINYINT(1), bit1 BIT(1), score DOUBLE, born DATE, seen_at DATETIME(6), updated_at TIMESTAMP(6) NULL, doc JSON, avatar BLOB, email VARCHAR(64), secret VARCHAR(32))',
       "SET time_zone = '+02:00'",
       `INSERT INTO sales.orders VALUES ${rows.map(sourceRow).join(', ')}`,
     ].join(';\n'),

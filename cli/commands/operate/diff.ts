@@ -60,9 +60,11 @@ export function registerDiffCommand(program: Command): void {
         const mappings = await readMappings(warehouse.mappingsDir);
         const route = findRoute(mappings, warehouse.mappingsDir, options.table, options.source);
         const source = await connectDiffSource(options.sourceUrl);
+        const tableMapping = tableMappingOf(mappings, route);
         const diff = await diffRoute({
           route,
-          excludeColumns: tableMappingOf(mappings, route)?.excludeColumns ?? [],
+          excludeColumns: tableMapping?.excludeColumns ?? [],
+          hashColumns: tableMapping?.hashColumns ?? [],
           bigquery: warehouse.bigquery,
           location: warehouse.location,
           source,

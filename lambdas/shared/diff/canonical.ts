@@ -15,6 +15,7 @@ import { type DiffColumn, DiffSetupError } from './columns.js';
  * | JSON                                | STRING                          | the text; compared parsed at key level |
  * | BINARY, VARBINARY, BLOB, BIT(n>1)   | BYTES                           | lower-case hex                         |
  * | NULL                                | NULL                            | no text: distinct from `''`            |
+ * | a `hashColumns` CHAR/VARCHAR        | STRING (DMS's hash)             | upper-case hex SHA-256 of the UTF-8 value |
  *
  * DMS treats a DATETIME as UTC and converts a TIMESTAMP to UTC (dms-s3-target.md, the type table);
  * the MySQL side runs with `time_zone = '+00:00'`, so both print the instant DMS wrote.
@@ -26,8 +27,15 @@ const strip = (text: string): string =>
 
 const base = (type: string): string => /^[a-z]+/.exec(type)?.[0] ?? type;
 
+/**
+ * A hashed column as DMS writes it (lambdas/shared/dms/hash-mask.ts, ADR 0038): the upper-case hex
+ * SHA-256 of the value's UTF-8 bytes; NULL stays NULL (SHA2 of NULL is NULL).
+ */
+const dmsHash = (ref: string): string => `UPPER(SHA2(CONVERT(${ref} USING utf8mb4), 256))`;
+
 /** The canonical text of `column` on the MySQL side, NULL for NULL. */
 export function mysqlCanonical(column: DiffColumn, ref: string): string {
+  if (column.hashed) return dmsHash(ref);
   const type = column.mysqlType;
   switch (base(type)) {
     case 'tinyint':

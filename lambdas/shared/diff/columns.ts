@@ -16,6 +16,11 @@ export interface DiffColumn {
   /** The `_current` column's type as tables.get names it: `INTEGER`, `NUMERIC`, `TIMESTAMP`, … */
   bigqueryType: string;
   kind: CompareKind;
+  /**
+   * A `hashColumns` column: `_current` holds DMS's hash of the value, so the source side hashes its
+   * value the same way before comparing (canonical.ts).
+   */
+  hashed?: boolean;
 }
 
 /** A key column: only INT64 and STRING keys have one order both sides agree on. */

@@ -19,6 +19,8 @@ export function diffTableOf(input: {
   route: Route;
   projectId: string;
   excludeColumns: readonly string[];
+  /** The mapping's `hashColumns`: compared as DMS's hash of the source value. */
+  hashColumns?: readonly string[];
   sourceColumns: MysqlColumn[];
   currentFields: BigQueryField[];
 }): DiffTable {
@@ -32,6 +34,7 @@ export function diffTableOf(input: {
   }
   const fields = new Map(input.currentFields.map((field) => [String(field.name).toLowerCase(), field]));
   const excluded = new Set(input.excludeColumns.map((name) => name.toLowerCase()));
+  const hashed = new Set((input.hashColumns ?? []).map((name) => name.toLowerCase()));
   const columns: DiffColumn[] = input.sourceColumns
     .filter((column) => !excluded.has(column.name.toLowerCase()) && column.name !== SOURCE_CHANGED_AT_COLUMN)
     .map((column) => {
@@ -47,6 +50,7 @@ export function diffTableOf(input: {
         mysqlType: column.type,
         bigqueryType: field.type.toUpperCase(),
         kind: compareKind(column.type),
+        ...(hashed.has(column.name.toLowerCase()) ? { hashed: true } : {}),
       };
     });
   const keys: KeyColumn[] = route.primaryKey.map((name) => {

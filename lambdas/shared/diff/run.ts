@@ -29,6 +29,7 @@ export function tableMappingOf(mappings: readonly SourceMapping[], route: Route)
 export async function diffRoute(input: {
   route: Route;
   excludeColumns: readonly string[];
+  hashColumns?: readonly string[];
   bigquery: BigQuery;
   location?: string;
   source: MysqlSide;
@@ -47,6 +48,7 @@ export async function diffRoute(input: {
     route,
     projectId,
     excludeColumns: input.excludeColumns,
+    hashColumns: input.hashColumns ?? [],
     sourceColumns: await mysqlColumns(source, route.schema, route.table),
     currentFields: metadata.schema?.fields ?? [],
   });
