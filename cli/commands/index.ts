@@ -4,6 +4,7 @@ import { registerLocalCommand } from './local/local.js';
 import { registerSimulateCommand } from './local/simulate.js';
 import { registerPlanCommand } from './mappings/plan.js';
 import { registerValidateCommand } from './mappings/validate.js';
+import { registerDiffCommand } from './operate/diff.js';
 import { registerDmsCommand } from './operate/dms.js';
 import { registerDoctorCommand } from './operate/doctor.js';
 import { registerReconcileCommand } from './operate/reconcile.js';
@@ -23,5 +24,6 @@ export const commandModules: RegisterCommand[] = [
   registerWarehouseCommand,
   registerStatusCommand,
   registerReconcileCommand,
+  registerDiffCommand,
   registerLocalCommand,
 ];

@@ -3,9 +3,11 @@ import { DEFAULT_SETTLE_MS, reconcileTables } from '../../../lambdas/shared/reco
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { connectMysqlRowCounter } from '../../operate/mysql-row-count.js';
+import { diffFailed, diffRoutes, diffsJson, renderDiffs } from '../../operate/reconcile-diff.js';
 import { reconciliationJson, renderReconciliation } from '../../operate/reconcile-report.js';
 import { resolveTarget, type TargetOptions, withTargetOptions } from '../../operate/target.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { DEFAULT_DIFF_LIMIT } from './diff.js';
 
 interface ReconcileOptions extends TargetOptions {
   json?: boolean;
@@ -29,7 +31,7 @@ export function registerReconcileCommand(program: Command): void {
     .addOption(
       new Option(
         '--source-url <mysql://user:password@host:port>',
-        'with --stage and --source: a read-only connection to compare _current’s row count with the source’s',
+        'with --stage and --source: a read-only connection to compare _current with the source, by row count and key by key (dms2bq diff)',
       ).env('DMS2BQ_SOURCE_URL'),
     )
     .option('--json', 'print the documented JSON shape (docs/reconciliation.md)')
@@ -53,16 +55,36 @@ export function registerReconcileCommand(program: Command): void {
         settleMs: settleMinutes * 60_000,
         ...(sourceRows ? { sourceRows } : {}),
       }).finally(() => counter?.close());
+      // The key-level comparison runs after the counts, over its own read-only session (docs/diff.md).
+      const diffs = options.sourceUrl
+        ? await diffRoutes({
+            routes: target.routes,
+            bigquery: target.bigquery,
+            mappingsDir: options.mappings,
+            sourceUrl: options.sourceUrl,
+          })
+        : undefined;
       output().out(
         options.json
-          ? `${JSON.stringify(reconciliationJson(tables, target.label, now), null, 2)}\n`
-          : renderReconciliation(tables, target.label),
+          ? `${JSON.stringify(
+              {
+                ...reconciliationJson(tables, target.label, now),
+                ...(diffs ? { diffs: diffsJson(diffs, options.stage, DEFAULT_DIFF_LIMIT) } : {}),
+              },
+              null,
+              2,
+            )}\n`
+          : renderReconciliation(tables, target.label) +
+              (diffs ? renderDiffs(diffs, options.stage, DEFAULT_DIFF_LIMIT) : ''),
       );
       const drifting = tables.filter((table) => table.drifting).length;
-      if (drifting > 0) {
-        throw new UserError(
-          `reconcile: ${drifting} table(s) drifting; see docs/runbooks/reconciliation-drift.md`,
-        );
-      }
+      const differing = diffs?.filter(diffFailed).length ?? 0;
+      const problems = [
+        ...(drifting > 0 ? [`${drifting} table(s) drifting; see docs/runbooks/reconciliation-drift.md`] : []),
+        ...(differing > 0
+          ? [`${differing} table(s) differ from the source key by key; see docs/diff.md`]
+          : []),
+      ];
+      if (problems.length > 0) throw new UserError(`reconcile: ${problems.join('; ')}`);
     });
 }

@@ -214,6 +214,10 @@ const translations: Record<string, CallTranslation> = {
   UNIX_SECONDS: macro('unix_seconds'),
   UNIX_DATE: macro('unix_date'),
   BYTE_LENGTH: macro('byte_length'),
+  // GoogleSQL's MD5 returns the 16 digest bytes (BYTES); DuckDB's returns their hex text (VARCHAR).
+  MD5: exactly(1, (args) => `unhex(md5(${args.sql[0]}))`),
+  // GoogleSQL's TO_HEX is lower case; DuckDB's hex is upper case.
+  TO_HEX: exactly(1, (args) => `lower(hex(${args.sql[0]}))`),
   GENERATE_UUID: macro('generate_uuid'),
   UNIX_MICROS: rename('epoch_us'),
   UNIX_MILLIS: rename('epoch_ms'),

@@ -32,6 +32,7 @@ export const docs = {
   dataTypes: `${base}/data-types`,
   lexical: `${base}/lexical`,
   string: `${base}/string_functions`,
+  hash: `${base}/hash_functions`,
   date: `${base}/date_functions`,
   datetime: `${base}/datetime_functions`,
   timestamp: `${base}/timestamp_functions`,

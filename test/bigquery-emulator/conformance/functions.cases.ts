@@ -6,6 +6,21 @@ const numbers =
 /** String, aggregate, array and utility functions analysts reach for first, and the project's own. */
 export const functionCases: ConformanceCase[] = [
   {
+    // Hash functions: MD5 "Computes the hash of the input using the MD5 algorithm. The input can
+    // either be STRING or BYTES. […] This function returns 16 bytes." String functions: TO_HEX
+    // "Converts a sequence of BYTES into a hexadecimal STRING", lower case (TO_HEX(b'foobar') = '666f6f626172').
+    name: 'MD5 returns the 16 digest bytes, TO_HEX prints bytes in lower-case hex',
+    doc: docs.hash,
+    sql: "SELECT TO_HEX(MD5('abc')), TO_HEX(MD5(FROM_HEX('00ff'))), TO_HEX(FROM_HEX('0AFF')), BYTE_LENGTH(MD5('')), CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5('abc')), 1, 15)) AS INT64)",
+    columns: [
+      str('900150983cd24fb0d6963f7d28e17f72'),
+      str('d07d34efac6328007ad67c7e0a985e00'),
+      str('0aff'),
+      int('16'),
+      int('648541476951500027'),
+    ],
+  },
+  {
     name: 'BYTE_LENGTH counts bytes, LENGTH and CHAR_LENGTH characters',
     doc: docs.string,
     sql: "SELECT BYTE_LENGTH('абвгд'), LENGTH('абвгд'), CHAR_LENGTH('абвгд')",
