@@ -127,6 +127,11 @@ describe('BigQuery emulator: BIGNUMERIC is stored exactly', () => {
       { cast: '0.25', safe: '0.25', format: '0.25|BIGNUMERIC "0.25"', concat: 'x0.25', json: '"0.25"' },
       { cast: '1', safe: '1', format: '1|BIGNUMERIC "1"', concat: 'x1', json: '1' },
     ]);
+    // An aggregate argument reaches the same text (DuckDB binds it to a typed macro overload otherwise).
+    const [extremes] = await query(
+      `SELECT CAST(MIN(b) AS STRING) AS low, CONCAT('x', MAX(b)) AS high FROM \`${datasetId}.t\``,
+    );
+    expect(extremes).toEqual({ low: text, high: 'x1' });
   });
 
   it('fails a wide decimal value beyond BIGNUMERIC’s range, naming the field', async () => {

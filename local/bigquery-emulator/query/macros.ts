@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { BIGNUMERIC_STORAGE, bignumericToTextSql } from '../store/bignumeric.js';
+import { BIGNUMERIC_FIELD, BIGNUMERIC_SCALE, BIGNUMERIC_STORAGE } from '../store/bignumeric.js';
 
 /**
  * GoogleSQL functions whose meaning differs from DuckDB's, as DuckDB macros in a schema no dataset
@@ -88,6 +88,24 @@ const formatLiteral = (x: string): string => {
     ELSE ${value} END`;
 };
 
+/**
+ * DuckDB binds an aggregate or window-function argument of a macro to a typed overload whatever the
+ * argument's type (`string(SUM(x))` reached a STRUCT overload and failed to cast), so the macros that
+ * must recognise a stored BIGNUMERIC take any argument and tell it apart by typeof. Its scaled integer
+ * is read through to_json, which binds for every type, so every branch binds.
+ */
+const isStoredBignumeric = (x: string): string => `typeof(${x}) = '${BIGNUMERIC_STORAGE}'`;
+const storedBignumericText = (x: string): string => {
+  // The scaled integer's text appears once: a macro's argument is pasted wherever it is named, so
+  // each repetition would copy the whole argument expression. Zeros go in after the sign so that
+  // at least 39 digits stand; the last 38 are the decimals, trailing zeros and a bare point go.
+  const scaled = `json_extract_string(to_json(${x}), '$.${BIGNUMERIC_FIELD}')`;
+  const padded = `regexp_replace(${scaled}, '^(-?)', '\\1' || repeat('0', ${BIGNUMERIC_SCALE + 1}))`;
+  const pointed = `regexp_replace(${padded}, '^(-?)0*([0-9]*?)([0-9]{${BIGNUMERIC_SCALE}})$', '\\1\\2.\\3')`;
+  const whole = `regexp_replace(${pointed}, '^(-?)[.]', '\\10.')`;
+  return `regexp_replace(${whole}, '[.]?0+$', '')`;
+};
+
 const definitions: string[] = [
   division('divide', false),
   division('safe_divide', true),
@@ -106,8 +124,8 @@ const definitions: string[] = [
   // BigQuery prints NUMERIC without trailing fractional zeros (CAST(1.50 AS STRING) = '1.5').
   // Dispatch on typeof, not on a DECIMAL(38,9) parameter: that would round a BIGNUMERIC argument.
   // A stored BIGNUMERIC (store/bignumeric.ts) is a scaled integer in a STRUCT: written out as its decimal.
-  `string(x ${BIGNUMERIC_STORAGE}) AS ${bignumericToTextSql('x')},
-   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
+  `string(x) AS CASE WHEN x IS NULL THEN NULL WHEN ${isStoredBignumeric('x')} THEN ${storedBignumericText('x')}
+     WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
   // JSON functions ("JSON functions"): JSON_VALUE gives scalars only, unquoted; a JSON-formatted STRING
   // in gives a STRING out and a JSON null a SQL NULL, while JSON in gives JSON out.
   `json_value(x, p) AS CASE WHEN json_type(x, p) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL ELSE json_extract_string(x, p) END`,
@@ -119,18 +137,21 @@ const definitions: string[] = [
      THEN list_transform(${jsonElements}, e -> json_extract_string(e, '$')) END`,
   `json_type_name(x JSON) AS CASE json_type(x) WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array'
      WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END`,
-  `to_json_string(x ${BIGNUMERIC_STORAGE}) AS CASE WHEN x IS NULL THEN 'null' ELSE ${jsonDecimal(bignumericToTextSql('x'))} END,
-   (x) AS ${toJsonString('x')}`,
-  `format_t(x ${BIGNUMERIC_STORAGE}) AS CASE WHEN x IS NULL THEN 'NULL' ELSE ${bignumericToTextSql('x')} END,
-   (x) AS ${formatT('x')}`,
-  `format_literal(x ${BIGNUMERIC_STORAGE}) AS CASE WHEN x IS NULL THEN 'NULL' ELSE 'BIGNUMERIC "' || ${bignumericToTextSql('x')} || '"' END,
-   (x) AS ${formatLiteral('x')}`,
+  `to_json_string(x) AS CASE WHEN x IS NULL THEN 'null'
+     WHEN ${isStoredBignumeric('x')} THEN ${jsonDecimal(storedBignumericText('x'))} ELSE ${toJsonString('x')} END`,
+  `format_t(x) AS CASE WHEN x IS NULL THEN 'NULL' WHEN ${isStoredBignumeric('x')} THEN ${storedBignumericText('x')}
+     ELSE ${formatT('x')} END`,
+  `format_literal(x) AS CASE WHEN x IS NULL THEN 'NULL'
+     WHEN ${isStoredBignumeric('x')} THEN 'BIGNUMERIC "' || ${storedBignumericText('x')} || '"' ELSE ${formatLiteral('x')} END`,
   // CONCAT takes BYTES or anything castable to STRING, cast as CAST does; `||` only STRING, BYTES and
   // ARRAY ("Concatenation operator"), so a NUMERIC there is refused rather than printed DuckDB's way.
-  `concat_arg(x BLOB) AS x, (x ${BIGNUMERIC_STORAGE}) AS ${bignumericToTextSql('x')},
-   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')} ELSE CAST(x AS VARCHAR) END`,
-  `concat_operand(x ${BIGNUMERIC_STORAGE}) AS ${fail("'No matching signature for operator || for argument type BIGNUMERIC; use CONCAT or CAST(… AS STRING)'")},
-   (x) AS CASE WHEN typeof(x) LIKE 'DECIMAL%' THEN ${fail("'No matching signature for operator || for argument type NUMERIC; use CONCAT or CAST(… AS STRING)'")} ELSE x END`,
+  // BYTES are refused rather than typed apart: a BLOB overload would also catch aggregate arguments.
+  `concat_arg(x) AS CASE WHEN ${isStoredBignumeric('x')} THEN ${storedBignumericText('x')}
+     WHEN typeof(x) LIKE 'DECIMAL%' THEN ${numericText('x')}
+     WHEN typeof(x) = 'BLOB' THEN ${fail("'CONCAT of BYTES is not supported by the BigQuery emulator'")}
+     ELSE CAST(x AS VARCHAR) END`,
+  `concat_operand(x) AS CASE WHEN ${isStoredBignumeric('x')} THEN ${fail("'No matching signature for operator || for argument type BIGNUMERIC; use CONCAT or CAST(… AS STRING)'")}
+     WHEN typeof(x) LIKE 'DECIMAL%' THEN ${fail("'No matching signature for operator || for argument type NUMERIC; use CONCAT or CAST(… AS STRING)'")} ELSE x END`,
   `date_add(d DATE, i INTERVAL) AS CAST(d + i AS DATE), (d TIMESTAMP, i INTERVAL) AS d + i,
    (d TIMESTAMPTZ, i INTERVAL) AS d + i`,
   `date_sub(d DATE, i INTERVAL) AS CAST(d - i AS DATE), (d TIMESTAMP, i INTERVAL) AS d - i,

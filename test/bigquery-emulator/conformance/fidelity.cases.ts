@@ -32,10 +32,18 @@ export const fidelityCases: ConformanceCase[] = [
     columns: [str('2011-02-03'), str('DATE "2011-02-03"'), str('"sample"'), str('1234'), str('[   ab]')],
   },
   {
-    name: 'CONCAT casts NUMERIC and BIGNUMERIC to their decimal text, and keeps BYTES and NULL',
+    name: 'CONCAT casts NUMERIC and BIGNUMERIC to their decimal text, and keeps NULL',
     doc: docs.string,
     sql: "SELECT CONCAT('x', NUMERIC '1.50'), CONCAT('x', BIGNUMERIC '-0.10', 'y'), CONCAT('Summer', ' ', 1923), CONCAT('a', NULL), 'x' || CAST(NUMERIC '2.50' AS STRING)",
     columns: [str('x1.5'), str('x-0.1y'), str('Summer 1923'), str(null), str('x2.5')],
+  },
+  {
+    // DuckDB binds an aggregate or window argument of a macro to a typed overload whatever its type:
+    // these paths once failed as "casts … BIGNUMERIC are not emulated".
+    name: 'CAST, CONCAT, FORMAT and TO_JSON_STRING of aggregates and window functions',
+    doc: docs.conversion,
+    sql: `SELECT CAST(SUM(d) AS STRING), CAST(COUNT(*) AS STRING), CAST(SUM(NUMERIC '0.50') AS STRING), CONCAT(MAX(CAST(d AS STRING)), '!'), FORMAT('%t', MIN(d)), TO_JSON_STRING(SUM(d)), CAST(MAX(COUNT(*)) OVER () AS STRING) FROM ${digits}`,
+    columns: [str('45'), str('10'), str('5'), str('9!'), str('0'), str('45'), str('10')],
   },
   {
     name: '|| takes STRING, BYTES or ARRAY only: a NUMERIC operand is refused, not printed another way',
