@@ -1,3 +1,4 @@
+import type { Connection } from 'mysql2/promise';
 import type { SourceRowCounter } from '../../lambdas/shared/reconcile/reconcile.js';
 import { UserError } from '../errors.js';
 
@@ -18,20 +19,28 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * Counts a source table's rows over a read-only MySQL connection (`mysql://user:password@host:3306`).
- * mysql2 (pure JavaScript) is loaded only when a connection is configured, so nobody else pays for
- * it. `COUNT(*)` on InnoDB scans an index: run it against a replica where tables are large.
+ * A connection to the source (`mysql://user:password@host:3306`), or a one-line error naming the
+ * fix. mysql2 (pure JavaScript) is loaded only here, so commands that never talk to the source do
+ * not pay for it. `connectFailure` is the exit code of a refused connection.
  */
-export async function connectMysqlRowCounter(url: string): Promise<MysqlRowCounter> {
+export async function connectSource(url: string, connectFailure: 1 | 2 = 1): Promise<Connection> {
   if (!/^mysql:\/\//.test(url)) {
     throw new UserError(`--source-url must be a mysql:// URL, got ${redactUrl(url)}`, 2);
   }
   const { createConnection } = await import('mysql2/promise');
-  const connection = await createConnection({ uri: url, connectTimeout: 10_000 }).catch((error: Error) => {
+  return createConnection({ uri: url, connectTimeout: 10_000 }).catch((error: Error) => {
     throw new UserError(
       `cannot connect to the source at ${redactUrl(url)}: ${error.message}; check the host, the read-only user and the network path`,
+      connectFailure,
     );
   });
+}
+
+/**
+ * Counts a source table's rows over a read-only MySQL connection. `COUNT(*)` on InnoDB scans an index: run it against a replica where tables are large.
+ */
+export async function connectMysqlRowCounter(url: string): Promise<MysqlRowCounter> {
+  const connection = await connectSource(url);
   return {
     count: async (route) => {
       const [rows] = await connection
