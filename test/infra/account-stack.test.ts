@@ -1,13 +1,11 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { NagPack } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStageConfig, type StageConfig } from '../../infra/config.js';
 import { CD_SESSION_SECONDS } from '../../infra/constructs/github-roles.js';
 import { APP_CONTEXT, addAccountStack, stagesOfAccount } from '../../infra/deployment.js';
 import { nagPacks } from '../../infra/nag.js';
-import { resourcesOfType } from './support.js';
+import { acknowledgementsOn, consultedAcknowledgements, resourcesOfType } from './support.js';
 
 interface RoleResource {
   Properties: Record<string, unknown> & { RoleName?: string };
@@ -151,30 +149,11 @@ describe('account stack', () => {
     (mode) => {
       // Prepare
       const { app } = synth({ ...dev, accountStack: { ...dev.accountStack, dmsServiceRoles: mode } });
-      const acknowledgementsOn = (construct: IConstruct): string[] =>
-        construct.node.metadata
-          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data)
-          .flatMap((entry) => Object.keys(entry.data as object))
-          .map((id) => `${construct.node.path} ${id.replace(/^annotation::/i, '')}`);
-      const consulted = new Set<string>();
-      const pack = NagPack.prototype as unknown as {
-        isAcknowledged: (resource: IConstruct, ruleId: string) => boolean;
-      };
-      const original = pack.isAcknowledged;
-      pack.isAcknowledged = function (resource, ruleId) {
-        for (let scope: IConstruct | undefined = resource; scope; scope = scope.node.scope) {
-          for (const acknowledgement of acknowledgementsOn(scope))
-            if (acknowledgement.endsWith(` ${ruleId}`)) consulted.add(acknowledgement);
-        }
-        return original.call(this, resource, ruleId);
-      };
 
       // Act
-      try {
+      const consulted = consultedAcknowledgements(() => {
         for (const nag of nagPacks(app)) nag.validateScope(app);
-      } finally {
-        pack.isAcknowledged = original;
-      }
+      });
 
       // Assess
       const acknowledged = app.node.findAll().flatMap(acknowledgementsOn);

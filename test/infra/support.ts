@@ -1,8 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { NagPack } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { loadStageConfig, type StageConfig } from '../../infra/config.js';
 import { APP_CONTEXT, addDeployment } from '../../infra/deployment.js';
 import { readMappingsSync } from '../../infra/mappings.js';
@@ -103,4 +105,36 @@ export function joinedJson(value: unknown): Record<string, unknown> {
     })
     .join('');
   return JSON.parse(text);
+}
+
+/** `<construct path> <rule id>` of every cdk-nag acknowledgement recorded on `construct` itself. */
+export const acknowledgementsOn = (construct: IConstruct): string[] =>
+  construct.node.metadata
+    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY && entry.data)
+    .flatMap((entry) => Object.keys(entry.data as object))
+    .map((id) => `${construct.node.path} ${id.replace(/^annotation::/i, '')}`);
+
+/**
+ * The acknowledgements that answered a finding while `validate` ran: cdk-nag asks `isAcknowledged`
+ * only for a finding, so recording its calls tells which acknowledgements are still needed.
+ */
+export function consultedAcknowledgements(validate: () => void): Set<string> {
+  const consulted = new Set<string>();
+  const pack = NagPack.prototype as unknown as {
+    isAcknowledged: (resource: IConstruct, ruleId: string) => boolean;
+  };
+  const original = pack.isAcknowledged;
+  pack.isAcknowledged = function (resource, ruleId) {
+    for (let scope: IConstruct | undefined = resource; scope; scope = scope.node.scope) {
+      for (const acknowledgement of acknowledgementsOn(scope))
+        if (acknowledgement.endsWith(` ${ruleId}`)) consulted.add(acknowledgement);
+    }
+    return original.call(this, resource, ruleId);
+  };
+  try {
+    validate();
+  } finally {
+    pack.isAcknowledged = original;
+  }
+  return consulted;
 }
