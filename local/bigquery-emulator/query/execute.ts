@@ -263,7 +263,10 @@ export class QueryRunner {
     }
   }
 
-  /** Creates (or replaces) a DuckDB view and registers it as a BigQuery VIEW; the caller holds the write lock. */
+  /**
+   * Creates (or replaces) a DuckDB view and registers it as a BigQuery VIEW; the caller holds the write
+   * lock. The macros the view calls were installed at start (`ready()`, awaited before serving).
+   */
   async createView(
     connection: DuckDBConnection,
     datasetId: string,
@@ -271,7 +274,6 @@ export class QueryRunner {
     sql: string,
     source: string,
   ): Promise<void> {
-    await installMacros(connection);
     const { sql: duckSql } = await rewriteSelect(connection, sql, this.hiddenColumns(datasetId));
     await connection.run(`CREATE OR REPLACE VIEW ${tableName(datasetId, tableId)} AS ${duckSql}`);
     const resource = this.catalog.newTableResource(datasetId, tableId, {}, []);
