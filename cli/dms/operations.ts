@@ -107,7 +107,7 @@ export async function taskStatus(dms: DatabaseMigrationServiceClient, ref: TaskR
     ...(task.StopReason ? { stopReason: task.StopReason } : {}),
     ...(task.LastFailureMessage ? { lastFailureMessage: task.LastFailureMessage } : {}),
     ...(task.RecoveryCheckpoint ? { recoveryCheckpoint: task.RecoveryCheckpoint } : {}),
-    ...(task.ReplicationTaskStartDate ? { startDate: task.ReplicationTaskStartDate } : {}),
+    ...(task.ReplicationTaskStats?.StartDate ? { startDate: task.ReplicationTaskStats.StartDate } : {}),
     tables: tables.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0)),
   };
 }

@@ -88,6 +88,19 @@ export class PipelineAlarms extends Construct {
           treatMissingData: TreatMissingData.NOT_BREACHING,
         },
       );
+      // Any mismatch pages: the changelog then holds more or fewer rows than the file DMS wrote, and
+      // nothing downstream (the view, reconciliation's Op counts) can tell which rows.
+      this.add(
+        `RowCountMismatches-${table.source}-${table.table}`,
+        'row-count-mismatch',
+        `${name}: a load job loaded a different number of rows than its Parquet footer states`,
+        {
+          metric: loaderMetric(props.loaderMetrics, table, 'RowCountMismatches', 'Sum'),
+          threshold: 0,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        },
+      );
     }
     for (const replication of props.replications) {
       const { source, arn } = replication;

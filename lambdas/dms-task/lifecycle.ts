@@ -118,8 +118,7 @@ export async function onEvent(event: TaskEvent, deps: LifecycleDeps) {
   const status = statusOf(task);
   // A task that failed after a deploy started it (the update being rolled back) is resumed; one that
   // failed on its own stays failed for the runbook to decide (binlogs may be gone).
-  const failedByDeploy =
-    status === 'failed' && deps.now() - (task.ReplicationTaskStartDate?.getTime() ?? 0) < DEPLOY_WINDOW_MS;
+  const failedByDeploy = status === 'failed' && deps.now() - lastStart(task) < DEPLOY_WINDOW_MS;
   const keepStopped = status === 'failed' && !failedByDeploy;
   // Compared with the live task and endpoints, so a rollback after a failure that changed nothing
   // restarts nothing, while a task a failed update had already stopped is resumed.
@@ -220,6 +219,15 @@ async function finishCreate(
   return { IsComplete: true };
 }
 
+/**
+ * When the task last started or resumed, in ms (0 if never): ReplicationTaskStats.StartDate, "the date
+ * the replication task was started either with a fresh start or a resume" (API reference,
+ * ReplicationTaskStats). Not ReplicationTaskStartDate, documented only as "the date the replication
+ * task is scheduled to start": were it left unchanged by resume-processing, every update would stop
+ * the task it had just resumed until the deploy timed out.
+ */
+const lastStart = (task: ReplicationTask): number => task.ReplicationTaskStats?.StartDate?.getTime() ?? 0;
+
 const testingEndpoint = async (deps: LifecycleDeps, task: ReplicationTask) =>
   (await endpointTesting(deps.dms, task.SourceEndpointArn ?? '')) ||
   (await endpointTesting(deps.dms, task.TargetEndpointArn ?? ''));
@@ -233,7 +241,7 @@ async function stepUpdate(
   waitOrFail: (why: string) => { IsComplete: boolean },
 ) {
   const arn = task.ReplicationTaskArn as string;
-  const startedSinceRequest = (task.ReplicationTaskStartDate?.getTime() ?? 0) >= Number(data.RequestedAt);
+  const startedSinceRequest = lastStart(task) >= Number(data.RequestedAt);
   if (status === 'running' && !startedSinceRequest) {
     // ModifyReplicationTask: "The task must be stopped before you can modify it." DMS refuses endpoint
     // changes under a running task too (ADR 0033). A load of a table the update keeps is waited for,

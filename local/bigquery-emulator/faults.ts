@@ -19,6 +19,42 @@ export interface CountedRule extends RequestMatcher {
   times?: number;
 }
 
+/**
+ * The errorResult reasons a job ends with that the loader tells apart (BigQuery's error messages
+ * table, https://cloud.google.com/bigquery/docs/error-messages): `backendError` and `internalError`
+ * (retry), `invalid` (the request itself is wrong: a new job fails the same way), `quotaExceeded`
+ * and `rateLimitExceeded` (quotas: the per-table load jobs a day among them).
+ */
+export const JOB_FAILURE_REASONS = [
+  'backendError',
+  'internalError',
+  'invalid',
+  'quotaExceeded',
+  'rateLimitExceeded',
+] as const;
+export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[number];
+
+export interface InjectedJobFailure {
+  reason: JobFailureReason;
+  message: string;
+}
+
+export interface FailJobRule extends CountedRule {
+  /** Default `backendError`. */
+  reason?: JobFailureReason;
+  message?: string;
+}
+
+const jobFailureMessages: Record<JobFailureReason, string> = {
+  backendError: 'Error encountered during execution. Retrying may solve the problem.',
+  internalError: 'An internal error occurred and the request could not be completed.',
+  invalid: 'Error while reading data, error message: injected by the BigQuery emulator',
+  quotaExceeded:
+    'Quota exceeded: Your table exceeded quota for imports or query appends per table. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
+  rateLimitExceeded:
+    'Exceeded rate limits: too many table update operations for this table. For more information, see https://cloud.google.com/bigquery/docs/troubleshoot-quotas',
+};
+
 export interface SlowRule extends CountedRule {
   delayMs: number;
 }
@@ -35,7 +71,7 @@ export interface RandomRule extends RequestMatcher {
 export type FaultAction =
   | { kind: 'fail'; status: number; reason: string; message: string }
   | { kind: 'drop' }
-  | { kind: 'failJob' }
+  | { kind: 'failJob'; failure: InjectedJobFailure }
   | { kind: 'slow'; delayMs: number };
 
 interface Armed {
@@ -84,9 +120,14 @@ export class FaultInjector {
     this.arm(rule, { kind: 'drop' });
   }
 
-  /** The next N job inserts matching (default: any job insert or upload) end DONE with errorResult backendError. */
-  failJob(rule: CountedRule = {}): void {
-    this.arm({ method: 'POST', path: /\/jobs$/, ...rule }, { kind: 'failJob' });
+  /**
+   * The next N job inserts matching (default: any job insert or upload) are accepted, then end DONE
+   * with `errorResult.reason` = `rule.reason` (default backendError) and nothing written.
+   */
+  failJob(rule: FailJobRule = {}): void {
+    const { reason = 'backendError', message, ...counted } = rule;
+    const failure = { reason, message: message ?? jobFailureMessages[reason] };
+    this.arm({ method: 'POST', path: /\/jobs$/, ...counted }, { kind: 'failJob', failure });
   }
 
   /** Delays the response of the next N matching requests. */

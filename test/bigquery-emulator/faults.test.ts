@@ -153,6 +153,49 @@ describe('BigQuery emulator fault injection (through @google-cloud/bigquery)', (
     expect(apiError(retry)).toEqual({ code: 409, reason: 'duplicate' });
   });
 
+  it.each(['invalid', 'quotaExceeded', 'internalError', 'rateLimitExceeded'] as const)(
+    'finishes a job DONE with errorResult %s when failJob names that reason',
+    async (reason) => {
+      // Prepare
+      const datasetId = await freshDataset(fixture);
+      fixture.emulator.faults.failJob({ reason });
+      const path = await parquetFile(fixture, 'SELECT 1 AS a');
+      const table = fixture.bigquery.dataset(datasetId).table('t');
+
+      // Act
+      const job = await uploadAndWait(table, path, { ...loaderLoadOptions, jobId: uniqueJobId() });
+
+      // Assess
+      expect(job.status?.errorResult?.reason).toBe(reason);
+      expect(job.status?.errorResult?.message).toMatch(reason === 'quotaExceeded' ? /^Quota exceeded/ : /./);
+      expect(await table.exists()).toEqual([false]);
+    },
+  );
+
+  it('arms a failJob with its reason over the admin endpoint and refuses an unknown reason', async () => {
+    // Prepare
+    const arm = (reason: string) =>
+      fetch(`${fixture.emulator.url}/_emulator/faults`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ type: 'failJob', reason }),
+      });
+    const datasetId = await freshDataset(fixture);
+    const path = await parquetFile(fixture, 'SELECT 1 AS a');
+    const table = fixture.bigquery.dataset(datasetId).table('t');
+
+    // Act
+    const unknown = await arm('flaky');
+    const armed = await arm('quotaExceeded');
+    const job = await uploadAndWait(table, path, { ...loaderLoadOptions, jobId: uniqueJobId() });
+
+    // Assess
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('Unknown failJob reason flaky');
+    expect(armed.status).toBe(204);
+    expect(job.status?.errorResult?.reason).toBe('quotaExceeded');
+  });
+
   it('answers a slowed request after the requests that were not slowed', async () => {
     // Prepare
     const slowId = await freshDataset(fixture);

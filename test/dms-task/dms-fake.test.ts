@@ -172,4 +172,42 @@ describe('DMS fake state rules', () => {
     // Assess
     await expect(describe).rejects.toMatchObject({ name: 'ResourceNotFoundFault' });
   });
+  it('moves ReplicationTaskStats.StartDate on a resume, FreshStartDate only on a fresh start, and StopDate on a stop', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'running');
+    const describe = async () =>
+      (
+        await dms.send(
+          new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [arn] }] }),
+        )
+      ).ReplicationTasks?.[0];
+    const first = (await describe())?.ReplicationTaskStats;
+
+    // Act
+    fake.tick();
+    await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+    fake.settle();
+    const stopped = (await describe())?.ReplicationTaskStats;
+    fake.tick();
+    await dms.send(
+      new StartReplicationTaskCommand({
+        ReplicationTaskArn: arn,
+        StartReplicationTaskType: 'resume-processing',
+      }),
+    );
+    fake.settle();
+    const resumed = await describe();
+
+    // Assess
+    expect(stopped?.StopDate?.getTime()).toBeGreaterThan(
+      first?.StartDate?.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    expect(resumed?.ReplicationTaskStats?.StartDate?.getTime()).toBeGreaterThan(
+      stopped?.StopDate?.getTime() ?? 0,
+    );
+    expect(resumed?.ReplicationTaskStats?.FreshStartDate).toEqual(first?.FreshStartDate);
+    expect(resumed?.ReplicationTaskStats?.StopDate).toBeUndefined();
+    // Documented only as the scheduled start: nothing says a start or resume sets it.
+    expect(resumed?.ReplicationTaskStartDate).toBeUndefined();
+  });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isComplete, onEvent } from '../../lambdas/dms-task/lifecycle.js';
 import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
 import { DmsFake } from '../support/dms-fake.js';
+import { tableMappingFactory } from '../support/mappings.js';
 import {
   CERTIFICATE,
   customers,
@@ -102,6 +103,25 @@ describe('mapping changes on a running task', () => {
       fake.mock.commandCalls(ReloadTablesCommand).map((call) => call.args[0].input.TablesToReload),
     ).toEqual([[{ SchemaName: 'sales', TableName: 'customers' }]]);
     expect(fake.loadHistory).toEqual(['sales.customers']);
+  });
+
+  it('reloads twelve added tables in two ReloadTables calls, ten then two (the documented limit per call)', async () => {
+    // Prepare
+    fake = new DmsFake({ loadsAddedTablesOnResume: false });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const added = Array.from({ length: 12 }, (_, i) =>
+      tableMappingFactory({ schema: 'sales', table: `t${String(i).padStart(2, '0')}` }),
+    );
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, ...added)), 80);
+
+    // Assess
+    const calls = fake.mock
+      .commandCalls(ReloadTablesCommand)
+      .map((call) => call.args[0].input.TablesToReload);
+    expect(calls.map((tables) => tables?.length)).toEqual([10, 2]);
+    expect(new Set(fake.loadHistory)).toEqual(new Set(added.map((table) => `sales.${table.table}`)));
   });
 
   it('removes a table: DMS stops capturing it and the others keep their state', async () => {

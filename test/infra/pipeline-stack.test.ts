@@ -567,6 +567,32 @@ describe('alarms', () => {
     });
   });
 
+  it('pages on the first row-count mismatch of each table, with the loader’s metric dimensions', () => {
+    // Prepare
+    const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
+    const env = (loader.properties.Environment as { Variables: Record<string, string> }).Variables;
+
+    // Act
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm'));
+    const mismatches = alarms.filter((alarm) => alarm.Properties?.MetricName === 'RowCountMismatches');
+    const perTable = alarms.filter((alarm) => alarm.Properties?.MetricName === 'LoadJobs');
+
+    // Assess
+    expect(perTable.length).toBeGreaterThan(0);
+    expect(mismatches).toHaveLength(perTable.length);
+    for (const alarm of mismatches) {
+      expect(alarm.Properties).toMatchObject({
+        Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+        Statistic: 'Sum',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmDescription: expect.stringMatching(/docs\/runbooks\/row-count-mismatch\.md$/),
+      });
+    }
+  });
+
   it.each([
     ['the DLQ has messages', 'ApproximateNumberOfMessagesVisible'],
     ['the oldest loader message is too old', 'ApproximateAgeOfOldestMessage'],

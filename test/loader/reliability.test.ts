@@ -113,6 +113,112 @@ describe('loader reliability', { timeout: 180_000 }, () => {
     expect(await h.rowCount()).toBe(4);
   });
 
+  /** The job IDs of the file's generations 0 … count-1. */
+  const generationIds = async (h: LoaderHarness, key: string, count: number) => {
+    const head = await h.aws.s3.send(new HeadObjectCommand({ Bucket: h.aws.bucket, Key: key }));
+    const base = baseJobId({
+      ...betsRoute,
+      stem: key.slice(key.lastIndexOf('/') + 1, -'.parquet'.length),
+      bucket: h.aws.bucket,
+      key,
+      etag: stripQuotes(head.ETag ?? ''),
+    });
+    return Array.from({ length: count }, (_, generation) => jobIdForGeneration(base, generation));
+  };
+
+  /** What BigQuery holds for each of the file's first `count` generations (undefined: never inserted). */
+  const generations = async (h: LoaderHarness, key: string, count: number) =>
+    Promise.all((await generationIds(h, key, count)).map((id) => getJob(h.bigquery, LOCATION, id)));
+
+  it.each([
+    { reason: 'backendError', jobs: 3 },
+    { reason: 'internalError', jobs: 3 },
+    { reason: 'rateLimitExceeded', jobs: 3 },
+    { reason: 'quotaExceeded', jobs: 1 },
+  ] as const)(
+    'gives up a delivery after $jobs failed job(s) ending in $reason and lets the record come back after a backoff',
+    async ({ reason, jobs }) => {
+      // Prepare: every job of the file fails, more often than one delivery may try.
+      const captured = capturingLogger();
+      const h = await start({ loader: { logger: captured.logger } });
+      const key = cdcKeyAt(1);
+      await h.put(key, dmsParquet({ rows: 4 }));
+      h.emulator.faults.failJob({ reason, times: 10 });
+
+      // Act
+      const response = await h.invoke([s3Notification(h.aws.bucket, key)]);
+
+      // Assess: ADR 0006's cap (each job counts against the per-table daily quota); a quota error stops at once.
+      captured.restore();
+      const tried = await generations(h, key, jobs + 1);
+      expect(tried.slice(0, jobs).map((job) => job?.errorResult?.reason)).toEqual(Array(jobs).fill(reason));
+      expect(tried[jobs]).toBeUndefined();
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect(captured.errors()).toEqual([expect.objectContaining({ key, reason, permanent: false })]);
+    },
+  );
+
+  it('waits a backoff between two failed jobs of one delivery', async () => {
+    // Prepare: a backoff of at least 1 s (equal jitter: half to all of 2 s), far above a job's own run time.
+    const h = await start({ loader: { retry: { baseDelayMs: 2_000, maxDelayMs: 2_000 } } });
+    const key = cdcKeyAt(1);
+    await h.put(key, dmsParquet({ rows: 4 }));
+    h.emulator.faults.failJob({ times: 1 });
+
+    // Act
+    const response = await h.invoke([s3Notification(h.aws.bucket, key)]);
+
+    // Assess
+    const created = async (id: string | undefined) => {
+      const [metadata] = await h.bigquery.job(id ?? '', { location: LOCATION }).getMetadata();
+      return Number(metadata.statistics?.creationTime);
+    };
+    const [failed, loaded] = await generationIds(h, key, 2);
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await created(loaded)) - (await created(failed))).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('does not retry an upload BigQuery refuses with 400 invalid', async () => {
+    // Prepare
+    const h = await start();
+    const key = cdcKeyAt(1);
+    await h.put(key, dmsParquet({ rows: 4 }));
+    h.emulator.faults.failNext({
+      method: 'POST',
+      path: '/upload/',
+      status: 400,
+      reason: 'invalid',
+      times: 10,
+    });
+
+    // Act
+    const response = await h.invoke([s3Notification(h.aws.bucket, key)]);
+
+    // Assess: one refused upload, no job, the record failed.
+    expect(h.emulator.faults.injected).toBe(1);
+    expect(await generations(h, key, 1)).toEqual([undefined]);
+    expect(response.batchItemFailures).toHaveLength(1);
+  });
+
+  it('sends a file whose job ends in invalid to the DLQ path at once, after one job and no retry', async () => {
+    // Prepare
+    const captured = capturingLogger();
+    const h = await start({ loader: { logger: captured.logger } });
+    const key = cdcKeyAt(1);
+    await h.put(key, dmsParquet({ rows: 4 }));
+    h.emulator.faults.failJob({ reason: 'invalid', times: 10 });
+
+    // Act
+    const response = await h.invoke([s3Notification(h.aws.bucket, key)]);
+
+    // Assess
+    captured.restore();
+    const tried = await generations(h, key, 2);
+    expect(tried.map((job) => job?.errorResult?.reason)).toEqual(['invalid', undefined]);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(captured.errors()).toEqual([expect.objectContaining({ key, reason: 'invalid', permanent: true })]);
+  });
+
   it('sends corrupt, unmapped and conflicting files to the DLQ with their reasons and loads the rest', async () => {
     // Prepare
     const captured = capturingLogger();

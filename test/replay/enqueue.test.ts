@@ -101,6 +101,33 @@ describe('BatchEnqueuer', () => {
     });
   });
 
+  it.each([
+    { case: 'the earlier batch fails first', earlierDelayMs: 0, laterDelayMs: 20 },
+    { case: 'the later batch fails first', earlierDelayMs: 20, laterDelayMs: 0 },
+  ])(
+    'resumes from the earliest failed batch with 16 batches in flight when $case',
+    async ({ earlierDelayMs, laterDelayMs }) => {
+      // Prepare: batches starting at messages 20 and 70 are rejected, in either order of completion.
+      const rejectAfter = new Map([
+        ['message 20', earlierDelayMs],
+        ['message 70', laterDelayMs],
+      ]);
+      sqsMock.on(SendMessageBatchCommand).callsFake(async (input: SendMessageBatchCommandInput) => {
+        const delay = rejectAfter.get(input.Entries?.[0]?.MessageBody ?? '');
+        if (delay === undefined) return allSucceed(input);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        return { Successful: [], Failed: [{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }] };
+      });
+      const enqueuer = new BatchEnqueuer<number>(sqs, QUEUE_URL, { concurrency: 16 });
+
+      // Act
+      const sending = enqueueAll(enqueuer, bodies(100));
+
+      // Assess
+      await expect(sending).rejects.toMatchObject({ resumeFrom: 20 });
+    },
+  );
+
   it('gives up on entries that keep failing after maxAttempts', async () => {
     // Prepare
     sqsMock.on(SendMessageBatchCommand).callsFake(() => ({

@@ -59,6 +59,12 @@ import { mockClient } from 'aws-sdk-client-mock';
  *   deleted before you can delete the endpoint."
  * - [connection] TestConnection is refused unless the replication instance is available; the test
  *   reads `testing` in DescribeConnections until it is `successful` or `failed` (doctor).
+ * - [stats] API reference, ReplicationTaskStats (https://docs.aws.amazon.com/dms/latest/APIReference/API_ReplicationTaskStats.html):
+ *   StartDate "The date the replication task was started either with a fresh start or a resume";
+ *   FreshStartDate "… either with a fresh start or a target reload"; StopDate "The date the
+ *   replication task was stopped". ReplicationTask.ReplicationTaskStartDate is only "The date the
+ *   replication task is scheduled to start": nothing documents it changing on a start or a resume,
+ *   so the fake leaves it as created (unset) and code must not read starts from it.
  * - [assessment] An assessment run needs ServiceAccessRoleArn and ResultLocationBucket, goes
  *   provisioning → running → passed/failed, one individual assessment per IncludeOnly key (doctor).
  */
@@ -232,7 +238,10 @@ export class DmsFake {
     entry.next = undefined;
     entry.everRun = true;
     entry.task.Status = status;
-    entry.task.ReplicationTaskStartDate = new Date(this.clock);
+    entry.task.ReplicationTaskStats = {
+      StartDate: new Date(this.clock),
+      FreshStartDate: new Date(this.clock),
+    };
     for (const table of selected(tableMappings)) entry.tables.set(table, 'Table completed');
     return arn;
   }
@@ -262,7 +271,13 @@ export class DmsFake {
         }
         entry.task.Status = entry.next;
         entry.next = undefined;
-        if (entry.task.Status === 'stopped') entry.task.StopReason = 'Stop Reason NORMAL';
+        if (entry.task.Status === 'stopped') {
+          entry.task.StopReason = 'Stop Reason NORMAL';
+          entry.task.ReplicationTaskStats = {
+            ...entry.task.ReplicationTaskStats,
+            StopDate: new Date(this.clock),
+          };
+        }
       }
     }
     for (const endpoint of this.endpoints.values()) {
@@ -442,7 +457,15 @@ export class DmsFake {
     }
     entry.everRun = true;
     task.Status = 'starting';
-    task.ReplicationTaskStartDate = new Date(this.clock);
+    // [stats] every start or resume moves StartDate; only a fresh start or a target reload FreshStartDate.
+    const now = new Date(this.clock);
+    const fresh = type === 'resume-processing' ? task.ReplicationTaskStats?.FreshStartDate : now;
+    task.ReplicationTaskStats = {
+      ...task.ReplicationTaskStats,
+      StartDate: now,
+      ...(fresh ? { FreshStartDate: fresh } : {}),
+      StopDate: undefined,
+    };
     task.LastFailureMessage = undefined;
     entry.next = 'running';
     return { ReplicationTask: { ...task } };

@@ -1,6 +1,11 @@
 import type { EmulatorClock } from '../clock.js';
 import { invalid } from '../errors.js';
-import type { FaultInjector, RequestMatcher } from '../faults.js';
+import {
+  type FaultInjector,
+  JOB_FAILURE_REASONS,
+  type JobFailureReason,
+  type RequestMatcher,
+} from '../faults.js';
 import { type Router, readJson } from './router.js';
 
 /** The clock as `/_emulator/clock` reports it. */
@@ -15,6 +20,7 @@ const clockState = (clock: EmulatorClock) => ({
  *
  * `/_emulator/faults`: the fault injector over HTTP, for tests that run the emulator in another
  * process. POST `{ type: 'fail' | 'drop' | 'failJob' | 'slow' | 'random', method?, path?, pathRegex?, … }`
+ * (`failJob` takes `reason`: backendError, internalError, invalid, quotaExceeded, rateLimitExceeded)
  * arms a fault; DELETE resets; GET reports how many fired.
  */
 export function addAdminRoutes(router: Router, faults: FaultInjector, clock: EmulatorClock): void {
@@ -57,7 +63,11 @@ export function addAdminRoutes(router: Router, faults: FaultInjector, clock: Emu
         faults.dropResponse({ ...matcher, ...times });
         break;
       case 'failJob':
-        faults.failJob({ ...matcher, ...times });
+        faults.failJob({
+          ...matcher,
+          ...times,
+          ...(body.reason === undefined ? {} : { reason: jobFailureReason(body.reason) }),
+        });
         break;
       case 'slow':
         faults.slow({ ...matcher, ...times, delayMs: Number(body.delayMs ?? 1000) });
@@ -75,4 +85,12 @@ export function addAdminRoutes(router: Router, faults: FaultInjector, clock: Emu
     }
     return { status: 204 };
   });
+}
+
+function jobFailureReason(value: unknown): JobFailureReason {
+  const reason = JOB_FAILURE_REASONS.find((known) => known === value);
+  if (reason === undefined) {
+    throw invalid(`Unknown failJob reason ${String(value)}: use ${JOB_FAILURE_REASONS.join(', ')}`);
+  }
+  return reason;
 }

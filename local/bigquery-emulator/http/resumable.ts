@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { invalid, notFound } from '../errors.js';
+import type { InjectedJobFailure } from '../faults.js';
 import type { LoadConfiguration } from '../load/execute-load.js';
 import { checkProject } from './catalog-routes.js';
 import type { Services } from './context.js';
@@ -15,7 +16,7 @@ interface Session {
   load: LoadConfiguration;
   filePath: string;
   received: number;
-  injectJobFailure: boolean;
+  injectJobFailure: InjectedJobFailure | undefined;
 }
 
 const sessions = new WeakMap<Services, Map<string, Session>>();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BigQueryApiError, invalid } from '../errors.js';
+import type { InjectedJobFailure } from '../faults.js';
 
 export interface RequestContext {
   req: IncomingMessage;
@@ -7,7 +8,7 @@ export interface RequestContext {
   params: Record<string, string>;
   query: URLSearchParams;
   /** A failJob fault fired for this request: the job it creates must end with backendError. */
-  injectJobFailure: boolean;
+  injectJobFailure: InjectedJobFailure | undefined;
 }
 
 export interface Reply {

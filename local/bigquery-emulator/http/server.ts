@@ -77,7 +77,7 @@ export function createEmulatorServer(api: Router, admin: Router, faults: FaultIn
           res,
           params: route.params,
           query: url.searchParams,
-          injectJobFailure: actions.some((action) => action.kind === 'failJob'),
+          injectJobFailure: actions.find((action) => action.kind === 'failJob')?.failure,
         };
         ({ status, body } = await route.handler(context));
       } catch (error) {

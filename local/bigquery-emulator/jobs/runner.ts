@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { EmulatorClock } from '../clock.js';
 import { JobFailureError } from '../errors.js';
+import type { InjectedJobFailure } from '../faults.js';
 import { executeLoad, type LoadConfiguration } from '../load/execute-load.js';
 import type { QueryOptions, QueryRunner } from '../query/execute.js';
 import type { Catalog } from '../store/catalog.js';
@@ -31,7 +32,7 @@ export class JobRunner {
     config: LoadConfiguration,
     filePath: string,
     fileBytes: number,
-    injectFailure: boolean,
+    injectFailure: InjectedJobFailure | undefined,
   ): void {
     this.track(
       job,
@@ -50,7 +51,12 @@ export class JobRunner {
     );
   }
 
-  submitQuery(job: JobResource, query: string, options: QueryOptions, injectFailure: boolean): void {
+  submitQuery(
+    job: JobResource,
+    query: string,
+    options: QueryOptions,
+    injectFailure: InjectedJobFailure | undefined,
+  ): void {
     this.track(job, injectFailure, async () => {
       const outcome = await this.queries.run(query, options);
       this.store.setResult(job, outcome.result);
@@ -65,7 +71,7 @@ export class JobRunner {
 
   private track(
     job: JobResource,
-    injectFailure: boolean,
+    injectFailure: InjectedJobFailure | undefined,
     work: () => Promise<{ statistics: Record<string, unknown> }>,
     cleanup?: () => Promise<void>,
   ): void {
@@ -77,7 +83,7 @@ export class JobRunner {
 
   private async lifecycle(
     job: JobResource,
-    injectFailure: boolean,
+    injectFailure: InjectedJobFailure | undefined,
     work: () => Promise<{ statistics: Record<string, unknown> }>,
   ) {
     await sleep(this.stateDelayMs);
@@ -85,14 +91,9 @@ export class JobRunner {
     const started = Date.now();
     let outcome: { statistics?: Record<string, unknown>; failure?: JobFailureError };
     try {
-      // An injected backend failure leaves no trace, as BigQuery's atomic jobs do: the work is skipped.
+      // An injected failure leaves no trace, as BigQuery's atomic jobs do: the work is skipped.
       outcome = injectFailure
-        ? {
-            failure: new JobFailureError(
-              'backendError',
-              'Error encountered during execution. Retrying may solve the problem.',
-            ),
-          }
+        ? { failure: new JobFailureError(injectFailure.reason, injectFailure.message) }
         : await work();
     } catch (error) {
       outcome = {
