@@ -128,6 +128,37 @@ describe('dms2bq setup gcp', () => {
     ]);
   });
 
+  it('retries with backoff while a service account it just created is not yet visible to IAM', async () => {
+    // Prepare
+    fake.newAccountPropagationRequests = 3;
+    const waits: number[] = [];
+    const recording = [setupCommand([setupGcpCommand({ sleep: async (ms) => void waits.push(ms) })])];
+
+    // Act
+    const { code, stderr } = await runDms2bq(recording, [
+      'setup',
+      'gcp',
+      '--stage',
+      'prod',
+      '--config',
+      configDir,
+      '--google-endpoint',
+      endpoint,
+      '--bigquery-endpoint',
+      emulator.url,
+      '--apply',
+    ]);
+
+    // Assess
+    expect(code, stderr).toBe(0);
+    // Operation polls wait 2 s; only the backoff of a not-yet-visible account waits 4 s.
+    expect(waits).toContain(4_000);
+    expect(fake.projectPolicy.bindings).toContainEqual({
+      role: 'roles/bigquery.jobUser',
+      members: [`serviceAccount:${LOADER}`, `serviceAccount:${DEPLOY}`],
+    });
+  });
+
   it('names the missing permission and the role that holds it in one line when Google refuses a step', async () => {
     // Prepare
     fake.denied.add('iam.serviceAccounts.create');

@@ -73,6 +73,12 @@ export class GoogleFake {
   readonly requests: string[] = [];
   /** Someone else changes the project's policy between the next getIamPolicy and setIamPolicy. */
   concurrentProjectPolicyChanges = 0;
+  /**
+   * IAM reads are eventually consistent: a service account created moments ago is missing from this
+   * many requests naming it (its own get/policy calls 404, a project policy naming it is 400).
+   */
+  newAccountPropagationRequests = 0;
+  private readonly invisible = new Map<string, number>();
   private readonly operations = new Map<string, Operation>();
   private sequence = 0;
   private server?: Server;
@@ -228,6 +234,7 @@ export class GoogleFake {
       const displayName = (body.serviceAccount as { displayName?: string } | undefined)?.displayName;
       const account = { email: created, ...(displayName ? { displayName } : {}) };
       this.serviceAccounts.set(created, account);
+      this.invisible.set(created, this.newAccountPropagationRequests);
       return {
         name: `projects/${this.projectId}/serviceAccounts/${created}`,
         projectId: this.projectId,
@@ -236,7 +243,7 @@ export class GoogleFake {
     }
     const permission = verb ? `iam.serviceAccounts.${verb.slice(1)}` : 'iam.serviceAccounts.get';
     this.need(permission, `projects/${this.projectId}/serviceAccounts/${email}`);
-    const account = this.serviceAccounts.get(email);
+    const account = this.visible(email) ? this.serviceAccounts.get(email) : undefined;
     if (!account) throw new HttpError(404, 'NOT_FOUND', `Unknown service account ${email}`);
     if (!verb)
       return {
@@ -327,8 +334,11 @@ export class GoogleFake {
     if (Boolean(body.aws) === Boolean(body.oidc)) {
       throw new HttpError(400, 'INVALID_ARGUMENT', 'A provider needs exactly one of aws, oidc');
     }
-    if (body.oidc && !(body.attributeMapping as Record<string, string> | undefined)?.['google.subject']) {
-      throw new HttpError(400, 'INVALID_ARGUMENT', 'An OIDC provider must map google.subject');
+    // "If any custom attribute mappings are defined, they must include a mapping to the
+    // google.subject attribute"; OIDC providers must define them.
+    const mapping = body.attributeMapping as Record<string, string> | undefined;
+    if ((mapping || body.oidc) && !mapping?.['google.subject']) {
+      throw new HttpError(400, 'INVALID_ARGUMENT', 'attributeMapping must map google.subject');
     }
     return this.operation(`${name}/operations/${++this.sequence}`, () => {
       const created = { ...(body as Omit<Provider, 'name' | 'state'>), name, state: 'ACTIVE' as const };
@@ -361,10 +371,7 @@ export class GoogleFake {
     for (const binding of (body.policy as Policy | undefined)?.bindings ?? []) {
       for (const member of binding.members) {
         const email = /^serviceAccount:(.+)$/.exec(member)?.[1];
-        if (
-          email?.endsWith(`@${this.projectId}.iam.gserviceaccount.com`) &&
-          !this.serviceAccounts.has(email)
-        ) {
+        if (email?.endsWith(`@${this.projectId}.iam.gserviceaccount.com`) && !this.visible(email)) {
           throw new HttpError(400, 'INVALID_ARGUMENT', `Service account ${email} does not exist.`);
         }
       }
@@ -385,6 +392,16 @@ export class GoogleFake {
       );
     }
     return { version: policy.version ?? 1, bindings: policy.bindings ?? [], etag: `etag-${++this.sequence}` };
+  }
+
+  /** Whether a request naming the account sees it (a new one stays hidden for a few requests). */
+  private visible(email: string): boolean {
+    const hiddenFor = this.invisible.get(email) ?? 0;
+    if (hiddenFor > 0) {
+      this.invisible.set(email, hiddenFor - 1);
+      return false;
+    }
+    return this.serviceAccounts.has(email);
   }
 
   private operation(name: string, finish: () => Record<string, unknown>): Omit<Operation, 'finish'> {

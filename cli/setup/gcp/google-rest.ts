@@ -55,6 +55,13 @@ export interface Operation {
 
 export type Sleep = (ms: number) => Promise<void>;
 
+/**
+ * A new service account is not visible to every read at once: "After you create a service account,
+ * you might need to wait for 60 seconds or more before you use the service account … you can retry
+ * the request with exponential backoff" (IAM, Create service accounts). 2+4+…+64 s ≈ 2 minutes.
+ */
+const NEW_ACCOUNT_BACKOFF_MS = [2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
+
 /** How long a long-running operation may take before setup gives up (it is safe to rerun). */
 const POLL_INTERVAL_MS = 2_000;
 const MAX_POLLS = 150;
@@ -80,6 +87,19 @@ export class GoogleRest {
     } catch (error) {
       throw toGoogleApiError(error);
     }
+  }
+
+  /** Runs `call` again with exponential backoff while `transient` says the failure is propagation. */
+  async eventually<T>(call: () => Promise<T>, transient: (error: unknown) => boolean): Promise<T> {
+    for (const wait of NEW_ACCOUNT_BACKOFF_MS) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!transient(error)) throw error;
+        await this.sleep(wait);
+      }
+    }
+    return call();
   }
 
   /** Polls `GET <base>/v1/<operation name>` until done; an operation's error becomes a GoogleApiError. */

@@ -63,6 +63,14 @@ async function addGrants(
   }
 }
 
+/**
+ * How a service account created moments ago shows before it propagates: its own policy is 404, and
+ * a project policy naming it is refused 400 "… does not exist" (reported, not documented: ADR 0051).
+ */
+const notYetVisible = (error: unknown): boolean =>
+  isStatus(error, 404) ||
+  (isStatus(error, 400, 'INVALID_ARGUMENT') && /does not exist/i.test((error as Error).message));
+
 const describeGrants = (grants: readonly Grant[]): string =>
   grants.map(({ role, member }) => `${role} to ${member}`).join('; ');
 
@@ -95,7 +103,8 @@ function policyStep(
         detail: `grant ${describeGrants(missing)}`,
         apply: async () => {
           const { read, write } = endpoints(context);
-          const added = await addGrants(read, write, wanted);
+          // A service account created moments ago may not be visible yet to the policy calls.
+          const added = await context.rest.eventually(() => addGrants(read, write, wanted), notYetVisible);
           return added.length === 0 ? 'already granted' : `granted ${describeGrants(added)}`;
         },
       };
