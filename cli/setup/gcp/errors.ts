@@ -15,19 +15,38 @@ const ROLE_FOR_PERMISSION: [RegExp, string][] = [
 
 /** One line for a step Google refused: what, which permission or API, and the fix. */
 export function describeStepFailure(step: string, error: unknown, projectId: string): string {
-  if (!(error instanceof GoogleApiError)) return `${step}: ${describeFailure(error).line}`;
+  const { problem, fix } = stepFailure(error, projectId, 'setup');
+  return `${step}: ${problem}${fix ? ` → fix: ${fix}` : ''}`;
+}
+
+/** What Google refused and the fix, for the identity running `who` (setup or doctor). */
+export function stepFailure(
+  error: unknown,
+  projectId: string,
+  who: 'setup' | 'doctor',
+): { problem: string; fix?: string } {
+  if (!(error instanceof GoogleApiError)) return { problem: describeFailure(error).line };
   const permission = error.metadata.permission;
   if (error.httpStatus === 403 && permission) {
     const role = ROLE_FOR_PERMISSION.find(([pattern]) => pattern.test(permission))?.[1];
     const on = error.metadata.resource ? ` on ${error.metadata.resource}` : '';
-    return `${step}: Google denied ${permission}${on} (403 PERMISSION_DENIED) → fix: grant the identity running setup ${role ?? 'a role that includes it'} in project ${projectId} (or run setup as a project Owner), then rerun`;
+    return {
+      problem: `Google denied ${permission}${on} (403 PERMISSION_DENIED)`,
+      fix: `grant the identity running ${who} ${role ?? 'a role that includes it'} in project ${projectId} (or run ${who} as a project Owner), then rerun`,
+    };
   }
   if (error.reason === 'SERVICE_DISABLED') {
     const service = error.metadata.service ?? 'the API';
-    return `${step}: ${service} is not enabled in project ${projectId} (403 SERVICE_DISABLED) → fix: rerun setup gcp --apply, which enables it first, or gcloud services enable ${service} --project ${projectId}`;
+    return {
+      problem: `${service} is not enabled in project ${projectId} (403 SERVICE_DISABLED)`,
+      fix: `dms2bq setup gcp --apply enables it first (or gcloud services enable ${service} --project ${projectId})`,
+    };
   }
   if (error.httpStatus === 401) {
-    return `${step}: Google rejected the credentials (401 ${error.status}) → fix: gcloud auth application-default login, then rerun`;
+    return {
+      problem: `Google rejected the credentials (401 ${error.status})`,
+      fix: 'gcloud auth application-default login, then rerun',
+    };
   }
-  return `${step}: Google answered ${error.httpStatus} ${error.status}: ${oneLine(error.message)}`;
+  return { problem: `Google answered ${error.httpStatus} ${error.status}: ${oneLine(error.message)}` };
 }

@@ -1,6 +1,6 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { UserError } from '../../errors.js';
-import { describeStepFailure } from './errors.js';
+import { describeStepFailure, stepFailure } from './errors.js';
 import type { GoogleRest } from './google-rest.js';
 import {
   datasetAccessSteps,
@@ -50,12 +50,14 @@ export async function openSetup(
   bigquery: BigQuery,
   target: GcpTarget,
   configFile: string,
+  who: 'setup' | 'doctor' = 'setup',
 ): Promise<SetupContext> {
   let services: Awaited<ReturnType<typeof readServices>>;
   try {
     services = await readServices({ rest }, target);
   } catch (error) {
-    throw new UserError(describeStepFailure('reading the APIs', error, target.projectId));
+    const { problem, fix } = stepFailure(error, target.projectId, who);
+    throw new UserError(`reading the project's APIs: ${problem}${fix ? ` → fix: ${fix}` : ''}`);
   }
   const { projectNumber, disabled } = services;
   if (target.audienceProjectNumber && target.audienceProjectNumber !== projectNumber) {
