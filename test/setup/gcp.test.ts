@@ -251,6 +251,48 @@ describe('dms2bq setup gcp', () => {
     );
   });
 
+  it("with a service-account key, plans no AWS pool and asks for the key's account by name", async () => {
+    // Prepare
+    const keyConfig = (credentials: Record<string, string>) =>
+      writeFileSync(
+        join(configDir, 'keyed.json'),
+        JSON.stringify({ ...prod, gcp: { ...prod.gcp, credentials } }),
+      );
+    const secret = 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:prod/gcp/loader-key';
+    const keyed = (...extra: string[]) =>
+      runDms2bq(commands, [
+        'setup',
+        'gcp',
+        '--stage',
+        'keyed',
+        '--config',
+        configDir,
+        '--google-endpoint',
+        endpoint,
+        '--bigquery-endpoint',
+        emulator.url,
+        ...extra,
+      ]);
+
+    // Act
+    keyConfig({ mode: 'service-account-key', keySecretArn: secret });
+    const unnamed = await keyed();
+    keyConfig({ mode: 'service-account-key', keySecretArn: secret, serviceAccountEmail: LOADER });
+    const plan = await keyed();
+
+    // Assess
+    expect(unnamed.code).toBe(1);
+    expect(unnamed.stderr).toMatch(
+      /keyed\.json: gcp\.credentials\.serviceAccountEmail is required for setup to create the loader's service account → fix: set it/,
+    );
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).not.toContain('workload identity pool dms2bq-');
+    expect(plan.stdout).not.toContain('AWS roles');
+    expect(plan.stdout).toContain(`CREATE  service account ${LOADER}`);
+    expect(plan.stdout).toContain('CREATE  workload identity pool github');
+    expect(plan.stdout).toContain('8 change(s) to make');
+  });
+
   it('refuses --dry-run with --apply as a usage error', async () => {
     // Act
     const { code, stderr } = await run('--dry-run', '--apply');
