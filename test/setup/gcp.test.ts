@@ -211,13 +211,15 @@ describe('dms2bq setup gcp', () => {
     expect(metadata.access).toContainEqual({ role: 'WRITER', userByEmail: LOADER });
   });
 
-  it('undeletes a pool deleted within 30 days and updates a provider whose condition drifted', async () => {
+  it('undeletes a pool and a provider deleted within 30 days and updates a provider whose condition drifted', async () => {
     // Prepare
     await run('--apply');
     const pool = fake.pools.get('dms2bq-prod');
     if (pool) pool.state = 'DELETED';
     const provider = fake.providers.get('github/repo');
     if (provider) provider.attributeCondition = 'true';
+    const aws = fake.providers.get('dms2bq-prod/aws');
+    if (aws) Object.assign(aws, { state: 'DELETED', attributeCondition: 'true' });
 
     // Act
     const plan = await run('--dry-run');
@@ -227,7 +229,12 @@ describe('dms2bq setup gcp', () => {
     expect(plan.stdout).toContain('CHANGE  workload identity pool dms2bq-prod: undelete');
     expect(plan.stdout).toContain('CHANGE  provider github/repo: update attributeCondition');
     expect(applied.code, applied.stderr).toBe(0);
+    expect(plan.stdout).toContain('CHANGE  provider dms2bq-prod/aws: undelete');
     expect(fake.pools.get('dms2bq-prod')?.state).toBe('ACTIVE');
+    expect(fake.providers.get('dms2bq-prod/aws')).toMatchObject({
+      state: 'ACTIVE',
+      attributeCondition: expect.stringContaining('dms2bq-prod-loader'),
+    });
     expect(fake.providers.get('github/repo')?.attributeCondition).toBe(
       "assertion.repository == 'example-org/dms-to-bigquery'",
     );

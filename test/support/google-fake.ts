@@ -32,7 +32,7 @@ export interface Pool {
 }
 export interface Provider {
   name: string;
-  state: 'ACTIVE';
+  state: 'ACTIVE' | 'DELETED';
   attributeMapping?: Record<string, string>;
   attributeCondition?: string;
   aws?: { accountId: string };
@@ -150,10 +150,12 @@ export class GoogleFake {
       ],
       [
         '*',
-        new RegExp(`^${pools}/([^/:]+)/providers(?:/([^/:]+))?$`),
+        new RegExp(`^${pools}/([^/:]+)/providers(?:/([^/:]+))?(:undelete)?$`),
         (m) =>
           this.enabledOr(IAM_SERVICE) ??
-          this.provider(method, m[1] ?? '', m[2] ?? query('workloadIdentityPoolProviderId'), url, body),
+          (m[3]
+            ? this.undeleteProvider(m[1] ?? '', m[2] ?? '')
+            : this.provider(method, m[1] ?? '', m[2] ?? query('workloadIdentityPoolProviderId'), url, body)),
       ],
       [
         '*',
@@ -319,6 +321,9 @@ export class GoogleFake {
     if (method === 'PATCH') {
       this.need('iam.workloadIdentityPoolProviders.update', name);
       if (!existing) throw new HttpError(404, 'NOT_FOUND', 'Requested entity was not found.');
+      if (existing.state === 'DELETED') {
+        throw new HttpError(400, 'FAILED_PRECONDITION', `Provider ${id} is deleted; undelete it first.`);
+      }
       const mask = (url.searchParams.get('updateMask') ?? '').split(',').filter(Boolean);
       if (mask.length === 0) throw new HttpError(400, 'INVALID_ARGUMENT', 'updateMask is required');
       return this.operation(`${name}/operations/${++this.sequence}`, () => {
@@ -344,6 +349,20 @@ export class GoogleFake {
       const created = { ...(body as Omit<Provider, 'name' | 'state'>), name, state: 'ACTIVE' as const };
       this.providers.set(key, created);
       return { ...created };
+    });
+  }
+
+  /** A provider, like a pool, is soft-deleted for 30 days and can be undeleted meanwhile. */
+  private undeleteProvider(poolId: string, id: string) {
+    const name = `projects/${this.projectNumber}/locations/global/workloadIdentityPools/${poolId}/providers/${id}`;
+    this.need('iam.workloadIdentityPoolProviders.undelete', name);
+    const provider = this.providers.get(`${poolId}/${id}`);
+    if (!provider) throw new HttpError(404, 'NOT_FOUND', 'Requested entity was not found.');
+    if (provider.state !== 'DELETED')
+      throw new HttpError(400, 'FAILED_PRECONDITION', `Provider ${id} is not deleted.`);
+    return this.operation(`${name}/operations/${++this.sequence}`, () => {
+      provider.state = 'ACTIVE';
+      return { ...provider };
     });
   }
 

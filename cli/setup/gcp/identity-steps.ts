@@ -170,10 +170,10 @@ export function providerStep(
       const step = `provider ${wanted.pool}/${wanted.provider}`;
       const url = `${poolsUrl(context)}/${wanted.pool}/providers/${wanted.provider}`;
       const { rest } = context;
-      let found: Partial<ProviderSettings> | undefined;
+      let found: (Partial<ProviderSettings> & { state?: string }) | undefined;
       if (!context.disabled.has(IAM)) {
         try {
-          found = await rest.call<Partial<ProviderSettings>>('GET', url);
+          found = await rest.call<Partial<ProviderSettings> & { state?: string }>('GET', url);
         } catch (error) {
           if (!isStatus(error, 404) && !isServiceDisabled(error)) throw error;
         }
@@ -194,8 +194,20 @@ export function providerStep(
           },
         };
       }
+      if (found.state === 'DELETED') {
+        return {
+          step,
+          status: 'change',
+          detail: 'undelete (it was deleted; its ID stays taken for 30 days), then compare its settings',
+          inspectAgain: true,
+          apply: async () => {
+            await rest.wait(rest.endpoints.iam, await rest.call<Operation>('POST', `${url}:undelete`, {}));
+            return `undeleted ${wanted.pool}/${wanted.provider}`;
+          },
+        };
+      }
       const differing = (Object.keys(wanted.settings) as (keyof ProviderSettings)[]).filter(
-        (field) => !sameJson(found?.[field], wanted.settings[field]),
+        (field) => !covers(found?.[field], wanted.settings[field]),
       );
       if (differing.length === 0) return { step, status: 'exists', detail: purpose };
       return {
@@ -217,17 +229,18 @@ export function providerStep(
   };
 }
 
-/** Key order differs between what we send and what Google returns; compare canonically. */
-function sameJson(a: unknown, b: unknown): boolean {
-  const canonical = (value: unknown): unknown =>
-    value && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(
-          Object.entries(value as Record<string, unknown>)
-            .sort(([x], [y]) => x.localeCompare(y))
-            .map(([k, v]) => [k, canonical(v)]),
-        )
-      : value;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+/**
+ * Whether what Google holds already says what we want: every field we set has our value (key order
+ * and fields Google adds on its own, such as defaults, do not count as a difference).
+ */
+function covers(found: unknown, wanted: unknown): boolean {
+  if (wanted && typeof wanted === 'object' && !Array.isArray(wanted)) {
+    if (!found || typeof found !== 'object') return false;
+    return Object.entries(wanted as Record<string, unknown>).every(([key, value]) =>
+      covers((found as Record<string, unknown>)[key], value),
+    );
+  }
+  return JSON.stringify(found) === JSON.stringify(wanted);
 }
 
 export const awsPoolStep = poolStep((t) => t.aws?.poolId, "the stage's AWS roles");

@@ -124,14 +124,19 @@ export async function runSetup(
   print('applying:\n');
   let applied = 0;
   for (const step of steps) {
-    const finding = await inspectStep(context, step);
-    if (!finding.apply) continue;
-    try {
-      print(`  DONE    ${finding.step}: ${await finding.apply()}\n`);
-    } catch (error) {
-      throw asStepError(finding.step, error, target.projectId);
+    // A second round only where the first change may reveal another (an undeleted provider whose
+    // condition differs): a just-created service account may still read as missing for a while.
+    for (let round = 0; round < 2; round++) {
+      const finding = await inspectStep(context, step);
+      if (!finding.apply) break;
+      try {
+        print(`  DONE    ${finding.step}: ${await finding.apply()}\n`);
+      } catch (error) {
+        throw asStepError(finding.step, error, target.projectId);
+      }
+      applied += 1;
+      if (!finding.inspectAgain) break;
     }
-    applied += 1;
   }
   print(`applied ${applied} change(s); prove them with dms2bq doctor --stage ${target.stage}\n`);
   return { planned, applied };

@@ -15,6 +15,8 @@ export interface Finding {
   detail: string;
   /** Makes the change; returns what it did. Present for `create` and `change`. */
   apply?: () => Promise<string>;
+  /** The change may reveal another in the same step (an undeleted provider's settings): inspect again. */
+  inspectAgain?: boolean;
 }
 
 export interface SetupContext {
