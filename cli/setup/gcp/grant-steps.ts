@@ -149,10 +149,8 @@ export const deployFederationStep = policyStep(
   ({ target, projectNumber }) => [
     { role: WORKLOAD_IDENTITY_USER, member: githubPrincipal(projectNumber, target.github.subject) },
   ],
-  (context) => serviceAccountPolicy(context, deployEmail(context)),
+  (context) => serviceAccountPolicy(context, context.target.deployEmail),
 );
-
-const deployEmail = ({ target }: SetupContext) => target.deployEmail;
 
 /** A load job is a project-level job: the loader needs roles/bigquery.jobUser on the project. */
 export const loaderJobUserStep = policyStep(
@@ -167,8 +165,8 @@ export const deployRightsStep = policyStep(
   'CD: project roles/bigquery.dataEditor and roles/bigquery.jobUser',
   CRM,
   (context) => [
-    { role: 'roles/bigquery.dataEditor', member: `serviceAccount:${deployEmail(context)}` },
-    { role: 'roles/bigquery.jobUser', member: `serviceAccount:${deployEmail(context)}` },
+    { role: 'roles/bigquery.dataEditor', member: `serviceAccount:${context.target.deployEmail}` },
+    { role: 'roles/bigquery.jobUser', member: `serviceAccount:${context.target.deployEmail}` },
   ],
   projectPolicy,
 );
