@@ -11,6 +11,7 @@ import { registerReconcileCommand } from './operate/reconcile.js';
 import { registerReplayCommand } from './operate/replay.js';
 import { registerStatusCommand } from './operate/status.js';
 import { registerWarehouseCommand } from './operate/warehouse.js';
+import { registerSetupCommand } from './setup/index.js';
 
 /** Every `dms2bq` command; each lives in ./<what it acts on>. */
 export const commandModules: RegisterCommand[] = [
@@ -26,4 +27,5 @@ export const commandModules: RegisterCommand[] = [
   registerReconcileCommand,
   registerDiffCommand,
   registerLocalCommand,
+  registerSetupCommand,
 ];

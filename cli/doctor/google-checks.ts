@@ -2,6 +2,11 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { currentViewName } from '../../lambdas/shared/mappings/bigquery-names.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
 import { buildRoutingTable } from '../../lambdas/shared/routing.js';
+import { stepFailure } from '../setup/gcp/errors.js';
+import type { GoogleRest } from '../setup/gcp/google-rest.js';
+import { openSetup, setupSteps } from '../setup/gcp/run.js';
+import type { SetupContext } from '../setup/gcp/step.js';
+import type { GcpTarget } from '../setup/gcp/target.js';
 import { type CheckResult, fail, failedCall, pass, skip } from './report.js';
 
 /**
@@ -117,4 +122,38 @@ function testIamPermissions(table: Table, permissions: string[]): Promise<string
       else resolve(((body ?? {}) as { permissions?: string[] }).permissions ?? []);
     });
   });
+}
+
+/**
+ * Every step `dms2bq setup gcp` makes sure of, read-only: a step in place passes, a missing or
+ * different one fails naming the step and the command that makes it, one another command does
+ * (a dataset not created yet) is skipped. A call Google refuses names the permission to grant.
+ */
+export async function checkGoogleSetup(
+  rest: GoogleRest,
+  bigquery: BigQuery,
+  target: GcpTarget,
+  configFile: string,
+): Promise<CheckResult[]> {
+  const fix = `npx dms2bq setup gcp --stage ${target.stage} --apply`;
+  let context: SetupContext;
+  try {
+    context = await openSetup(rest, bigquery, target, configFile, 'doctor');
+  } catch (error) {
+    return [fail('Google setup', (error as Error).message, fix)];
+  }
+  const results: CheckResult[] = [];
+  for (const step of setupSteps(target)) {
+    try {
+      const finding = await step.inspect(context);
+      const check = `Google setup: ${finding.step}`;
+      if (finding.status === 'exists') results.push(pass(check, finding.detail));
+      else if (finding.status === 'later') results.push(skip(check, finding.detail));
+      else results.push(fail(check, `missing: ${finding.detail}`, fix));
+    } catch (error) {
+      const failure = stepFailure(error, target.projectId, 'doctor');
+      results.push(fail(`Google setup: ${step.name}`, failure.problem, failure.fix ?? fix));
+    }
+  }
+  return results;
 }

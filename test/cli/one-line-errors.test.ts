@@ -149,6 +149,18 @@ describe('dms2bq in an empty environment', () => {
       line: /^no Google credentials: run gcloud auth application-default login/,
     },
     {
+      command: 'setup gcp --stage without Google credentials',
+      argv: () => ['setup', 'gcp', '--stage', 'prod'],
+      code: 2,
+      line: /^no Google credentials: run gcloud auth application-default login/,
+    },
+    {
+      command: 'setup gcp to a closed fake control plane',
+      argv: () => ['setup', 'gcp', '--stage', 'prod', '--google-endpoint', closed],
+      code: 1,
+      line: /^reading the project's APIs: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    },
+    {
       command: 'warehouse apply to a closed emulator port',
       argv: () => ['warehouse', 'apply', '--endpoint', closed],
       code: 1,

@@ -1,7 +1,9 @@
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { BigQuery } from '@google-cloud/bigquery';
 import type { Command } from 'commander';
+import { PassThroughClient } from 'google-auth-library';
 import { loadStageConfig, type StageConfig, StageConfigError } from '../../../infra/config.js';
 import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js';
 import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
@@ -16,12 +18,14 @@ import {
   type Sleep,
   testEndpoints,
 } from '../../doctor/dms-checks.js';
-import { checkDatasets, checkTablePermissions } from '../../doctor/google-checks.js';
+import { checkDatasets, checkGoogleSetup, checkTablePermissions } from '../../doctor/google-checks.js';
 import { checkDmsServiceRoles } from '../../doctor/iam-checks.js';
 import { type CheckResult, fail, failedCall, pass, renderCheck, skip } from '../../doctor/report.js';
 import { checkSourceDatabase } from '../../doctor/source-checks.js';
 import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
+import { GOOGLE_ENDPOINTS, GoogleRest, sameEndpoint } from '../../setup/gcp/google-rest.js';
+import { type GcpTarget, gcpTarget } from '../../setup/gcp/target.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 
 interface DoctorOptions {
@@ -32,6 +36,7 @@ interface DoctorOptions {
   assessmentBucket?: string;
   assessmentRole?: string;
   bigqueryEndpoint?: string;
+  googleEndpoint?: string;
   sourceUrl?: string;
 }
 
@@ -63,6 +68,10 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
         'IAM role DMS assumes to write the assessment results (trusts dms.amazonaws.com)',
       )
       .option('--bigquery-endpoint <url>', 'a BigQuery emulator instead of Google (no credentials)')
+      .option(
+        '--google-endpoint <url>',
+        "a fake Google control plane (IAM, Service Usage, Resource Manager) for the setup gcp steps' checks",
+      )
       .option(
         '--source-url <url>',
         "also check the source's binlog settings and grants as the DMS user (mysql://user:password@host:3306); needs --source",
@@ -166,6 +175,7 @@ async function googleChecks(
     );
     return;
   }
+  report(...(await googleSetupChecks(options, config, mappings, deploy)));
   report(...(await checkDatasets(deploy, mappings)));
   report(...(await checkTablePermissions(deploy, 'deploy identity', mappings, 'view')));
   const credentials = config.gcp.credentials;
@@ -222,4 +232,36 @@ async function googleChecks(
       'changelog',
     )),
   );
+}
+
+/** The steps of `setup gcp`, read through Google's control plane as the deploy identity. */
+async function googleSetupChecks(
+  options: DoctorOptions,
+  config: StageConfig,
+  mappings: SourceMapping[],
+  deploy: BigQuery,
+): Promise<CheckResult[]> {
+  const check = 'Google setup (setup gcp)';
+  if (options.bigqueryEndpoint && !options.googleEndpoint) {
+    return [
+      skip(
+        check,
+        'not checked: a BigQuery emulator has no IAM or Service Usage; add --google-endpoint for a fake one',
+      ),
+    ];
+  }
+  const configFile = `${options.config}/${options.stage}.json`;
+  let target: GcpTarget;
+  try {
+    target = gcpTarget(options.stage, config, mappings, configFile);
+  } catch (error) {
+    return [fail(check, (error as Error).message, 'fix the config field named there')];
+  }
+  const rest = new GoogleRest(
+    options.googleEndpoint ? new PassThroughClient() : await deploy.authClient.getClient(),
+    options.googleEndpoint ? sameEndpoint(options.googleEndpoint) : GOOGLE_ENDPOINTS,
+    // Doctor only reads: nothing it calls returns an operation to wait for.
+    async () => {},
+  );
+  return checkGoogleSetup(rest, deploy, target, configFile);
 }

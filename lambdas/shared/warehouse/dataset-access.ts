@@ -37,19 +37,7 @@ export async function grantDatasetAccess(
   if (entries.length === 0) return [];
   const [metadata] = await dataset.getMetadata();
   const access = ((metadata as { access?: Record<string, unknown>[] }).access ?? []).slice();
-  const email = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : undefined);
-  // A grant made with `GRANT … ON SCHEMA` may be listed by email or as an IAM member; either counts.
-  const names = (held: Record<string, unknown>) => [
-    email(held.userByEmail),
-    email(held.iamMember)?.replace(/^serviceaccount:/, ''),
-  ];
-  const missing = entries.filter(
-    (entry) =>
-      !access.some(
-        (held) =>
-          names(held).includes(entry.userByEmail.toLowerCase()) && rank(held.role) >= rank(entry.role),
-      ),
-  );
+  const missing = missingAccess(access, entries);
   if (missing.length === 0) return [];
   try {
     await dataset.setMetadata({ access: [...access, ...missing] });
@@ -61,4 +49,26 @@ export async function grantDatasetAccess(
     );
   }
   return missing;
+}
+
+/**
+ * The entries an access list does not already give: the same email with this role or a larger
+ * one. A grant made with `GRANT … ON SCHEMA` may be listed by email or as an IAM member; either counts.
+ */
+export function missingAccess(
+  access: readonly Record<string, unknown>[],
+  entries: readonly DatasetAccessEntry[],
+): DatasetAccessEntry[] {
+  const email = (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : undefined);
+  const names = (held: Record<string, unknown>) => [
+    email(held.userByEmail),
+    email(held.iamMember)?.replace(/^serviceaccount:/, ''),
+  ];
+  return entries.filter(
+    (entry) =>
+      !access.some(
+        (held) =>
+          names(held).includes(entry.userByEmail.toLowerCase()) && rank(held.role) >= rank(entry.role),
+      ),
+  );
 }
