@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import type { SourceMapping } from '../../../lambdas/shared/mappings/model.js';
+import { type CheckResult, fail, renderCheck, skip } from '../../doctor/report.js';
+import { UserError } from '../../errors.js';
+import { redactUrl } from '../../operate/mysql-row-count.js';
+import { reviewBinlog, settingsAdvice } from './binlog.js';
+import { grantGap, parseGrants, replicatedTables, type TableRef } from './grants.js';
+import { missingTables, readHeartbeat, readServerFacts, readUser } from './inspect.js';
+import { heartbeatSteps, retentionSteps, type Step, type UserPlan, userSteps } from './plan.js';
+import type { SecretStore, SourceSecret } from './secret.js';
+import { account } from './sql.js';
+
+export interface SetupSourceOptions {
+  mapping: SourceMapping;
+  /** mysql://admin:password@writer:3306, a user that may create users, grant, and create events. */
+  adminUrl: string;
+  store: SecretStore;
+  apply: boolean;
+  /** The DMS user's name and host part (`'dms2bq'@'%'`). */
+  dmsUser: string;
+  dmsHost: string;
+  out: (text: string) => void;
+}
+
+interface Endpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * `dms2bq setup source`: reads what the source has, prints the checks, the operator's part and the
+ * SQL it will run, and with `apply` runs it. Everything it changes is looked up first, so a second
+ * run finds nothing to do. Throws a UserError (exit 1) when a check needs the operator or a step
+ * failed, exit 2 when the admin cannot connect.
+ */
+export async function setupSource(options: SetupSourceOptions): Promise<void> {
+  const { mapping, out } = options;
+  const endpoint = parseEndpoint(options.adminUrl);
+  const connection = await connectAdmin(options.adminUrl);
+  const name = `source ${mapping.source}`;
+  let steps: Step[];
+  const checks: CheckResult[] = [];
+  try {
+    const facts = await readServerFacts(connection);
+    const review = reviewBinlog(name, facts, Boolean(mapping.heartbeat));
+    checks.push(...review.results);
+    const tables = replicatedTables(mapping);
+    const beat = mapping.heartbeat;
+    const isHeartbeat = (ref: TableRef) => beat?.schema === ref.schema && beat.table === ref.table;
+    const absent = await missingTables(
+      connection,
+      tables.filter((ref) => !isHeartbeat(ref)),
+    );
+    for (const ref of absent) {
+      checks.push(
+        fail(
+          `${name} table ${ref.schema}.${ref.table}`,
+          'does not exist: DMS cannot read it and setup cannot grant SELECT on it',
+          `create it, or remove it from mappings/${mapping.source}.json; then run setup again`,
+        ),
+      );
+    }
+    const user = await readUser(connection, options.dmsUser, options.dmsHost);
+    const gap = grantGap(
+      parseGrants(user.grants),
+      tables.filter((ref) => !absent.includes(ref)),
+    );
+    if (gap.extra.length > 0) {
+      checks.push(
+        skip(
+          `${name} DMS user's other privileges`,
+          `${gap.extra.join(', ')}: more than DMS needs; setup revokes nothing, REVOKE them by hand if unintended`,
+        ),
+      );
+    }
+    steps = [
+      ...retentionSteps(review.setRetention),
+      ...(beat ? heartbeatSteps(beat, await readHeartbeat(connection, beat)) : []),
+      ...userSteps(await planUser(options, endpoint, user.exists, gap), options.store.where),
+    ];
+    for (const check of checks) out(renderCheck(check));
+    const advice = settingsAdvice(facts, mapping.engine, endpoint.host, review.changes);
+    if (advice.length > 0) out(`${advice.join('\n')}\n`);
+    await runSteps(connection, options, steps);
+  } finally {
+    await connection.end();
+  }
+  const failed = checks.filter((check) => check.status === 'fail');
+  if (failed.length > 0) {
+    throw new UserError(
+      `${failed.length} check${failed.length === 1 ? '' : 's'} of ${mapping.source} need${failed.length === 1 ? 's' : ''} the operator (${failed.map((check) => check.check).join('; ')}): fix them as shown, then run setup again`,
+    );
+  }
+}
+
+async function planUser(
+  options: SetupSourceOptions,
+  endpoint: Endpoint,
+  exists: boolean,
+  gap: UserPlan['gap'],
+): Promise<UserPlan> {
+  const stored = await options.store.read();
+  const works =
+    exists &&
+    stored?.username === options.dmsUser &&
+    (await canLogIn(endpoint, options.dmsUser, stored.password));
+  const password = works && stored ? stored.password : generatePassword();
+  const wanted: SourceSecret = {
+    username: options.dmsUser,
+    password,
+    host: endpoint.host,
+    port: endpoint.port,
+  };
+  const same =
+    stored !== undefined &&
+    stored.username === wanted.username &&
+    stored.password === wanted.password &&
+    stored.host === wanted.host &&
+    stored.port === wanted.port;
+  return {
+    account: account(options.dmsUser, options.dmsHost),
+    exists,
+    ...(works ? {} : { newPassword: password }),
+    ...(same ? {} : { secret: wanted }),
+    gap,
+  };
+}
+
+/** 32 characters of base64url: no quote, backslash or @ to escape in SQL, JSON or a URL. */
+const generatePassword = (): string => randomBytes(24).toString('base64url');
+
+async function runSteps(connection: Connection, options: SetupSourceOptions, steps: Step[]): Promise<void> {
+  const { out, mapping } = options;
+  if (steps.length === 0) {
+    out(
+      `nothing to change: ${mapping.source}'s DMS user, grants, heartbeat and secret are as the mapping asks\n`,
+    );
+    return;
+  }
+  out(
+    `${options.apply ? 'applying' : 'would apply'} ${steps.length} change${steps.length === 1 ? '' : 's'}:\n`,
+  );
+  for (const step of steps) out(`  ${step.shown}${step.kind === 'sql' ? ';' : ''}\n`);
+  if (!options.apply) {
+    out('dry run: nothing changed; run again with --apply to make these changes\n');
+    return;
+  }
+  for (const [index, step] of steps.entries()) {
+    try {
+      if (step.kind === 'sql') await connection.query(step.sql);
+      else out(`  ${await options.store.write(step.secret)}\n`);
+    } catch (error) {
+      throw new UserError(
+        `step ${index + 1} of ${steps.length} failed (${step.shown}): ${(error as Error).message}; the steps before it are applied, run setup again once fixed`,
+      );
+    }
+  }
+  out(
+    `applied ${steps.length} change${steps.length === 1 ? '' : 's'}; check with dms2bq doctor --source ${mapping.source} --source-url\n`,
+  );
+}
+
+function parseEndpoint(url: string): Endpoint {
+  if (!/^mysql:\/\//.test(url)) {
+    throw new UserError(`--admin-url must be a mysql:// URL, got ${redactUrl(url)}`, 2);
+  }
+  const parsed = new URL(url);
+  return { host: parsed.hostname, port: Number(parsed.port || 3306) };
+}
+
+async function connectAdmin(url: string): Promise<Connection> {
+  const { createConnection } = await import('mysql2/promise');
+  return createConnection({ uri: url, connectTimeout: 10_000 }).catch((error: Error) => {
+    throw new UserError(
+      `cannot connect to the source at ${redactUrl(url)}: ${error.message}; check the host, the admin user's password and the network path`,
+      2,
+    );
+  });
+}
+
+/** Whether the stored password still logs the DMS user in: 1045 is "access denied". */
+async function canLogIn(endpoint: Endpoint, user: string, password: string): Promise<boolean> {
+  const { createConnection } = await import('mysql2/promise');
+  try {
+    const connection = await createConnection({ ...endpoint, user, password, connectTimeout: 10_000 });
+    await connection.end();
+    return true;
+  } catch (error) {
+    if ((error as { errno?: number }).errno === 1045) return false;
+    throw new UserError(
+      `cannot connect to ${endpoint.host}:${endpoint.port} as ${user} to test the stored password: ${(error as Error).message}`,
+      2,
+    );
+  }
+}
