@@ -44,7 +44,7 @@ export async function checkSourceDatabase(url: string, mapping: SourceMapping): 
       failedCall(
         `${name} connection`,
         error,
-        `check ${redactUrl(url)}: the host, the DMS user's password and the network path from here`,
+        `check ${redactUrl(url)}: the host, the DMS user's password and the network path from here; no DMS user yet: ${setupFix(mapping.source)}`,
       ),
     ];
   }
@@ -79,8 +79,8 @@ async function runChecks(
     results.push(...binlogSettings(name, variables));
     results.push(await retention(connection, name, variables));
   }
-  results.push(await replicationClient(connection, name, logBin === 'ON'));
-  results.push(await replicationSlave(connection, name));
+  results.push(await replicationClient(connection, name, logBin === 'ON', mapping.source));
+  results.push(await replicationSlave(connection, name, mapping.source));
   results.push(await tableReads(connection, name, mapping));
   if (mapping.heartbeat) {
     results.push(await heartbeatTick(connection, name, mapping));
@@ -231,9 +231,10 @@ async function replicationClient(
   connection: Connection,
   name: string,
   binlogOn: boolean,
+  source: string,
 ): Promise<CheckResult> {
   const check = `${name} REPLICATION CLIENT`;
-  const fix = `GRANT REPLICATION CLIENT ON *.* TO the DMS user (BINLOG MONITOR on MariaDB 10.5.2+)`;
+  const fix = `GRANT REPLICATION CLIENT ON *.* TO the DMS user (BINLOG MONITOR on MariaDB 10.5.2+); or ${setupFix(source)}`;
   if (!binlogOn) return skip(check, 'not testable without a binary log');
   try {
     await connection.query('SHOW BINARY LOGS');
@@ -250,7 +251,7 @@ async function replicationClient(
  * its active roles, each `GRANT <privileges> ON *.* TO …`. MySQL 8.0.26+ and MariaDB 10.5.1+ also
  * call it REPLICATION REPLICA.
  */
-async function replicationSlave(connection: Connection, name: string): Promise<CheckResult> {
+async function replicationSlave(connection: Connection, name: string, source: string): Promise<CheckResult> {
   const check = `${name} REPLICATION SLAVE`;
   const [rows] = await connection.query('SHOW GRANTS');
   const grants = (rows as Record<string, string>[]).map((row) => Object.values(row)[0] ?? '');
@@ -265,7 +266,7 @@ async function replicationSlave(connection: Connection, name: string): Promise<C
     : fail(
         check,
         `missing from SHOW GRANTS (${grants.length} grant${grants.length === 1 ? '' : 's'}; inactive roles are not seen)`,
-        'GRANT REPLICATION SLAVE ON *.* TO the DMS user',
+        `GRANT REPLICATION SLAVE ON *.* TO the DMS user; or ${setupFix(source)}`,
       );
 }
 
@@ -299,7 +300,7 @@ async function tableReads(
   return fail(
     check,
     `${problems.length} of ${mapping.tables.length} not readable: ${problems.join(', ')}`,
-    [...fixes].join('; ') || 'see the errors',
+    [...[...fixes], `or ${setupFix(mapping.source)}`].join('; '),
   );
 }
 

@@ -83,6 +83,22 @@ describe('dms2bq setup source against MariaDB', () => {
   const storedSecret = async (): Promise<SourceSecret> =>
     JSON.parse(await readFile(passwordFile, 'utf8')) as SourceSecret;
 
+  it('doctor, before setup, names the command that creates the DMS user', async () => {
+    // Act
+    const results = await checkSourceDatabase(server().url('dms2bq', 'not-yet'), shop);
+
+    // Assess
+    expect(results).toEqual([
+      expect.objectContaining({
+        check: 'source shop connection',
+        status: 'fail',
+        fix: expect.stringContaining(
+          'no DMS user yet: dms2bq setup source --source shop --admin-url mysql://ADMIN@HOST:3306 --stage STAGE --apply',
+        ),
+      }),
+    ]);
+  });
+
   it('shows the SQL of a fresh server first and changes nothing without --apply', async () => {
     // Act
     const run = await setup('--password-file', passwordFile);
