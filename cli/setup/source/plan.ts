@@ -11,7 +11,12 @@ export type Step =
   | { kind: 'sql'; sql: string; shown: string }
   | { kind: 'secret'; secret: SourceSecret; shown: string };
 
-const sql = (statement: string, shown = statement): Step => ({ kind: 'sql', sql: statement, shown });
+/** One statement, without the `;` that ends it in docs/heartbeat.md (the plan prints its own). */
+const sql = (statement: string, shown = statement): Step => ({
+  kind: 'sql',
+  sql: statement.replace(/;$/, ''),
+  shown: shown.replace(/;$/, ''),
+});
 
 export function retentionSteps(setRetention: boolean): Step[] {
   return setRetention
