@@ -193,7 +193,9 @@ describe('dms2bq setup source against MariaDB', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('applying 3 changes:');
-    expect(run.stdout).toContain("  ALTER USER 'dms2bq'@'%' IDENTIFIED BY '<generated, 32 characters>';");
+    expect(run.stdout).toContain(
+      `  ALTER USER 'dms2bq'@'%' IDENTIFIED BY '<generated, 32 characters>'; -- the password in file ${passwordFile} does not log in`,
+    );
     expect(run.stdout).toContain("  GRANT SELECT ON `sales`.`refunds` TO 'dms2bq'@'%';");
     const secret = await storedSecret();
     const login = await createConnection(loginOf(secret));

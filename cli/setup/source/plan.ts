@@ -61,7 +61,7 @@ export function userSteps(plan: UserPlan, where: string): Step[] {
     steps.push(
       sql(
         `${verb} USER ${plan.account} IDENTIFIED BY ${quoteString(plan.newPassword)}`,
-        `${verb} USER ${plan.account} IDENTIFIED BY '<generated, ${plan.newPassword.length} characters>'`,
+        `${verb} USER ${plan.account} IDENTIFIED BY '<generated, ${plan.newPassword.length} characters>'${plan.exists ? ` -- the password in ${where} does not log in` : ''}`,
       ),
     );
   }

@@ -141,7 +141,7 @@ async function runSteps(connection: Connection, options: SetupSourceOptions, ste
   out(
     `${options.apply ? 'applying' : 'would apply'} ${steps.length} change${steps.length === 1 ? '' : 's'}:\n`,
   );
-  for (const step of steps) out(`  ${step.shown}${step.kind === 'sql' ? ';' : ''}\n`);
+  for (const step of steps) out(`  ${terminated(step)}\n`);
   if (!options.apply) {
     out('dry run: nothing changed; run again with --apply to make these changes\n');
     return;
@@ -159,6 +159,13 @@ async function runSteps(connection: Connection, options: SetupSourceOptions, ste
   out(
     `applied ${steps.length} change${steps.length === 1 ? '' : 's'}; check with dms2bq doctor --source ${mapping.source} --source-url\n`,
   );
+}
+
+/** A statement ends with `;` before any `--` comment it carries, as a mysql client would read it. */
+function terminated(step: Step): string {
+  if (step.kind !== 'sql') return step.shown;
+  const comment = step.shown.indexOf(' -- ');
+  return comment < 0 ? `${step.shown};` : `${step.shown.slice(0, comment)};${step.shown.slice(comment)}`;
 }
 
 function parseEndpoint(url: string): Endpoint {
