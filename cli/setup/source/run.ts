@@ -3,8 +3,8 @@ import type { Connection } from 'mysql2/promise';
 import type { SourceMapping } from '../../../lambdas/shared/mappings/model.js';
 import { type CheckResult, fail, renderCheck, skip } from '../../doctor/report.js';
 import { UserError } from '../../errors.js';
-import { redactUrl } from '../../operate/mysql-row-count.js';
 import { reviewBinlog, settingsAdvice } from './binlog.js';
+import { canLogIn, connectAdmin, type Endpoint, parseEndpoint } from './connect.js';
 import { grantGap, parseGrants, replicatedTables, type TableRef } from './grants.js';
 import { missingTables, readHeartbeat, readServerFacts, readUser } from './inspect.js';
 import { heartbeatSteps, retentionSteps, type Step, type UserPlan, userSteps } from './plan.js';
@@ -23,11 +23,6 @@ export interface SetupSourceOptions {
   out: (text: string) => void;
 }
 
-interface Endpoint {
-  host: string;
-  port: number;
-}
-
 /**
  * `dms2bq setup source`: reads what the source has, prints the checks, the operator's part and the
  * SQL it will run, and with `apply` runs it. Everything it changes is looked up first, so a second
@@ -38,51 +33,13 @@ export async function setupSource(options: SetupSourceOptions): Promise<void> {
   const { mapping, out } = options;
   const endpoint = parseEndpoint(options.adminUrl);
   const connection = await connectAdmin(options.adminUrl);
-  const name = `source ${mapping.source}`;
-  let steps: Step[];
-  const checks: CheckResult[] = [];
+  let checks: CheckResult[];
   try {
-    const facts = await readServerFacts(connection);
-    const review = reviewBinlog(name, facts, Boolean(mapping.heartbeat));
-    checks.push(...review.results);
-    const tables = replicatedTables(mapping);
-    const beat = mapping.heartbeat;
-    const isHeartbeat = (ref: TableRef) => beat?.schema === ref.schema && beat.table === ref.table;
-    const absent = await missingTables(
-      connection,
-      tables.filter((ref) => !isHeartbeat(ref)),
-    );
-    for (const ref of absent) {
-      checks.push(
-        fail(
-          `${name} table ${ref.schema}.${ref.table}`,
-          'does not exist: DMS cannot read it and setup cannot grant SELECT on it',
-          `create it, or remove it from mappings/${mapping.source}.json; then run setup again`,
-        ),
-      );
-    }
-    const user = await readUser(connection, options.dmsUser, options.dmsHost);
-    const gap = grantGap(
-      parseGrants(user.grants),
-      tables.filter((ref) => !absent.includes(ref)),
-    );
-    if (gap.extra.length > 0) {
-      checks.push(
-        skip(
-          `${name} DMS user's other privileges`,
-          `${gap.extra.join(', ')}: more than DMS needs; setup revokes nothing, REVOKE them by hand if unintended`,
-        ),
-      );
-    }
-    steps = [
-      ...retentionSteps(review.setRetention),
-      ...(beat ? heartbeatSteps(beat, await readHeartbeat(connection, beat)) : []),
-      ...userSteps(await planUser(options, endpoint, user.exists, gap), options.store.where),
-    ];
+    const review = await reviewSource(connection, options, endpoint);
+    checks = review.checks;
     for (const check of checks) out(renderCheck(check));
-    const advice = settingsAdvice(facts, mapping.engine, endpoint.host, review.changes);
-    if (advice.length > 0) out(`${advice.join('\n')}\n`);
-    await runSteps(connection, options, steps);
+    if (review.advice.length > 0) out(`${review.advice.join('\n')}\n`);
+    await runSteps(connection, options, review.steps);
   } finally {
     await connection.end();
   }
@@ -92,6 +49,65 @@ export async function setupSource(options: SetupSourceOptions): Promise<void> {
       `${failed.length} check${failed.length === 1 ? '' : 's'} of ${mapping.source} need${failed.length === 1 ? 's' : ''} the operator (${failed.map((check) => check.check).join('; ')}): fix them as shown, then run setup again`,
     );
   }
+}
+
+interface SourceReview {
+  checks: CheckResult[];
+  /** What only the operator can do: the parameter-group or my.cnf change and its restart. */
+  advice: string[];
+  steps: Step[];
+}
+
+/** Reads everything setup would change and turns the differences into checks and steps. */
+async function reviewSource(
+  connection: Connection,
+  options: SetupSourceOptions,
+  endpoint: Endpoint,
+): Promise<SourceReview> {
+  const { mapping } = options;
+  const name = `source ${mapping.source}`;
+  const facts = await readServerFacts(connection);
+  const binlog = reviewBinlog(name, facts, Boolean(mapping.heartbeat));
+  const checks = [...binlog.results];
+  const beat = mapping.heartbeat;
+  const isHeartbeat = (ref: TableRef) => beat?.schema === ref.schema && beat.table === ref.table;
+  const tables = replicatedTables(mapping);
+  // The heartbeat's table is setup's to create; every other table must be there already.
+  const absent = await missingTables(
+    connection,
+    tables.filter((ref) => !isHeartbeat(ref)),
+  );
+  for (const ref of absent) {
+    checks.push(
+      fail(
+        `${name} table ${ref.schema}.${ref.table}`,
+        'does not exist: DMS cannot read it and setup cannot grant SELECT on it',
+        `create it, or remove it from mappings/${mapping.source}.json; then run setup again`,
+      ),
+    );
+  }
+  const user = await readUser(connection, options.dmsUser, options.dmsHost);
+  const gap = grantGap(
+    parseGrants(user.grants),
+    tables.filter((ref) => !absent.includes(ref)),
+  );
+  if (gap.extra.length > 0) {
+    checks.push(
+      skip(
+        `${name} DMS user's other privileges`,
+        `${gap.extra.join(', ')}: more than DMS needs; setup revokes nothing, REVOKE them by hand if unintended`,
+      ),
+    );
+  }
+  return {
+    checks,
+    advice: settingsAdvice(facts, mapping.engine, endpoint.host, binlog.changes),
+    steps: [
+      ...retentionSteps(binlog.setRetention),
+      ...(beat ? heartbeatSteps(beat, await readHeartbeat(connection, beat)) : []),
+      ...userSteps(await planUser(options, endpoint, user.exists, gap), options.store.where),
+    ],
+  };
 }
 
 async function planUser(
@@ -166,38 +182,4 @@ function terminated(step: Step): string {
   if (step.kind !== 'sql') return step.shown;
   const comment = step.shown.indexOf(' -- ');
   return comment < 0 ? `${step.shown};` : `${step.shown.slice(0, comment)};${step.shown.slice(comment)}`;
-}
-
-function parseEndpoint(url: string): Endpoint {
-  if (!/^mysql:\/\//.test(url)) {
-    throw new UserError(`--admin-url must be a mysql:// URL, got ${redactUrl(url)}`, 2);
-  }
-  const parsed = new URL(url);
-  return { host: parsed.hostname, port: Number(parsed.port || 3306) };
-}
-
-async function connectAdmin(url: string): Promise<Connection> {
-  const { createConnection } = await import('mysql2/promise');
-  return createConnection({ uri: url, connectTimeout: 10_000 }).catch((error: Error) => {
-    throw new UserError(
-      `cannot connect to the source at ${redactUrl(url)}: ${error.message}; check the host, the admin user's password and the network path`,
-      2,
-    );
-  });
-}
-
-/** Whether the stored password still logs the DMS user in: 1045 is "access denied". */
-async function canLogIn(endpoint: Endpoint, user: string, password: string): Promise<boolean> {
-  const { createConnection } = await import('mysql2/promise');
-  try {
-    const connection = await createConnection({ ...endpoint, user, password, connectTimeout: 10_000 });
-    await connection.end();
-    return true;
-  } catch (error) {
-    if ((error as { errno?: number }).errno === 1045) return false;
-    throw new UserError(
-      `cannot connect to ${endpoint.host}:${endpoint.port} as ${user} to test the stored password: ${(error as Error).message}`,
-      2,
-    );
-  }
 }
