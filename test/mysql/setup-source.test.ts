@@ -311,4 +311,43 @@ describe('dms2bq setup source against MariaDB', () => {
     expect(refused.stderr).toMatch(/^cannot connect to the source at mysql:\/\/root:\*\*\*@127\.0\.0\.1:\d+/);
     expect(refused.stderr).not.toContain('wrong');
   });
+  it('reschedules an EVENT whose interval the mapping changed, and enables a disabled one', async () => {
+    // Prepare
+    const slower = await mappingDir({
+      'shop.json': { ...shop, heartbeat: { ...heartbeat, intervalSeconds: 2 } },
+    });
+    await server().exec('ALTER EVENT dms2bq.heartbeat_tick DISABLE');
+    const run = (...extra: string[]) =>
+      runDms2bq(
+        [setupCommand],
+        [
+          'setup',
+          'source',
+          '--source',
+          'shop',
+          '--mappings',
+          slower.dir,
+          '--admin-url',
+          server().rootUrl,
+          '--password-file',
+          passwordFile,
+          ...extra,
+        ],
+      );
+
+    try {
+      // Act
+      const first = await run('--apply');
+      const second = await run();
+
+      // Assess
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain(
+        'applying 1 change:\n  ALTER EVENT `dms2bq`.`heartbeat_tick` ON SCHEDULE EVERY 2 SECOND ENABLE;\n',
+      );
+      expect(second.stdout).toContain('nothing to change');
+    } finally {
+      await slower.cleanup();
+    }
+  });
 });
