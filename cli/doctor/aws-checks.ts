@@ -77,7 +77,7 @@ export async function checkSecret(
   secretArn: string,
 ): Promise<CheckResult> {
   const check = `secret of ${source}`;
-  const fixKeys = `store JSON {"username","password","host","port"} in ${secretArn}`;
+  const fixKeys = `store JSON {"username","password","host","port"} in ${secretArn}: dms2bq setup source --source ${source} --admin-url mysql://ADMIN@HOST:3306 --stage STAGE --apply writes it`;
   try {
     const { SecretString } = await new SecretsManagerClient({ region: config.region }).send(
       new GetSecretValueCommand({ SecretId: secretArn }),

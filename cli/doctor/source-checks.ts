@@ -44,7 +44,7 @@ export async function checkSourceDatabase(url: string, mapping: SourceMapping): 
       failedCall(
         `${name} connection`,
         error,
-        `check ${redactUrl(url)}: the host, the DMS user's password and the network path from here`,
+        `check ${redactUrl(url)}: the host, the DMS user's password and the network path from here; no DMS user yet: ${setupFix(mapping.source)}`,
       ),
     ];
   }
@@ -79,10 +79,11 @@ async function runChecks(
     results.push(...binlogSettings(name, variables));
     results.push(await retention(connection, name, variables));
   }
-  results.push(await replicationClient(connection, name, logBin === 'ON'));
-  results.push(await replicationSlave(connection, name));
+  results.push(await replicationClient(connection, name, logBin === 'ON', mapping.source));
+  results.push(await replicationSlave(connection, name, mapping.source));
   results.push(await tableReads(connection, name, mapping));
   if (mapping.heartbeat) {
+    results.push(await heartbeatTick(connection, name, mapping));
     const scheduler = variables.get('event_scheduler');
     results.push(
       scheduler === 'ON'
@@ -90,7 +91,7 @@ async function runChecks(
         : fail(
             `${name} event scheduler`,
             `${scheduler ?? 'absent'}: the heartbeat event never runs and its alarm pages`,
-            `set event_scheduler=ON ${PARAMETER_FIX} (docs/heartbeat.md)`,
+            `set event_scheduler=ON ${PARAMETER_FIX} (docs/heartbeat.md; dms2bq setup source prints the command)`,
           ),
     );
   }
@@ -230,9 +231,10 @@ async function replicationClient(
   connection: Connection,
   name: string,
   binlogOn: boolean,
+  source: string,
 ): Promise<CheckResult> {
   const check = `${name} REPLICATION CLIENT`;
-  const fix = `GRANT REPLICATION CLIENT ON *.* TO the DMS user (BINLOG MONITOR on MariaDB 10.5.2+)`;
+  const fix = `GRANT REPLICATION CLIENT ON *.* TO the DMS user (BINLOG MONITOR on MariaDB 10.5.2+); or ${setupFix(source)}`;
   if (!binlogOn) return skip(check, 'not testable without a binary log');
   try {
     await connection.query('SHOW BINARY LOGS');
@@ -249,7 +251,7 @@ async function replicationClient(
  * its active roles, each `GRANT <privileges> ON *.* TO …`. MySQL 8.0.26+ and MariaDB 10.5.1+ also
  * call it REPLICATION REPLICA.
  */
-async function replicationSlave(connection: Connection, name: string): Promise<CheckResult> {
+async function replicationSlave(connection: Connection, name: string, source: string): Promise<CheckResult> {
   const check = `${name} REPLICATION SLAVE`;
   const [rows] = await connection.query('SHOW GRANTS');
   const grants = (rows as Record<string, string>[]).map((row) => Object.values(row)[0] ?? '');
@@ -264,7 +266,7 @@ async function replicationSlave(connection: Connection, name: string): Promise<C
     : fail(
         check,
         `missing from SHOW GRANTS (${grants.length} grant${grants.length === 1 ? '' : 's'}; inactive roles are not seen)`,
-        'GRANT REPLICATION SLAVE ON *.* TO the DMS user',
+        `GRANT REPLICATION SLAVE ON *.* TO the DMS user; or ${setupFix(source)}`,
       );
 }
 
@@ -298,6 +300,50 @@ async function tableReads(
   return fail(
     check,
     `${problems.length} of ${mapping.tables.length} not readable: ${problems.join(', ')}`,
-    [...fixes].join('; ') || 'see the errors',
+    [...[...fixes], `or ${setupFix(mapping.source)}`].join('; '),
   );
+}
+
+/** The command that creates what the source is missing (cli/setup/source), for the fix lines. */
+export const setupFix = (source: string): string =>
+  `dms2bq setup source --source ${source} --admin-url mysql://ADMIN@HOST:3306 --stage STAGE --apply`;
+
+/**
+ * Whether the heartbeat ticks, read as the DMS user (who may SELECT it, but not see the EVENT in
+ * information_schema without the EVENT privilege): the row's age on the server's own clock. Older
+ * than two intervals plus a margin means the EVENT does not run: missing, disabled, its definer
+ * dropped, or the scheduler off; all but the last are what `setup source` creates.
+ */
+async function heartbeatTick(
+  connection: Connection,
+  name: string,
+  mapping: SourceMapping,
+): Promise<CheckResult> {
+  const beat = mapping.heartbeat;
+  const check = `${name} heartbeat`;
+  if (!beat) return skip(check, 'no heartbeat in the mapping');
+  const id = `${beat.schema}.${beat.table}`;
+  const fix = `${setupFix(mapping.source)} (creates the table, its row and the EVENT ${beat.table}_tick)`;
+  try {
+    const [rows] = await connection.query(
+      'SELECT TIMESTAMPDIFF(MICROSECOND, beat_at, NOW(6)) / 1e6 AS age FROM ??.?? WHERE id = 1',
+      [beat.schema, beat.table],
+    );
+    const age = (rows as { age: string | number | null }[])[0]?.age;
+    if (age === undefined || age === null) return fail(check, `${id} has no row id = 1`, fix);
+    const seconds = Number(age);
+    const limit = 2 * beat.intervalSeconds + 5;
+    return seconds <= limit
+      ? pass(check, `${id} last beat ${seconds.toFixed(1)} s ago (every ${beat.intervalSeconds} s)`)
+      : fail(
+          check,
+          `${id} last beat ${Math.round(seconds)} s ago, over ${limit} s: the EVENT does not run (missing, disabled, its definer dropped, or event_scheduler off)`,
+          fix,
+        );
+  } catch (error) {
+    const { errno } = errorOf(error);
+    if (errno === 1146 || errno === 1049) return fail(check, `${id} does not exist`, fix);
+    if (errno === 1142 || errno === 1044) return fail(check, `${id} is not readable by the DMS user`, fix);
+    return failedCall(check, error, fix);
+  }
 }

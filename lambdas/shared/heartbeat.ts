@@ -1,4 +1,9 @@
-import { cdcMaxBatchInterval, type SourceMapping, type TableMapping } from './mappings/model.js';
+import {
+  cdcMaxBatchInterval,
+  type HeartbeatOptions,
+  type SourceMapping,
+  type TableMapping,
+} from './mappings/model.js';
 
 /**
  * A source's heartbeat: a one-row table the source database updates every `intervalSeconds`
@@ -65,16 +70,30 @@ export function describeHeartbeatTiming(t: HeartbeatTiming): string {
   );
 }
 
+/** The heartbeat's objects on the source, each one statement (`dms2bq setup source` runs them one by one). */
+export interface HeartbeatStatements {
+  table: string;
+  seed: string;
+  event: string;
+}
+
+export function heartbeatStatements(beat: HeartbeatOptions): HeartbeatStatements {
+  const table = `\`${beat.schema}\`.\`${beat.table}\``;
+  const event = `\`${beat.schema}\`.\`${beat.table}_tick\``;
+  return {
+    table: `CREATE TABLE IF NOT EXISTS ${table} (id INT NOT NULL PRIMARY KEY, beat_at DATETIME(6) NOT NULL);`,
+    seed: `INSERT IGNORE INTO ${table} (id, beat_at) VALUES (1, NOW(6));`,
+    event: [
+      `CREATE EVENT IF NOT EXISTS ${event} ON SCHEDULE EVERY ${beat.intervalSeconds} SECOND`,
+      `  DO UPDATE ${table} SET beat_at = NOW(6) WHERE id = 1;`,
+    ].join('\n'),
+  };
+}
+
 /** The MySQL statements that create the heartbeat on the source (docs/heartbeat.md explains them). */
 export function heartbeatSql(mapping: SourceMapping): string | undefined {
   const beat = mapping.heartbeat;
   if (!beat) return undefined;
-  const table = `\`${beat.schema}\`.\`${beat.table}\``;
-  const event = `\`${beat.schema}\`.\`${beat.table}_tick\``;
-  return [
-    `CREATE TABLE IF NOT EXISTS ${table} (id INT NOT NULL PRIMARY KEY, beat_at DATETIME(6) NOT NULL);`,
-    `INSERT IGNORE INTO ${table} (id, beat_at) VALUES (1, NOW(6));`,
-    `CREATE EVENT IF NOT EXISTS ${event} ON SCHEDULE EVERY ${beat.intervalSeconds} SECOND`,
-    `  DO UPDATE ${table} SET beat_at = NOW(6) WHERE id = 1;`,
-  ].join('\n');
+  const statements = heartbeatStatements(beat);
+  return [statements.table, statements.seed, statements.event].join('\n');
 }

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { doctorCommand } from '../../cli/commands/operate/doctor.js';
-import { checkSourceDatabase } from '../../cli/doctor/source-checks.js';
+import { checkSourceDatabase, setupFix } from '../../cli/doctor/source-checks.js';
 import { runDms2bq } from '../support/cli.js';
 import { sourceMappingFactory } from '../support/mappings.js';
 
@@ -44,7 +44,7 @@ describe('doctor --source-url', () => {
     expect(results[0]).toMatchObject({ check: 'source shop connection', status: 'fail' });
     expect(results[0]?.detail).toMatch(/ECONNREFUSED/);
     expect(results[0]?.fix).toBe(
-      `check mysql://dms2bq:***@127.0.0.1:${port}: the host, the DMS user's password and the network path from here`,
+      `check mysql://dms2bq:***@127.0.0.1:${port}: the host, the DMS user's password and the network path from here; no DMS user yet: ${setupFix('shop')}`,
     );
   });
 

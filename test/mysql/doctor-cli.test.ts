@@ -67,7 +67,7 @@ describe('dms2bq doctor --source-url against MariaDB', () => {
     const lines = run.stdout.split('\n');
     expect(lines).toContain('PASS  source shop binlog_format: ROW');
     expect(lines).toContain(
-      'FAIL  source shop SELECT on mapped tables: 1 of 2 not readable: sales.refunds (no SELECT) → fix: GRANT SELECT ON sales.* TO the DMS user',
+      'FAIL  source shop SELECT on mapped tables: 1 of 2 not readable: sales.refunds (no SELECT) → fix: GRANT SELECT ON sales.* TO the DMS user; or dms2bq setup source --source shop --admin-url mysql://ADMIN@HOST:3306 --stage STAGE --apply',
     );
     expect(run.stdout).not.toContain(':pw@');
   });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../cli/doctor/report.js';
-import { checkSourceDatabase } from '../../cli/doctor/source-checks.js';
+import { checkSourceDatabase, setupFix } from '../../cli/doctor/source-checks.js';
 import { heartbeatSql } from '../../lambdas/shared/heartbeat.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
 import { sourceMappingFactory, tableMappingFactory } from '../support/mappings.js';
@@ -75,6 +75,7 @@ describe('doctor --source-url against MariaDB', () => {
       'REPLICATION CLIENT',
       'REPLICATION SLAVE',
       'SELECT on mapped tables',
+      'heartbeat',
       'event scheduler',
     ]);
     expect(line(results, 'connection')?.detail).toMatch(/^\d+\.\d+\.\d+-MariaDB.* as dms2bq@%$/);
@@ -166,6 +167,49 @@ describe('doctor --source-url against MariaDB', () => {
     });
   });
 
+  it('fails a heartbeat that stopped ticking, naming the setup command', async () => {
+    // Prepare: the scheduler stops first, so no tick can refresh the row between the two statements.
+    await server().exec(`
+      SET GLOBAL event_scheduler = OFF;
+      UPDATE dms2bq.heartbeat SET beat_at = NOW(6) - INTERVAL 1 HOUR WHERE id = 1;`);
+
+    try {
+      // Act
+      const results = await checkSourceDatabase(dmsUrl(), mapping);
+
+      // Assess
+      expect(line(results, 'heartbeat')).toMatchObject({
+        check: 'source casino_a heartbeat',
+        status: 'fail',
+        detail: expect.stringMatching(
+          /^dms2bq\.heartbeat last beat 36\d\d s ago, over 125 s: the EVENT does not run \(missing, disabled, its definer dropped, or event_scheduler off\)$/,
+        ),
+        fix: 'dms2bq setup source --source casino_a --admin-url mysql://ADMIN@HOST:3306 --stage STAGE --apply (creates the table, its row and the EVENT heartbeat_tick)',
+      });
+    } finally {
+      await server().exec(`
+        UPDATE dms2bq.heartbeat SET beat_at = NOW(6) WHERE id = 1;
+        SET GLOBAL event_scheduler = ON;`);
+    }
+  });
+
+  it('fails a heartbeat table that does not exist', async () => {
+    // Prepare
+    const elsewhere = sourceMappingFactory({
+      ...mapping,
+      heartbeat: { schema: 'dms2bq', table: 'pulse', intervalSeconds: 60 },
+    });
+
+    // Act
+    const results = await checkSourceDatabase(dmsUrl(), elsewhere);
+
+    // Assess
+    expect(line(results, 'heartbeat')).toMatchObject({
+      status: 'fail',
+      detail: 'dms2bq.pulse is not readable by the DMS user',
+    });
+  });
+
   it('fails a DMS user without REPLICATION SLAVE', async () => {
     // Prepare
     await server().exec(`
@@ -180,7 +224,7 @@ describe('doctor --source-url against MariaDB', () => {
     // Assess
     expect(line(results, 'REPLICATION SLAVE')).toMatchObject({
       status: 'fail',
-      fix: 'GRANT REPLICATION SLAVE ON *.* TO the DMS user',
+      fix: `GRANT REPLICATION SLAVE ON *.* TO the DMS user; or ${setupFix('casino_a')}`,
     });
     expect(line(results, 'REPLICATION CLIENT')?.status).toBe('pass');
   });
@@ -201,7 +245,7 @@ describe('doctor --source-url against MariaDB', () => {
       check: 'source casino_a REPLICATION CLIENT',
       status: 'fail',
       detail: 'missing: SHOW BINARY LOGS is denied',
-      fix: 'GRANT REPLICATION CLIENT ON *.* TO the DMS user (BINLOG MONITOR on MariaDB 10.5.2+)',
+      fix: `GRANT REPLICATION CLIENT ON *.* TO the DMS user (BINLOG MONITOR on MariaDB 10.5.2+); or ${setupFix('casino_a')}`,
     });
     expect(line(results, 'REPLICATION SLAVE')?.status).toBe('pass');
   });
@@ -226,7 +270,7 @@ describe('doctor --source-url against MariaDB', () => {
       check: 'source casino_a SELECT on mapped tables',
       status: 'fail',
       detail: '2 of 4 not readable: game.users (no SELECT), dms2bq.gone (does not exist)',
-      fix: 'GRANT SELECT ON game.* TO the DMS user; create dms2bq.gone or remove it from mappings/casino_a.json',
+      fix: `GRANT SELECT ON game.* TO the DMS user; create dms2bq.gone or remove it from mappings/casino_a.json; or ${setupFix('casino_a')}`,
     });
   });
 
