@@ -90,4 +90,37 @@ describe('late files never undo a delete (ADR 0041)', { timeout: 120_000 }, () =
     expect(await rows(h, 'bets_current')).toEqual(truth);
     expect(await rows(h, 'bets_v_current')).toEqual(truth);
   });
+
+  it('a full-load file replayed (--include-full-load) three days after a delete heals too', async () => {
+    // Prepare: a full load of keys 7 and 8, then key 7 deleted.
+    let clock: (() => number) | undefined;
+    const h = await startLoaderHarness({
+      currentTables: true,
+      loader: { routing, now: () => (clock ? clock() : Date.now()) },
+    });
+    clock = () => h.emulator.clock.now();
+    harness = h;
+    const load = await duckdbParquet(
+      h.emulator,
+      file([
+        "('I', '2024-03-27 01:42:00.300000', '', CAST(7 AS BIGINT), 'g')",
+        "('I', '2024-03-27 01:42:00.300000', '', CAST(8 AS BIGINT), 'h')",
+      ]),
+    );
+    const loadKey = 'casino_a/game/bets/LOAD00000001.parquet';
+    expect(await deliver(h, loadKey, load)).toEqual([]);
+    expect(
+      await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, file([change('D', 1, 7, 'g')]))),
+    ).toEqual([]);
+    h.emulator.clock.advance(3 * DAY);
+
+    // Act
+    const failed = await h.invoke([
+      JSON.stringify(replayMessage({ bucket: h.aws.bucket, key: loadKey, replayEpoch: 1 })),
+    ]);
+
+    // Assess
+    expect(failed.batchItemFailures).toEqual([]);
+    expect(await rows(h, 'bets_current')).toEqual([{ id: 8, name: 'h' }]);
+  });
 });
