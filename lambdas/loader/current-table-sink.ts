@@ -27,9 +27,32 @@ export interface CurrentTableStreamed {
   requests: number;
 }
 
+/** A file too old to stream (ADR 0041): its keys are healed from the changelog instead. */
+export interface CurrentTableHeal {
+  route: Route;
+  key: string;
+  /** Top-level column names of the file. */
+  columns: readonly string[];
+  /** The file's `_dms_timestamp` range from its footer; absent: every key of the table is healed. */
+  timestamps?: { min: string; max: string };
+  /** Location of the heal's query job (the dataset's). */
+  location: string;
+  deadline: Deadline;
+  retry: RetryPolicy;
+}
+
+export interface CurrentTableHealed {
+  table: string;
+  upserts: number;
+  deletes: number;
+  requests: number;
+}
+
 export interface CurrentTableSink {
   /** Makes the table ready for the file's columns and streams every row of the file into it. */
   stream(file: CurrentTableFile): Promise<CurrentTableStreamed>;
+  /** Streams the changelog's latest change of every key the file touched, not the file's rows. */
+  heal(file: CurrentTableHeal): Promise<CurrentTableHealed>;
   close(): Promise<void>;
 }
 
@@ -56,5 +79,23 @@ export class CurrentTableStreamError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A table route's `<target>_current` is still the view of the `view` mode: `warehouse apply` (run by
+ * CD after the deploy) replaces it and `--backfill` fills the new table from the changelog, which
+ * already has the file. Not a failure: the file is acknowledged without streaming (ADR 0042).
+ */
+export class CurrentIsViewError extends CurrentTableStreamError {
+  override name = 'CurrentIsViewError';
+
+  constructor(table: string) {
+    super(
+      `${table} is still a view while the mapping says "current": "table"; run dms2bq warehouse apply --backfill (CD does after the deploy) to replace it with the CDC table and fill it from the changelog`,
+      table,
+      'FAILED_PRECONDITION',
+      false,
+    );
   }
 }

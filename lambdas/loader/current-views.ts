@@ -38,8 +38,11 @@ export class CurrentViews {
     );
     if (outcome === 'created')
       this.logger.info('created the current-state view after the first load', { view });
-    if (outcome === 'replaced-table')
-      this.logger.info('replaced the CDC table under _current with the view the mapping asks for', { view });
+    if (outcome === 'table-left')
+      this.logger.warn(
+        'the mapping says "current": "view", but _current is a CDC table; the loader leaves it (ADR 0042): run dms2bq warehouse apply to put the view back',
+        { view },
+      );
   }
 
   /** `<target>_history`, for either mode of `_current`: one tables.get per table per container. */

@@ -11,12 +11,12 @@ import type { FileRef } from '../shared/messages.js';
 import { parseDmsTimestamp, parseParquetFooter } from '../shared/parquet/footer.js';
 import { readS3Tail, s3RangeReader } from '../shared/parquet/s3-range-reader.js';
 import type { Route, RoutingTable } from '../shared/routing.js';
+import { deliverToCurrentTable, fileAge } from './current-delivery.js';
 import type { CurrentTableSinkLoader } from './current-table-sink.js';
 import type { CurrentViews } from './current-views.js';
 import type { KnownTables } from './known-tables.js';
 import type { LoaderMetrics } from './metrics.js';
 import { schemaDriftResolver } from './schema-drift.js';
-import { streamToCurrentTable } from './stream-current.js';
 
 export interface FileLoaderDeps {
   routing: RoutingTable;
@@ -118,7 +118,8 @@ export async function processFile(
   deps.tables.loaded(route);
   if (route.current === 'table') {
     const file = { route, ...object, size, tail: tail.bytes, columns: footer.columns.map((c) => c.name) };
-    await streamToCurrentTable(file, deps, deadline, deps.retry);
+    const age = fileAge(tail.lastModified, result.job.creationTime, footer.dmsTimestamp);
+    await deliverToCurrentTable(file, age, deps, deadline, deps.retry);
   } else {
     await deps.views.ensure(route, deadline, deps.retry);
   }

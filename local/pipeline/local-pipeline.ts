@@ -115,6 +115,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     logger,
     metrics: new Metrics({ namespace: 'dms2bq', serviceName: 'dms2bq-loader' }),
     onFileOutcome: outcomes.record,
+    // The loader judges a file's age against BigQuery's time (ADR 0041); here that is the emulator's
+    // clock, which `POST /_emulator/clock` and BIGQUERY_EMULATOR_CLOCK_OFFSET move.
+    now: () => emulator.clock.now(),
     // As deployed: the streaming code is imported when a `table` route first needs it.
     currentTables: async () => {
       const { createCurrentTableSink } = await import('../../lambdas/loader/current-table/index.js');

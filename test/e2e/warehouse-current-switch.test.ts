@@ -80,6 +80,36 @@ describe('dms2bq warehouse apply, switching "current" and rebuilding', () => {
     expect(lines(later.stdout)).toEqual(['unchanged CDC table shop_cdc.orders_current']);
   });
 
+  it('rebuilds, with --backfill, a CDC table whose sequence numbers follow the change order before ADR 0040', async () => {
+    // Prepare: a table made by an earlier release (no dms2bq_order label) over a changelog with rows.
+    await fixture.apply(shop());
+    await fixture.loadChangelog(`SELECT ${changeRow}`);
+    await fixture.apply(shop(), ['--backfill', '--storage-write-endpoint', fixture.storageWriteEndpoint]);
+    // BigQuery removes a label that a patch sets to null.
+    const table = fixture.bigquery.dataset('shop_cdc').table('orders_current');
+    await table.setMetadata({ labels: { dms2bq_order: null } as unknown as Record<string, string> });
+
+    // Act
+    const plain = await fixture.apply(shop());
+    const backfilled = await fixture.apply(shop(), [
+      '--backfill',
+      '--storage-write-endpoint',
+      fixture.storageWriteEndpoint,
+    ]);
+    const later = await fixture.apply(shop());
+
+    // Assess
+    expect(lines(plain.stdout)).toEqual([
+      expect.stringMatching(
+        /^updated CDC table shop_cdc\.orders_current: .*change order 1, this release's is 2/,
+      ),
+      expect.stringMatching(/^backfill needed: shop_cdc\.orders_current/),
+    ]);
+    expect(backfilled.stdout).toContain('backfilled shop_cdc.orders_current from shop_cdc.orders: 1 rows');
+    expect(await fixture.metadataOf('orders_current')).toMatchObject({ labels: { dms2bq_order: '2' } });
+    expect(lines(later.stdout)).toEqual(['unchanged CDC table shop_cdc.orders_current']);
+  });
+
   it('refuses --backfill against an emulator without its Storage Write API endpoint, as a usage error', async () => {
     // Act
     const result = await fixture.apply(shop(), ['--backfill']);

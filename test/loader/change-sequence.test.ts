@@ -63,64 +63,68 @@ describe('dmsChangeSequence', () => {
   const seq = (timestampDigits: string, counter: string): string =>
     `${timestampDigits}${counter.padStart(19, '0')}`;
 
-  it('encodes timestamp micros, CDC flag and both halves of the change seq in hex', () => {
+  it('encodes a change by its change seq alone: its second, the CDC flag and both halves', () => {
     // Act
-    const sequence = dmsChangeSequence('1970-01-01 00:00:01.000002', seq('1234567890123456', '255'));
+    const sequence = dmsChangeSequence('1970-01-01 00:00:01.000002', seq('2024032701430388', '255'));
 
     // Assess
-    expect(sequence).toBe(`F4242/1/${(1234567890123456).toString(16).toUpperCase()}/FF`);
-  });
-
-  it('puts a full-load row (empty change seq) below any change with the same timestamp', () => {
-    // Prepare
-    const timestamp = '2024-03-27 01:43:03.888000';
-
-    // Act
-    const order = compare(
-      dmsChangeSequence(timestamp, ''),
-      dmsChangeSequence(timestamp, seq('0000000000000000', '0')),
+    expect(sequence).toBe(
+      `${(20240327014303).toString(16).toUpperCase()}/1/${(2024032701430388).toString(16).toUpperCase()}/FF`,
     );
-
-    // Assess
-    expect(order).toBe(-1);
   });
 
-  it('orders rows with the same timestamp by change seq, counter included', () => {
-    // Prepare
-    const timestamp = '2024-03-27 01:43:03.888000';
+  it('encodes a full-load row by the second of its timestamp, then the timestamp in microseconds', () => {
+    // Act
+    const sequence = dmsChangeSequence('1970-01-01 00:00:01.000002', '');
+
+    // Assess
+    expect(sequence).toBe(`${(19700101000001).toString(16).toUpperCase()}/0/F4242/0`);
+  });
+
+  it("lets a change of the full load's own second win, even one stamped before the load started", () => {
+    // Prepare: MySQL commit times are whole seconds; the load started 0.3 s into the second.
+    const fullLoad = dmsChangeSequence('2024-03-27 01:43:03.300000', '');
+    const update = dmsChangeSequence('2024-03-27 01:43:03.000000', seq('2024032701430300', '7'));
 
     // Act
+    const order = compare(update, fullLoad);
+
+    // Assess
+    expect(order).toBe(1);
+  });
+
+  it('lets a full-load row win over every change of an earlier second', () => {
+    // Act
     const order = compare(
-      dmsChangeSequence(timestamp, seq('1711503783888000', '10')),
-      dmsChangeSequence(timestamp, seq('1711503783888000', '9')),
+      dmsChangeSequence('2024-03-27 01:43:03.000000', ''),
+      dmsChangeSequence('2024-03-27 01:43:02.990000', seq('2024032701430299', '9999999999999999999')),
     );
 
     // Assess
     expect(order).toBe(1);
   });
 
-  it('lets a later timestamp win over a larger change seq (timestamp first, as the view ranks)', () => {
+  it('follows the change seq where the source clock stepped back (a later change, an earlier commit time)', () => {
+    // Prepare: DMS kept its sequence increasing; the commit time went back two seconds.
+    const first = dmsChangeSequence('2024-03-27 01:43:05.000000', seq('2024032701430500', '41'));
+    const second = dmsChangeSequence('2024-03-27 01:43:03.000000', seq('2024032701430500', '42'));
+
     // Act
-    const order = compare(
-      dmsChangeSequence('2024-03-27 01:43:03.888001', ''),
-      dmsChangeSequence('2024-03-27 01:43:03.888000', seq('9999999999999999', '9999999999999999999')),
-    );
+    const order = compare(second, first);
 
     // Assess
     expect(order).toBe(1);
   });
 
-  it('orders a full-load row captured during CDC by its timestamp against the changes around it', () => {
-    // Prepare: the task start time of the full load sits between two changes.
-    const before = dmsChangeSequence('2024-03-27 01:00:00.000000', seq('1711501200000000', '1'));
-    const fullLoad = dmsChangeSequence('2024-03-27 01:30:00.000000', null);
-    const after = dmsChangeSequence('2024-03-27 02:00:00.000000', seq('1711504800000000', '2'));
-
+  it('orders changes of one second by the counter', () => {
     // Act
-    const order = [compare(fullLoad, before), compare(after, fullLoad)];
+    const order = compare(
+      dmsChangeSequence('2024-03-27 01:43:03.000000', seq('2024032701430300', '10')),
+      dmsChangeSequence('2024-03-27 01:43:03.000000', seq('2024032701430300', '9')),
+    );
 
     // Assess
-    expect(order).toEqual([1, 1]);
+    expect(order).toBe(1);
   });
 
   it('matches the text order of the fixed-width columns for the largest values', () => {

@@ -93,7 +93,7 @@ describe('loader: table routes stream every file into <table>_current', { timeou
     }
   });
 
-  it('replaces a _current view left by the view mode with the CDC table, labelled for the backfill, and streams', async () => {
+  it('leaves a _current view left by the view mode to warehouse apply and acknowledges the file (ADR 0042)', async () => {
     // Prepare: the mapping switched to `table`; the view `warehouse apply` made is still there.
     const h = await start();
     await h.bigquery
@@ -110,14 +110,14 @@ describe('loader: table routes stream every file into <table>_current', { timeou
       await duckdbParquet(h.emulator, allTypes([row('I', 1, 1, 'a')])),
     );
 
-    // Assess
+    // Assess: the file is in the changelog, which the backfill reads; the view is untouched.
     expect(failed).toEqual([]);
     const [metadata] = await h.bigquery.dataset('casino_a_cdc').table('bets_current').getMetadata();
-    expect(metadata).toMatchObject({ type: 'TABLE', labels: { dms2bq_backfill: 'pending' } });
-    expect(await currentState(h, 'id, name')).toEqual([{ id: '1', name: 'a' }]);
+    expect(metadata.type).toBe('VIEW');
+    expect(await h.rowCount('bets')).toBe(1);
   });
 
-  it('gives a view route its view back over a CDC table left from the table mode', async () => {
+  it('leaves a CDC table under a view route to warehouse apply, and never deletes it (ADR 0042)', async () => {
     // Prepare: the mapping (or a rolled-back deploy) went back to `view`; the CDC table is still there.
     const viewRoute: Route = { ...tableRoute, current: 'view' };
     harness = await startLoaderHarness({ loader: { routing: { 'casino_a/game/bets': viewRoute } } });
@@ -137,9 +137,8 @@ describe('loader: table routes stream every file into <table>_current', { timeou
     // Assess
     expect(failed).toEqual([]);
     const [metadata] = await h.bigquery.dataset('casino_a_cdc').table('bets_current').getMetadata();
-    expect(metadata.type).toBe('VIEW');
-    const [rows] = await h.bigquery.query('SELECT id, name FROM casino_a_cdc.bets_current');
-    expect(rows).toEqual([{ id: 1, name: 'a' }]);
+    expect(metadata).toMatchObject({ type: 'TABLE', tableConstraints: { primaryKey: { columns: ['id'] } } });
+    expect(await h.rowCount('bets')).toBe(1);
   });
 
   it('writes every column type exactly as the changelog holds it', async () => {

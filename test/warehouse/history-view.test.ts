@@ -60,7 +60,10 @@ function expectedVersions(changes: readonly Change[]): Version[] {
   for (const change of changes) byKey.set(change.id, [...(byKey.get(change.id) ?? []), change]);
   const result: Version[] = [];
   for (const [id, list] of byKey) {
-    const order = (c: Change) => `${c.at}|${c.seq ?? ''}`;
+    // ADR 0040: the change's second (its change seq's, or a full-load row's timestamp's), then the
+    // change seq (a full-load row's empty one lowest), then the timestamp.
+    const second = (c: Change) => (c.seq ? c.seq.slice(0, 14) : c.at.slice(0, 19).replace(/[- :]/g, ''));
+    const order = (c: Change) => [second(c), c.seq ?? '', c.at].join(' ');
     const unique = [...new Map(list.map((c) => [order(c), c])).values()].sort((a, b) =>
       order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0,
     );
@@ -210,9 +213,12 @@ describe('<table>_history: every version of every key over the changelog', () =>
         const count = Math.floor(random() * 6);
         for (let n = 0; n < count; n++) {
           sequence += 1 + Math.floor(random() * 3);
-          const at = `2026-11-01 00:00:0${Math.floor(random() * 4)}.00000${Math.floor(random() * 2)}`;
+          // Commit times grow with the sequence, as DMS keeps its time part (ADR 0040).
+          const second = Math.min(3, Math.floor(sequence / 80));
+          const at = `2026-11-01 00:00:0${second}.000000`;
           const op = pick(['I', 'U', 'U', 'D'] as const);
-          changes.push({ op, at, seq: String(sequence).padStart(35, '0'), id, name: `${op}-${id}-${n}` });
+          const seq = `2026110100000${second}00${String(sequence).padStart(19, '0')}`;
+          changes.push({ op, at, seq, id, name: `${op}-${id}-${n}` });
         }
       }
       // A forced replay: some changes loaded a second time, exact copies.

@@ -2,16 +2,14 @@ import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import type { Deadline, RetryPolicy } from '../../shared/bigquery/deadline.js';
 import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
 import { withRetry } from '../../shared/bigquery/jobs.js';
-import { deleteIfExists } from '../../shared/bigquery/tables.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import type { Route } from '../../shared/routing.js';
-import { BACKFILL_LABEL } from '../../shared/warehouse/current-object.js';
 import { cdcTableMetadata } from '../../shared/warehouse/current-table.js';
 import { currentTableFields } from '../../shared/warehouse/current-table-schema.js';
 import { WarehouseMappingError } from '../../shared/warehouse/errors.js';
-import { CurrentTableStreamError } from '../current-table-sink.js';
+import { CurrentIsViewError, CurrentTableStreamError } from '../current-table-sink.js';
 
-export type CurrentTableChange = 'created' | 'replaced-view' | 'columns-added';
+export type CurrentTableChange = 'created' | 'columns-added';
 
 /**
  * Keeps each `<target>_current` CDC table able to take the file being streamed: created from the
@@ -56,20 +54,11 @@ export class CurrentTableSchemas {
     const wanted = currentTableFields(changelog);
     const existing = await fieldsOf(this.bigquery, route.dataset, currentName);
     if (existing === 'VIEW') {
-      // The mapping switched to `table` and this loader runs before `warehouse apply` (CD applies
-      // after the deploy): the view gives way to the CDC table now, so this file streams instead of
-      // failing towards the DLQ. The view held the changelog's history, which the new table lacks:
-      // it is labelled for the backfill that `warehouse apply --backfill` runs (ADR 0026).
-      await deleteIfExists(dataset.table(currentName));
-      const metadata = creatableMetadata(route, changelog, table);
-      metadata.labels = { ...metadata.labels, [BACKFILL_LABEL]: 'pending' };
-      try {
-        await dataset.createTable(currentName, metadata);
-        this.onChange(table, 'replaced-view', []);
-        return wanted;
-      } catch (error) {
-        if (!isAlreadyExists(error)) throw error;
-      }
+      // The mapping switched to `table` and `warehouse apply` has not replaced the view yet. A loader
+      // never deletes what it did not create (ADR 0042): the view may be gone by now, and a delete by
+      // name would hit the table `apply --backfill` has just filled. The changelog has the file, and
+      // the backfill fills the new table from it.
+      throw new CurrentIsViewError(table);
     }
     if (existing === undefined) {
       try {
@@ -86,9 +75,7 @@ export class CurrentTableSchemas {
       }
     }
     const fields =
-      existing === undefined || existing === 'VIEW'
-        ? await tableFields(this.bigquery, route.dataset, currentName)
-        : existing;
+      existing === undefined ? await tableFields(this.bigquery, route.dataset, currentName) : existing;
     const have = new Set(fields.map((field) => field.name?.toLowerCase()));
     const missing = wanted.filter((field) => !have.has(field.name?.toLowerCase()));
     if (missing.length === 0) return fields;

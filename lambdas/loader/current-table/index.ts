@@ -10,6 +10,7 @@ import {
   CurrentTableStreamError,
 } from '../current-table-sink.js';
 import { CurrentTableSchemas } from './current-schema.js';
+import { healKeysFromChangelog } from './heal.js';
 import { parquetChanges } from './parquet-rows.js';
 import { ParquetValueError } from './parquet-values.js';
 
@@ -33,8 +34,6 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
   const schemas = new CurrentTableSchemas(bigquery, (table, change, columns) => {
     const messages: Record<typeof change, string> = {
       created: 'created the CDC current table from the changelog schema',
-      'replaced-view':
-        'replaced the _current view with the CDC table the mapping asks for; it waits for warehouse apply --backfill to fill it from the changelog',
       'columns-added': 'added the changelog’s new columns to the CDC current table',
     };
     logger.info(messages[change], { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK });
@@ -57,6 +56,27 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
           ),
         );
         return { table, ...result };
+      } catch (error) {
+        schemas.forget(route);
+        throw streamFailure(error, table, file.key);
+      }
+    },
+    async heal(file) {
+      const { route } = file;
+      const table = `${route.dataset}.${currentViewName(route.targetTable)}`;
+      try {
+        const fields = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+        projectId ??= bigquery.getProjectId();
+        const healed = await healKeysFromChangelog({
+          bigquery,
+          streamer,
+          location: file.location,
+          projectId: await projectId,
+          route,
+          fields,
+          ...(file.timestamps === undefined ? {} : { timestamps: file.timestamps }),
+        });
+        return { table, ...healed };
       } catch (error) {
         schemas.forget(route);
         throw streamFailure(error, table, file.key);

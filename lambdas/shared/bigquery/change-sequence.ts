@@ -41,6 +41,8 @@ const DMS_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{
 const CHANGE_SEQ_DIGITS = 35;
 /** `$AR_H_CHANGE_SEQ` is 16 digits of timestamp then a 19-digit counter; each half fits 64 bits. */
 const COUNTER_DIGITS = 19;
+/** `yyyyMMddHHmmss`: the whole seconds of the change seq's 16-digit time part. */
+const SECOND_DIGITS = 14;
 
 /** Microseconds since the epoch of a DMS `yyyy-MM-dd HH:mm:ss.SSSSSS` (UTC) timestamp. */
 export function dmsTimestampMicros(timestamp: string): bigint {
@@ -70,22 +72,45 @@ export function dmsTimestampMicros(timestamp: string): bigint {
 }
 
 /**
- * The `_CHANGE_SEQUENCE_NUMBER` of a DMS row, so BigQuery applies changes in the order the
- * `_current` view ranks them (`_dms_timestamp`, then `_dms_change_seq`, an empty one lowest):
- * `<timestamp µs>/<1 for CDC, 0 for full load>/<change seq's timestamp half>/<its counter half>`.
- * Always four sections, so comparisons never depend on sequences of different lengths.
+ * Version of the change order below, stored as a label on every CDC table created with it
+ * (current-table-schema.ts). Sequence numbers of another order compare meaninglessly with these, so
+ * `warehouse apply` marks a table without this label for a rebuild (ADR 0040).
+ */
+export const CHANGE_ORDER_VERSION = '2';
+
+/** `yyyyMMddHHmmss` of a DMS `yyyy-MM-dd HH:mm:ss[.SSSSSS]` timestamp, as a number. */
+const timestampSecond = (timestamp: string): bigint =>
+  BigInt(
+    `${timestamp.slice(0, 4)}${timestamp.slice(5, 7)}${timestamp.slice(8, 10)}${timestamp.slice(11, 13)}${timestamp.slice(14, 16)}${timestamp.slice(17, 19)}`,
+  );
+
+/**
+ * The pipeline's one change order (ADR 0040), as BigQuery's `_CHANGE_SEQUENCE_NUMBER`:
+ * `<second>/<0 full load, 1 CDC>/<…>/<…>`, always four sections.
+ *
+ * - A CDC row: `<the change seq's yyyyMMddHHmmss>/1/<its 16-digit time part>/<its 19-digit counter>`.
+ *   CDC rows therefore follow `$AR_H_CHANGE_SEQ` alone (the first section is a prefix of the third),
+ *   which DMS keeps increasing even when the source's clock steps back; `_dms_timestamp` plays no part.
+ * - A full-load row: `<_dms_timestamp's yyyyMMddHHmmss>/0/<_dms_timestamp µs>/0`. It sorts above every
+ *   change of an earlier second and below every change of its own second or later: a change captured
+ *   in the second the load started carries an after image at least as new as what the load read, and
+ *   commit times may have one-second resolution (MySQL's binlog), so within that second the load
+ *   cannot be placed any finer. Two full-load rows order by their timestamps.
+ *
+ * `changeOrder` in warehouse/views.ts is the same order in SQL; the two must stay equal.
  */
 export function dmsChangeSequence(dmsTimestamp: string, dmsChangeSeq: string | null | undefined): string {
   const micros = dmsTimestampMicros(dmsTimestamp);
   const seq = dmsChangeSeq ?? '';
-  if (seq === '') return formatChangeSequence([micros, 0n, 0n, 0n]);
+  if (seq === '') return formatChangeSequence([timestampSecond(dmsTimestamp), 0n, micros, 0n]);
   if (!/^\d+$/.test(seq) || seq.length > CHANGE_SEQ_DIGITS) {
     throw new Error(
       `Invalid _dms_change_seq "${seq}": expected up to ${CHANGE_SEQ_DIGITS} decimal digits ($AR_H_CHANGE_SEQ) or empty`,
     );
   }
   const padded = seq.padStart(CHANGE_SEQ_DIGITS, '0');
+  const second = BigInt(padded.slice(0, SECOND_DIGITS));
   const high = BigInt(padded.slice(0, CHANGE_SEQ_DIGITS - COUNTER_DIGITS));
   const low = BigInt(padded.slice(CHANGE_SEQ_DIGITS - COUNTER_DIGITS));
-  return formatChangeSequence([micros, 1n, high, low]);
+  return formatChangeSequence([second, 1n, high, low]);
 }

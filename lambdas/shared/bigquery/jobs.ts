@@ -13,6 +13,8 @@ export interface JobSnapshot {
   /** `statistics.load.outputRows`; BigQuery sends int64 as strings. */
   outputRows?: number;
   inputFileBytes?: number;
+  /** `statistics.creationTime`: ms since the epoch on BigQuery's clock, when the job was created. */
+  creationTime?: number;
 }
 
 export function toSnapshot(id: string, metadata: JobMetadata): JobSnapshot {
@@ -25,6 +27,9 @@ export function toSnapshot(id: string, metadata: JobMetadata): JobSnapshot {
     errors: metadata.status?.errors ?? [],
     ...(load?.outputRows == null ? {} : { outputRows: Number(load.outputRows) }),
     ...(load?.inputFileBytes == null ? {} : { inputFileBytes: Number(load.inputFileBytes) }),
+    ...(metadata.statistics?.creationTime == null
+      ? {}
+      : { creationTime: Number(metadata.statistics.creationTime) }),
   };
 }
 

@@ -31,6 +31,8 @@ export interface S3Tail {
   size: number;
   /** ETag without quotes: the content every later read and the job ID refer to. */
   etag: string;
+  /** When S3 stored this version (Last-Modified): when DMS wrote the file, unless it was copied. */
+  lastModified?: Date;
 }
 
 /**
@@ -51,10 +53,15 @@ export async function readS3Tail(
     if ((error as Error).name === 'InvalidRange') throw new ParquetFooterError('file is empty');
     throw error;
   }
-  const { ContentRange, ContentLength, ETag } = response;
+  const { ContentRange, ContentLength, ETag, LastModified } = response;
   const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
   const total = ContentRange ? Number(ContentRange.split('/')[1]) : (ContentLength ?? bytes.byteLength);
   if (!Number.isSafeInteger(total))
     throw new Error(`s3://${bucket}/${key}: unexpected Content-Range ${ContentRange}`);
-  return { bytes, size: total, etag: stripQuotes(ETag ?? '') };
+  return {
+    bytes,
+    size: total,
+    etag: stripQuotes(ETag ?? ''),
+    ...(LastModified === undefined ? {} : { lastModified: LastModified }),
+  };
 }

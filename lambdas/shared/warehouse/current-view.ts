@@ -1,6 +1,5 @@
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
-import { deleteIfExists } from '../bigquery/tables.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 import { WarehouseConflictError } from './errors.js';
@@ -89,24 +88,19 @@ async function createView(
 }
 
 /**
- * Makes sure a view route's `<target>_current` is a view: creates it when missing, and replaces a
- * CDC table left from `"current": "table"` (the mapping switched back, or a deploy rolled back to a
- * loader of the view mode), which nothing would stream into any more; the view is derived from the
- * changelog, so nothing is lost. Never rewrites a view's query (that is `warehouse apply`'s job), and
- * leaves any other object under the name to apply's refusal. A table route's CDC table is the
- * loader's streaming's (lambdas/loader/current-table/current-schema.ts).
+ * Makes sure a view route's `<target>_current` exists: creates the view when nothing has the name.
+ * Never deletes: a CDC table under the name (the mapping switched back, a deploy rolled back to the
+ * view mode, or a loader of the previous release meeting the table `warehouse apply` just made) is
+ * left to `warehouse apply`, which CD runs after every deploy. A loader deleting by name could remove
+ * a table that apply has just filled (ADR 0042). Never rewrites a view's query (apply's job either).
  */
 export async function ensureCurrentView(
   bigquery: BigQuery,
   route: Route,
-): Promise<'created' | 'replaced-table' | 'exists'> {
+): Promise<'created' | 'exists' | 'table-left'> {
   const existing = await currentMetadata(bigquery, route);
-  const cdcTable = isCdcTable(existing);
-  if (existing !== undefined && !cdcTable) return 'exists';
+  if (isCdcTable(existing)) return 'table-left';
+  if (existing !== undefined) return 'exists';
   const projectId = await bigquery.getProjectId();
-  if (cdcTable)
-    await deleteIfExists(bigquery.dataset(route.dataset).table(currentViewName(route.targetTable)));
-  const created = await createView(bigquery, route, viewDefinition(projectId, route));
-  if (!created) return 'exists';
-  return cdcTable ? 'replaced-table' : 'created';
+  return (await createView(bigquery, route, viewDefinition(projectId, route))) ? 'created' : 'exists';
 }

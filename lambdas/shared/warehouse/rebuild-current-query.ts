@@ -4,6 +4,7 @@ import { dmsChangeSequence, dmsTimestampMicros } from '../bigquery/change-sequen
 import { CHANGE_SEQ_COLUMN, OP_COLUMN, SOURCE_CHANGED_AT_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
 import type { Route } from '../routing.js';
 import { canonicalValue, rowCells } from './rest-values.js';
+import { changeOrder } from './views.js';
 
 const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\\`')}\``;
 
@@ -12,7 +13,7 @@ export const dmsTimestampText = (at: Date): string => `${at.toISOString().slice(
 
 /**
  * The latest change per primary key of the changelog, ranked exactly as the `_current` view ranks
- * it (views.ts: `_dms_timestamp`, then `_dms_change_seq`, an empty one lowest): every key whose latest
+ * it (views.ts `changeOrder`): every key whose latest
  * change is live, and, as tombstones, those whose latest change is a delete committed at or after
  * `tombstonesSince` (rebuild-current.ts says why). The DMS columns stay, for the sequence numbers.
  */
@@ -25,7 +26,7 @@ export function latestChangesQuery(projectId: string, route: Route, tombstonesSi
     'SELECT * FROM (',
     `  SELECT * FROM ${changelog}`,
     '  WHERE TRUE',
-    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${TIMESTAMP_COLUMN} DESC, ${CHANGE_SEQ_COLUMN} DESC) = 1`,
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${changeOrder('DESC')}) = 1`,
     ')',
     `WHERE ${OP_COLUMN} != 'D'${tombstones}`,
   ].join('\n');
@@ -52,4 +53,44 @@ export function changeOfRow(schema: readonly TableField[], row: unknown, route: 
   if (cells.get(OP_COLUMN) === 'D') return { values, changeType: 'DELETE', sequence };
   values[SOURCE_CHANGED_AT_COLUMN] = dmsTimestampMicros(timestamp);
   return { values, changeType: 'UPSERT', sequence };
+}
+
+/** `_dms_timestamp` min/max of one landed file, from its Parquet footer's statistics. */
+export interface FileTimestampRange {
+  min: string;
+  max: string;
+}
+
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
+
+/**
+ * A predicate matching at least the changelog rows a file loaded: every row of the file has its
+ * `_dms_timestamp` in the file's range (a change its commit time, a full-load row the load's start).
+ * Rows of other files in that range match too, which only widens a heal: every key it touches ends
+ * right. Without statistics (or with values that are not DMS timestamps) it matches every row.
+ */
+export function fileRowsPredicate(range: FileTimestampRange | undefined): string {
+  if (range === undefined || !TIMESTAMP_TEXT.test(range.min) || !TIMESTAMP_TEXT.test(range.max))
+    return 'TRUE';
+  return `${TIMESTAMP_COLUMN} BETWEEN '${range.min}' AND '${range.max}'`;
+}
+
+/**
+ * The latest change, deletes included, of every key that has a row matching `touched` (a
+ * `fileRowsPredicate`): what a heal streams instead of a file too old to stream (ADR 0041).
+ */
+export function latestChangesOfKeysQuery(projectId: string, route: Route, touched: string): string {
+  const changelog = quote(`${projectId}.${route.dataset}.${route.targetTable}`);
+  const keys = route.primaryKey.map(quote);
+  const partition = keys.join(', ');
+  const join = keys.map((key) => `latest.${key} = touched.${key}`).join(' AND ');
+  return [
+    'SELECT latest.* FROM (',
+    `  SELECT * FROM ${changelog}`,
+    '  WHERE TRUE',
+    `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${changeOrder('DESC')}) = 1`,
+    ') AS latest',
+    `JOIN (SELECT DISTINCT ${partition} FROM ${changelog} WHERE ${touched}) AS touched`,
+    `ON ${join}`,
+  ].join('\n');
 }

@@ -138,7 +138,7 @@ interface ResultPage {
  * The query's rows one jobs.getQueryResults page at a time, unparsed (`skipParsing`: the client
  * would turn INT64 into lossy numbers and NUMERIC into Big objects), so at most one page is in memory.
  */
-async function* resultPages(job: Job, pageRows: number): AsyncGenerator<ResultPage> {
+export async function* resultPages(job: Job, pageRows: number): AsyncGenerator<ResultPage> {
   let pageToken: string | undefined;
   for (;;) {
     const [rows, , response] = await job.getQueryResults({

@@ -5,22 +5,31 @@ import type { Route } from '../routing.js';
 export const quote = (identifier: string): string => `\`${identifier.replaceAll('`', '\\`')}\``;
 
 /**
- * The pipeline's one change order within a key, oldest first (`ASC`) or newest first (`DESC`): by
- * `_dms_timestamp`, then `_dms_change_seq`. `_current` and `_history` both rank by it, so the
- * version `_current` shows is the one `_history` leaves open.
+ * The second a row is ordered in (ADR 0040): a change's is the whole seconds of its `$AR_H_CHANGE_SEQ`
+ * time part (`yyyyMMddHHmmss`, the first 14 of its 35 digits), a full-load row's (empty change seq)
+ * those of its `_dms_timestamp`, the load's start.
  */
-export const changeOrder = (direction: 'ASC' | 'DESC'): string =>
-  direction === 'DESC'
-    ? `${TIMESTAMP_COLUMN} DESC, ${CHANGE_SEQ_COLUMN} DESC`
-    : `${TIMESTAMP_COLUMN}, ${CHANGE_SEQ_COLUMN}`;
+const orderSecond = `IF(IFNULL(${CHANGE_SEQ_COLUMN}, '') = '', REPLACE(REPLACE(REPLACE(SUBSTR(${TIMESTAMP_COLUMN}, 1, 19), '-', ''), ' ', ''), ':', ''), SUBSTR(LPAD(${CHANGE_SEQ_COLUMN}, 35, '0'), 1, 14))`;
+
+/**
+ * The pipeline's one change order within a key, oldest first (`ASC`) or newest first (`DESC`), the
+ * order `dmsChangeSequence` (bigquery/change-sequence.ts) gives the CDC tables' sequence numbers:
+ * by the row's second, then `_dms_change_seq` (a full-load row's empty one lowest, so a change of the
+ * load's own second wins over it), then `_dms_timestamp` (full-load rows among themselves). Changes
+ * follow DMS's change sequence alone; commit times never reorder them. `_current`, `_history` and
+ * `rebuild-current` all rank by it, so the version `_current` shows is the one `_history` leaves open.
+ */
+export const changeOrder = (direction: 'ASC' | 'DESC'): string => {
+  const keys = [orderSecond, `IFNULL(${CHANGE_SEQ_COLUMN}, '')`, TIMESTAMP_COLUMN];
+  return keys.map((key) => (direction === 'DESC' ? `${key} DESC` : key)).join(', ');
+};
 
 /**
  * The query of the `<table>_current` view: the latest change per primary key, deletes dropped only
  * after the latest row is picked (or an older version would resurface), DMS bookkeeping columns
  * hidden and the commit time exposed as `_source_changed_at` (TIMESTAMP, from `_dms_timestamp`, DMS's
  * `yyyy-MM-dd HH:mm:ss.SSSSSS` in UTC; for full-loaded rows the task's start) so analysts can see how
- * fresh each row is and order by it. `_dms_timestamp` and `_dms_change_seq` are fixed-width strings, so text order is time
- * order; a full-load row's empty change sequence sorts below any change with the same timestamp.
+ * fresh each row is and order by it. The latest change is the first in `changeOrder`.
  * Views are created from it with tables.insert/tables.patch (`view.query`, GoogleSQL), which
  * roles/bigquery.dataEditor allows; a `CREATE VIEW` query job would also need bigquery.jobs.create.
  */
