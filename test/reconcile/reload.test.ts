@@ -192,6 +192,37 @@ describe.each(stamps)('a reload after a capture gap, its rows stamped with $stam
     expect(recounted).toEqual(counted);
   });
 
+  it('removes the old key of a primary-key update, which DMS never deletes', async () => {
+    // Prepare: UPDATE … SET id = 7 WHERE id = 4 reaches S3 as one U row with the new key only.
+    await loadChanges(fixture, route, [
+      {
+        op: 'U',
+        at: '2026-11-25 00:00:00.000000',
+        seq: '20261125000000000000000000000000003',
+        id: 7,
+        name: 'v0-4',
+      },
+    ]);
+    dms.sourceRows['sales.orders'] = 3;
+    fixture.emulator.clock.advance(60);
+    dms.tick();
+    dms.reloadTable(IDENTIFIER, 'sales.orders');
+    await loadChanges(fixture, route, [...reloadRows(at, [1, 6]), { op: 'I', at, id: 7, name: 'v0-4' }]);
+    await rebuildCurrentTable({ bigquery: fixture.bigquery, route, streamer, tombstonesSince: null });
+    dms.tick();
+
+    // Act
+    await reconcile();
+
+    // Assess
+    expect(names(await viewRows(fixture.bigquery, route))).toEqual([
+      { id: 1, name: 'v1-1' },
+      { id: 6, name: 'v0-6' },
+      { id: 7, name: 'v0-4' },
+    ]);
+    expect(await tableRows(fixture.bigquery, route)).toEqual(await viewRows(fixture.bigquery, route));
+  });
+
   it('keeps a key re-inserted after the reload', async () => {
     // Prepare
     await land();
