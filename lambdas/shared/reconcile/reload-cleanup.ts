@@ -47,6 +47,9 @@ export async function settleReload(
     (record) => record.targetTable === route.targetTable && record.fullLoadStart === fullLoadStart,
   );
   if (known) return { state: 'done', record: known, fresh: false };
+  // An empty source table writes no LOAD file, so its changelog may not exist yet: nothing to delete.
+  const [exists] = await deps.bigquery.dataset(route.dataset).table(route.targetTable).exists();
+  if (!exists) return { state: 'none' };
   const cdc = route.current === 'table' ? await currentMetadata(deps.bigquery, route) : undefined;
   if (route.current === 'table' && isCdcTable(cdc) && !deps.streamer) return { state: 'skipped' };
   const boundary = await reloadBoundary(deps.bigquery, deps.projectId, route, load);
