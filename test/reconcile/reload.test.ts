@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type CdcStreamer, createCdcStreamer } from '../../lambdas/shared/bigquery/cdc-stream.js';
 import { readReplicationTask } from '../../lambdas/shared/dms/table-statistics.js';
 import { reconcileTables } from '../../lambdas/shared/reconcile/reconcile.js';
+import { appendReloadDeletes } from '../../lambdas/shared/reconcile/reload.js';
 import type { Route } from '../../lambdas/shared/routing.js';
 import { rebuildCurrentTable } from '../../lambdas/shared/warehouse/rebuild-current.js';
 import { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
@@ -266,5 +267,49 @@ describe.each(stamps)('a reload after a capture gap, its rows stamped with $stam
 
     // Assess
     expect(names(await viewRows(fixture.bigquery, route))).toContainEqual({ id: 2, name: 'v2-2' });
+  });
+});
+
+describe('the query appending a reload’s deletes, when it outlasts the run', () => {
+  let fixture: EmulatorFixture;
+  beforeAll(async () => {
+    // Query jobs stay RUNNING for 8 s, far longer than a wait of 0 ms (stop waits for them to end).
+    fixture = await startEmulatorFixture({ jobStateDelayMs: 8_000 });
+  });
+  afterAll(async () => {
+    await fixture.stop();
+  });
+
+  it('reports it still running instead of failing the run, and the next run finds the same job', async () => {
+    // Prepare
+    const route = ordersRoute(await freshDataset(fixture));
+    await fixture.bigquery
+      .dataset(route.dataset)
+      .createTable(route.targetTable, { schema: { fields: [{ name: 'id', type: 'INTEGER' }] } });
+    const load = { startedAt: new Date(RELOAD_START), endedAt: new Date(RELOAD_START + 60_000), rows: 0 };
+    const boundary = '2026-11-30 08:00:00.000000';
+
+    // Act
+    const first = await appendReloadDeletes(
+      fixture.bigquery,
+      fixture.emulator.projectId,
+      route,
+      load,
+      boundary,
+      0,
+    );
+    const second = await appendReloadDeletes(
+      fixture.bigquery,
+      fixture.emulator.projectId,
+      route,
+      load,
+      boundary,
+      0,
+    );
+
+    // Assess
+    expect([first, second]).toEqual([false, false]);
+    const [jobs] = await fixture.bigquery.getJobs({ allUsers: true });
+    expect(jobs.filter((job) => job.id?.startsWith('dms2bq_reload_deletes_orders_'))).toHaveLength(1);
   });
 });

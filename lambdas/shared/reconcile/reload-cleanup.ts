@@ -9,7 +9,8 @@ import type { ReloadRecord } from './reload-record.js';
 
 /**
  * - `none`: DMS reports no completed full load of the table (a load or reload runs, or failed);
- * - `waiting`: DMS finished the load but the changelog does not hold its rows yet (files in flight);
+ * - `waiting`: DMS finished the load but the changelog does not hold its rows yet (files in flight),
+ *   or the query appending the deletes still runs;
  * - `skipped`: a table-mode route and no streamer to delete from its CDC table (the CLI's run);
  * - `done`: the keys the load lacked are deleted, in the changelog and the CDC table (`fresh` when
  *   this run did it).
@@ -54,7 +55,9 @@ export async function settleReload(
   if (route.current === 'table' && isCdcTable(cdc) && !deps.streamer) return { state: 'skipped' };
   const boundary = await reloadBoundary(deps.bigquery, deps.projectId, route, load);
   if (boundary === undefined) return { state: 'waiting', since: load.startedAt };
-  await appendReloadDeletes(deps.bigquery, deps.projectId, route, load, boundary);
+  if (!(await appendReloadDeletes(deps.bigquery, deps.projectId, route, load, boundary))) {
+    return { state: 'waiting', since: load.startedAt };
+  }
   const changes = await reloadDeleteChanges(deps.bigquery, deps.projectId, route, boundary);
   if (deps.streamer && isCdcTable(cdc) && changes.length > 0) {
     await deps.streamer.append(

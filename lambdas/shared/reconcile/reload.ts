@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import type { ChangeRow } from '../bigquery/cdc-stream.js';
-import { DEFAULT_RETRY_POLICY, Deadline } from '../bigquery/deadline.js';
+import { DEFAULT_RETRY_POLICY, Deadline, TimeBudgetError } from '../bigquery/deadline.js';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { getJob, waitForJob } from '../bigquery/jobs.js';
 import { CHANGE_SEQ_COLUMN, OP_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
@@ -108,7 +108,9 @@ export function reloadDeletedKeysQuery(projectId: string, route: Route, boundary
 /**
  * Appends the reload's deletes to the changelog with one query job whose ID is derived from the
  * table, the load's start and the boundary: a second run, or a run racing with it, gets 409 and
- * BigQuery runs it once. Its cost is one read of the changelog, once per completed load.
+ * BigQuery runs it once. Its cost is one read of the changelog, once per completed load. Waits at
+ * most `timeoutMs` (the scheduled function has 5 minutes for every table): false while the job still
+ * runs, and a later run finds it by its ID.
  */
 export async function appendReloadDeletes(
   bigquery: BigQuery,
@@ -116,8 +118,8 @@ export async function appendReloadDeletes(
   route: Route,
   load: CompletedLoad,
   boundary: string,
-  timeoutMs = 600_000,
-): Promise<void> {
+  timeoutMs = 60_000,
+): Promise<boolean> {
   const location = bigquery.location ?? 'US';
   const hash = createHash('sha256')
     .update(JSON.stringify([route.dataset, route.targetTable, load.startedAt.toISOString(), boundary]))
@@ -139,19 +141,25 @@ export async function appendReloadDeletes(
   }
   let job = await getJob(bigquery, location, jobId);
   if (job && job.state !== 'DONE') {
-    job = await waitForJob(
-      bigquery,
-      location,
-      jobId,
-      new Deadline(Date.now() + timeoutMs),
-      DEFAULT_RETRY_POLICY,
-    );
+    try {
+      job = await waitForJob(
+        bigquery,
+        location,
+        jobId,
+        new Deadline(Date.now() + timeoutMs),
+        DEFAULT_RETRY_POLICY,
+      );
+    } catch (error) {
+      if (error instanceof TimeBudgetError) return false;
+      throw error;
+    }
   }
   if (job?.errorResult) {
     throw new Error(
       `appending the reload deletes of ${route.dataset}.${route.targetTable} (job ${jobId}) failed: ${job.errorResult.message ?? job.errorResult.reason}`,
     );
   }
+  return true;
 }
 
 /** The reload's deletes as the changes the loader would stream for them (DELETE, the key, the sequence of `boundary`). */
