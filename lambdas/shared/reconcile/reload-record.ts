@@ -5,12 +5,14 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { DEFAULT_RETRY_POLICY, Deadline } from '../bigquery/deadline.js';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { getJob, insertLoadJob, type JobSnapshot, waitForJob } from '../bigquery/jobs.js';
+import { RELOADS_TABLE } from '../mappings/bigquery-names.js';
 
 /**
- * One table in each changelog dataset records the full loads whose deletes reconciliation has
- * already appended (ADR 0047), so each completed load costs its changelog read once, not on every run.
+ * One table in each changelog dataset (RELOADS_TABLE) records the full loads whose deletes
+ * reconciliation has already appended (ADR 0047), so each completed load costs its changelog read
+ * once, not on every run.
  */
-export const RELOADS_TABLE = 'dms2bq_reloads';
+export { RELOADS_TABLE };
 
 export interface ReloadRecord {
   targetTable: string;
