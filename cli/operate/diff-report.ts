@@ -8,7 +8,8 @@ export interface DiffJson {
   current: string;
   equal: boolean;
   missing: { count: number; keys: Record<string, string>[] };
-  extra: { count: number; keys: Record<string, string>[] };
+  /** `why`: what leaves keys in BigQuery that the source lacks (only when there are some). */
+  extra: { count: number; keys: Record<string, string>[]; why?: string };
   changed: { count: number; keys: { key: Record<string, string>; columns: string[] }[] };
   repair: string[];
   levels: number;
@@ -39,6 +40,15 @@ export function repairCommands(diff: RouteDiff, stage: string | undefined): stri
   ];
 }
 
+/**
+ * Keys BigQuery shows and the source lacks are deletes DMS never wrote: a key deleted while capture
+ * could not see it (a capture gap, a TRUNCATE, ADR 0047), or the old key of a primary-key update —
+ * DMS writes one `U` row with the new key only, and before images are documented for streaming
+ * targets, not S3 (ADR 0048).
+ */
+export const EXTRA_KEYS_WHY =
+  'deleted at the source where DMS wrote no delete: a capture gap, a TRUNCATE, or the old key of a primary-key update (DMS writes the new key only); a reload of the table removes them once reconciliation has seen it complete (docs/runbooks/stale-keys.md)';
+
 export function diffJson(diff: RouteDiff, stage: string | undefined, limit: number): DiffJson {
   const { result, route } = diff;
   return {
@@ -53,6 +63,7 @@ export function diffJson(diff: RouteDiff, stage: string | undefined, limit: numb
     extra: {
       count: result.extra.length,
       keys: result.extra.slice(0, limit).map((key) => keyObject(diff, key)),
+      ...(result.extra.length > 0 ? { why: EXTRA_KEYS_WHY } : {}),
     },
     changed: {
       count: result.changed.length,
@@ -102,6 +113,7 @@ export function renderDiff(diff: RouteDiff, stage: string | undefined, limit: nu
     ...repairCommands(diff, stage).map(
       (command, index) => `  ${index === 0 ? 'repair:' : '     or:'} ${command}`,
     ),
+    ...(result.extra.length > 0 ? [`  extra keys are ${EXTRA_KEYS_WHY}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import type { BigQuery } from '@google-cloud/bigquery';
+import type { CdcStreamer } from '../shared/bigquery/cdc-stream.js';
 import { readReplicationTask } from '../shared/dms/table-statistics.js';
 import { replicationConfigIdentifier } from '../shared/naming.js';
 import { reconcileTables, type TableReconciliation } from '../shared/reconcile/reconcile.js';
@@ -17,6 +18,8 @@ export interface ReconcileDeps {
   logger: Logger;
   settleMs: number;
   now?: () => Date;
+  /** Deletes keys a completed reload lacked from `_current` CDC tables (ADR 0047); views need none. */
+  streamer?: CdcStreamer;
 }
 
 export interface ReconcileResult {
@@ -42,8 +45,19 @@ export function createReconcileHandler(deps: ReconcileDeps): () => Promise<Recon
       projectId: deps.projectId,
       now: deps.now?.() ?? new Date(),
       settleMs: deps.settleMs,
+      reloads: deps.streamer ? { streamer: deps.streamer } : {},
     });
-    for (const table of tables) publishTable(deps.metrics, table);
+    for (const table of tables) {
+      publishTable(deps.metrics, table);
+      if (table.reload?.state === 'done' && table.reload.fresh) {
+        deps.logger.info('completed full load: keys it lacked deleted from _current', {
+          source: table.source,
+          table: table.targetTable,
+          boundary: table.reload.record.boundary,
+          deleted: table.reload.record.deleted,
+        });
+      }
+    }
     const drifting = tables.filter((table) => table.drifting);
     const total = deps.metrics.singleMetric();
     total.addMetric(TABLES_DRIFTING_METRIC, MetricUnit.Count, drifting.length);

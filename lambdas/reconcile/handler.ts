@@ -7,6 +7,7 @@
  *   GCP_PROJECT_ID, BIGQUERY_LOCATION, GCP_CREDENTIALS_MODE, GCP_WIF_CONFIG, GCP_SA_KEY_SECRET_ARN
  *                           as for the loader
  *   SETTLE_MINUTES          a shortfall is drift once DMS has counted nothing new for this long
+ *   BIGQUERY_STORAGE_WRITE_ENDPOINT  host:port of a local Storage Write API (GCP_CREDENTIALS_MODE=none only)
  *   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE
  * The routing table is bundled like the loader's (`__DMS2BQ_ROUTING__`).
  */
@@ -14,6 +15,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { writerClientOptions } from '../loader/current-table/writer-options.js';
+import { createCdcStreamer } from '../shared/bigquery/cdc-stream.js';
 import { createBigQueryClient } from '../shared/bigquery/client.js';
 import { resolveGcpCredentials } from '../shared/bigquery/credentials.js';
 import type { RoutingTable } from '../shared/routing.js';
@@ -32,6 +35,15 @@ if (typeof __DMS2BQ_ROUTING__ === 'undefined') {
 }
 
 const projectId = requireEnv('GCP_PROJECT_ID');
+const credentials = await resolveGcpCredentials(process.env, () => new SecretsManagerClient({}));
+// Only tables in "table" mode need the Storage Write API: the keys a completed reload lacked are
+// deleted from their CDC tables (ADR 0047).
+const endpoint = process.env.BIGQUERY_STORAGE_WRITE_ENDPOINT;
+const streamer = Object.values(__DMS2BQ_ROUTING__).some((route) => route.current === 'table')
+  ? createCdcStreamer(
+      writerClientOptions({ projectId, credentials, ...(endpoint ? { plaintextEndpoint: endpoint } : {}) }),
+    )
+  : undefined;
 export const handler = createReconcileHandler({
   stage: requireEnv('STAGE'),
   routing: __DMS2BQ_ROUTING__,
@@ -39,10 +51,11 @@ export const handler = createReconcileHandler({
   bigquery: createBigQueryClient({
     projectId,
     location: requireEnv('BIGQUERY_LOCATION'),
-    credentials: await resolveGcpCredentials(process.env, () => new SecretsManagerClient({})),
+    credentials,
   }),
   projectId,
   metrics: new Metrics(),
   logger: new Logger(),
   settleMs: Number(process.env.SETTLE_MINUTES ?? 15) * 60_000,
+  ...(streamer ? { streamer } : {}),
 });

@@ -2,8 +2,10 @@ import { buildReplicationSettings, buildS3Settings } from './dms/settings.js';
 import { buildTableMappings, type DmsTableMappings } from './dms/table-mappings.js';
 import { currentViewName, historyViewName } from './mappings/bigquery-names.js';
 import { type CurrentMode, cdcMaxBatchInterval, type MappingFile } from './mappings/model.js';
+import { stalenessSeconds } from './mappings/staleness.js';
 import { describeBudget, loadJobBudget } from './quota.js';
 import { buildRoutingTable, hasHistory } from './routing.js';
+import { describeCdcCost } from './warehouse/cdc-cost.js';
 import { currentTableSql } from './warehouse/current-table-ddl.js';
 import { historyViewSql } from './warehouse/history-query.js';
 import { currentViewSql } from './warehouse/views.js';
@@ -37,6 +39,8 @@ export interface SourcePlan {
       maxStaleness?: string;
       /** The view's `CREATE OR REPLACE VIEW`, or the CDC table's `CREATE TABLE`. */
       sql: string;
+      /** `table` mode: what its staleness costs in BigQuery compute (ADR 0049), in words. */
+      cost?: string;
     };
     /** `<target>_history`, every version of every key; absent when the mapping says `"history": false`. */
     history?: { name: string; sql: string };
@@ -75,6 +79,14 @@ export function buildPlan(files: MappingFile[], projectId: string): SourcePlan[]
               kind: route.current,
               ...(route.maxStaleness === undefined ? {} : { maxStaleness: route.maxStaleness }),
               sql: cdc ? currentTableSql(projectId, route, table) : currentViewSql(projectId, route),
+              ...(cdc
+                ? {
+                    cost: describeCdcCost(
+                      route.maxStaleness,
+                      route.maxStaleness === undefined ? undefined : stalenessSeconds(route.maxStaleness),
+                    ),
+                  }
+                : {}),
             },
             ...(hasHistory(route)
               ? {

@@ -110,6 +110,56 @@ describe('dms2bq validate', () => {
     ]);
   });
 
+  it.each([
+    { staleness: '30s', warned: true },
+    { staleness: '14m', warned: true },
+    { staleness: '15m', warned: false },
+    { staleness: '1h', warned: false },
+  ])(
+    'warns about a max staleness of $staleness only below 15m, naming file and field, and exits 0',
+    async ({ staleness, warned }) => {
+      // Prepare
+      const cdc = sourceMappingFactory({
+        bigquery: { dataset: 'shop_cdc', current: 'table', maxStaleness: staleness },
+      });
+      const { dir, cleanup } = await mappingDir({ 'shop.json': cdc });
+
+      // Act
+      const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const warnings = result.stderr.split('\n').filter((line) => line.startsWith('warning:'));
+      expect(warnings).toEqual(
+        warned
+          ? [
+              expect.stringMatching(
+                new RegExp(
+                  `^warning: .*shop\\.json: /bigquery/maxStaleness: "${staleness}" is below 15m: BigQuery applies changes at least every ${staleness}, [\\d,]+ background applies a month each reading the whole table, ≈ \\$\\d+ a month per GiB of live rows`,
+                ),
+              ),
+            ]
+          : [],
+      );
+    },
+  );
+
+  it('prices a 30s staleness at 86,400 applies a month, ≈ $527 per GiB of live rows', async () => {
+    // Prepare
+    const cdc = sourceMappingFactory({
+      bigquery: { dataset: 'shop_cdc', current: 'table', maxStaleness: '30s' },
+    });
+    const { dir, cleanup } = await mappingDir({ 'shop.json': cdc });
+
+    // Act
+    const result = await dms2bq('validate', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.stderr).toContain(
+      '86,400 background applies a month each reading the whole table, ≈ $527 a month per GiB',
+    );
+  });
+
   it('warns on stderr about a LOB column DMS may truncate, and still exits 0', async () => {
     // Prepare
     const risky = sourceMappingFactory({
@@ -252,6 +302,30 @@ describe('dms2bq plan', () => {
     // Assess
     expect(result.code).toBe(0);
     await expect(result.stdout).toMatchFileSnapshot('__snapshots__/plan-table-mode.md');
+  });
+
+  it.each([
+    {
+      staleness: '15m',
+      line: 'max_staleness 15m: at least 2,880 background applies a month, each reading the whole table: ≈ $17.58 a month per GiB of live rows on demand ($3.69 for the reference hot table of 0.21 GiB)',
+    },
+    {
+      staleness: undefined,
+      line: 'no max_staleness: every query also runs a runtime merge of the changes not yet applied',
+    },
+  ])('prices a CDC table’s staleness ($staleness) in the plan', async ({ staleness, line }) => {
+    // Prepare
+    const cdc = sourceMappingFactory({
+      bigquery: { dataset: 'shop_cdc', current: 'table', ...(staleness ? { maxStaleness: staleness } : {}) },
+    });
+    const { dir, cleanup } = await mappingDir({ 'shop.json': cdc });
+
+    // Act
+    const result = await dms2bq('plan', '--mappings', dir).finally(cleanup);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`- shop_cdc.orders_current: ${line}`);
   });
 
   it('shows each table’s history view, and none for a table with "history": false', async () => {

@@ -4,6 +4,7 @@ import {
   DatabaseMigrationServiceClient,
   DeleteEndpointCommand,
   DescribeReplicationTasksCommand,
+  DescribeTableStatisticsCommand,
   ModifyEndpointCommand,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
@@ -51,6 +52,40 @@ describe('DMS fake state rules', () => {
 
     // Assess
     await expect(reload).rejects.toMatchObject({ name: 'InvalidResourceStateFault' });
+  });
+
+  it('reports a reload in TableStatistics: running without FullLoadEndTime, then completed with it', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'running');
+    const table = Object.keys(fake.tableStates(IDENTIFIER))[0] ?? '';
+    fake.sourceRows[table] = 42;
+    const [SchemaName = '', TableName = ''] = table.split('.');
+    const statistics = async () =>
+      (await dms.send(new DescribeTableStatisticsCommand({ ReplicationTaskArn: arn }))).TableStatistics?.[0];
+
+    // Act
+    await dms.send(
+      new ReloadTablesCommand({ ReplicationTaskArn: arn, TablesToReload: [{ SchemaName, TableName }] }),
+    );
+    const running = await statistics();
+    fake.tick();
+    const completed = await statistics();
+
+    // Assess
+    const started = new Date(fake.now() - 30_000);
+    expect(running).toMatchObject({
+      TableState: 'Full load',
+      FullLoadReloaded: true,
+      FullLoadStartTime: started,
+    });
+    expect(running?.FullLoadEndTime).toBeUndefined();
+    expect(completed).toMatchObject({
+      TableState: 'Table completed',
+      FullLoadReloaded: true,
+      FullLoadStartTime: started,
+      FullLoadEndTime: new Date(fake.now()),
+      FullLoadRows: 42,
+    });
   });
 
   it('refuses resume-processing as the first start of a task', async () => {

@@ -96,6 +96,12 @@ describe('validateDocuments', () => {
         '/tables/0/target: table name "dms2bq_reconcile_totals" is taken by the reconciliation\'s running totals in every dataset (ADR 0035); set "target" to another name',
     },
     {
+      name: 'the name of the reconciliation’s record of completed reloads',
+      document: sourceMappingFactory({ tables: [tableMappingFactory({ target: 'dms2bq_reloads' })] }),
+      expected:
+        '/tables/0/target: table name "dms2bq_reloads" is taken by the reconciliation\'s record of completed reloads in every dataset (ADR 0047); set "target" to another name',
+    },
+    {
       name: 'a target name BigQuery rejects',
       document: sourceMappingFactory({ tables: [tableMappingFactory({ target: 'orders.v2' })] }),
       expected: '/tables/0/target: BigQuery rejects table name "orders.v2"',

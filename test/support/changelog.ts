@@ -51,10 +51,13 @@ export async function loadChanges(
   fixture: EmulatorFixture,
   route: Route,
   changes: readonly Change[],
+  /** More load options, e.g. the loader's `timePartitioning` for the load that creates the changelog. */
+  extra: Record<string, unknown> = {},
 ): Promise<void> {
   const path = await parquetFile(fixture, changeSelect(changes));
   const job = await uploadAndWait(fixture.bigquery.dataset(route.dataset).table(route.targetTable), path, {
     ...loaderLoadOptions,
+    ...extra,
     jobId: uniqueJobId('changelog'),
   });
   if (job.status?.errorResult) throw new Error(`changelog load failed: ${job.status.errorResult.message}`);

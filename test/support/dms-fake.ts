@@ -65,6 +65,15 @@ import { mockClient } from 'aws-sdk-client-mock';
  *   replication task was stopped". ReplicationTask.ReplicationTaskStartDate is only "The date the
  *   replication task is scheduled to start": nothing documents it changing on a start or a resume,
  *   so the fake leaves it as created (unset) and code must not read starts from it.
+ * - [statistics] API reference, TableStatistics: FullLoadStartTime "The time when the full load
+ *   operation started", FullLoadEndTime "The time when the full load operation completed",
+ *   FullLoadReloaded "A value that indicates if the table was reloaded (true) or loaded as part of a
+ *   new full load operation (false)", FullLoadRows "The number of rows added during the full load
+ *   operation". https://docs.aws.amazon.com/dms/latest/APIReference/API_TableStatistics.html
+ *   Whether FullLoadRows restarts with a reload is not documented: the fake counts the latest load's
+ *   rows (`sourceRows`); the reload cleanup waits, and so deletes nothing, under the other reading.
+ *   Which TableState a reload shows ("Full load" or "Table is being reloaded", both listed valid
+ *   states) is not documented: the fake shows "Full load"; the pipeline trusts only "Table completed".
  * - [assessment] An assessment run needs ServiceAccessRoleArn and ResultLocationBucket, goes
  *   provisioning → running → passed/failed, one individual assessment per IncludeOnly key (doctor).
  */
@@ -110,6 +119,16 @@ interface FakeTask {
   tables: Map<string, string>;
   /** Ticks left of each table's running load. */
   loading: Map<string, number>;
+  /** The latest full load (or reload) of each table, as DescribeTableStatistics reports it. */
+  loads: Map<string, TableLoad>;
+}
+
+/** [statistics] The FullLoad* fields of a table's TableStatistics. */
+interface TableLoad {
+  start: Date;
+  end?: Date;
+  reloaded: boolean;
+  rows: number;
 }
 
 const meta = { $metadata: {} };
@@ -189,6 +208,8 @@ export class DmsFake {
   instanceStatus = 'available';
   /** Status of each individual premigration assessment by API key; absent ones pass. */
   readonly assessments: Record<string, string> = {};
+  /** Rows in each source table (`schema.table`): what a load of it reports as FullLoadRows. */
+  readonly sourceRows: Record<string, number> = {};
 
   constructor(private readonly options: DmsFakeOptions = {}) {
     this.mock.on(CreateEndpointCommand).callsFake((input) => this.createEndpoint(input));
@@ -255,6 +276,8 @@ export class DmsFake {
         else {
           entry.loading.delete(table);
           entry.tables.set(table, 'Table completed');
+          const load = entry.loads.get(table);
+          if (load) load.end = new Date(this.clock);
         }
       }
       if (entry.ticks && entry.ticks > 1) {
@@ -361,8 +384,9 @@ export class DmsFake {
     return entry;
   }
 
-  private load(entry: FakeTask, table: string): void {
+  private load(entry: FakeTask, table: string, reloaded = false): void {
     this.loadHistory.push(table);
+    entry.loads.set(table, { start: new Date(this.clock), reloaded, rows: this.sourceRows[table] ?? 0 });
     entry.tables.set(table, 'Full load');
     entry.loading.set(table, this.options.loadTicks ?? 1);
   }
@@ -396,6 +420,7 @@ export class DmsFake {
       everRun: false,
       tables: new Map(),
       loading: new Map(),
+      loads: new Map(),
       tags: input.Tags ?? [],
     });
     return { ReplicationTask: { ...task } };
@@ -518,7 +543,23 @@ export class DmsFake {
     const entry = this.entry(input.ReplicationTaskArn);
     const TableStatistics: TableStatistics[] = [...entry.tables].map(([name, TableState]) => {
       const [SchemaName, TableName] = name.split('.');
-      return { SchemaName, TableName, TableState, Inserts: 0, Updates: 0, Deletes: 0, FullLoadRows: 0 };
+      const load = entry.loads.get(name);
+      return {
+        SchemaName,
+        TableName,
+        TableState,
+        Inserts: 0,
+        Updates: 0,
+        Deletes: 0,
+        FullLoadRows: load?.rows ?? 0,
+        ...(load
+          ? {
+              FullLoadStartTime: load.start,
+              FullLoadReloaded: load.reloaded,
+              ...(load.end ? { FullLoadEndTime: load.end } : {}),
+            }
+          : {}),
+      };
     });
     return { ReplicationTaskArn: input.ReplicationTaskArn, TableStatistics };
   }
@@ -531,7 +572,7 @@ export class DmsFake {
       throw new InvalidOperationFault({ message: 'up to 10 tables per reload', ...meta });
     }
     for (const { SchemaName, TableName } of input.TablesToReload ?? []) {
-      this.load(entry, `${SchemaName}.${TableName}`);
+      this.load(entry, `${SchemaName}.${TableName}`, true);
     }
     return { ReplicationTaskArn: input.ReplicationTaskArn };
   }

@@ -63,6 +63,16 @@ function renderPlan(plan: SourcePlan[]): string {
     lines.push('- replication settings:', json(source.dms.replicationSettings));
     lines.push('', '## Current state (<table>_current)');
     for (const table of source.tables) lines.push('```sql', `${table.current.sql};`, '```');
+    const costs = source.tables.flatMap((table) =>
+      table.current.cost ? [`- ${table.current.name}: ${table.current.cost}`] : [],
+    );
+    if (costs.length > 0) {
+      lines.push(
+        '',
+        '## CDC tables: BigQuery compute besides storage and Storage Write API ingestion (ADR 0049, docs/deploy.md)',
+        ...costs,
+      );
+    }
     const histories = source.tables.flatMap((table) => (table.history ? [table.history] : []));
     if (histories.length > 0) {
       lines.push('', '## History (<table>_history, every version of every key; a view over the changelog)');

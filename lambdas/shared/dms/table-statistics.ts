@@ -17,6 +17,8 @@ export interface DmsTableStatistics {
   deletes: number;
   /** When the table's latest full load (or reload) started; the changelog is compared from here. */
   fullLoadStartTime?: Date;
+  /** "The time when the full load operation completed" (TableStatistics): absent while it runs. */
+  fullLoadEndTime?: Date;
   /** When DMS last updated this statistics record (not the last change to the table). */
   lastUpdateTime?: Date;
   /** True when the table was reloaded rather than loaded by the task's full load. */
@@ -93,6 +95,7 @@ function tableStatistics(statistics: TableStatistics): DmsTableStatistics {
     updates: statistics.Updates ?? 0,
     deletes: statistics.Deletes ?? 0,
     ...(statistics.FullLoadStartTime ? { fullLoadStartTime: statistics.FullLoadStartTime } : {}),
+    ...(statistics.FullLoadEndTime ? { fullLoadEndTime: statistics.FullLoadEndTime } : {}),
     ...(statistics.LastUpdateTime ? { lastUpdateTime: statistics.LastUpdateTime } : {}),
     reloaded: statistics.FullLoadReloaded === true,
   };

@@ -10,6 +10,8 @@ export const CURRENT_VIEW_SUFFIX = '_current';
 
 /** Every changelog dataset's table of the reconciliation's running totals (ADR 0035). */
 export const RECONCILE_TOTALS_TABLE = 'dms2bq_reconcile_totals';
+/** Every changelog dataset's record of the full loads whose missing keys were deleted (ADR 0047). */
+export const RELOADS_TABLE = 'dms2bq_reloads';
 /** As long as CURRENT_VIEW_SUFFIX, so one length check covers both views. */
 export const HISTORY_VIEW_SUFFIX = '_history';
 

@@ -9,6 +9,7 @@ import {
   datasetNameProblem,
   historyViewName,
   RECONCILE_TOTALS_TABLE,
+  RELOADS_TABLE,
   suggestName,
   tableNameProblem,
 } from './bigquery-names.js';
@@ -58,6 +59,12 @@ export function fileProblems({ file, mapping }: MappingFile): Problem[] {
       add(
         at(table.target === undefined ? 'table' : 'target'),
         `table name "${target}" is taken by the reconciliation's running totals in every dataset (ADR 0035); set "target" to another name`,
+      );
+    }
+    if (target === RELOADS_TABLE) {
+      add(
+        at(table.target === undefined ? 'table' : 'target'),
+        `table name "${target}" is taken by the reconciliation's record of completed reloads in every dataset (ADR 0047); set "target" to another name`,
       );
     }
     if (table.primaryKey.length === 0) {

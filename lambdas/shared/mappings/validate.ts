@@ -6,12 +6,16 @@ import type { MappingFile, SourceMapping } from './model.js';
 import { formatProblem, type Problem } from './problem.js';
 import { crossFileProblems, fileProblems } from './rules.js';
 import { schemaProblems } from './schema-check.js';
+import { stalenessWarnings } from './staleness-check.js';
 
 export interface ValidationResult {
   /** The files that passed the schema check (semantic problems may still be reported). */
   mappings: MappingFile[];
   problems: Problem[];
-  /** Risks that do not block a deploy (e.g. a LOB column DMS may truncate); printed, exit code unchanged. */
+  /**
+   * Risks that do not block a deploy (a LOB column DMS may truncate, a costly staleness); printed,
+   * exit code unchanged.
+   */
   warnings: Problem[];
 }
 
@@ -33,7 +37,11 @@ export function validateDocuments(documents: { file: string; document: unknown }
     );
   }
   problems.push(...crossFileProblems(mappings));
-  return { mappings, problems, warnings: mappings.flatMap(lobWarnings) };
+  return {
+    mappings,
+    problems,
+    warnings: mappings.flatMap((mapping) => [...lobWarnings(mapping), ...stalenessWarnings(mapping)]),
+  };
 }
 
 export class MappingValidationError extends Error {

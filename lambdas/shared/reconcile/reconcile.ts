@@ -1,8 +1,11 @@
 import type { BigQuery } from '@google-cloud/bigquery';
+import type { CdcStreamer } from '../bigquery/cdc-stream.js';
 import { type DmsTaskView, statisticsFor } from '../dms/table-statistics.js';
 import type { Route } from '../routing.js';
-import { currentRowCount, runningChangelogCounts } from './changelog.js';
+import { currentRowCount, dmsTimestampText, runningChangelogCounts } from './changelog.js';
 import { checkRowCounts, compareCounts, type RowCountCheck, type TableComparison } from './compare.js';
+import { type ReloadOutcome, settleReload } from './reload-cleanup.js';
+import { type ReloadRecord, readReloadRecords, writeReloadRecords } from './reload-record.js';
 import { type ClosedTotals, readRunningTotals, writeRunningTotals } from './running-totals.js';
 
 /** DMS's view of one source's replication: the deployed task, or the simulator's ground truth locally. */
@@ -22,6 +25,11 @@ export interface ReconcileDeps {
   sourceRows?: SourceRowCounter;
   /** Tables reconciled at once (each is one or two BigQuery queries). Default 8. */
   concurrency?: number;
+  /**
+   * When given, a completed full load or reload takes the keys it lacked out of `_current` (ADR
+   * 0047); the scheduled function does, with a streamer for the CDC tables.
+   */
+  reloads?: { streamer?: CdcStreamer };
 }
 
 export interface TableReconciliation extends TableComparison {
@@ -36,6 +44,8 @@ export interface TableReconciliation extends TableComparison {
   rows?: RowCountCheck;
   /** What the alarm counts: rows are missing, or the settled row counts differ. */
   drifting: boolean;
+  /** The latest full load's clean-up of keys it lacked (only when `reloads` is given). */
+  reload?: ReloadOutcome;
 }
 
 export const DEFAULT_SETTLE_MS = 15 * 60_000;
@@ -67,10 +77,31 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
     return totals;
   };
   const advanced = new Map<string, ClosedTotals[]>();
+  const records = new Map<string, Promise<ReloadRecord[]>>();
+  const recordsOf = (dataset: string) => {
+    let list = records.get(dataset);
+    if (!list) {
+      list = readReloadRecords(deps.bigquery, dataset);
+      records.set(dataset, list);
+    }
+    return list;
+  };
+  const recorded = new Map<string, ReloadRecord[]>();
   const reconcileOne = async (route: Route): Promise<TableReconciliation> => {
     const task = await taskOf(route.source);
     const statistics = statisticsFor(task, route.schema, route.table);
     const since = statistics?.fullLoadStartTime;
+    const reload = deps.reloads
+      ? await settleReload(
+          { bigquery: deps.bigquery, projectId: deps.projectId, ...deps.reloads },
+          route,
+          statistics,
+          await recordsOf(route.dataset),
+        )
+      : undefined;
+    if (reload?.state === 'done' && reload.fresh) {
+      recorded.set(route.dataset, [...(recorded.get(route.dataset) ?? []), reload.record]);
+    }
     const { counts: changelog, advanced: moved } = await runningChangelogCounts(
       deps.bigquery,
       deps.projectId,
@@ -85,6 +116,10 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
       },
     );
     if (moved) advanced.set(route.dataset, [...(advanced.get(route.dataset) ?? []), moved]);
+    // The deletes appended for keys a load lacked are ours, not DMS's: DMS's Deletes never counts them.
+    if (reload?.state === 'done' && since && reload.record.boundary >= dmsTimestampText(since)) {
+      changelog.D = Math.max(0, changelog.D - reload.record.deleted);
+    }
     const comparison = compareCounts(statistics, changelog, { now: deps.now, settleMs });
     const settled = comparison.verdict === 'match' || comparison.verdict === 'missing';
     let rows: RowCountCheck | undefined;
@@ -105,6 +140,7 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
       ...comparison,
       ...(rows ? { rows } : {}),
       drifting: comparison.verdict === 'missing' || (rows !== undefined && rows.difference !== 0),
+      ...(reload ? { reload } : {}),
     };
   };
   const results = await mapLimited(deps.routes, deps.concurrency ?? 8, reconcileOne);
@@ -112,6 +148,11 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
     const rows = new Map(await storedOf(dataset));
     for (const row of moved) rows.set(row.targetTable, row);
     await writeRunningTotals(deps.bigquery, dataset, [...rows.values()]);
+  }
+  for (const [dataset, fresh] of recorded) {
+    const byTable = new Map((await recordsOf(dataset)).map((record) => [record.targetTable, record]));
+    for (const record of fresh) byTable.set(record.targetTable, record);
+    await writeReloadRecords(deps.bigquery, dataset, [...byTable.values()]);
   }
   return results;
 }
