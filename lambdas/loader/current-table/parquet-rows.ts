@@ -54,9 +54,11 @@ function objectBuffer(object: ParquetObject): AsyncBuffer {
   };
 }
 
+const utf8 = new TextDecoder();
+
 const textOf = (value: unknown): string | null => {
   if (value === null || value === undefined) return null;
-  return value instanceof Uint8Array ? new TextDecoder().decode(value) : String(value);
+  return value instanceof Uint8Array ? utf8.decode(value) : String(value);
 };
 
 /** `Op` → `_CHANGE_TYPE`: I and U upsert, D deletes; a file without `Op` holds only inserts. */
