@@ -149,7 +149,15 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         permanent
           ? 'file failed for a reason no retry can fix; it goes to the DLQ without another load job'
           : 'file failed; the record comes back after a backoff, and rests in the DLQ after 5 deliveries',
-        { ...table, key: file.key, reason, permanent, ...runbookFields(error), error: error as Error },
+        {
+          ...table,
+          key: file.key,
+          ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}),
+          reason,
+          permanent,
+          ...runbookFields(error),
+          error: error as Error,
+        },
       );
       throw error;
     }

@@ -1,9 +1,11 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoaderDeps } from '../../lambdas/loader/create-handler.js';
 import { parseLoaderMessage, streamRangeMessage } from '../../lambdas/shared/messages.js';
 import { etagOf, manyRowGroups, takeQueued, tickingClock } from './big-files-helpers.js';
 import { currentState, deliver, duckdbParquet, tableRouting } from './current-table-helpers.js';
 import { cdcKeyAt, type LoaderHarness, startLoaderHarness } from './harness.js';
+import { capturingLogger } from './logs.js';
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
 
@@ -103,5 +105,40 @@ describe('loader: a file too big for one invocation reaches the CDC table in row
     expect(before.find((row) => row.key === '1')).toEqual({ key: '1', name: 'v2-1' });
     expect(await currentState(h, 'CAST(id AS VARCHAR) AS key, name')).toEqual(before);
     expect(await h.rowCount('bets')).toBe(2_420);
+  });
+
+  it('parks a range that cannot stream in the DLQ with its body intact and its reason logged', async () => {
+    // Prepare: a range past the file's row groups (a message of another version of the object).
+    const logs = capturingLogger();
+    try {
+      const h = await start({ logger: logs.logger });
+      expect(await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, manyRowGroups(3, 10)))).toEqual(
+        [],
+      );
+      const body = JSON.stringify(
+        streamRangeMessage({
+          bucket: h.aws.bucket,
+          key: cdcKeyAt(1),
+          etag: await etagOf(h, cdcKeyAt(1)),
+          rowGroups: { start: 2, end: 9 },
+        }),
+      );
+      await h.aws.sqs.send(new SendMessageCommand({ QueueUrl: h.aws.queueUrl, MessageBody: body }));
+
+      // Act
+      await h.drain({ concurrency: 1 });
+
+      // Assess
+      expect(await h.deadLetters()).toEqual([body]);
+      const [error] = logs.errors();
+      expect(error).toMatchObject({
+        key: cdcKeyAt(1),
+        rowGroups: { start: 2, end: 9 },
+        permanent: true,
+        reason: 'CurrentTableStreamError',
+      });
+    } finally {
+      logs.restore();
+    }
   });
 });
