@@ -13,7 +13,7 @@ import {
 } from '../shared/bigquery/deadline.js';
 import { failureReason } from '../shared/bigquery/errors.js';
 import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
-import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
+import { type FileRef, parseLoaderMessage, streamRangeMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
 import type { CurrentTableSink, CurrentTableSinkLoader } from './current-table-sink.js';
 import { CurrentViews } from './current-views.js';
@@ -126,6 +126,18 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   };
 
   const loadFile = async (file: FileRef, deadline: Deadline): Promise<void> => {
+    if (deadline.remainingMs() < minTimeToStartMs && file.rowGroups && fileDeps.followUps && file.etag) {
+      // A range waiting behind others of its batch would spend one of its 5 receives on nothing
+      // each time; sent again as a new message it keeps them for real failures (ADR 0045).
+      await fileDeps.followUps.send([
+        streamRangeMessage({ ...file, etag: file.etag, rowGroups: file.rowGroups }),
+      ]);
+      logger.info('range not started for lack of time; sent again as a new message', {
+        key: file.key,
+        rowGroups: file.rowGroups,
+      });
+      return;
+    }
     if (deadline.remainingMs() < minTimeToStartMs) {
       throw new TimeBudgetError(
         `${file.key}: not started, ${deadline.remainingMs()} ms left; it will come back`,

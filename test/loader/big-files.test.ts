@@ -17,18 +17,20 @@ describe('loader: a file too big for one invocation reaches the CDC table in row
     await harness?.stop();
     harness = undefined;
   });
-  const start = async (loader: Partial<LoaderDeps> = {}) => {
+  const start = async (loader: Partial<LoaderDeps> = {}, visibilityTimeoutSeconds?: number) => {
     harness = await startLoaderHarness({
       currentTables: true,
+      ...(visibilityTimeoutSeconds ? { visibilityTimeoutSeconds } : {}),
       loader: { routing: tableRouting, rangeLimits: { maxRows: 1_000, maxBytes: 1e9 }, ...loader },
     });
     return harness;
   };
 
   it('streams every row of a 150-row-group DuckDB file although no invocation has time for them all', async () => {
-    // Prepare: every look at the clock costs 50 ms of a 5.3 s invocation, so one invocation reads
-    // fewer than 106 row groups; streaming the file from row 0 on each delivery never finishes.
-    const h = await start({ now: tickingClock(50) });
+    // Prepare: every look at the clock costs 200 ms of a 19.3 s invocation, so one invocation
+    // reads fewer than 97 row groups; streaming the file from row 0 on each delivery never finishes.
+    // 5 s are kept for the continuation, so a busy machine's slow row group still ends in time.
+    const h = await start({ now: tickingClock(200), continueBeforeMs: 5_000 }, 20);
     const file = await duckdbParquet(h.emulator, manyRowGroups(150, 40), 'ROW_GROUP_SIZE 40');
     await h.put(cdcKeyAt(1), file);
 
@@ -105,6 +107,26 @@ describe('loader: a file too big for one invocation reaches the CDC table in row
     expect(before.find((row) => row.key === '1')).toEqual({ key: '1', name: 'v2-1' });
     expect(await currentState(h, 'CAST(id AS VARCHAR) AS key, name')).toEqual(before);
     expect(await h.rowCount('bets')).toBe(2_420);
+  });
+
+  it('sends a range that finds no time left to start again as a new message, spending no receive', async () => {
+    // Prepare
+    const h = await start();
+    expect(await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, manyRowGroups(3, 10)))).toEqual([]);
+    await takeQueued(h);
+    const range = streamRangeMessage({
+      bucket: h.aws.bucket,
+      key: cdcKeyAt(1),
+      etag: await etagOf(h, cdcKeyAt(1)),
+      rowGroups: { start: 1, end: 3 },
+    });
+
+    // Act: 600 ms left, 200 of them reserved: under the harness's 500 ms to start a file.
+    const response = await h.invoke([JSON.stringify(range)], 600);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await takeQueued(h)).toEqual([JSON.stringify(range)]);
   });
 
   it('parks a range that cannot stream in the DLQ with its body intact and its reason logged', async () => {
