@@ -81,6 +81,8 @@ export class PipelineStack extends Stack {
       .bindValue('BIGQUERY_LOCATION', config.gcp.location)
       .bindValue('GCP_CREDENTIALS_MODE', config.gcp.credentials.mode)
       .bindValue('FILE_CONCURRENCY', String(settings.loader.fileConcurrency))
+      // A file too big for one invocation goes on as row-group range messages to this queue (ADR 0045).
+      .bindQueueSend('LOADER_QUEUE_URL', loaderQueue.queue)
       .bindValue('POWERTOOLS_SERVICE_NAME', loaderMetrics.service)
       .bindValue('POWERTOOLS_METRICS_NAMESPACE', loaderMetrics.namespace);
     const credentials = config.gcp.credentials;

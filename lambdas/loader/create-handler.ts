@@ -13,16 +13,18 @@ import {
 } from '../shared/bigquery/deadline.js';
 import { failureReason } from '../shared/bigquery/errors.js';
 import { LoadJobFailedError } from '../shared/bigquery/load-file.js';
-import { type FileRef, parseLoaderMessage } from '../shared/messages.js';
+import { type FileRef, parseLoaderMessage, streamRangeMessage } from '../shared/messages.js';
 import type { RoutingTable } from '../shared/routing.js';
 import type { CurrentTableSink, CurrentTableSinkLoader } from './current-table-sink.js';
 import { CurrentViews } from './current-views.js';
 import { isPermanent, runbookFields } from './failure-kind.js';
+import { FollowUpQueue } from './follow-ups.js';
 import { ConcurrencyGate } from './gate.js';
 import { KnownTables } from './known-tables.js';
 import { LoaderMetrics, UNKNOWN_TABLE } from './metrics.js';
 import { type FileLoaderDeps, type FileOutcome, processFile, routeFor } from './process-file.js';
 import { DEFAULT_REDELIVERY, Redelivery, type RedeliveryPolicy } from './redelivery.js';
+import { DEFAULT_RANGE_LIMITS, type RangeLimits, validateRangeLimits } from './row-group-ranges.js';
 
 export interface LoaderDeps {
   routing: RoutingTable;
@@ -53,6 +55,19 @@ export interface LoaderDeps {
    * the deployed handler passes a dynamic `import()` so a view-only bundle has none of it.
    */
   currentTables?: CurrentTableSinkLoader;
+  /**
+   * The loader's own queue (needs `sqs`): a file too big to stream into its CDC table in one
+   * invocation goes on there as row-group range messages, and a range short of time as a
+   * continuation (ADR 0045). Without it such a file fails as permanent, naming the setting.
+   */
+  queueUrl?: string;
+  /** How many row groups one range message holds (default DEFAULT_RANGE_LIMITS). */
+  rangeLimits?: RangeLimits;
+  /**
+   * A range stops before its next row group when less than this is left (default 60 s: a DMS row
+   * group streams in well under a second, a 1-million-row group of another writer in seconds).
+   */
+  continueBeforeMs?: number;
   /** Told what became of each delivered file; the local runtime's summary counts with it. */
   onFileOutcome?: (event: FileOutcomeEvent) => void;
 }
@@ -85,6 +100,9 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     views: new CurrentViews(deps.bigquery, logger),
     tables: new KnownTables(deps.bigquery),
     ...(deps.currentTables ? { currentTables: once(deps.currentTables) } : {}),
+    ...followUpsOf(deps),
+    rangeLimits: validateRangeLimits(deps.rangeLimits ?? DEFAULT_RANGE_LIMITS),
+    continueBeforeMs: deps.continueBeforeMs ?? 60_000,
     now: deps.now ?? Date.now,
   };
   const reserveMs = deps.reserveMs ?? 3_000;
@@ -108,6 +126,18 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
   };
 
   const loadFile = async (file: FileRef, deadline: Deadline): Promise<void> => {
+    if (deadline.remainingMs() < minTimeToStartMs && file.rowGroups && fileDeps.followUps && file.etag) {
+      // A range waiting behind others of its batch would spend one of its 5 receives on nothing
+      // each time; sent again as a new message it keeps them for real failures (ADR 0045).
+      await fileDeps.followUps.send([
+        streamRangeMessage({ ...file, etag: file.etag, rowGroups: file.rowGroups }),
+      ]);
+      logger.info('range not started for lack of time; sent again as a new message', {
+        key: file.key,
+        rowGroups: file.rowGroups,
+      });
+      return;
+    }
     if (deadline.remainingMs() < minTimeToStartMs) {
       throw new TimeBudgetError(
         `${file.key}: not started, ${deadline.remainingMs()} ms left; it will come back`,
@@ -131,11 +161,19 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
         permanent
           ? 'file failed for a reason no retry can fix; it goes to the DLQ without another load job'
           : 'file failed; the record comes back after a backoff, and rests in the DLQ after 5 deliveries',
-        { ...table, key: file.key, reason, permanent, ...runbookFields(error), error: error as Error },
+        {
+          ...table,
+          key: file.key,
+          ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}),
+          reason,
+          permanent,
+          ...runbookFields(error),
+          error: error as Error,
+        },
       );
       throw error;
     }
-    if (deps.onFileOutcome) {
+    if (deps.onFileOutcome && result.outcome !== 'range') {
       const route = routeFor(deps.routing, file.key);
       deps.onFileOutcome({
         key: file.key,
@@ -194,6 +232,12 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
     }
     return response;
   };
+}
+
+function followUpsOf(deps: LoaderDeps): { followUps?: FollowUpQueue } {
+  if (deps.queueUrl === undefined) return {};
+  if (deps.sqs === undefined) throw new Error('queueUrl needs sqs: the loader sends range messages with it');
+  return { followUps: new FollowUpQueue(deps.sqs, deps.queueUrl) };
 }
 
 /** One sink per container; a failed creation (e.g. credentials) is tried again by the next file. */

@@ -12,7 +12,7 @@ import {
   CurrentTableStreamError,
 } from './current-table-sink.js';
 import type { LoaderMetrics } from './metrics.js';
-import { streamToCurrentTable } from './stream-current.js';
+import { type StreamCurrentDeps, type StreamCurrentFile, streamToCurrentTable } from './stream-current.js';
 
 /**
  * How old a file may be, on the loader's clock, and still be streamed as it is. BigQuery keeps a CDC
@@ -24,7 +24,7 @@ import { streamToCurrentTable } from './stream-current.js';
  */
 export const STREAM_SAFE_AGE_MS = 86_400_000;
 
-export interface CurrentDeliveryDeps {
+export interface CurrentDeliveryDeps extends StreamCurrentDeps {
   bigquery: BigQuery;
   location: string;
   currentTables?: CurrentTableSinkLoader;
@@ -64,7 +64,7 @@ export type CurrentDelivery = 'streamed' | 'healed' | 'view-pending';
  * that is still the view of the `view` mode is left alone (ADR 0042).
  */
 export async function deliverToCurrentTable(
-  file: Omit<CurrentTableFile, 'deadline' | 'retry'>,
+  file: StreamCurrentFile,
   age: FileAge,
   deps: CurrentDeliveryDeps,
   deadline: Deadline,
@@ -101,7 +101,7 @@ function fileWrittenAt(age: FileAge): number | undefined {
 }
 
 async function heal(
-  file: Omit<CurrentTableFile, 'deadline' | 'retry'>,
+  file: StreamCurrentFile,
   age: FileAge,
   writtenAt: number,
   deps: CurrentDeliveryDeps,
@@ -154,7 +154,7 @@ async function heal(
  */
 const knownTables = new WeakMap<BigQuery, Set<string>>();
 
-async function stillView(bigquery: BigQuery, file: Omit<CurrentTableFile, 'deadline' | 'retry'>) {
+async function stillView(bigquery: BigQuery, file: Pick<StreamCurrentFile, 'route'>) {
   const name = `${file.route.dataset}.${currentViewName(file.route.targetTable)}`;
   const known = knownTables.get(bigquery) ?? new Set<string>();
   knownTables.set(bigquery, known);

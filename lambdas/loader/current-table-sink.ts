@@ -1,4 +1,5 @@
 import type { Deadline, RetryPolicy } from '../shared/bigquery/deadline.js';
+import type { RowGroupRange } from '../shared/messages.js';
 import type { Route } from '../shared/routing.js';
 
 /**
@@ -16,6 +17,13 @@ export interface CurrentTableFile {
   tail: Uint8Array;
   /** Top-level column names of the file. */
   columns: readonly string[];
+  /** Only these row groups; the whole file when absent. */
+  rowGroups?: RowGroupRange;
+  /**
+   * Asked before each row group after the first: true ends the stream there, and `next` tells the
+   * caller where the rest begins (it goes on as a continuation message, ADR 0045).
+   */
+  stopBefore?: () => boolean;
   deadline: Deadline;
   retry: RetryPolicy;
 }
@@ -25,6 +33,8 @@ export interface CurrentTableStreamed {
   table: string;
   rows: number;
   requests: number;
+  /** First row group not streamed, when `stopBefore` ended the stream early. */
+  next?: number;
 }
 
 /** A file too old to stream (ADR 0041): its keys are healed from the changelog instead. */
@@ -49,7 +59,7 @@ export interface CurrentTableHealed {
 }
 
 export interface CurrentTableSink {
-  /** Makes the table ready for the file's columns and streams every row of the file into it. */
+  /** Makes the table ready for the file's columns and streams the file's rows (or its range) into it. */
   stream(file: CurrentTableFile): Promise<CurrentTableStreamed>;
   /** Streams the changelog's latest change of every key the file touched, not the file's rows. */
   heal(file: CurrentTableHeal): Promise<CurrentTableHealed>;

@@ -10,6 +10,7 @@
  *   BIGQUERY_API_ENDPOINT   optional endpoint override, e.g. a BigQuery emulator
  *   BIGQUERY_STORAGE_WRITE_ENDPOINT  host:port of a plaintext Storage Write API (emulator; mode none)
  *   FILE_CONCURRENCY        files of one batch loading at once (default 4)
+ *   LOADER_QUEUE_URL        the loader's own queue: big files' row-group ranges go on there (ADR 0045)
  *   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL
  * The routing table is bundled at build time: esbuild `define: { __DMS2BQ_ROUTING__: JSON.stringify(
  * buildRoutingTable(mappings)) }`, so a mapping change and the code ship in one deploy.
@@ -64,8 +65,10 @@ const bigquery = createBigQueryClient({
 export const handler = createLoaderHandler({
   routing: __DMS2BQ_ROUTING__,
   s3,
-  // ChangeMessageVisibility and GetQueueUrl come with the event source mapping's grant.
+  // ChangeMessageVisibility and GetQueueUrl come with the event source mapping's grant;
+  // SendMessage to LOADER_QUEUE_URL with the stack's own (bindQueueSend).
   sqs: new SQSClient({}),
+  ...(process.env.LOADER_QUEUE_URL ? { queueUrl: process.env.LOADER_QUEUE_URL } : {}),
   bigquery,
   location,
   logger,

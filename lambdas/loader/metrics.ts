@@ -56,6 +56,14 @@ export class LoaderMetrics {
     this.emit(table, 'CurrentStreamDuration', MetricUnit.Milliseconds, figures.durationMs);
   }
 
+  /**
+   * Row-group range messages the loader sent itself (ADR 0045): `fan-out` for a file too big for
+   * one invocation, `continuation` for the rest of a range whose invocation ran short of time.
+   */
+  currentRangesQueued(table: MetricTable, kind: 'fan-out' | 'continuation', count: number): void {
+    this.emit(table, 'CurrentRangesQueued', MetricUnit.Count, count, { kind });
+  }
+
   /** `code`: the Storage Write API's gRPC status name, INVALID_DATA or ERROR (runbook: current-table-stream). */
   currentTableStreamFailed(table: MetricTable, code: string): void {
     this.emit(table, 'CurrentStreamFailures', MetricUnit.Count, 1, { code });

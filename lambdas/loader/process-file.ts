@@ -14,8 +14,10 @@ import type { Route, RoutingTable } from '../shared/routing.js';
 import { deliverToCurrentTable, fileAge } from './current-delivery.js';
 import type { CurrentTableSinkLoader } from './current-table-sink.js';
 import type { CurrentViews } from './current-views.js';
+import type { FollowUpQueue } from './follow-ups.js';
 import type { KnownTables } from './known-tables.js';
 import type { LoaderMetrics } from './metrics.js';
+import type { RangeLimits } from './row-group-ranges.js';
 import { schemaDriftResolver } from './schema-drift.js';
 
 export interface FileLoaderDeps {
@@ -32,11 +34,16 @@ export interface FileLoaderDeps {
   tables: KnownTables;
   /** Loads the `<table>_current` CDC streaming on first use; absent when no route needs it. */
   currentTables?: CurrentTableSinkLoader;
+  /** The loader's own queue, for the row-group ranges of big files (ADR 0045). */
+  followUps?: FollowUpQueue;
+  rangeLimits: RangeLimits;
+  continueBeforeMs: number;
   now: () => number;
 }
 
 export interface FileOutcome {
-  outcome: 'loaded' | 'duplicate';
+  /** `range`: a row-group range message, streamed (or obsolete); its file was counted already. */
+  outcome: 'loaded' | 'duplicate' | 'range';
   jobId: string;
   rows: number;
   /** Loaded files: now − the newest `_dms_timestamp` in the file, when the footer has statistics. */
@@ -73,6 +80,17 @@ export async function processFile(
   // One suffix-range GET gives the footer's tail, the size and the ETag (what HeadObject would).
   const tail = await readS3Tail(s3, file.bucket, file.key);
   const { etag, size } = tail;
+  if (file.rowGroups && file.etag !== etag) {
+    // Row-group indexes belong to one version of the object; the new version's own notification
+    // loads and streams it whole.
+    logger.warn('object replaced since its row-group range was sent; the range is obsolete', {
+      key: file.key,
+      rangeEtag: file.etag,
+      etag,
+      rowGroups: file.rowGroups,
+    });
+    return { outcome: 'range', jobId: '', rows: 0 };
+  }
   if (file.etag && file.etag !== etag) {
     logger.warn('object replaced since the notification; loading its current content', {
       key: file.key,
@@ -117,13 +135,25 @@ export async function processFile(
   const jobId = result.job.id;
   deps.tables.loaded(route);
   if (route.current === 'table') {
-    const file = { route, ...object, size, tail: tail.bytes, columns: footer.columns.map((c) => c.name) };
+    const stream = {
+      route,
+      ...object,
+      size,
+      tail: tail.bytes,
+      columns: footer.columns.map((c) => c.name),
+      rowGroupSizes: footer.rowGroupSizes,
+      ...(file.rowGroups === undefined ? {} : { rowGroups: file.rowGroups }),
+      ...(file.replayEpoch === undefined ? {} : { replayEpoch: file.replayEpoch }),
+    };
     const age = fileAge(tail.lastModified, result.job.creationTime, footer.dmsTimestamp);
-    await deliverToCurrentTable(file, age, deps, deadline, deps.retry);
+    await deliverToCurrentTable(stream, age, deps, deadline, deps.retry);
   } else {
     await deps.views.ensure(route, deadline, deps.retry);
   }
   await deps.views.ensureHistory(route, deadline, deps.retry);
+  if (file.rowGroups && result.outcome === 'duplicate') {
+    return { outcome: 'range', jobId, rows: 0 };
+  }
   if (result.outcome === 'duplicate') {
     metrics.duplicateDelivery(dims);
     logger.info('file already loaded; duplicate delivery acknowledged', { ...fields, jobId });

@@ -4,7 +4,11 @@
  * - the one `s3:TestEvent` S3 sends when a notification configuration is saved;
  * - replay messages (`{"type":"dms2bq.replay","version":1,…}`) that the replay Lambda and the CLI
  *   enqueue to load files again. They share the loader with live traffic, so a replayed file goes
- *   through exactly the same routing, job-ID and verification code.
+ *   through exactly the same routing, job-ID and verification code;
+ * - row-group range messages (`{"type":"dms2bq.stream-range","version":1,…,"rowGroups":{…}}`) that
+ *   the loader sends itself: the rows of a file too big to stream into its `<table>_current` CDC
+ *   table in one invocation, a range of row groups each (ADR 0045). They carry what a file message
+ *   carries, so a range goes through the same routing, job-ID and late-file decisions as its file.
  */
 
 /** One file the loader should load. */
@@ -16,6 +20,17 @@ export interface FileRef {
   etag?: string;
   /** A forced replay: loads the file again under a fresh job-ID namespace. */
   replayEpoch?: number;
+  /**
+   * Only these row groups, to the CDC table: the file's changelog load is done (a range message is
+   * sent after it). Absent: the whole file.
+   */
+  rowGroups?: RowGroupRange;
+}
+
+/** Row groups `[start, end)` of one Parquet file, by their index in its footer. */
+export interface RowGroupRange {
+  start: number;
+  end: number;
 }
 
 export type LoaderMessage = { kind: 'test-event' } | { kind: 'files'; files: FileRef[] };
@@ -30,6 +45,20 @@ export interface ReplayMessage {
   key: string;
   etag?: string;
   replayEpoch?: number;
+}
+
+export const STREAM_RANGE_MESSAGE_TYPE = 'dms2bq.stream-range';
+export const STREAM_RANGE_MESSAGE_VERSION = 1;
+
+export interface StreamRangeMessage {
+  type: typeof STREAM_RANGE_MESSAGE_TYPE;
+  version: typeof STREAM_RANGE_MESSAGE_VERSION;
+  bucket: string;
+  key: string;
+  /** Required: the row-group indexes belong to this version of the object. */
+  etag: string;
+  replayEpoch?: number;
+  rowGroups: RowGroupRange;
 }
 
 /** A body that is none of the shapes above; carries the raw body so the DLQ entry explains itself. */
@@ -62,6 +91,29 @@ export function replayMessage(file: FileRef): ReplayMessage {
   };
 }
 
+/** Builds a row-group range message for a file whose ETag the loader has read. */
+export function streamRangeMessage(
+  file: FileRef & { etag: string; rowGroups: RowGroupRange },
+): StreamRangeMessage {
+  if (!file.bucket || !file.key || !file.etag) {
+    throw new Error('a stream-range message needs a bucket, a key and an ETag');
+  }
+  if (!isRange(file.rowGroups)) {
+    throw new Error(
+      `rowGroups must be non-negative integers with start < end, got ${JSON.stringify(file.rowGroups)}`,
+    );
+  }
+  return {
+    type: STREAM_RANGE_MESSAGE_TYPE,
+    version: STREAM_RANGE_MESSAGE_VERSION,
+    bucket: file.bucket,
+    key: file.key,
+    etag: stripQuotes(file.etag),
+    ...(file.replayEpoch === undefined ? {} : { replayEpoch: file.replayEpoch }),
+    rowGroups: { start: file.rowGroups.start, end: file.rowGroups.end },
+  };
+}
+
 /** S3 URL-encodes keys in notifications with spaces as `+`: undo `+` first, then percent-decoding. */
 export function decodeS3Key(encoded: string): string {
   return decodeURIComponent(encoded.replaceAll('+', ' '));
@@ -77,8 +129,14 @@ export function parseLoaderMessage(body: string): LoaderMessage {
   if (!isObject(parsed)) throw new MessageFormatError('message body is not a JSON object', body);
   if (parsed.Event === 's3:TestEvent') return { kind: 'test-event' };
   if (parsed.type === REPLAY_MESSAGE_TYPE) return { kind: 'files', files: [parseReplay(parsed, body)] };
+  if (parsed.type === STREAM_RANGE_MESSAGE_TYPE) {
+    return { kind: 'files', files: [parseStreamRange(parsed, body)] };
+  }
   if (Array.isArray(parsed.Records)) return { kind: 'files', files: parseNotification(parsed.Records, body) };
-  throw new MessageFormatError('neither an S3 event notification nor a dms2bq replay message', body);
+  throw new MessageFormatError(
+    'neither an S3 event notification nor a dms2bq replay or stream-range message',
+    body,
+  );
 }
 
 function parseNotification(records: unknown[], body: string): FileRef[] {
@@ -130,11 +188,46 @@ function parseReplay(message: Record<string, unknown>, body: string): FileRef {
   };
 }
 
+function parseStreamRange(message: Record<string, unknown>, body: string): FileRef {
+  if (message.version !== STREAM_RANGE_MESSAGE_VERSION) {
+    throw new MessageFormatError(
+      `stream-range message version ${String(message.version)} is not supported`,
+      body,
+    );
+  }
+  const { bucket, key, etag, replayEpoch, rowGroups } = message;
+  if (typeof bucket !== 'string' || bucket === '' || typeof key !== 'string' || key === '') {
+    throw new MessageFormatError('stream-range message needs non-empty string bucket and key', body);
+  }
+  if (typeof etag !== 'string' || etag === '') {
+    throw new MessageFormatError('stream-range message needs the ETag its row groups belong to', body);
+  }
+  if (replayEpoch !== undefined && !isEpoch(replayEpoch)) {
+    throw new MessageFormatError('stream-range message replayEpoch must be a non-negative integer', body);
+  }
+  if (!isRange(rowGroups)) {
+    throw new MessageFormatError(
+      'stream-range message rowGroups must be {"start": i, "end": j} with integers 0 <= i < j',
+      body,
+    );
+  }
+  return {
+    bucket,
+    key,
+    etag: stripQuotes(etag),
+    ...(replayEpoch === undefined ? {} : { replayEpoch }),
+    rowGroups: { start: rowGroups.start, end: rowGroups.end },
+  };
+}
+
 /** S3 quotes ETags in HeadObject responses but not in notifications; compare them unquoted. */
 export const stripQuotes = (etag: string): string => etag.replace(/^"(.*)"$/, '$1');
 
 const isEpoch = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+const isRange = (value: unknown): value is RowGroupRange =>
+  isObject(value) && isEpoch(value.start) && isEpoch(value.end) && value.start < value.end;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

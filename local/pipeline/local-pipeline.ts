@@ -107,6 +107,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     routing,
     s3: aws.s3,
     sqs: aws.sqs,
+    // As deployed: big files' row-group ranges go back on the loader's own queue (ADR 0045).
+    queueUrl: aws.queueUrl,
     // The deployed backoff's shape, scaled to the local visibility timeout.
     redelivery: { baseSeconds: 1, maxSeconds: Math.min(visibilityTimeoutSeconds, LOCAL_MAX_BACKOFF_SECONDS) },
     bigquery,

@@ -227,12 +227,35 @@ describe('loader function', () => {
     );
 
     // Assess
-    expect(sqs).toEqual([
+    expect(sqs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl']),
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderQueue(?!DeadLetters)/), 'Arn'] },
+        }),
+      ]),
+    );
+  });
+
+  it('may send row-group range messages to its own queue only, whose URL it is given', () => {
+    // Act: a file too big for one invocation goes on as range messages (ADR 0045).
+    const sends = iamStatements(template).filter(
+      (statement) =>
+        statement.policy.startsWith('LoaderRole') && JSON.stringify(statement.Action).includes('sqs:Send'),
+    );
+    const loader = resource(template, 'AWS::Lambda::Function', 'LoaderFunction');
+    const env = (loader.properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    // Assess
+    expect(sends).toEqual([
       expect.objectContaining({
-        Action: expect.arrayContaining(['sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl']),
+        Action: 'sqs:SendMessage',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^LoaderQueue(?!DeadLetters)/), 'Arn'] },
       }),
     ]);
+    expect(env.LOADER_QUEUE_URL).toEqual({
+      Ref: expect.stringMatching(/^LoaderQueue(?!DeadLetters)/),
+    });
   });
 });
 

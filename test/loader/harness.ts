@@ -95,6 +95,9 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
     routing,
     s3: aws.s3,
     sqs: aws.sqs,
+    queueUrl: aws.queueUrl,
+    // Streams stop for a continuation only this close to a test's short deadlines.
+    continueBeforeMs: 1_000,
     // The deployed backoff's shape in seconds that a test can wait for.
     redelivery: { baseSeconds: 1, maxSeconds: 2 },
     bigquery,

@@ -4,6 +4,8 @@ import {
   parseLoaderMessage,
   REPLAY_MESSAGE_TYPE,
   replayMessage,
+  STREAM_RANGE_MESSAGE_TYPE,
+  streamRangeMessage,
 } from '../../lambdas/shared/messages.js';
 import { s3Notification } from './fixtures.js';
 
@@ -63,8 +65,35 @@ describe('parseLoaderMessage', () => {
     });
   });
 
+  it('reads a stream-range message built by streamRangeMessage', () => {
+    // Prepare
+    const file = { bucket: 'landing', key: 'a/b/c/LOAD00000001.parquet', etag: '"e"', replayEpoch: 7 };
+    const body = JSON.stringify(streamRangeMessage({ ...file, rowGroups: { start: 4, end: 9 } }));
+
+    // Act
+    const message = parseLoaderMessage(body);
+
+    // Assess
+    expect(message).toEqual({
+      kind: 'files',
+      files: [{ ...file, etag: 'e', rowGroups: { start: 4, end: 9 } }],
+    });
+  });
+
   describe.each([
     ['not JSON', 'hello'],
+    [
+      'a stream-range message without an ETag',
+      `{"type":"${STREAM_RANGE_MESSAGE_TYPE}","version":1,"bucket":"b","key":"k","rowGroups":{"start":0,"end":1}}`,
+    ],
+    [
+      'a stream-range message with an empty range',
+      `{"type":"${STREAM_RANGE_MESSAGE_TYPE}","version":1,"bucket":"b","key":"k","etag":"e","rowGroups":{"start":3,"end":3}}`,
+    ],
+    [
+      'a stream-range message of a future version',
+      `{"type":"${STREAM_RANGE_MESSAGE_TYPE}","version":2,"bucket":"b","key":"k","etag":"e","rowGroups":{"start":0,"end":1}}`,
+    ],
     ['a JSON array', '[1,2]'],
     ['an unknown object', '{"foo":1}'],
     ['empty Records', '{"Records":[]}'],
@@ -104,6 +133,19 @@ describe('parseLoaderMessage', () => {
       expect((error as MessageFormatError).rawBody).toBe(body);
       expect((error as Error).message).toContain(body);
     });
+  });
+});
+
+describe('streamRangeMessage', () => {
+  it('refuses a range that holds no row group', () => {
+    // Prepare
+    const file = { bucket: 'landing', key: 'k', etag: 'e', rowGroups: { start: 2, end: 1 } };
+
+    // Act
+    const build = () => streamRangeMessage(file);
+
+    // Assess
+    expect(build).toThrow(/rowGroups/);
   });
 });
 

@@ -49,13 +49,19 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
         const fields = await schemas.prepare(route, file.columns, file.deadline, file.retry);
         projectId ??= bigquery.getProjectId();
         const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
+        const progress = { next: file.rowGroups?.start ?? 0 };
+        const changes = parquetChanges({ size: file.size, tail: file.tail, read }, fields, table, {
+          ...(file.rowGroups ? { rowGroups: file.rowGroups } : {}),
+          ...(file.stopBefore ? { stopBefore: file.stopBefore } : {}),
+          progress,
+        });
         const result = await streamer.append(
           { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
-          withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
-            file.deadline.check(`stream ${file.key} to ${table}`),
-          ),
+          withinDeadline(changes, () => file.deadline.check(`stream ${file.key} to ${table}`)),
         );
-        return { table, ...result };
+        const end = file.rowGroups?.end;
+        const stopped = end !== undefined && progress.next < end;
+        return { table, ...result, ...(stopped ? { next: progress.next } : {}) };
       } catch (error) {
         schemas.forget(route);
         throw streamFailure(error, table, file.key);

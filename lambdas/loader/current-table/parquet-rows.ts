@@ -16,6 +16,7 @@ import {
   SOURCE_CHANGED_AT_COLUMN,
   TIMESTAMP_COLUMN,
 } from '../../shared/columns.js';
+import type { RowGroupRange } from '../../shared/messages.js';
 import type { RangeReader } from '../../shared/parquet/footer.js';
 import {
   columnDecoder,
@@ -53,9 +54,11 @@ function objectBuffer(object: ParquetObject): AsyncBuffer {
   };
 }
 
+const utf8 = new TextDecoder();
+
 const textOf = (value: unknown): string | null => {
   if (value === null || value === undefined) return null;
-  return value instanceof Uint8Array ? new TextDecoder().decode(value) : String(value);
+  return value instanceof Uint8Array ? utf8.decode(value) : String(value);
 };
 
 /** `Op` → `_CHANGE_TYPE`: I and U upsert, D deletes; a file without `Op` holds only inserts. */
@@ -113,6 +116,19 @@ function changeOf(row: Record<string, unknown>, columns: readonly Column[]): Cha
   return { values, changeType: changeTypeOf(textOf(row[OP_COLUMN])), sequence };
 }
 
+/** Which row groups to read, and when to stop early. */
+export interface ReadRange {
+  /** Row groups `[start, end)`; the whole file when absent. */
+  rowGroups?: RowGroupRange;
+  /**
+   * Asked before every row group after the first: true stops the reading there (the caller sends
+   * the rest on as a continuation). The first is always read, so every invocation makes progress.
+   */
+  stopBefore?: () => boolean;
+  /** Set as the reading goes: the index of the first row group not yet yielded. */
+  progress?: { next: number };
+}
+
 /**
  * The file's rows as CDC changes, one batch per row group, so memory holds one row group at a time
  * (DMS writes 10,000-row groups). `fields` is the current table's schema.
@@ -121,13 +137,25 @@ export async function* parquetChanges(
   object: ParquetObject,
   fields: readonly TableField[],
   table: string,
+  range: ReadRange = {},
 ): AsyncGenerator<ChangeRow[]> {
   const file = objectBuffer(object);
   const metadata = await parquetMetadataAsync(file, { initialFetchSize: object.tail.byteLength });
   const columns = columnsOf(metadata, fields, table);
+  const groups = metadata.row_groups;
+  const { start, end } = range.rowGroups ?? { start: 0, end: groups.length };
+  if (end > groups.length) {
+    throw new ParquetValueError(
+      `row groups ${start}–${end - 1} were asked for, but the file has ${groups.length}; the message does not belong to this version of the object`,
+    );
+  }
   let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const rowEnd = rowStart + Number(group.num_rows);
+  for (let index = 0; index < start; index++) rowStart += Number(groups[index]?.num_rows ?? 0);
+  const progress = range.progress ?? { next: start };
+  progress.next = start;
+  for (let index = start; index < end; index++) {
+    if (index > start && range.stopBefore?.()) return;
+    const rowEnd = rowStart + Number(groups[index]?.num_rows ?? 0);
     const rows = await parquetReadObjects({
       file,
       metadata,
@@ -137,16 +165,18 @@ export async function* parquetChanges(
       parsers: exactParsers,
       compressors,
     });
-    yield rows.map((row, index) => {
+    const first = rowStart;
+    yield rows.map((row, offset) => {
       try {
         return changeOf(row, columns);
       } catch (error) {
         if (error instanceof ParquetValueError) {
-          throw new ParquetValueError(`row ${rowStart + index}: ${error.message}`);
+          throw new ParquetValueError(`row ${first + offset}: ${error.message}`);
         }
         throw error;
       }
     });
+    progress.next = index + 1;
     rowStart = rowEnd;
   }
 }

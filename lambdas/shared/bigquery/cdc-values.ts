@@ -156,7 +156,9 @@ export function rowEncoder(table: string, fields: readonly TableField[]): RowEnc
   return {
     encode(values, changeType, sequence) {
       const writer = protobuf.Writer.create();
-      for (const [name, value] of Object.entries(values)) {
+      // for…in, not Object.entries: no pair arrays per row, which a big file pays for in GC.
+      for (const name in values) {
+        const value = values[name];
         const column = columns.get(name) ?? lowerCase.get(name.toLowerCase());
         if (column === undefined) {
           throw new CdcValueError(`table ${table} has no column ${name}: add it to the table first`);

@@ -37,6 +37,11 @@ export function compareChangeSequences(a: ChangeSequence, b: ChangeSequence): nu
 export const formatChangeSequence = (sequence: ChangeSequence): string =>
   sequence.map((section) => section.toString(16).toUpperCase()).join('/');
 
+/**
+ * The whole second converted last: a DMS file holds many rows per second, and the calendar check
+ * below costs more than the rest of a row's streaming (docs/performance.md, issue 19).
+ */
+const lastSecond = { text: '', micros: 0n };
 const DMS_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 const CHANGE_SEQ_DIGITS = 35;
 /** `$AR_H_CHANGE_SEQ` is 16 digits of timestamp then a 19-digit counter; each half fits 64 bits. */
@@ -46,29 +51,34 @@ const SECOND_DIGITS = 14;
 
 /** Microseconds since the epoch of a DMS `yyyy-MM-dd HH:mm:ss.SSSSSS` (UTC) timestamp. */
 export function dmsTimestampMicros(timestamp: string): bigint {
-  const match = DMS_TIMESTAMP.exec(timestamp);
-  if (match === null) {
-    throw new Error(`Invalid _dms_timestamp "${timestamp}": expected yyyy-MM-dd HH:mm:ss.SSSSSS`);
-  }
-  const [, year, month, day, hour, minute, second, fraction = ''] = match;
-  const millis = Date.UTC(
-    Number(year),
-    Number(month) - 1,
-    Number(day),
-    Number(hour),
-    Number(minute),
-    Number(second),
-  );
-  const roundTrip = new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
-  if (roundTrip !== timestamp.slice(0, 19)) {
-    throw new Error(`Invalid _dms_timestamp "${timestamp}": not a calendar date and time`);
-  }
-  if (millis < 0) {
-    throw new Error(
-      `Invalid _dms_timestamp "${timestamp}": before 1970-01-01, which an unsigned sequence number cannot order`,
+  const seconds = timestamp.slice(0, 19);
+  if (seconds !== lastSecond.text || !/^(?:\.\d{1,6})?$/.test(timestamp.slice(19))) {
+    const match = DMS_TIMESTAMP.exec(timestamp);
+    if (match === null) {
+      throw new Error(`Invalid _dms_timestamp "${timestamp}": expected yyyy-MM-dd HH:mm:ss.SSSSSS`);
+    }
+    const [, year, month, day, hour, minute, second] = match;
+    const millis = Date.UTC(
+      Number(year),
+      Number(month) - 1,
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second),
     );
+    const roundTrip = new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
+    if (roundTrip !== seconds) {
+      throw new Error(`Invalid _dms_timestamp "${timestamp}": not a calendar date and time`);
+    }
+    if (millis < 0) {
+      throw new Error(
+        `Invalid _dms_timestamp "${timestamp}": before 1970-01-01, which an unsigned sequence number cannot order`,
+      );
+    }
+    lastSecond.text = seconds;
+    lastSecond.micros = BigInt(millis) * 1000n;
   }
-  return BigInt(millis) * 1000n + BigInt(fraction.padEnd(6, '0'));
+  return lastSecond.micros + BigInt(timestamp.slice(20).padEnd(6, '0'));
 }
 
 /**

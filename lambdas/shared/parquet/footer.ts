@@ -13,11 +13,18 @@ import { CHANGE_SEQ_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
 export interface ParquetFooter {
   rowCount: number;
   rowGroups: number;
+  /** Rows and uncompressed bytes (`total_byte_size`) of each row group, in file order. */
+  rowGroupSizes: RowGroupSize[];
   columns: ParquetColumn[];
   /** `_dms_timestamp` strings (`yyyy-MM-dd HH:mm:ss.SSSSSS`), absent without statistics. */
   dmsTimestamp?: ValueRange;
   /** `_dms_change_seq`, absent in full-load files (DMS leaves it empty there). */
   changeSeq?: ValueRange;
+}
+
+export interface RowGroupSize {
+  rows: number;
+  bytes: number;
 }
 
 export interface ParquetColumn {
@@ -104,6 +111,10 @@ export function summarizeFooter(metadata: FileMetaData): ParquetFooter {
   return {
     rowCount: Number(metadata.num_rows),
     rowGroups: metadata.row_groups.length,
+    rowGroupSizes: metadata.row_groups.map((group) => ({
+      rows: Number(group.num_rows),
+      bytes: Number(group.total_byte_size),
+    })),
     columns: topLevel.map((element) => {
       const bigqueryType = bigQueryTypeOfParquet(element);
       return {
