@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BigQuery } from '@google-cloud/bigquery';
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { CdcStreamError, type CdcStreamer, createCdcStreamer } from '../../shared/bigquery/cdc-stream.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import { s3RangeReader } from '../../shared/parquet/s3-range-reader.js';
@@ -8,10 +8,17 @@ import {
   CURRENT_TABLE_RUNBOOK,
   type CurrentTableSink,
   CurrentTableStreamError,
+  SCHEMA_PROPAGATION,
 } from '../current-table-sink.js';
 import { CurrentTableSchemas } from './current-schema.js';
 import { parquetChanges } from './parquet-rows.js';
 import { ParquetValueError } from './parquet-values.js';
+import {
+  DEFAULT_PROPAGATION_WAITS,
+  type PropagationWaits,
+  SchemaPropagationPendingError,
+  untilPropagated,
+} from './propagation.js';
 
 export { writerClientOptions } from './writer-options.js';
 
@@ -21,6 +28,8 @@ export interface CurrentTableSinkDeps {
   /** The Storage Write API client options (WriterClient), or a streamer already made. */
   streamer: CdcStreamer | { clientOptions: Record<string, unknown> };
   logger: Logger;
+  /** How to wait for a schema change to reach the Storage Write API (ADR 0043). */
+  propagation?: PropagationWaits;
 }
 
 /**
@@ -46,19 +55,42 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       const { route } = file;
       const currentName = currentViewName(route.targetTable);
       const table = `${route.dataset}.${currentName}`;
+      const streamOnce = async (fields: TableField[]) => {
+        try {
+          fields.push(...(await schemas.prepare(route, file.columns, file.deadline, file.retry)));
+          projectId ??= bigquery.getProjectId();
+          const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
+          return await streamer.append(
+            { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
+            withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
+              file.deadline.check(`stream ${file.key} to ${table}`),
+            ),
+          );
+        } catch (error) {
+          schemas.forget(route);
+          throw error;
+        }
+      };
       try {
-        const fields = await schemas.prepare(route, file.columns, file.deadline, file.retry);
-        projectId ??= bigquery.getProjectId();
-        const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
-        const result = await streamer.append(
-          { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
-          withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
-            file.deadline.check(`stream ${file.key} to ${table}`),
-          ),
-        );
-        return { table, ...result };
+        const { result, waits } = await untilPropagated(streamOnce, {
+          deadline: file.deadline,
+          waits: deps.propagation ?? DEFAULT_PROPAGATION_WAITS,
+          what: `stream ${file.key} to ${table}`,
+          onWait: (refusal, waitMs, attempt) =>
+            logger.warn(
+              'the Storage Write API does not know the CDC table’s latest schema change yet; streaming the file again after a wait',
+              {
+                key: file.key,
+                bigqueryTable: table,
+                code: refusal.code,
+                waitMs,
+                attempt,
+                runbook: CURRENT_TABLE_RUNBOOK,
+              },
+            ),
+        });
+        return { table, ...result, ...(waits > 0 ? { propagationWaits: waits } : {}) };
       } catch (error) {
-        schemas.forget(route);
         throw streamFailure(error, table, file.key);
       }
     },
@@ -77,10 +109,13 @@ async function* withinDeadline<T>(batches: AsyncIterable<T>, check: () => void):
 function streamFailure(error: unknown, table: string, key: string): CurrentTableStreamError {
   if (error instanceof CurrentTableStreamError) return error;
   const message = `${key} is in the changelog, but streaming it to ${table} failed: ${(error as Error).message}`;
+  if (error instanceof SchemaPropagationPendingError) {
+    return new CurrentTableStreamError(message, table, SCHEMA_PROPAGATION, false, { cause: error });
+  }
   if (error instanceof CdcStreamError) {
-    // NOT_FOUND: the table went away after this container saw it (`warehouse rebuild-current`
-    // recreates it; an operator may drop it). The schema cache is forgotten, so the next delivery
-    // creates it again and streams.
+    // NOT_FOUND that outlived the waits above: the table went away after this container saw it
+    // (`warehouse rebuild-current` recreates it; an operator may drop it). The schema cache is
+    // forgotten, so the next delivery creates it again and streams.
     const permanent = !error.retryable && error.code !== 'NOT_FOUND';
     return new CurrentTableStreamError(message, table, error.code, permanent, { cause: error });
   }

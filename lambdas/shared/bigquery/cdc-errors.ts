@@ -38,17 +38,28 @@ const RETRYABLE = new Set([
 export const grpcCodeName = (code: unknown): string =>
   (typeof code === 'number' ? CODE_NAMES[code] : undefined) ?? 'UNKNOWN';
 
+/** BigQuery's refusal of fields it does not know: "…, extra fields: 'a,b'" (ADR 0023, 0028). */
+const EXTRA_FIELDS = /Input schema has more fields than BigQuery schema, extra fields: '([^']*)'/;
+
 export class CdcStreamError extends Error {
   /** gRPC status name, e.g. INVALID_ARGUMENT, NOT_FOUND, INTERNAL, UNAVAILABLE. */
   readonly code: string;
   /** Whether another attempt can succeed (INTERNAL, UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED …). */
   readonly retryable: boolean;
+  /**
+   * The fields an INVALID_ARGUMENT refusal names as unknown to BigQuery, empty for any other error.
+   * Whether they are columns the table has (a change that has not propagated yet, ADR 0043) or
+   * fields it will never have, only the caller, who knows the table's schema, can tell.
+   */
+  readonly extraFields: readonly string[];
 
   constructor(code: string, message: string) {
     super(`${code}: ${message}`);
     this.name = 'CdcStreamError';
     this.code = code;
     this.retryable = RETRYABLE.has(code);
+    const extra = code === 'INVALID_ARGUMENT' ? EXTRA_FIELDS.exec(message)?.[1] : undefined;
+    this.extraFields = extra ? extra.split(',').map((field) => field.trim()) : [];
   }
 }
 
