@@ -1,5 +1,5 @@
 import type { TableField } from '@google-cloud/bigquery';
-import { CdcStreamError } from '../../shared/bigquery/cdc-errors.js';
+import { type CdcStreamError, isPropagationRefusal } from '../../shared/bigquery/cdc-errors.js';
 import { backoffDelay, type Deadline, type RetryPolicy } from '../../shared/bigquery/deadline.js';
 
 /**
@@ -18,20 +18,6 @@ export const DEFAULT_PROPAGATION_WAITS: PropagationWaits = {
   retry: PROPAGATION_RETRY,
   sleep: (ms, what, deadline) => deadline.sleep(ms, what),
 };
-
-/**
- * An append refused because the table is newer than the Storage Write API knows: NOT_FOUND for a
- * table that tables.get (or our tables.insert) has just shown, or "extra fields" that are every one
- * a column of the table as tables.get (or our tables.patch) answered. Extra fields the table does
- * not have (`_CHANGE_TYPE` on a table without a primary key) are a real refusal.
- */
-export function isPropagationRefusal(error: unknown, fields: readonly TableField[]): boolean {
-  if (!(error instanceof CdcStreamError)) return false;
-  if (error.code === 'NOT_FOUND') return true;
-  if (error.extraFields.length === 0) return false;
-  const names = new Set(fields.map((field) => field.name?.toLowerCase()));
-  return error.extraFields.every((field) => names.has(field.toLowerCase()));
-}
 
 /** The invocation's time ran out while the change propagated: the record comes back (transient). */
 export class SchemaPropagationPendingError extends Error {

@@ -63,6 +63,23 @@ export class CdcStreamError extends Error {
   }
 }
 
+/**
+ * An append refused because the table is newer than the Storage Write API knows (ADR 0028, 0043):
+ * NOT_FOUND for a table that tables.get or tables.insert has just shown, or "extra fields" that are
+ * every one a column of `fields`, the table as tables.get or tables.patch answered. Extra fields the
+ * table does not have (`_CHANGE_TYPE` on a table without a primary key) are a real refusal.
+ */
+export function isPropagationRefusal(
+  error: unknown,
+  fields: readonly { name?: string | undefined }[],
+): boolean {
+  if (!(error instanceof CdcStreamError)) return false;
+  if (error.code === 'NOT_FOUND') return true;
+  if (error.extraFields.length === 0) return false;
+  const names = new Set(fields.map((field) => field.name?.toLowerCase()));
+  return error.extraFields.every((field) => names.has(field.toLowerCase()));
+}
+
 export interface RowErrorShape {
   index?: unknown;
   code?: unknown;
