@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { currentState, deliver, duckdbParquet, loadJobCount, tableRouting } from './current-table-helpers.js';
-import { s3Notification } from './fixtures.js';
+import {
+  currentState,
+  deliver,
+  duckdbParquet,
+  FUNCTION_TIMEOUT_MS,
+  loadJobCount,
+  tableRouting,
+} from './current-table-helpers.js';
 import { cdcKeyAt, type HarnessOptions, type LoaderHarness, startLoaderHarness } from './harness.js';
 import { capturingLogger } from './logs.js';
 
@@ -11,15 +17,6 @@ const change = (op: string, n: number, id: number, name: string) =>
   `SELECT '${op}' AS "Op", '2024-03-27 01:43:0${n}.000000' AS _dms_timestamp,
     '${String(n).padStart(35, '0')}' AS _dms_change_seq, CAST(${id} AS BIGINT) AS id, '${name}' AS name`;
 const withNote = (select: string, note: string) => `SELECT *, '${note}' AS note FROM (${select})`;
-/** The deployed function's 300 s: each wait must fit in what is left of it. */
-const FUNCTION_TIMEOUT_MS = 300_000;
-
-async function deliverDeployed(h: LoaderHarness, key: string, body: Uint8Array): Promise<string[]> {
-  await h.put(key, body);
-  const response = await h.invoke([s3Notification(h.aws.bucket, key)], FUNCTION_TIMEOUT_MS);
-  return response.batchItemFailures.map((failure) => failure.itemIdentifier);
-}
-
 describe('loader: a schema change that has not reached the Storage Write API yet is waited for, never dead-lettered', {
   timeout: 60_000,
 }, () => {
@@ -49,10 +46,11 @@ describe('loader: a schema change that has not reached the Storage Write API yet
     const startedAt = h.emulator.clock.now();
 
     // Act
-    const failed = await deliverDeployed(
+    const failed = await deliver(
       h,
       cdcKeyAt(2),
       await duckdbParquet(h.emulator, withNote(change('U', 2, 1, 'b'), 'hello')),
+      FUNCTION_TIMEOUT_MS,
     );
 
     // Assess: the waits spanned the delay, each one logged with the refusal's code.
@@ -101,10 +99,11 @@ describe('loader: a schema change that has not reached the Storage Write API yet
     await h.bigquery.dataset('casino_a_cdc').table('bets_current').delete();
 
     // Act
-    const failed = await deliverDeployed(
+    const failed = await deliver(
       h,
       cdcKeyAt(2),
       await duckdbParquet(h.emulator, change('I', 2, 2, 'b')),
+      FUNCTION_TIMEOUT_MS,
     );
 
     // Assess

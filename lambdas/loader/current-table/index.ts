@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import { isPropagationRefusal } from '../../shared/bigquery/cdc-errors.js';
 import { CdcStreamError, type CdcStreamer, createCdcStreamer } from '../../shared/bigquery/cdc-stream.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import { s3RangeReader } from '../../shared/parquet/s3-range-reader.js';
@@ -45,6 +46,7 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       'replaced-view':
         'replaced the _current view with the CDC table the mapping asks for; it waits for warehouse apply --backfill to fill it from the changelog',
       'columns-added': 'added the changelog’s new columns to the CDC current table',
+      'column-widened': 'widened a column of the CDC current table as the changelog’s was widened',
     };
     logger.info(messages[change], { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK });
   });
@@ -55,20 +57,29 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       const { route } = file;
       const currentName = currentViewName(route.targetTable);
       const table = `${route.dataset}.${currentName}`;
+      const streamWith = async (fields: TableField[]) => {
+        projectId ??= bigquery.getProjectId();
+        const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
+        return streamer.append(
+          { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
+          withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
+            file.deadline.check(`stream ${file.key} to ${table}`),
+          ),
+        );
+      };
       const streamOnce = async (fields: TableField[]) => {
+        const prepared = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+        fields.push(...prepared.fields);
         try {
-          fields.push(...(await schemas.prepare(route, file.columns, file.deadline, file.retry)));
-          projectId ??= bigquery.getProjectId();
-          const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
-          return await streamer.append(
-            { projectId: await projectId, dataset: route.dataset, table: currentName, fields },
-            withinDeadline(parquetChanges({ size: file.size, tail: file.tail, read }, fields, table), () =>
-              file.deadline.check(`stream ${file.key} to ${table}`),
-            ),
-          );
+          return await streamWith(fields);
         } catch (error) {
           schemas.forget(route);
-          throw error;
+          // Remembered fields may predate a change of the changelog made by another container (a
+          // widened column): one fresh look, and the file again, before the refusal counts.
+          if (!prepared.fromCache || isPropagationRefusal(error, fields) || !isRefusal(error)) throw error;
+          const fresh = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+          fields.splice(0, fields.length, ...fresh.fields);
+          return await streamWith(fields);
         }
       };
       try {
@@ -97,6 +108,10 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
     close: () => streamer.close(),
   };
 }
+
+/** BigQuery refused the rows themselves (a value the table's type cannot hold, …). */
+const isRefusal = (error: unknown): boolean =>
+  error instanceof CdcStreamError && error.code === 'INVALID_ARGUMENT';
 
 /** Stops between row groups when the invocation's time is up; the record comes back and streams again. */
 async function* withinDeadline<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
