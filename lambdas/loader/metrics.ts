@@ -70,6 +70,9 @@ export class LoaderMetrics {
    */
   currentTableStreamFailed(table: MetricTable, code: string): void {
     this.emit(table, 'CurrentStreamFailures', MetricUnit.Count, 1, { code });
+    // Per table without the code, so one alarm covers every code (CloudWatch matches dimensions
+    // exactly); a change still propagating is expected and heals by itself, so it stays out.
+    if (code !== 'SCHEMA_PROPAGATION') this.emit(table, 'CurrentStreamErrors', MetricUnit.Count, 1);
   }
 
   failure(table: MetricTable, reason: string): void {
