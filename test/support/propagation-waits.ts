@@ -1,16 +1,23 @@
 import { PROPAGATION_RETRY, type PropagationWaits } from '../../lambdas/loader/current-table/propagation.js';
 import type { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
 
+/** Emulator milliseconds per real millisecond of a wait the loader checks against its deadline. */
+const SCALE = 100;
+
 /**
  * The loader's waits for a schema change to propagate, spent on the emulator's clock: the test moves
- * time instead of waiting for it. Production's backoff, its cap lowered to 20 s so that a wait fits
- * in the 30 s invocations of the loader tests (a wait must end before the deadline).
+ * time instead of waiting for it. Production's backoff (5 s doubling to 30 s) in emulator time,
+ * scaled down 1:100 for the loader's deadline check, so that the waits also fit in the few seconds
+ * the tests' event sources give an invocation.
  */
 export function emulatorClockWaits(clock: () => EmulatorClock): PropagationWaits {
   return {
-    retry: { ...PROPAGATION_RETRY, maxDelayMs: 20_000 },
+    retry: {
+      baseDelayMs: PROPAGATION_RETRY.baseDelayMs / SCALE,
+      maxDelayMs: PROPAGATION_RETRY.maxDelayMs / SCALE,
+    },
     sleep: async (ms) => {
-      clock().advance(ms / 1000);
+      clock().advance((ms * SCALE) / 1000);
     },
   };
 }
