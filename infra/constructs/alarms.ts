@@ -101,6 +101,22 @@ export class PipelineAlarms extends Construct {
           treatMissingData: TreatMissingData.NOT_BREACHING,
         },
       );
+      if (table.current === 'table') {
+        // Streaming failures in three 5-minute periods in a row: the record's retries (10 s … 160 s
+        // apart) did not heal it, so `<table>_current` lags its changelog. A blip retried away, or a
+        // schema change still propagating (not counted, ADR 0043), does not page.
+        this.add(
+          `CurrentStream-${table.source}-${table.table}`,
+          'current-table-stream',
+          `${name}: files reach the changelog but streaming them to ${table.table}_current keeps failing`,
+          {
+            metric: loaderMetric(props.loaderMetrics, table, 'CurrentStreamErrors', 'Sum'),
+            threshold: 0,
+            evaluationPeriods: 3,
+            treatMissingData: TreatMissingData.NOT_BREACHING,
+          },
+        );
+      }
     }
     for (const replication of props.replications) {
       const { source, arn } = replication;

@@ -86,6 +86,19 @@ export class PipelineDashboard extends Construct {
           height: HEIGHT,
         }),
       ];
+      const streamed = tables.filter((table) => table.current === 'table');
+      if (streamed.length > 0) {
+        widgets.push(
+          new GraphWidget({
+            title: `${source}: _current CDC stream errors (runbook current-table-stream)`,
+            left: streamed.map((table) =>
+              loaderMetric(loaderMetrics, table, 'CurrentStreamErrors', 'Sum').with({ label: table.table }),
+            ),
+            width: WIDTH,
+            height: HEIGHT,
+          }),
+        );
+      }
       this.dashboard.addWidgets(...widgets);
     }
 

@@ -6,6 +6,8 @@ export interface TableRef {
   source: string;
   /** The BigQuery target table (`targetTable(table)`), the loader's `table` dimension. */
   table: string;
+  /** `table`: `<table>_current` is a CDC table the loader streams to (its own alarm and widget). */
+  current?: 'view' | 'table';
 }
 
 /**

@@ -5,7 +5,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct, IDependable } from 'constructs';
 import { heartbeatTable, heartbeatTiming } from '../../lambdas/shared/heartbeat.js';
 import type { SourceMapping } from '../../lambdas/shared/mappings/model.js';
-import { targetTable } from '../../lambdas/shared/mappings/model.js';
+import { currentMode, targetTable } from '../../lambdas/shared/mappings/model.js';
 import { loaderRoleName } from '../../lambdas/shared/naming.js';
 import { pipelineSettings } from '../../lambdas/shared/pipeline-settings.js';
 import { buildRoutingTable } from '../../lambdas/shared/routing.js';
@@ -124,7 +124,11 @@ export class PipelineStack extends Stack {
       reason: 'The only subscription is the on-call email; an undeliverable email has nothing to redrive.',
     });
     const tables = mappings.flatMap((mapping) =>
-      mapping.tables.map((table) => ({ source: mapping.source, table: targetTable(table) })),
+      mapping.tables.map((table) => ({
+        source: mapping.source,
+        table: targetTable(table),
+        current: currentMode(mapping, table),
+      })),
     );
     const heartbeats = mappings.flatMap((mapping) => {
       const table = heartbeatTable(mapping);

@@ -35,6 +35,8 @@ export interface CurrentTableStreamed {
   requests: number;
   /** First row group not streamed, when `stopBefore` ended the stream early. */
   next?: number;
+  /** Times the file waited for a schema change to reach the Storage Write API (ADR 0043). */
+  propagationWaits?: number;
 }
 
 /** A file too old to stream (ADR 0041): its keys are healed from the changelog instead. */
@@ -70,6 +72,9 @@ export interface CurrentTableSink {
 export type CurrentTableSinkLoader = () => Promise<CurrentTableSink>;
 
 export const CURRENT_TABLE_RUNBOOK = 'docs/runbooks/current-table-stream.md';
+
+/** The failure code of a file whose table change had not reached the Storage Write API in time. */
+export const SCHEMA_PROPAGATION = 'SCHEMA_PROPAGATION';
 
 /**
  * The file is in the changelog, but its rows did not all reach the current table. The record fails;

@@ -64,9 +64,23 @@ export class LoaderMetrics {
     this.emit(table, 'CurrentRangesQueued', MetricUnit.Count, count, { kind });
   }
 
-  /** `code`: the Storage Write API's gRPC status name, INVALID_DATA or ERROR (runbook: current-table-stream). */
+  /**
+   * Waits of a streamed file for a schema change to reach the Storage Write API (ADR 0043): expected
+   * after a column is added or the table is created again; the file streamed in the end.
+   */
+  currentSchemaPropagationWaits(table: MetricTable, waits: number): void {
+    this.emit(table, 'CurrentSchemaPropagationWaits', MetricUnit.Count, waits);
+  }
+
+  /**
+   * `code`: the Storage Write API's gRPC status name, INVALID_DATA, ERROR, or SCHEMA_PROPAGATION
+   * when a schema change had not propagated within the invocation (runbook: current-table-stream).
+   */
   currentTableStreamFailed(table: MetricTable, code: string): void {
     this.emit(table, 'CurrentStreamFailures', MetricUnit.Count, 1, { code });
+    // Per table without the code, so one alarm covers every code (CloudWatch matches dimensions
+    // exactly); a change still propagating is expected and heals by itself, so it stays out.
+    if (code !== 'SCHEMA_PROPAGATION') this.emit(table, 'CurrentStreamErrors', MetricUnit.Count, 1);
   }
 
   failure(table: MetricTable, reason: string): void {

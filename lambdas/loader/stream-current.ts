@@ -81,6 +81,7 @@ export async function streamToCurrentTable(
     });
     const durationMs = deps.now() - started;
     deps.metrics.currentTableStreamed(dims, { rows: result.rows, requests: result.requests, durationMs });
+    if (result.propagationWaits) deps.metrics.currentSchemaPropagationWaits(dims, result.propagationWaits);
     deps.logger.info('file streamed to the current table', {
       key: file.key,
       bigqueryTable: result.table,

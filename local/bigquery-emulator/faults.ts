@@ -67,6 +67,32 @@ export interface RandomRule extends RequestMatcher {
   statuses?: number[];
 }
 
+/**
+ * gRPC codes a Storage Write API append can be refused with in a test, by name (google.rpc.Code
+ * numbers). The transient ones, which a caller is to retry, and RESOURCE_EXHAUSTED (quota).
+ */
+const GRPC_CODES = {
+  CANCELLED: 1,
+  DEADLINE_EXCEEDED: 4,
+  RESOURCE_EXHAUSTED: 8,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+export interface AppendRowsFaultRule {
+  code: keyof typeof GRPC_CODES;
+  message?: string;
+  /** How many AppendRows requests are refused (default 1). */
+  times?: number;
+}
+
+/** An AppendRows response's `error` (google.rpc.Status). */
+export interface AppendRowsFault {
+  code: number;
+  message: string;
+}
+
 /** What the server must do to one request. */
 export type FaultAction =
   | { kind: 'fail'; status: number; reason: string; message: string }
@@ -108,6 +134,30 @@ export class FaultInjector {
     | { matcher: RequestMatcher; rate: number; next: () => number; statuses: number[] }
     | undefined;
   private injectedCount = 0;
+  private appendFaults: { fault: AppendRowsFault; remaining: number }[] = [];
+
+  /**
+   * The next N AppendRows requests (any table, any connection) are answered with this gRPC error in
+   * the response instead of being applied: nothing of theirs is written.
+   */
+  failAppendRows(rule: AppendRowsFaultRule): void {
+    const code = GRPC_CODES[rule.code];
+    if (code === undefined) {
+      throw new RangeError(`code must be one of ${Object.keys(GRPC_CODES).join(', ')}, got ${rule.code}`);
+    }
+    const message = rule.message ?? `${rule.code}: injected by the BigQuery emulator; retrying may succeed`;
+    this.appendFaults.push({ fault: { code, message }, remaining: rule.times ?? 1 });
+  }
+
+  /** Called by the Storage Write API server for every AppendRows request. */
+  takeAppendRows(): AppendRowsFault | undefined {
+    const entry = this.appendFaults.find((candidate) => candidate.remaining > 0);
+    if (entry === undefined) return undefined;
+    entry.remaining -= 1;
+    this.appendFaults = this.appendFaults.filter((candidate) => candidate.remaining > 0);
+    this.injectedCount += 1;
+    return entry.fault;
+  }
 
   /** The next N matching requests answer `status` with BigQuery's error body and `reason`. */
   failNext(rule: FailRule): void {
@@ -146,6 +196,7 @@ export class FaultInjector {
   reset(): void {
     this.armed = [];
     this.random = undefined;
+    this.appendFaults = [];
     this.injectedCount = 0;
   }
 

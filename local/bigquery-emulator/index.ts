@@ -22,7 +22,14 @@ import { MetadataStore } from './store/metadata.js';
 import { SchemaHistory } from './store/schema-history.js';
 import { Warehouse } from './store/warehouse.js';
 
-export type { CountedRule, FailRule, RandomRule, RequestMatcher, SlowRule } from './faults.js';
+export type {
+  AppendRowsFaultRule,
+  CountedRule,
+  FailRule,
+  RandomRule,
+  RequestMatcher,
+  SlowRule,
+} from './faults.js';
 export { FaultInjector } from './faults.js';
 
 export interface BigQueryEmulatorOptions {
@@ -155,11 +162,17 @@ export async function startBigQueryEmulator(
   const url = await listen(server, options.port ?? 0, host);
   // Loaded only when asked for: grpc-js is not needed by emulators that serve REST alone.
   const storageWrite = options.storageWrite
-    ? await (await import('./storage-write/server.js')).startStorageWriteServer(catalog, warehouse, host, {
-        clock,
-        history,
-        delayMs: schemaPropagationSeconds * 1000,
-      })
+    ? await (await import('./storage-write/server.js')).startStorageWriteServer(
+        catalog,
+        warehouse,
+        host,
+        {
+          clock,
+          history,
+          delayMs: schemaPropagationSeconds * 1000,
+        },
+        faults,
+      )
     : undefined;
 
   let stopped: Promise<void> | undefined;

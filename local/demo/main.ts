@@ -1,7 +1,11 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
-import { LOCAL_PROJECT_ID, startLocalPipeline } from '../pipeline/local-pipeline.js';
+import {
+  LOCAL_PROJECT_ID,
+  localSchemaPropagationSeconds,
+  startLocalPipeline,
+} from '../pipeline/local-pipeline.js';
 import { ProgressDisplay } from '../pipeline/progress.js';
 import { type CurrentKind, reconcile } from '../pipeline/reconcile.js';
 import { renderSummary } from '../pipeline/summary.js';
@@ -25,6 +29,8 @@ const pipeline = await startLocalPipeline({
   warehousePath,
   // At-least-once delivery, as S3 does it: every file twice, some three times, out of order.
   notifier: { deliveries: 2, duplicateProbability: 0.2, shuffle: true, seed: 7 },
+  // BigQuery's delay before the Storage Write API takes a new column (ADR 0044).
+  schemaPropagationSeconds: localSchemaPropagationSeconds(),
 });
 const progress = new ProgressDisplay();
 pipeline.outcomes.onEvent(progress.record);

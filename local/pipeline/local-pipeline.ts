@@ -4,6 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { createLoaderHandler } from '../../lambdas/loader/create-handler.js';
+import { PROPAGATION_RETRY } from '../../lambdas/loader/current-table/propagation.js';
 import type { CurrentTableSink } from '../../lambdas/loader/current-table-sink.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { MappingFile } from '../../lambdas/shared/mappings/model.js';
@@ -12,6 +13,7 @@ import { buildRoutingTable, type RoutingTable } from '../../lambdas/shared/routi
 import { type ApplyResult, applyWarehouse, viewsInPlace } from '../../lambdas/shared/warehouse/apply.js';
 import type { EventSource } from '../aws/event-source/sqs-event-source.js';
 import { type LocalAws, type NotifierOptions, startLocalAws, startSqsEventSource } from '../aws/index.js';
+import { SCHEMA_PROPAGATION_ENV, schemaPropagationFromEnv } from '../bigquery-emulator/clock.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../bigquery-emulator/index.js';
 import { OutcomeCollector, type PipelineSummary } from './outcomes.js';
 
@@ -38,7 +40,23 @@ export interface LocalPipelineOptions {
   awsPort?: number;
   /** The emulator's schema propagation delay (ADR 0028); `BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS` when absent. */
   schemaPropagationSeconds?: number;
+  /**
+   * Where the loader spends its waits for a schema change to propagate (ADR 0043): real time, as
+   * deployed (default), or the emulator's clock, which a test moves instead of waiting.
+   */
+  propagationWaits?: 'real' | 'emulator-clock';
 }
+
+/**
+ * The delay `npm start` and `local up` give the emulator (ADR 0044): Google says only that a schema
+ * change reaches the Storage Write API "after some time (in order of minutes)", so the local
+ * environment takes the shortest reading of that, one minute, and the loader's waits show.
+ */
+export const LOCAL_SCHEMA_PROPAGATION_SECONDS = 60;
+
+/** `BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS` when set (0 turns the delay off), else the local default. */
+export const localSchemaPropagationSeconds = (env: NodeJS.ProcessEnv = process.env): number =>
+  env[SCHEMA_PROPAGATION_ENV]?.trim() ? schemaPropagationFromEnv(env) : LOCAL_SCHEMA_PROPAGATION_SECONDS;
 
 /** Every local stand-in wired to the real loader handler, as deployed but on this machine. */
 export interface LocalPipeline {
@@ -128,6 +146,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         s3: aws.s3,
         streamer: { clientOptions: storageWriteOptions(emulator) },
         logger,
+        ...(options.propagationWaits === 'emulator-clock'
+          ? {
+              propagation: {
+                retry: PROPAGATION_RETRY,
+                sleep: async (ms: number) => {
+                  emulator.clock.advance(ms / 1000);
+                },
+              },
+            }
+          : {}),
       });
       return currentTables;
     },

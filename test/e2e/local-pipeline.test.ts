@@ -66,6 +66,9 @@ describe('the local pipeline, end to end: a view source and a CDC-table source',
     pipeline = await startLocalPipeline({
       mappings,
       notifier: { deliveries: 2, duplicateProbability: 0.3, shuffle: true, seed: 3 },
+      // Any schema propagation delay (BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS) passes on the
+      // emulator's clock: the loader's waits move it instead of taking real time.
+      propagationWaits: 'emulator-clock',
     });
     simulation = await simulate({
       mappings,

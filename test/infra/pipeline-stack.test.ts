@@ -616,6 +616,44 @@ describe('alarms', () => {
     }
   });
 
+  it('alarms on each CDC-table route’s stream errors, and only on those, with the runbook and a dashboard widget', () => {
+    // Prepare
+    const routes = Object.values(buildRoutingTable(synthed.mappings)).filter(
+      (route) => route.current === 'table',
+    );
+    const dashboard = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Dashboard'))[0];
+
+    // Act
+    const streamAlarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).filter(
+      (alarm) => alarm.Properties?.MetricName === 'CurrentStreamErrors',
+    );
+
+    // Assess
+    expect(routes.length).toBeGreaterThan(0);
+    expect(
+      streamAlarms
+        .map(
+          (alarm) =>
+            ((alarm.Properties?.Dimensions ?? []) as { Name: string; Value: string }[]).find(
+              (d) => d.Name === 'table',
+            )?.Value,
+        )
+        .sort(),
+    ).toEqual(routes.map((route) => route.targetTable).sort());
+    for (const alarm of streamAlarms) {
+      expect(alarm.Properties).toMatchObject({
+        Statistic: 'Sum',
+        Threshold: 0,
+        EvaluationPeriods: 3,
+        TreatMissingData: 'notBreaching',
+        AlarmDescription: expect.stringMatching(/Runbook: \S*docs\/runbooks\/current-table-stream\.md$/),
+      });
+    }
+    const body = JSON.stringify(joinedJson(dashboard?.Properties?.DashboardBody));
+    expect(body).toContain('_current CDC stream errors');
+    expect(body).toContain('CurrentStreamErrors');
+  });
+
   it.each([
     ['the DLQ has messages', 'ApproximateNumberOfMessagesVisible'],
     ['the oldest loader message is too old', 'ApproximateAgeOfOldestMessage'],

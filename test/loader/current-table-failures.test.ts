@@ -46,7 +46,13 @@ describe('loader: current-table stream failures', { timeout: 60_000 }, () => {
   it('sends a file whose rows the table refuses to the DLQ, loaded once, with the reason', async () => {
     // Prepare: a plain table without a primary key takes no CDC rows (INVALID_ARGUMENT).
     const outcomes: FileOutcomeEvent[] = [];
-    const h = await start({ maxReceiveCount: 3, loader: { onFileOutcome: (event) => outcomes.push(event) } });
+    // No propagation delay: the refusal's text is asserted, and during a delay it also lists the
+    // columns the loader has just added (the outcome, DLQ once, is the same).
+    const h = await start({
+      maxReceiveCount: 3,
+      schemaPropagationSeconds: 0,
+      loader: { onFileOutcome: (event) => outcomes.push(event) },
+    });
     await h.bigquery.dataset('casino_a_cdc').createTable('bets_current', {
       schema: { fields: [{ name: 'id', type: 'INTEGER' }] },
     });

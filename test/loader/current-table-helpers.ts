@@ -26,10 +26,18 @@ export async function duckdbParquet(
   }
 }
 
+/** The deployed function's 300 s: a loader's wait must fit in what is left of it. */
+export const FUNCTION_TIMEOUT_MS = 300_000;
+
 /** Lands the file and invokes the handler with its notification; returns the failed message IDs. */
-export async function deliver(harness: LoaderHarness, key: string, body?: Uint8Array): Promise<string[]> {
+export async function deliver(
+  harness: LoaderHarness,
+  key: string,
+  body?: Uint8Array,
+  remainingMs?: number,
+): Promise<string[]> {
   if (body) await harness.put(key, body);
-  const response = await harness.invoke([s3Notification(harness.aws.bucket, key)]);
+  const response = await harness.invoke([s3Notification(harness.aws.bucket, key)], remainingMs);
   return response.batchItemFailures.map((failure) => failure.itemIdentifier);
 }
 

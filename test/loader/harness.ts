@@ -9,6 +9,7 @@ import {
   type LoaderDeps,
   type LoaderHandler,
 } from '../../lambdas/loader/create-handler.js';
+import type { PropagationWaits } from '../../lambdas/loader/current-table/propagation.js';
 import type { CurrentTableSink } from '../../lambdas/loader/current-table-sink.js';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import type { NotifierOptions } from '../../local/aws/index.js';
@@ -18,8 +19,9 @@ import {
   startLocalAws,
   startSqsEventSource,
 } from '../../local/aws/index.js';
-import { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
+import { EmulatorClock, schemaPropagationFromEnv } from '../../local/bigquery-emulator/clock.js';
 import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
+import { emulatorClockWaits } from '../support/propagation-waits.js';
 import { lambdaContext } from './context.js';
 import { betsRoute, routing, sqsRecord } from './fixtures.js';
 
@@ -34,6 +36,12 @@ export interface HarnessOptions {
   jobStateDelayMs?: number;
   /** Starts the emulator's Storage Write API and gives the loader the CDC streaming (as deployed: on first use). */
   currentTables?: boolean;
+  /** The emulator's schema propagation delay (ADR 0028); `BIGQUERY_EMULATOR_SCHEMA_PROPAGATION_SECONDS`, else 0. */
+  schemaPropagationSeconds?: number;
+  /** Whether the loader's propagation waits move the emulator's clock (default) or take real time. */
+  realPropagationWaits?: boolean;
+  /** Replaces the loader's propagation waits altogether. */
+  propagationWaits?: PropagationWaits;
   loader?: Partial<LoaderDeps>;
 }
 
@@ -70,10 +78,9 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
     port: 0,
     jobStateDelayMs: options.jobStateDelayMs ?? 0,
     storageWrite: options.currentTables === true,
-    // No schema propagation delay, stated: the loader streams right after it patches or creates
-    // `_current`, which BigQuery refuses for minutes (ADR 0028); handling that is the loader's next step.
     clock: new EmulatorClock(),
-    schemaPropagationSeconds: 0,
+    // The loader waits for a change to propagate (ADR 0043) on the emulator's clock, so any delay runs fast.
+    schemaPropagationSeconds: options.schemaPropagationSeconds ?? schemaPropagationFromEnv(),
   });
   const bigquery = createBigQueryClient({
     projectId: PROJECT,
@@ -88,7 +95,15 @@ export async function startLoaderHarness(options: HarnessOptions = {}): Promise<
   const currentTables = async (): Promise<CurrentTableSink> => {
     const { createCurrentTableSink } = await import('../../lambdas/loader/current-table/index.js');
     const clientOptions = emulator.storageWrite?.clientOptions ?? {};
-    sink = createCurrentTableSink({ bigquery, s3: aws.s3, logger, streamer: { clientOptions } });
+    sink = createCurrentTableSink({
+      bigquery,
+      s3: aws.s3,
+      logger: options.loader?.logger ?? logger,
+      streamer: { clientOptions },
+      ...(options.realPropagationWaits
+        ? {}
+        : { propagation: options.propagationWaits ?? emulatorClockWaits(() => emulator.clock) }),
+    });
     return sink;
   };
   const handler = createLoaderHandler({

@@ -8,6 +8,7 @@ import {
   LOCAL_LOCATION,
   LOCAL_PROJECT_ID,
   type LocalPipeline,
+  localSchemaPropagationSeconds,
   startLocalPipeline,
 } from '../../../local/pipeline/local-pipeline.js';
 import { UserError } from '../../errors.js';
@@ -66,6 +67,8 @@ export function registerLocalUpCommand(local: Command): void {
         warehousePath,
         awsPort,
         bigqueryPort,
+        // BigQuery's delay before the Storage Write API takes a new column (ADR 0044).
+        schemaPropagationSeconds: localSchemaPropagationSeconds(),
       }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
           throw new UserError(

@@ -68,6 +68,10 @@ export function registerRebuildCurrentCommand(warehouse: Command): void {
           onPage: (rows) => {
             if (tty) output().err(`\rrebuild-current: ${rows} rows streamed…\u001b[K`);
           },
+          onRetry: (error, waitMs, attempt) =>
+            output().err(
+              `${tty ? '\n' : ''}rebuild-current: ${error.code}, streaming again from the first row in ${Math.ceil(waitMs / 1000)} s (attempt ${attempt + 1})\n`,
+            ),
         });
         if (tty) output().err('\n');
         const line = `rebuilt ${result.table} from ${route.dataset}.${route.targetTable}: ${result.upserts} rows, ${result.deletes} tombstones, ${result.requests} AppendRows request(s), ${(result.durationMs / 1000).toFixed(1)} s`;

@@ -42,6 +42,10 @@ export async function backfillCurrentTables(
           route,
           streamer,
           location: target.location,
+          onRetry: (error, waitMs, attempt) =>
+            output().err(
+              `backfill of ${route.dataset}.${route.targetTable}: ${error.code}, streaming again in ${Math.ceil(waitMs / 1000)} s (attempt ${attempt + 1})\n`,
+            ),
         });
         output().out(
           `backfilled ${rebuilt.table} from ${changelog}: ${rebuilt.upserts} rows, ${rebuilt.deletes} tombstones\n`,

@@ -1,4 +1,5 @@
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import { googleSqlType, isWidening, legacyType } from '../../shared/bigquery/column-types.js';
 import type { Deadline, RetryPolicy } from '../../shared/bigquery/deadline.js';
 import { isAlreadyExists, isNotFound } from '../../shared/bigquery/errors.js';
 import { withRetry } from '../../shared/bigquery/jobs.js';
@@ -9,7 +10,7 @@ import { currentTableFields } from '../../shared/warehouse/current-table-schema.
 import { WarehouseMappingError } from '../../shared/warehouse/errors.js';
 import { CurrentIsViewError, CurrentTableStreamError } from '../current-table-sink.js';
 
-export type CurrentTableChange = 'created' | 'columns-added';
+export type CurrentTableChange = 'created' | 'columns-added' | 'column-widened';
 
 /**
  * Keeps each `<target>_current` CDC table able to take the file being streamed: created from the
@@ -26,24 +27,35 @@ export class CurrentTableSchemas {
     private readonly onChange: (table: string, change: CurrentTableChange, columns: string[]) => void,
   ) {}
 
-  /** The current table's fields once it has every one of `fileColumns` that the changelog streams. */
+  /**
+   * The current table's fields once it has every one of `fileColumns` that the changelog streams,
+   * each of the changelog's type. `fromCache`: the fields were remembered, not read just now, so a
+   * refusal may mean the changelog changed since (a widened column) and a fresh look may heal it.
+   */
   async prepare(
     route: Route,
     fileColumns: readonly string[],
     deadline: Deadline,
     retry: RetryPolicy,
-  ): Promise<TableField[]> {
+  ): Promise<{ fields: TableField[]; fromCache: boolean }> {
     const name = `${route.dataset}.${currentViewName(route.targetTable)}`;
     const cached = this.known.get(name);
-    if (cached !== undefined && covers(cached, fileColumns)) return cached;
+    if (cached !== undefined && covers(cached, fileColumns)) return { fields: cached, fromCache: true };
     const fields = await withRetry(() => this.reconcile(route), `prepare ${name}`, deadline, retry);
     this.known.set(name, fields);
-    return fields;
+    return { fields, fromCache: false };
   }
 
   /** After a failed stream: the table may have been dropped or changed, so look it up again. */
   forget(route: Route): void {
     this.known.delete(`${route.dataset}.${currentViewName(route.targetTable)}`);
+  }
+
+  private widen(route: Route, fields: TableField[], wanted: TableField[]): Promise<TableField[]> {
+    const table = `${route.dataset}.${currentViewName(route.targetTable)}`;
+    return widenedFields(this.bigquery, route, fields, wanted, (column, from, to) =>
+      this.onChange(table, 'column-widened', [`${column} ${from} → ${to}`]),
+    );
   }
 
   private async reconcile(route: Route): Promise<TableField[]> {
@@ -74,8 +86,11 @@ export class CurrentTableSchemas {
         if (!isAlreadyExists(error)) throw error;
       }
     }
-    const fields =
-      existing === undefined ? await tableFields(this.bigquery, route.dataset, currentName) : existing;
+    const fields = await this.widen(
+      route,
+      existing === undefined ? await tableFields(this.bigquery, route.dataset, currentName) : existing,
+      wanted,
+    );
     const have = new Set(fields.map((field) => field.name?.toLowerCase()));
     const missing = wanted.filter((field) => !have.has(field.name?.toLowerCase()));
     if (missing.length === 0) return fields;
@@ -88,6 +103,53 @@ export class CurrentTableSchemas {
     );
     return appended;
   }
+}
+
+/**
+ * Column types the changelog has widened since the CDC table took them (the loader widens the
+ * changelog with `ALTER COLUMN … SET DATA TYPE` when a file brings a wider type, ADR 0017): streaming
+ * matches columns by name, so the CDC table must widen too or every later file is refused ("Invalid
+ * NUMERIC value"). The same DDL, on the CDC table (ADR 0044). A key column, or a change that is not
+ * a widening (the changelog replaced by hand), cannot be altered: the file fails for good, naming
+ * `warehouse rebuild-current`, which recreates the table from the changelog.
+ */
+async function widenedFields(
+  bigquery: BigQuery,
+  route: Route,
+  fields: readonly TableField[],
+  wanted: readonly TableField[],
+  onWidened: (column: string, from: string, to: string) => void,
+): Promise<TableField[]> {
+  const table = `${route.dataset}.${currentViewName(route.targetTable)}`;
+  const wantedTypes = new Map(
+    wanted.map((field) => [field.name?.toLowerCase(), legacyType(field.type ?? '')]),
+  );
+  const keys = new Set(route.primaryKey.map((column) => column.toLowerCase()));
+  const result: TableField[] = [];
+  for (const field of fields) {
+    const name = field.name ?? '';
+    const from = legacyType(field.type ?? '');
+    const to = wantedTypes.get(name.toLowerCase());
+    if (to === undefined || to === from) {
+      result.push(field);
+      continue;
+    }
+    if (!isWidening(from, to) || keys.has(name.toLowerCase())) {
+      throw new CurrentTableStreamError(
+        `${table}: column ${name} is ${googleSqlType(from)} but the changelog has ${googleSqlType(to)}, which ALTER COLUMN cannot apply to ${keys.has(name.toLowerCase()) ? 'a primary key column' : 'the CDC table'}; run dms2bq warehouse rebuild-current --table ${route.dataset}.${route.targetTable} to recreate it from the changelog`,
+        table,
+        'FAILED_PRECONDITION',
+        true,
+      );
+    }
+    const target = `\`${bigquery.projectId}.${table}\``;
+    await bigquery.query({
+      query: `ALTER TABLE ${target} ALTER COLUMN \`${name}\` SET DATA TYPE ${googleSqlType(to)}`,
+    });
+    onWidened(name, googleSqlType(from), googleSqlType(to));
+    result.push({ ...field, type: to });
+  }
+  return result;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { BigQuery } from '@google-cloud/bigquery';
+import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import { isPropagationRefusal } from '../../shared/bigquery/cdc-errors.js';
 import { CdcStreamError, type CdcStreamer, createCdcStreamer } from '../../shared/bigquery/cdc-stream.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import { s3RangeReader } from '../../shared/parquet/s3-range-reader.js';
@@ -8,11 +9,18 @@ import {
   CURRENT_TABLE_RUNBOOK,
   type CurrentTableSink,
   CurrentTableStreamError,
+  SCHEMA_PROPAGATION,
 } from '../current-table-sink.js';
 import { CurrentTableSchemas } from './current-schema.js';
 import { healKeysFromChangelog } from './heal.js';
 import { parquetChanges } from './parquet-rows.js';
 import { ParquetValueError } from './parquet-values.js';
+import {
+  DEFAULT_PROPAGATION_WAITS,
+  type PropagationWaits,
+  SchemaPropagationPendingError,
+  untilPropagated,
+} from './propagation.js';
 
 export { writerClientOptions } from './writer-options.js';
 
@@ -22,6 +30,8 @@ export interface CurrentTableSinkDeps {
   /** The Storage Write API client options (WriterClient), or a streamer already made. */
   streamer: CdcStreamer | { clientOptions: Record<string, unknown> };
   logger: Logger;
+  /** How to wait for a schema change to reach the Storage Write API (ADR 0043). */
+  propagation?: PropagationWaits;
 }
 
 /**
@@ -35,6 +45,7 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
     const messages: Record<typeof change, string> = {
       created: 'created the CDC current table from the changelog schema',
       'columns-added': 'added the changelog’s new columns to the CDC current table',
+      'column-widened': 'widened a column of the CDC current table as the changelog’s was widened',
     };
     logger.info(messages[change], { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK });
   });
@@ -45,8 +56,9 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       const { route } = file;
       const currentName = currentViewName(route.targetTable);
       const table = `${route.dataset}.${currentName}`;
-      try {
-        const fields = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+      // One pass over the file's rows (or its range); a pass after a propagation wait starts again
+      // at the range's first row group, which is harmless since every row carries its sequence number.
+      const streamWith = async (fields: TableField[]) => {
         projectId ??= bigquery.getProjectId();
         const read = s3RangeReader(s3, { bucket: file.bucket, key: file.key, etag: file.etag });
         const progress = { next: file.rowGroups?.start ?? 0 };
@@ -61,9 +73,43 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
         );
         const end = file.rowGroups?.end;
         const stopped = end !== undefined && progress.next < end;
-        return { table, ...result, ...(stopped ? { next: progress.next } : {}) };
+        return { ...result, ...(stopped ? { next: progress.next } : {}) };
+      };
+      const streamOnce = async (fields: TableField[]) => {
+        const prepared = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+        fields.push(...prepared.fields);
+        try {
+          return await streamWith(fields);
+        } catch (error) {
+          schemas.forget(route);
+          // Remembered fields may predate a change of the changelog made by another container (a
+          // widened column): one fresh look, and the file again, before the refusal counts.
+          if (!prepared.fromCache || isPropagationRefusal(error, fields) || !isRefusal(error)) throw error;
+          const fresh = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+          fields.splice(0, fields.length, ...fresh.fields);
+          return await streamWith(fields);
+        }
+      };
+      try {
+        const { result, waits } = await untilPropagated(streamOnce, {
+          deadline: file.deadline,
+          waits: deps.propagation ?? DEFAULT_PROPAGATION_WAITS,
+          what: `stream ${file.key} to ${table}`,
+          onWait: (refusal, waitMs, attempt) =>
+            logger.warn(
+              'the Storage Write API does not know the CDC table’s latest schema change yet; streaming the file again after a wait',
+              {
+                key: file.key,
+                bigqueryTable: table,
+                code: refusal.code,
+                waitMs,
+                attempt,
+                runbook: CURRENT_TABLE_RUNBOOK,
+              },
+            ),
+        });
+        return { table, ...result, ...(waits > 0 ? { propagationWaits: waits } : {}) };
       } catch (error) {
-        schemas.forget(route);
         throw streamFailure(error, table, file.key);
       }
     },
@@ -71,7 +117,7 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       const { route } = file;
       const table = `${route.dataset}.${currentViewName(route.targetTable)}`;
       try {
-        const fields = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+        const { fields } = await schemas.prepare(route, file.columns, file.deadline, file.retry);
         projectId ??= bigquery.getProjectId();
         const healed = await healKeysFromChangelog({
           bigquery,
@@ -92,6 +138,10 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
   };
 }
 
+/** BigQuery refused the rows themselves (a value the table's type cannot hold, …). */
+const isRefusal = (error: unknown): boolean =>
+  error instanceof CdcStreamError && error.code === 'INVALID_ARGUMENT';
+
 /** Stops between row groups when the invocation's time is up; the record comes back and streams again. */
 async function* withinDeadline<T>(batches: AsyncIterable<T>, check: () => void): AsyncGenerator<T> {
   for await (const batch of batches) {
@@ -103,10 +153,13 @@ async function* withinDeadline<T>(batches: AsyncIterable<T>, check: () => void):
 function streamFailure(error: unknown, table: string, key: string): CurrentTableStreamError {
   if (error instanceof CurrentTableStreamError) return error;
   const message = `${key} is in the changelog, but streaming it to ${table} failed: ${(error as Error).message}`;
+  if (error instanceof SchemaPropagationPendingError) {
+    return new CurrentTableStreamError(message, table, SCHEMA_PROPAGATION, false, { cause: error });
+  }
   if (error instanceof CdcStreamError) {
-    // NOT_FOUND: the table went away after this container saw it (`warehouse rebuild-current`
-    // recreates it; an operator may drop it). The schema cache is forgotten, so the next delivery
-    // creates it again and streams.
+    // NOT_FOUND that outlived the waits above: the table went away after this container saw it
+    // (`warehouse rebuild-current` recreates it; an operator may drop it). The schema cache is
+    // forgotten, so the next delivery creates it again and streams.
     const permanent = !error.retryable && error.code !== 'NOT_FOUND';
     return new CurrentTableStreamError(message, table, error.code, permanent, { cause: error });
   }

@@ -1,11 +1,12 @@
 import type { BigQuery, Job, TableField, TableMetadata } from '@google-cloud/bigquery';
-import type { CdcStreamer, ChangeRow } from '../bigquery/cdc-stream.js';
+import type { CdcStreamError, CdcStreamer, ChangeRow } from '../bigquery/cdc-stream.js';
 import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
 import { deleteIfExists } from '../bigquery/tables.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 import { currentTableMetadata } from './current-table-schema.js';
 import { changeOfRow, latestChangesQuery } from './rebuild-current-query.js';
+import { DEFAULT_REBUILD_RETRY, type RebuildRetry, streamWithRetry } from './rebuild-retry.js';
 
 /** The table cannot be rebuilt as asked (view mode, no changelog yet); nothing was changed. */
 export class RebuildCurrentError extends Error {
@@ -32,6 +33,9 @@ export interface RebuildCurrentOptions {
   tombstonesSince?: Date | null;
   /** After each page is handed to the streamer; the next page waits for a returned promise. */
   onPage?: (streamedSoFar: number) => void | Promise<void>;
+  /** Retries of the stream after a transient gRPC error or while the new table propagates. */
+  retry?: RebuildRetry;
+  onRetry?: (error: CdcStreamError, waitMs: number, attempt: number) => void;
 }
 
 export interface RebuildCurrentResult {
@@ -77,8 +81,9 @@ export async function rebuildCurrentTable(options: RebuildCurrentOptions): Promi
     useLegacySql: false,
     ...(options.location ? { location: options.location } : {}),
   });
-  const counts = { upserts: 0, deletes: 0 };
+  let counts = { upserts: 0, deletes: 0 };
   const changes = async function* (): AsyncGenerator<ChangeRow[]> {
+    counts = { upserts: 0, deletes: 0 };
     for await (const page of resultPages(job, options.pageRows ?? DEFAULT_PAGE_ROWS)) {
       const batch = page.rows.map((row) => changeOfRow(page.schema, row, route));
       for (const change of batch) counts[change.changeType === 'UPSERT' ? 'upserts' : 'deletes']++;
@@ -87,7 +92,12 @@ export async function rebuildCurrentTable(options: RebuildCurrentOptions): Promi
     }
   };
   const target = { projectId, dataset: route.dataset, table: name, fields };
-  const { requests } = await options.streamer.append(target, changes());
+  const { requests } = await streamWithRetry(
+    () => options.streamer.append(target, changes()),
+    fields,
+    options.retry ?? DEFAULT_REBUILD_RETRY,
+    options.onRetry,
+  );
   return { table: `${route.dataset}.${name}`, ...counts, requests, durationMs: Date.now() - started };
 }
 

@@ -7,6 +7,7 @@ import {
   type sendUnaryData,
   status,
 } from '@grpc/grpc-js';
+import type { FaultInjector } from '../faults.js';
 import type { Catalog } from '../store/catalog.js';
 import type { Warehouse } from '../store/warehouse.js';
 import {
@@ -45,6 +46,7 @@ export async function startStorageWriteServer(
   warehouse: Warehouse,
   host: string,
   timing: StorageWriteTiming,
+  faults?: FaultInjector,
 ): Promise<StorageWriteServer> {
   await warehouse.exclusive(createSequenceStore);
   catalog.onTableDropped(forgetSequences);
@@ -60,7 +62,11 @@ export async function startStorageWriteServer(
       let queue: Promise<unknown> = Promise.resolve();
       call.on('data', (request: AppendRowsRequest) => {
         const next = queue.then(async () => {
-          const response = await connection.handle(request);
+          // An injected fault refuses the request before it is looked at, as a backend failure would.
+          const fault = faults?.takeAppendRows();
+          const response = fault
+            ? { error: fault, writeStream: request.writeStream ?? '' }
+            : await connection.handle(request);
           if (!call.destroyed) call.write(response);
         });
         const settled: Promise<unknown> = next.then(
