@@ -40,6 +40,16 @@ export interface SoakReport {
   passed: boolean;
 }
 
+/**
+ * Where an operator's or another system's step joins the soak. The pipeline learns nothing from DMS
+ * here (no task statistics, no events): a design that needs DMS to say a reload completed gets that
+ * signal through `afterReload`.
+ */
+export interface SoakHooks {
+  /** After the reload's files drained: the reloaded `<source>/<schema>/<table>` routes and the reload's start. */
+  afterReload?: (pipeline: LocalPipeline, routes: string[], reloadStart: Date) => Promise<void>;
+}
+
 interface Landed {
   key: string;
   day: number;
@@ -54,6 +64,7 @@ interface Landed {
 export async function runSoak(
   options: SoakOptions,
   log: (line: string) => void = () => {},
+  hooks: SoakHooks = {},
 ): Promise<SoakReport> {
   const started = Date.now();
   const on = (name: ScenarioName) => options.scenarios[name];
@@ -178,6 +189,10 @@ export async function runSoak(
           );
         }
         await drain();
+        if (gap && hooks.afterReload) {
+          await hooks.afterReload(pipeline, tables, new Date(from + sliceMs));
+          await drain();
+        }
       }
 
       if (on('redrive')) {
