@@ -43,7 +43,7 @@ describe('soak', () => {
     expect(report.days.flatMap((day) => day.events).join('\n')).toMatch(
       /ADD COLUMN[\s\S]*MODIFY[\s\S]*reloaded/,
     );
-  }, 300_000);
+  }, 480_000);
 });
 
 describe('soak options', () => {
