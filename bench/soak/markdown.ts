@@ -1,5 +1,5 @@
 import { SCENARIOS } from './options.js';
-import type { SoakReport } from './soak.js';
+import type { SoakReport } from './report.js';
 
 /** The soak's figures as the section docs/performance.md keeps. */
 export function soakMarkdown(report: SoakReport): string {

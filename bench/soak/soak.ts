@@ -1,44 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import type { BigQuery } from '@google-cloud/bigquery';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import { type LocalPipeline, startLocalPipeline } from '../../local/pipeline/local-pipeline.js';
 import { DailySimulator, s3Sink } from '../../local/simulator/index.js';
-import { checkDay, checkPassed, type TableCheck } from './check.js';
+import { checkDay, checkPassed } from './check.js';
 import { deliverAgain, parkInDlq, redriveDlq, replay } from './injections.js';
 import type { ScenarioName, SoakOptions } from './options.js';
+import { billing, type DayReport, dayLine, type SoakReport } from './report.js';
 
 export const SOAK_MAPPINGS = fileURLToPath(new URL('./mappings', import.meta.url));
 const SOURCE = 'soak';
 const BIG_TABLE = 'soak/shop/events';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-
-export interface DayReport {
-  day: number;
-  /** DMS files landed this day (CDC and LOAD) and the rows they hold. */
-  files: number;
-  rows: number;
-  replayed: number;
-  lateDuplicates: number;
-  /** DLQ messages moved back to the loader queue at the day's end (parked ones and any others). */
-  redriven: number;
-  /** Files that reached the DLQ by themselves (not parked by the soak): a failure of the day. */
-  deadLettered: string[];
-  /** What the soak did besides traffic, in order. */
-  events: string[];
-  /** BigQuery jobs the pipeline created this day, and the bytes the emulator billed for them (the soak's own checks left out). */
-  jobs: number;
-  bytesBilled: number;
-  checks: TableCheck[];
-  passed: boolean;
-}
-
-export interface SoakReport {
-  options: SoakOptions;
-  days: DayReport[];
-  wallMs: number;
-  passed: boolean;
-}
 
 /**
  * Where an operator's or another system's step joins the soak. The pipeline learns nothing from DMS
@@ -270,41 +243,4 @@ async function injectLate(
     await parkInDlq(pipeline, keys);
     report.events.push(`${keys.length} files of day ${old} parked in the DLQ, redriven at the day's end`);
   }
-}
-
-/** Jobs created in [fromMs, toMs] on the emulator's clock, and the bytes billed for them. */
-async function billing(
-  bigquery: BigQuery,
-  fromMs: number,
-  toMs: number,
-): Promise<{ jobs: number; bytesBilled: number }> {
-  const [jobs] = await bigquery.getJobs({
-    allUsers: true,
-    minCreationTime: String(Math.floor(fromMs)),
-    maxCreationTime: String(Math.floor(toMs)),
-    projection: 'full',
-    autoPaginate: true,
-  });
-  let total = 0;
-  for (const job of jobs) {
-    const statistics = job.metadata?.statistics as { query?: { totalBytesBilled?: string } } | undefined;
-    total += Number(statistics?.query?.totalBytesBilled ?? 0);
-  }
-  return { jobs: jobs.length, bytesBilled: total };
-}
-
-export function dayLine(day: DayReport): string {
-  const failed = day.checks.filter((check) => !checkPassed(check));
-  const head = `day ${day.day + 1}: ${day.files} files, ${day.rows} rows, ${day.replayed} replayed, ${day.lateDuplicates} late duplicates, ${day.redriven} redriven, ${day.jobs} jobs, ${day.bytesBilled} bytes billed`;
-  const problems = [
-    ...(day.deadLettered.length
-      ? [`${day.deadLettered.length} file(s) reached the DLQ: ${day.deadLettered.slice(0, 3).join(', ')}`]
-      : []),
-    ...failed.map(
-      (check) =>
-        `${check.table} (${check.kind}): _current ${check.current.rows} rows for ${check.expectedRows} expected${check.current.matches ? '' : ` ✗ ${check.current.examples.join('; ')}`}${check.view && !checkPassed({ ...check, current: { ...check.current, matches: true } }) ? `; view query ✗ missing ${check.view.missing}, unexpected ${check.view.unexpected}, different ${check.view.different}: ${check.view.examples.join('; ')}` : ''}`,
-    ),
-  ];
-  const events = day.events.length ? `\n  events: ${day.events.join(' | ')}` : '';
-  return `${head} — ${day.passed ? 'OK' : 'FAILED'}${events}${problems.map((p) => `\n  ✗ ${p}`).join('')}`;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS, parseSoakArgs, type SoakOptions } from '../../bench/soak/options.js';
-import { dayLine, runSoak } from '../../bench/soak/soak.js';
+import { dayLine } from '../../bench/soak/report.js';
+import { runSoak } from '../../bench/soak/soak.js';
 
 /**
  * The short soak: four small simulated days (the late cases need files older than BigQuery's two-day
