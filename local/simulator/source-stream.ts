@@ -91,7 +91,10 @@ export class SourceStream {
     changes: number,
     addColumnMidStream: boolean,
     mix: ChangeMix = 'default',
+    /** The task's change counter so far: a stream that continues a task (soak days) goes on from it. */
+    firstSeq = 0,
   ) {
+    this.seq = firstSeq;
     const shares = MIXES[mix];
     this.steady = shares.steady;
     this.below = {
@@ -119,6 +122,11 @@ export class SourceStream {
 
   get nextWindowEnd(): number {
     return this.startMicros + (this.windowIndex + 1) * this.intervalMicros;
+  }
+
+  /** The last change counter used (the 19-digit part of `_dms_change_seq`). */
+  get lastSeq(): number {
+    return this.seq;
   }
 
   get counters(): TableCounters[] {

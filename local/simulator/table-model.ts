@@ -5,6 +5,7 @@ import type { ColumnMapping, SourceMapping, TableMapping } from '../../lambdas/s
 import { targetTable } from '../../lambdas/shared/mappings/model.js';
 import { parquetElement, parseMysqlType, type SimType, UnsupportedTypeError } from './column-types.js';
 import { hash4 } from './prng.js';
+import type { WidenedFrom } from './widen.js';
 
 /** A mapping the simulator cannot act on (missing key column, unknown type); names the table. */
 export class SimulationInputError extends Error {
@@ -22,6 +23,8 @@ export interface SimColumn {
   lobCapacity: number | undefined;
   /** In `hashColumns`: DMS writes the SHA-256 of the value instead of the value (ADR 0038). */
   hashed: boolean;
+  /** Set once an ALTER TABLE widened the column: what values written before it held (widen.ts). */
+  widenedFrom?: WidenedFrom;
 }
 
 /**

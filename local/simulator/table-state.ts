@@ -112,6 +112,10 @@ export class TableState {
     if (this.oversizedLobBytes(column, index, key, changedAt) !== undefined) {
       return truncatedLobValue(column.type, this.shape.lobLimitBytes);
     }
+    // A value written before an ALTER … MODIFY keeps what it was, in the wider type.
+    const widened = column.widenedFrom;
+    if (widened?.writtenBefore(key, changedAt))
+      return widened.convert(generateValue(widened.type, rng, this.context));
     return generateValue(column.type, rng, this.context);
   }
 
