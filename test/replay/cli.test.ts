@@ -64,7 +64,7 @@ describe('dms2bq replay against the deployed function', () => {
     });
   });
 
-  it('reports the option the function rejected and exits 1', async () => {
+  it('reports the option the function rejected and exits 2', async () => {
     // Prepare
     lambdaMock.on(InvokeCommand).resolves({
       StatusCode: 200,
@@ -89,7 +89,7 @@ describe('dms2bq replay against the deployed function', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: 'replay rejected --from: from: "x" is not an ISO-8601 UTC time\n',
     });
   });

@@ -5,7 +5,7 @@ import { createBigQueryClient } from '../../../lambdas/shared/bigquery/client.js
 import { startBigQueryEmulator } from '../../../local/bigquery-emulator/index.js';
 import { plainBigQueryValue } from '../../../local/pipeline/bigquery-values.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID } from '../../../local/pipeline/local-pipeline.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { oneLine } from '../../failure.js';
 import { output } from '../../io.js';
 import { findLocalEnvironment } from '../../local-environment.js';
@@ -37,7 +37,7 @@ export function registerLocalQueryCommand(local: Command): void {
           () => false,
         );
         if (!exists)
-          throw new UserError(
+          throw usageError(
             `${options.warehouse}: no local warehouse yet; run npm start, dms2bq local load or dms2bq local up first`,
           );
         const emulator = await startBigQueryEmulator({

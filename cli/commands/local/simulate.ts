@@ -13,8 +13,8 @@ import {
   simulate,
   writeGroundTruth,
 } from '../../../local/simulator/index.js';
-import { UserError } from '../../errors.js';
-import { describeFailure } from '../../failure.js';
+import { UserError, usageError } from '../../errors.js';
+import { failedStep } from '../../failure.js';
 import { output } from '../../io.js';
 import { requireLocalEnvironment } from '../../local-environment.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
@@ -157,7 +157,7 @@ async function writable(dir: string, flag: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw new UserError(
+    throw usageError(
       `${flag} ${dir}: cannot write there (${(error as NodeJS.ErrnoException).code}); choose a writable directory`,
     );
   }
@@ -168,7 +168,7 @@ function explained(sink: FileSink, where: string): FileSink {
   return {
     write: (key, bytes) =>
       sink.write(key, bytes).catch((error: unknown) => {
-        throw new UserError(`cannot write ${key} to ${where}: ${describeFailure(error).line}`);
+        throw failedStep(`cannot write ${key} to ${where}`, error);
       }),
   };
 }

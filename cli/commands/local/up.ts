@@ -10,7 +10,7 @@ import {
   type LocalPipeline,
   startLocalPipeline,
 } from '../../../local/pipeline/local-pipeline.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { describeFailure } from '../../failure.js';
 import { output } from '../../io.js';
 import {
@@ -53,7 +53,7 @@ export function registerLocalUpCommand(local: Command): void {
       const bigqueryPort = port(options.bigqueryPort, '--bigquery-port');
       const running = await findLocalEnvironment();
       if (running) {
-        throw new UserError(
+        throw usageError(
           `a local environment already runs (PID ${running.pid}, S3/SQS ${running.awsEndpoint}); use it, or stop it with Ctrl-C first`,
         );
       }
@@ -68,7 +68,7 @@ export function registerLocalUpCommand(local: Command): void {
         bigqueryPort,
       }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new UserError(
+          throw usageError(
             `a port is taken (${(error as Error).message}); pass --aws-port 0 --bigquery-port 0 for free ones`,
           );
         }

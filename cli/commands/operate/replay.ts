@@ -12,8 +12,8 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { buildRoutingTable, type RoutingTable } from '../../../lambdas/shared/routing.js';
 import { LOCAL_CREDENTIALS, localNames } from '../../../local/aws/names.js';
-import { UserError } from '../../errors.js';
-import { describeFailure } from '../../failure.js';
+import { UserError, usageError } from '../../errors.js';
+import { describeFailure, failedStep } from '../../failure.js';
 import { output, processOutput } from '../../io.js';
 import { requireLocalEnvironment } from '../../local-environment.js';
 import { stageStackOutput } from '../../stack-outputs.js';
@@ -101,7 +101,7 @@ async function followTokens(request: ReplayRequest, invoke: Invoke) {
   do {
     const result = await invoke(token ? { ...request, continuationToken: token } : request);
     if (isInputFailure(result))
-      throw new UserError(`replay rejected --${kebab(result.field)}: ${result.message}`);
+      throw usageError(`replay rejected --${kebab(result.field)}: ${result.message}`);
     if (token !== undefined && result.continuationToken === token) {
       throw new UserError(
         `the replay function made no progress from continuation token ${token}; check its logs`,
@@ -142,7 +142,7 @@ async function lambdaInvoker(options: ReplayOptions): Promise<Invoke> {
         }),
       )
       .catch((error: unknown) => {
-        throw new UserError(`cannot invoke ${functionName}: ${describeFailure(error).line}`);
+        throw failedStep(`cannot invoke ${functionName}`, error);
       });
     const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
     if (response.FunctionError) {
@@ -187,7 +187,7 @@ async function localInvoker(options: ReplayOptions): Promise<Invoke> {
     (await sqs.send(new GetQueueUrlCommand({ QueueName: localNames.loaderQueue })).then(
       (response) => response.QueueUrl,
       (error: unknown) => {
-        throw new UserError(
+        throw usageError(
           `no queue ${localNames.loaderQueue} at ${endpoint} (${describeFailure(error).line}); pass --queue-url`,
         );
       },
