@@ -54,6 +54,8 @@ export interface Target {
   projectId: string;
   statistics: StatisticsSource;
   sourceRows?: SourceRowCounter;
+  /** Locally: `_current` is counted since the simulated run's full load (`ReconcileDeps`). */
+  currentSinceFullLoad?: boolean;
   /** Resolved on demand: `reconcile` needs no S3, SQS or CloudWatch. */
   aws(): Promise<AwsSide>;
 }
@@ -137,6 +139,7 @@ async function localTarget(options: TargetOptions, routes: Route[]): Promise<Tar
     projectId,
     statistics: truthStatistics(truth),
     sourceRows: truthRowCount(truth),
+    currentSinceFullLoad: true,
     aws: async () => {
       if (!awsEndpoint) {
         throw new UserError(

@@ -16,8 +16,9 @@ import {
 import { UserError, usageError } from '../../errors.js';
 import { failedStep } from '../../failure.js';
 import { output } from '../../io.js';
-import { requireLocalEnvironment } from '../../local-environment.js';
+import { type LocalEnvironment, requireLocalEnvironment } from '../../local-environment.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { newestLoadedChange, simulationStart } from './timeline.js';
 
 interface SimulateCliOptions {
   mappings: string;
@@ -64,7 +65,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--initial-rows <n>', 'rows per table in the full load', '1000')
     .option('--full-load-rows-per-file <n>', 'rows per LOAD file', '100000')
     .option('--add-column', 'halfway through, every table gains a nullable column (ALTER TABLE ADD COLUMN)')
-    .option('--start <time>', 'task start (ISO-8601 UTC)', '2026-01-01T00:00:00Z')
+    .option(
+      '--start <time>',
+      'task start (ISO-8601 UTC); default: so the changes end now, and with --out s3 never before the newest change the local warehouse holds',
+    )
     .option('--endpoint <url>', 'with --out s3: the S3 endpoint (default: the one dms2bq local up runs)')
     .option('--bucket <name>', 'with --out s3: the landing bucket', localNames.landingBucket)
     .option('--truth <dir>', 'where ground-truth.json goes (default: <out>/_truth, or .local/truth with s3)')
@@ -102,12 +106,25 @@ export function registerSimulateCommand(program: Command): void {
         isCount,
         'an integer ≥ 0',
       );
-      const start = new Date(options.start ?? '');
-      if (Number.isNaN(start.getTime()))
+      const asked = options.start === undefined ? undefined : new Date(options.start);
+      if (asked && Number.isNaN(asked.getTime()))
         throw new UserError(`--start must be an ISO-8601 time, got "${options.start}"`, 2);
 
       const mappings = await loadMappingDir(options.mappings);
-      const { sink, where, truthDir } = await openOutput(options);
+      const { sink, where, truthDir, environment } = await openOutput(options);
+      // One local timeline: continue after what the running environment's warehouse holds.
+      const newest = environment
+        ? await newestLoadedChange(
+            environment,
+            mappings.map((file) => file.mapping),
+          )
+        : undefined;
+      const start = asked ?? simulationStart(new Date(), minutes, newest);
+      if (asked && newest && asked.getTime() <= newest.getTime()) {
+        output().err(
+          `note: --start ${asked.toISOString()} is not after the newest change the warehouse holds (${newest.toISOString()}); keys changed since will keep their newer rows in _current\n`,
+        );
+      }
       await writable(truthDir, '--truth');
       const taskLog: string[] = [];
       let result: Awaited<ReturnType<typeof simulate>>;
@@ -135,7 +152,7 @@ export function registerSimulateCommand(program: Command): void {
       const truthPath = join(truthDir, 'ground-truth.json');
       await writeGroundTruth(truthPath, result.truth);
       output().out(
-        `${summary(result.files, Object.keys(result.truth.tables).length, where)}\ntruth: ${truthPath}\n`,
+        `${summary(result.files, Object.keys(result.truth.tables).length, where)}\nchanges from ${start.toISOString()} to ${new Date(start.getTime() + minutes * 60_000).toISOString()}${asked ? '' : newest ? ` (after the newest change loaded, ${newest.toISOString()})` : ' (ending now)'}\ntruth: ${truthPath}\n`,
       );
       if (oversizedLobEvery > 0) {
         const logPath = join(truthDir, 'dms-task.log');
@@ -173,14 +190,18 @@ function explained(sink: FileSink, where: string): FileSink {
   };
 }
 
-async function openOutput(
-  options: SimulateCliOptions,
-): Promise<{ sink: FileSink; where: string; truthDir: string }> {
+async function openOutput(options: SimulateCliOptions): Promise<{
+  sink: FileSink;
+  where: string;
+  truthDir: string;
+  environment?: LocalEnvironment;
+}> {
   if (options.out === 's3') {
     // Without --endpoint, the S3 of the environment `dms2bq local up` runs.
-    const endpoint =
-      options.endpoint ??
-      (await requireLocalEnvironment('pass --endpoint <url> of an S3 endpoint')).awsEndpoint;
+    const environment = options.endpoint
+      ? undefined
+      : await requireLocalEnvironment('pass --endpoint <url> of an S3 endpoint');
+    const endpoint = options.endpoint ?? environment?.awsEndpoint ?? '';
     // Credentials from the environment when set, otherwise the local stand-in's fixed ones.
     const s3 = new S3Client({
       endpoint,
@@ -193,6 +214,7 @@ async function openOutput(
       sink: explained(s3Sink(s3, options.bucket), where),
       where,
       truthDir: options.truth ?? '.local/truth',
+      ...(environment ? { environment } : {}),
     };
   }
   await writable(options.out, '--out');

@@ -88,9 +88,36 @@ export function registerReplayCommand(program: Command): void {
       };
       const invoke = options.local ? await localInvoker(options) : await lambdaInvoker(options);
       const totals = await followTokens(request, invoke);
-      const summary = `${options.dryRun ? 'would replay' : 'replayed'} ${options.source}${options.table ? ` ${options.table}` : ''}: listed ${totals.listed}, matched ${totals.matched}, enqueued ${totals.enqueued} in ${totals.invocations} invocation(s)`;
-      output().out(options.json ? `${JSON.stringify(totals)}\n` : `${summary}\n`);
+      output().out(options.json ? `${JSON.stringify(totals)}\n` : replaySummary(options, totals));
     });
+}
+
+/**
+ * What a replay did, and what it left out and why: a dry run enqueues nothing, the LOAD files need
+ * --include-full-load, a window leaves the CDC files outside it, and the loader skips files it
+ * loaded before unless --force.
+ */
+export function replaySummary(
+  options: Pick<ReplayOptions, 'source' | 'table' | 'from' | 'to' | 'includeFullLoad' | 'force' | 'dryRun'>,
+  totals: { listed: number; matched: number; enqueued: number; invocations: number },
+): string {
+  const what = `${options.source}${options.table ? ` ${options.table}` : ''}`;
+  const kinds = options.includeFullLoad ? 'CDC and LOAD file(s)' : 'CDC file(s)';
+  const head = options.dryRun
+    ? `would replay ${what}: ${totals.matched} ${kinds} (of ${totals.listed} listed); dry run, nothing enqueued`
+    : `replayed ${what}: enqueued ${totals.enqueued} of ${totals.matched} ${kinds} (of ${totals.listed} listed)`;
+  const skipped = [
+    ...(options.includeFullLoad
+      ? []
+      : ['LOAD files (the full load): pass --include-full-load to replay them too']),
+    ...(options.from || options.to ? ['CDC files written outside --from/--to'] : []),
+    ...(options.force
+      ? []
+      : [
+          'the loader skips files it loaded before (their job IDs exist): --force only after truncating the table',
+        ]),
+  ];
+  return `${head} in ${totals.invocations} invocation(s)\n${skipped.map((line) => `  skipped: ${line}\n`).join('')}`;
 }
 
 /** Invokes until the function returns no continuation token; a progress line on stderr. */
