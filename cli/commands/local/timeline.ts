@@ -59,7 +59,8 @@ export async function describeHoldings(
         throw error;
       });
     const row = found[0] as { n: number | string; newest: string | null } | undefined;
-    if (!row) continue;
+    // `local up` creates every mapped table before anything loads: an empty one holds nothing.
+    if (!row || Number(row.n) === 0) continue;
     tables++;
     rows += Number(row.n);
     const time = row.newest ? parseDmsTimestamp(row.newest)?.getTime() : undefined;

@@ -90,14 +90,14 @@ export function registerLocalUpCommand(local: Command): void {
       let stateFile: string | undefined;
       try {
         await pipeline.applyWarehouse();
-        const environment = describe(pipeline, warehousePath, resolve(options.mappings));
-        stateFile = await writeLocalEnvironment(environment);
         const holdings = await describeHoldings(
           pipeline.bigquery,
           LOCAL_PROJECT_ID,
           Object.values(pipeline.routing),
           new Date(),
         );
+        const environment = describe(pipeline, warehousePath, resolve(options.mappings));
+        stateFile = await writeLocalEnvironment(environment);
         output().out(banner(environment, stateFile, holdings));
         const activity = watchActivity(pipeline);
         await untilSignal();
