@@ -59,7 +59,7 @@ export function registerSimulateCommand(program: Command): void {
     .requiredOption('--out <s3|dir>', 'a directory, or "s3" to PUT into --bucket at --endpoint')
     .requiredOption('--minutes <n>', 'length of the CDC stream after the full load')
     .requiredOption('--changes-per-minute <n>', 'changes per minute per source, spread over its tables')
-    .option('--seed <n>', 'same seed, same files and truth', '1')
+    .option('--seed <n>', 'same seed and --start, same files and truth', '1')
     .option('--gzip', 'CompressionType GZIP (default NONE)')
     .option('--parquet-version <1|2>', 'parquet-1-0 (DataPage v1) or parquet-2-0 (DataPage v2)', '1')
     .option('--initial-rows <n>', 'rows per table in the full load', '1000')
