@@ -1,7 +1,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { loadStageConfig, StageConfigError } from '../infra/config.js';
 import { createBigQueryClient } from '../lambdas/shared/bigquery/client.js';
-import { UserError } from './errors.js';
+import { usageError } from './errors.js';
 
 /**
  * The BigQuery client of an operator command: an emulator at `endpoint` (no credentials), or Google
@@ -19,7 +19,7 @@ export function stageGcp(stage: string): { projectId: string; location: string }
   try {
     return loadStageConfig(stage).gcp;
   } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
+    if (error instanceof StageConfigError) throw usageError(error.message);
     throw error;
   }
 }

@@ -1,10 +1,11 @@
+import { StageConfigError } from '../infra/field-reader.js';
 import { MappingLoadError } from '../lambdas/shared/mappings/load.js';
-import { UserError } from './errors.js';
+import { EXIT, type FailureCode, UserError } from './errors.js';
 
 /** What `dms2bq` prints for a failed command: one line, and the exit code. */
 export interface Failure {
   line: string;
-  exitCode: 1 | 2;
+  exitCode: FailureCode;
 }
 
 export const DEBUG_ENV = 'DMS2BQ_DEBUG';
@@ -27,67 +28,96 @@ const NETWORK_CODES = new Set([
  */
 export function describeFailure(error: unknown): Failure {
   if (error instanceof UserError) return { line: oneLine(error.message), exitCode: error.exitCode };
-  if (error instanceof MappingLoadError) return { line: oneLine(error.message), exitCode: 1 };
+  if (error instanceof MappingLoadError)
+    return { line: oneLine(error.message), exitCode: error.wrongPath ? EXIT.usage : EXIT.problem };
+  // A stage that does not exist or whose config is wrong: the call cannot run as made.
+  if (error instanceof StageConfigError) return { line: oneLine(error.message), exitCode: EXIT.usage };
   const { name, message } = asError(error);
   // The network first: the AWS SDK puts $metadata on a refused connection too.
   const known = networkFailure(error) ?? awsFailure(name, message, error) ?? googleFailure(message);
-  if (known) return { line: known, exitCode: 1 };
+  if (known) return known;
   const lock = /Could not set lock on file "([^"]+)".*?\(PID (\d+)\)/s.exec(message);
   if (lock) {
     return {
       line: `${lock[1]} is in use by another process (PID ${lock[2]}); stop that process or use another file (DuckDB lets one process hold it; local query goes through a running local up by itself)`,
-      exitCode: 1,
+      exitCode: EXIT.usage,
     };
   }
   return {
     line: `${name}: ${oneLine(message)} (rerun with ${DEBUG_ENV}=1 for the stack trace)`,
-    exitCode: 1,
+    exitCode: EXIT.problem,
   };
 }
 
-function awsFailure(name: string, message: string, error: unknown): string | undefined {
+/**
+ * A step that failed, as one line `<what>: <why>`, keeping the exit code of the cause: a missing
+ * credential stays a problem of the environment (2) however deep the call that met it.
+ */
+export function failedStep(what: string, error: unknown): UserError {
+  const failure = describeFailure(error);
+  return new UserError(`${what}: ${failure.line}`, failure.exitCode);
+}
+
+const environment = (line: string): Failure => ({ line, exitCode: EXIT.usage });
+const failed = (line: string): Failure => ({ line, exitCode: EXIT.problem });
+
+function awsFailure(name: string, message: string, error: unknown): Failure | undefined {
   if (message === 'Region is missing') {
-    return 'no AWS region: pass --region <region> or set AWS_REGION';
+    return environment('no AWS region: pass --region <region> or set AWS_REGION');
   }
   if (name === 'CredentialsProviderError' || /Could not load credentials from any providers/.test(message)) {
-    return 'no AWS credentials: run aws sso login and set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+    return environment(
+      'no AWS credentials: run aws sso login and set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+    );
   }
   const metadata = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   if (!metadata) return undefined;
   if (/ExpiredToken|RequestExpired/.test(name)) {
-    return `AWS credentials expired (${name}): log in again (aws sso login) and rerun`;
+    return environment(`AWS credentials expired (${name}): log in again (aws sso login) and rerun`);
   }
   if (/UnrecognizedClient|InvalidClientTokenId|InvalidSignature|SignatureDoesNotMatch/.test(name)) {
-    return `AWS rejected the credentials (${name}): check AWS_PROFILE or the access keys for this account`;
+    return environment(
+      `AWS rejected the credentials (${name}): check AWS_PROFILE or the access keys for this account`,
+    );
   }
   if (/AccessDenied|NotAuthorized|Forbidden/.test(name) || metadata.httpStatusCode === 403) {
-    return `AWS denied the call (${name}): ${oneLine(message)}; the identity needs the permission named there`;
+    return failed(
+      `AWS denied the call (${name}): ${oneLine(message)}; the identity needs the permission named there`,
+    );
   }
-  return `AWS call failed: ${name}: ${oneLine(message)}`;
+  return failed(`AWS call failed: ${name}: ${oneLine(message)}`);
 }
 
-function googleFailure(message: string): string | undefined {
+function googleFailure(message: string): Failure | undefined {
   if (/Could not load the default credentials/.test(message)) {
-    return 'no Google credentials: run gcloud auth application-default login, or set GOOGLE_APPLICATION_CREDENTIALS (in CI: Workload Identity Federation)';
+    return environment(
+      'no Google credentials: run gcloud auth application-default login, or set GOOGLE_APPLICATION_CREDENTIALS (in CI: Workload Identity Federation)',
+    );
   }
   if (/invalid_grant|reauth|Request had invalid authentication credentials/i.test(message)) {
-    return `Google rejected the credentials (${oneLine(message)}): run gcloud auth application-default login again`;
+    return environment(
+      `Google rejected the credentials (${oneLine(message)}): run gcloud auth application-default login again`,
+    );
   }
   return undefined;
 }
 
-/** node-fetch's FetchError, undici's `fetch failed` and raw sockets keep the code in different places. */
-function networkFailure(error: unknown): string | undefined {
+/**
+ * node-fetch's FetchError, undici's `fetch failed` and raw sockets keep the code in different places.
+ * Nothing listening is the environment (start it); a network that drops the call is a failure.
+ */
+function networkFailure(error: unknown): Failure | undefined {
   const code = errorCode(error);
   if (!code || !NETWORK_CODES.has(code)) return undefined;
   const { message } = asError(error);
   const url = /request to (\S+) failed/.exec(message)?.[1];
   const address = url ? new URL(url).origin : (hostOf(error) ?? 'the endpoint');
-  const hint =
-    code === 'ECONNREFUSED'
-      ? 'nothing listens there; start it (dms2bq local up, dms2bq bigquery-emulator) or fix --endpoint'
-      : 'check the network, the proxy and the endpoint';
-  return `cannot reach ${address} (${code}): ${hint}`;
+  if (code === 'ECONNREFUSED') {
+    return environment(
+      `cannot reach ${address} (${code}): nothing listens there; start it (dms2bq local up, dms2bq bigquery-emulator) or fix --endpoint`,
+    );
+  }
+  return failed(`cannot reach ${address} (${code}): check the network, the proxy and the endpoint`);
 }
 
 function errorCode(error: unknown, depth = 0): string | undefined {

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UserError } from './errors.js';
+import { usageError } from './errors.js';
 
 /**
  * What `dms2bq local up` serves, as every `--local` command finds it. The AWS endpoint is fauxqs
@@ -63,7 +63,7 @@ export async function findLocalEnvironment(): Promise<LocalEnvironment | undefin
   try {
     environment = JSON.parse(text) as LocalEnvironment;
   } catch {
-    throw new UserError(`${file} is not JSON; delete it and start dms2bq local up again`);
+    throw usageError(`${file} is not JSON; delete it and start dms2bq local up again`);
   }
   return isRunning(environment.pid) ? environment : undefined;
 }
@@ -72,7 +72,7 @@ export async function findLocalEnvironment(): Promise<LocalEnvironment | undefin
 export async function requireLocalEnvironment(alternative: string): Promise<LocalEnvironment> {
   const environment = await findLocalEnvironment();
   if (environment) return environment;
-  throw new UserError(
+  throw usageError(
     `no local environment is running (no live ${localStateFile()}): start dms2bq local up in another terminal, or ${alternative}`,
   );
 }

@@ -1,13 +1,20 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { EXIT } from './errors.js';
 import { DEBUG_ENV, describeFailure, oneLine } from './failure.js';
 import { type CliOutput, output, processOutput, setOutput } from './io.js';
 
 export type RegisterCommand = (program: Command) => void;
 
+/** The version in package.json, which `dms2bq --version` prints. */
+export const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 /**
- * Runs `dms2bq` with the given commands. Exit code 0 on success, 1 when the command found problems,
- * the input is wrong or something it needs is missing (one line, no stack trace unless
- * DMS2BQ_DEBUG=1), 2 for usage errors.
+ * Runs `dms2bq` with the given commands. Exit codes (docs/operations.md#exit-codes): 0 all good; 1 a
+ * problem found or an operation failed; 2 usage or environment. A failure is one line naming the
+ * fix, no stack trace unless DMS2BQ_DEBUG=1.
  */
 export async function runCli(
   argv: string[],
@@ -17,6 +24,7 @@ export async function runCli(
   setOutput(io);
   const program = new Command('dms2bq')
     .description('Replicate MySQL/Aurora changes captured by AWS DMS into BigQuery.')
+    .version(VERSION, '-V, --version', 'print the version of dms2bq')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text),
@@ -29,7 +37,8 @@ export async function runCli(
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+      const done = ['commander.helpDisplayed', 'commander.version'];
+      return done.includes(error.code) ? EXIT.ok : EXIT.usage;
     }
     const failure = describeFailure(error);
     output().err(`${failure.line}\n`);
@@ -38,5 +47,5 @@ export async function runCli(
   } finally {
     setOutput(processOutput);
   }
-  return 0;
+  return EXIT.ok;
 }

@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
-import { UserError } from './errors.js';
-import { describeFailure } from './failure.js';
+import { failedStep } from './failure.js';
 
 /**
  * Fails fast with one line when nothing listens at `url`. Clients retry a refused connection with
@@ -20,6 +19,6 @@ export async function assertReachable(url: string, what: string): Promise<void> 
     });
     socket.once('error', (error) => reject(error));
   }).catch((error: unknown) => {
-    throw new UserError(`${what} ${url}: ${describeFailure(error).line}`);
+    throw failedStep(`${what} ${url}`, error);
   });
 }

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jsonFileProblem, parseJsonText } from '../lambdas/shared/json-text.js';
 import { type AccountStackConfig, parseAccountStack } from './account-config.js';
 import { FieldReader, type Json, StageConfigError } from './field-reader.js';
 
@@ -104,23 +105,44 @@ const PATTERNS = {
 /** Reads `config/<stage>.json` and validates it; throws `StageConfigError` naming the field. */
 export function loadStageConfig(stage: string, dir = 'config'): StageConfig {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
-    throw new StageConfigError(`-c stage=${stage}: a stage is lowercase letters, digits and dashes`);
+    throw new StageConfigError(
+      `stage "${stage}": a stage name is lowercase letters, digits and dashes; ${knownStages(dir)}`,
+    );
   }
   const file = join(dir, `${stage}.json`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new StageConfigError(`${file}: no such stage config; create it or pass -c stage=<name>`);
+    throw new StageConfigError(`${file}: no such stage config; ${knownStages(dir)}, or create ${file}`);
   }
   let document: unknown;
   try {
-    document = JSON.parse(text);
+    document = parseJsonText(text);
   } catch (error) {
-    throw new StageConfigError(`${file}: not valid JSON: ${(error as Error).message}`);
+    throw new StageConfigError(jsonFileProblem(file, error, 'fix the syntax there'));
   }
   return parseStageConfig(document, file);
 }
+
+/** The stages `dir` has a config for, as the fix of a message naming a stage that is not there. */
+export function stageNames(dir = 'config'): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => /^[a-z][a-z0-9-]{0,19}\.json$/.test(name))
+      .map((name) => name.slice(0, -'.json'.length))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+const knownStages = (dir: string): string => {
+  const names = stageNames(dir);
+  return names.length > 0
+    ? `the stages are ${names.join(', ')} (${dir}/<stage>.json)`
+    : `${dir}/ has no stage config yet`;
+};
 
 /** Validates a parsed stage config document; `file` prefixes every error message. */
 export function parseStageConfig(document: unknown, file: string): StageConfig {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MappingLoadError } from '../lambdas/shared/mappings/load.js';
+import { jsonFileProblem, parseJsonText } from '../lambdas/shared/json-text.js';
+import { MAPPING_JSON_FIX, MappingLoadError } from '../lambdas/shared/mappings/load.js';
 import type { SourceMapping } from '../lambdas/shared/mappings/model.js';
 import { MappingValidationError, validateDocuments } from '../lambdas/shared/mappings/validate.js';
 
@@ -15,9 +16,9 @@ export function readMappingsSync(dir: string): SourceMapping[] {
     .map((name) => join(dir, name));
   const documents = files.map((file) => {
     try {
-      return { file, document: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+      return { file, document: parseJsonText(readFileSync(file, 'utf8')) };
     } catch (error) {
-      throw new MappingLoadError(`${file}: not valid JSON: ${(error as Error).message}`);
+      throw new MappingLoadError(jsonFileProblem(file, error, MAPPING_JSON_FIX));
     }
   });
   const { mappings, problems } = validateDocuments(documents);

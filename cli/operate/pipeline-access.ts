@@ -1,6 +1,6 @@
 import { type GcpCredentialsConfig, loadStageConfig, StageConfigError } from '../../infra/config.js';
 import type { DatasetAccessEntry } from '../../lambdas/shared/warehouse/apply.js';
-import { UserError } from '../errors.js';
+import { usageError } from '../errors.js';
 
 const IMPERSONATION = /\/serviceAccounts\/([^/:]+@[^/:]+):generateAccessToken$/;
 
@@ -15,13 +15,13 @@ export function loaderDatasetAccess(stage: string, dir = 'config'): DatasetAcces
   try {
     credentials = loadStageConfig(stage, dir).gcp.credentials;
   } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
+    if (error instanceof StageConfigError) throw usageError(error.message);
     throw error;
   }
   const file = `${dir}/${stage}.json`;
   if (credentials.mode === 'service-account-key') {
     if (!credentials.serviceAccountEmail) {
-      throw new UserError(
+      throw usageError(
         `${file}: gcp.credentials.serviceAccountEmail is required to give the loader its dataset access before the first file → fix: set it to the email of the key's service account`,
       );
     }
@@ -30,7 +30,7 @@ export function loaderDatasetAccess(stage: string, dir = 'config'): DatasetAcces
   const url = credentials.wifConfig.service_account_impersonation_url;
   const email = typeof url === 'string' ? IMPERSONATION.exec(url)?.[1] : undefined;
   if (!email) {
-    throw new UserError(
+    throw usageError(
       `${file}: gcp.credentials.wifConfig.service_account_impersonation_url names no service account → fix: create the configuration with gcloud iam workload-identity-pools create-cred-config --service-account=dms2bq-loader@PROJECT.iam.gserviceaccount.com (docs/deploy.md section 2.3)`,
     );
   }

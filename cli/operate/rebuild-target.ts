@@ -5,7 +5,7 @@ import { MappingValidationError } from '../../lambdas/shared/mappings/validate.j
 import { buildRoutingTable, type Route } from '../../lambdas/shared/routing.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID } from '../../local/pipeline/local-pipeline.js';
 import { operatorBigQuery, stageGcp } from '../bigquery.js';
-import { UserError } from '../errors.js';
+import { UserError, usageError } from '../errors.js';
 import { findLocalEnvironment, localStateFile } from '../local-environment.js';
 import { assertReachable } from '../reachable.js';
 
@@ -60,12 +60,12 @@ export async function resolveRebuildRoute(table: string, mappingsDir: string): P
   }
   const route = routes.find(matches);
   if (route === undefined) {
-    throw new UserError(
+    throw usageError(
       `--table ${table}: no mapping in ${mappingsDir} routes a table there; add it to mappings/<source>.json, or pass --mappings <dir>`,
     );
   }
   if (route.current !== 'table') {
-    throw new UserError(
+    throw usageError(
       `--table ${table}: ${route.dataset}.${currentViewName(route.targetTable)} is a view (bigquery.current "view"), which has nothing to rebuild; set "current": "table" in mappings/${route.source}.json and run dms2bq warehouse apply to make it a CDC table`,
     );
   }
@@ -126,7 +126,7 @@ async function localConnection(options: RebuildTargetOptions): Promise<RebuildCo
     );
   }
   if (!environment.storageWriteEndpoint) {
-    throw new UserError(
+    throw usageError(
       `the local environment in ${localStateFile()} serves no Storage Write API; restart dms2bq local up (a version that starts it)`,
     );
   }

@@ -44,22 +44,50 @@ export function renderReconciliation(tables: readonly TableReconciliation[], lab
     { text: pair(table.expected?.D, table.actual.D) },
     { text: table.missingRows ? count(table.missingRows) : '0', tone: table.missingRows ? 'bad' : 'plain' },
     {
-      text: table.rows ? `${count(table.rows.currentRows)}/${count(table.rows.sourceRows)}` : '-',
-      tone: table.rows && table.rows.difference !== 0 ? 'bad' : 'plain',
+      text: table.rows ? `${count(table.rows.currentRows)}/${count(table.rows.sourceRows)}` : 'not checked',
+      tone: table.rows && table.rows.difference !== 0 ? 'bad' : table.rows ? 'plain' : 'warn',
     },
   ]);
-  const drifting = tables.filter((table) => table.drifting);
-  const summary = drifting.length
-    ? `${drifting.length} of ${tables.length} table(s) drifting: ${drifting.map(describeDrift).join('; ')}`
-    : `all ${tables.length} table(s) reconcile (${label})`;
   return [
     renderTable(
       ['TABLE', 'VERDICT', 'INSERTS bq/dms', 'UPDATES bq/dms', 'DELETES bq/dms', 'MISSING', 'ROWS bq/source'],
       rows,
     ),
     'INSERTS counts full-load rows too (Op I). Counted since each table’s last full-load start.\n',
-    `${summary}\n`,
+    ...(tables.some((table) => !table.rows)
+      ? [
+          'ROWS not checked: the row counts are compared once the change counts match (or rows are missing), and only with a source to count (--source-url; locally the ground truth).\n',
+        ]
+      : []),
+    `${summarize(tables, label)}\n`,
   ].join('\n');
+}
+
+/**
+ * Why a table is not fine, or undefined when it is: drift, a surplus or shortfall, no statistics, or
+ * row counts that differ. A table whose rows were not checked is fine only when no source can be
+ * counted at all; the summary says so rather than calling it reconciled.
+ */
+export function tableProblem(table: TableReconciliation): string | undefined {
+  if (table.drifting) return 'drifting';
+  if (table.verdict !== 'match') return table.verdict;
+  if (table.rows && table.rows.difference !== 0) return 'rows differ';
+  return undefined;
+}
+
+function summarize(tables: readonly TableReconciliation[], label: string): string {
+  const drifting = tables.filter((table) => table.drifting);
+  if (drifting.length > 0)
+    return `${drifting.length} of ${tables.length} table(s) drifting: ${drifting.map(describeDrift).join('; ')}`;
+  const troubled = tables.filter((table) => tableProblem(table) !== undefined);
+  if (troubled.length > 0) {
+    const named = troubled.map((table) => `${table.source}.${table.targetTable} ${tableProblem(table)}`);
+    return `${troubled.length} of ${tables.length} table(s) do not reconcile (${label}): ${named.join(', ')}`;
+  }
+  const unchecked = tables.filter((table) => !table.rows).length;
+  return unchecked === 0
+    ? `all ${tables.length} table(s) reconcile (${label})`
+    : `change counts match on all ${tables.length} table(s) (${label}); rows not checked on ${unchecked}: pass --source-url to compare _current with the source`;
 }
 
 /** One line an operator can act on: which table, how many rows, of which kind. */

@@ -14,7 +14,8 @@ import { LOCAL_CREDENTIALS, localNames } from '../../local/aws/names.js';
 import { LOCAL_LOCATION, LOCAL_PROJECT_ID } from '../../local/pipeline/local-pipeline.js';
 import { readGroundTruth, truthRowCount, truthStatistics } from '../../local/pipeline/truth-statistics.js';
 import { operatorBigQuery } from '../bigquery.js';
-import { UserError } from '../errors.js';
+import { UserError, usageError } from '../errors.js';
+import { failedStep } from '../failure.js';
 import { findLocalEnvironment, localStateFile } from '../local-environment.js';
 import { stageStackOutput } from '../stack-outputs.js';
 
@@ -53,6 +54,8 @@ export interface Target {
   projectId: string;
   statistics: StatisticsSource;
   sourceRows?: SourceRowCounter;
+  /** Locally: `_current` is counted since the simulated run's full load (`ReconcileDeps`). */
+  currentSinceFullLoad?: boolean;
   /** Resolved on demand: `reconcile` needs no S3, SQS or CloudWatch. */
   aws(): Promise<AwsSide>;
 }
@@ -82,14 +85,14 @@ function stageTarget(stage: string, options: TargetOptions, routes: Route[]): Ta
   try {
     config = loadStageConfig(stage);
   } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
+    if (error instanceof StageConfigError) throw usageError(error.message);
     throw error;
   }
   const region = options.region ?? config.region;
   const dms = new DatabaseMigrationServiceClient({ region });
   const statistics: StatisticsSource = (source) =>
     readReplicationTask(dms, replicationConfigIdentifier(stage, source)).catch((error: Error) => {
-      throw new UserError(`cannot read DMS task of ${source} in ${region}: ${error.name}: ${error.message}`);
+      throw failedStep(`cannot read DMS task of ${source} in ${region}`, error);
     });
   return {
     label: `stage ${stage}`,
@@ -124,7 +127,7 @@ async function localTarget(options: TargetOptions, routes: Route[]): Promise<Tar
   }
   const awsEndpoint = options.endpoint ?? environment?.awsEndpoint;
   const truth = await readGroundTruth(options.truth).catch((error: Error) => {
-    throw new UserError(
+    throw usageError(
       `cannot read the ground truth ${options.truth} (${error.message}); it stands in for DMS locally: run dms2bq simulate --out s3 first, or pass --truth <file>`,
     );
   });
@@ -136,6 +139,7 @@ async function localTarget(options: TargetOptions, routes: Route[]): Promise<Tar
     projectId,
     statistics: truthStatistics(truth),
     sourceRows: truthRowCount(truth),
+    currentSinceFullLoad: true,
     aws: async () => {
       if (!awsEndpoint) {
         throw new UserError(
@@ -155,7 +159,7 @@ async function localTarget(options: TargetOptions, routes: Route[]): Promise<Tar
           .send(new GetQueueUrlCommand({ QueueName: options.deadLetterQueue }))
           .then(({ QueueUrl }) => QueueUrl ?? '')
           .catch((error: Error) => {
-            throw new UserError(
+            throw usageError(
               `no queue ${options.deadLetterQueue} at ${awsEndpoint} (${error.message}); is the local environment up?`,
             );
           }));

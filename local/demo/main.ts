@@ -1,5 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { findLocalEnvironment } from '../../cli/local-environment.js';
+import { DEFAULT_TRUTH } from '../../cli/operate/target.js';
 import { loadMappingDir } from '../../lambdas/shared/mappings/load.js';
 import {
   LOCAL_PROJECT_ID,
@@ -9,7 +11,7 @@ import {
 import { ProgressDisplay } from '../pipeline/progress.js';
 import { type CurrentKind, reconcile } from '../pipeline/reconcile.js';
 import { renderSummary } from '../pipeline/summary.js';
-import { type GroundTruth, s3Sink, simulate } from '../simulator/index.js';
+import { type GroundTruth, s3Sink, simulate, writeGroundTruth } from '../simulator/index.js';
 
 /**
  * `npm start`: the whole pipeline on this machine. Simulated DMS output for the example mappings
@@ -22,6 +24,14 @@ const MINUTES = 6;
 const warehousePath = join('.local', 'warehouse.duckdb');
 
 await mkdir('.local', { recursive: true });
+// Never under a running `local up`: removing the file it holds would take its data with it.
+const running = await findLocalEnvironment();
+if (running && running.warehousePath === resolve(warehousePath)) {
+  process.stderr.write(
+    `npm start: dms2bq local up (PID ${running.pid}) is serving ${warehousePath}; npm start would replace it. Use that environment (npx dms2bq simulate --out s3 …), or stop it with Ctrl-C and run npm start again\n`,
+  );
+  process.exit(1);
+}
 await rm(warehousePath, { force: true });
 const mappings = await loadMappingDir('mappings');
 const pipeline = await startLocalPipeline({
@@ -57,6 +67,11 @@ try {
   });
   progress.stop();
   const tables = truth ? await reconcile(pipeline.bigquery, LOCAL_PROJECT_ID, truth) : [];
+  // The truth stays beside the warehouse it describes: `reconcile --local` under `local up` reads it.
+  if (truth) {
+    await mkdir(dirname(DEFAULT_TRUTH), { recursive: true });
+    await writeGroundTruth(DEFAULT_TRUTH, truth);
+  }
   process.stdout.write(renderSummary(summary, tables, viewsApplied));
   exitCode = summary.failed.length === 0 && tables.every((table) => table.matches) ? 0 : 1;
   // One query per kind of _current, named from what reconcile found in the warehouse.

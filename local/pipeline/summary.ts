@@ -23,7 +23,10 @@ export function renderSummary(
     '',
     `Parquet files: ${count(summary.files)} announced · ${count(summary.loaded)} loaded · ${count(summary.duplicates)} duplicate deliveries skipped (already loaded) · ${count(summary.failed.length)} failed (in the DLQ)`,
     `changelog rows loaded: ${count(changelogRows)} (one per insert, update and delete, plus the full load's rows)`,
-    `_current views applied: ${count(views.length)} (the latest row per primary key, deletes left out)`,
+    // Counts what this run did: with nothing loaded, no view got new rows to show.
+    summary.loaded === 0
+      ? `_current views applied: 0 (no file loaded; ${count(views.length)} in place from earlier runs)`
+      : `_current views applied: ${count(views.length)} (the latest row per primary key, deletes left out)`,
   ];
   const histories = tables.filter((table) => table.history !== undefined);
   if (histories.length > 0)

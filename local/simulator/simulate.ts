@@ -123,7 +123,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     gzip,
     rowGroupLength: options.rowGroupLength ?? 10_000,
   };
-  const context = { startMicros };
+  const context = { startMicros, foreignKeyRange: initialRows };
   const taskLog = options.onTaskLog ?? (() => {});
   const files: SimulatedFile[] = [];
   const emit = async (key: string, bytes: Uint8Array, rows: number, kind: 'load' | 'cdc') => {

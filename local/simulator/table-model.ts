@@ -4,6 +4,7 @@ import { lobCapacityBytes, lobMaxSizeKb } from '../../lambdas/shared/dms/lob.js'
 import type { ColumnMapping, SourceMapping, TableMapping } from '../../lambdas/shared/mappings/model.js';
 import { targetTable } from '../../lambdas/shared/mappings/model.js';
 import { parquetElement, parseMysqlType, type SimType, UnsupportedTypeError } from './column-types.js';
+import { referencedTable } from './foreign-keys.js';
 import { hash4 } from './prng.js';
 import type { WidenedFrom } from './widen.js';
 
@@ -25,6 +26,8 @@ export interface SimColumn {
   hashed: boolean;
   /** Set once an ALTER TABLE widened the column: what values written before it held (widen.ts). */
   widenedFrom?: WidenedFrom;
+  /** An integer `<thing>_id` naming another table of the source: drawn from that table's keys. */
+  foreignKey?: boolean;
 }
 
 /**
@@ -136,7 +139,12 @@ export function tableShape(
   }
   const columns = declared
     .filter((column) => !excluded.has(column.name))
-    .map((column) => toSimColumn(where, column, table.primaryKey, hashed.has(column.name)));
+    .map((column) => toSimColumn(where, column, table.primaryKey, hashed.has(column.name)))
+    .map((column) =>
+      column.type.kind === 'int' && !column.type.isFlag && referencedTable(mapping, table, column.name)
+        ? { ...column, foreignKey: true }
+        : column,
+    );
   let addedName = ADDED_COLUMN.name;
   while (declared.some((column) => column.name === addedName)) addedName = `${addedName}_x`;
   const route = routeKey(mapping.source, table.schema, table.table);

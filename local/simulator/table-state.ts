@@ -109,6 +109,8 @@ export class TableState {
     const changedAt = this.changedAt(index, key, version, base);
     const rng = this.rng.reseed(hash4(this.shape.seed, key, changedAt, index));
     if (column.nullable && rng.int(100) < NULL_PERCENT) return null;
+    const range = this.context.foreignKeyRange ?? 0;
+    if (column.foreignKey && range > 0) return 1 + rng.int(range);
     if (this.oversizedLobBytes(column, index, key, changedAt) !== undefined) {
       return truncatedLobValue(column.type, this.shape.lobLimitBytes);
     }

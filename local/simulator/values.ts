@@ -51,6 +51,11 @@ const YEAR_SECONDS = 365 * 86_400;
 export interface ValueContext {
   /** Task start (full-load time), microseconds since the epoch. */
   startMicros: number;
+  /**
+   * Keys of the full load (1…n in every table): a foreign-key column draws from them, so it names
+   * a row its table had at the start. 0 or absent: foreign keys are random like other integers.
+   */
+  foreignKeyRange?: number;
 }
 
 function truncateChars(text: string, length: number): string {

@@ -27,6 +27,14 @@ describe('renderSummary', () => {
     expect(text).toContain('failed: casino_a/game/bets/LOAD2.parquet: not a Parquet file');
   });
 
+  it('counts no view as applied when no file loaded', () => {
+    // Act
+    const text = renderSummary({ ...summary, loaded: 0, rowsByTable: {} }, [], ['casino_a_cdc.bets_current']);
+
+    // Assess
+    expect(text).toContain('_current views applied: 0 (no file loaded; 1 in place from earlier runs)');
+  });
+
   it('sets changelog rows beside expected and found current rows when checked against the truth', () => {
     // Prepare
     const table = {

@@ -193,7 +193,7 @@ describe('dms2bq validate', () => {
     {
       name: 'malformed JSON',
       files: { 'shop.json': '{ "source": ' },
-      message: /shop\.json: not valid JSON: /,
+      message: /shop\.json: not valid JSON at line 1, column 13: the text ends before the JSON does/,
     },
     { name: 'an empty directory', files: {}, message: /no mapping files \(<source>\.json\) found/ },
   ])('explains $name without a stack trace', async ({ files, message }) => {
@@ -215,7 +215,7 @@ describe('dms2bq validate', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: 'no/such/dir: the mappings directory does not exist; pass --mappings <dir>.\n',
     });
   });

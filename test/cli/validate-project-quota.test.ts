@@ -160,7 +160,7 @@ describe('dms2bq validate: project quota', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringMatching(/qa\.json: no such stage config/),
     });
   });

@@ -171,7 +171,7 @@ describe('dms2bq dms reload', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringMatching(/^--table game\.nope is not a mapped table of casino_a/),
     });
     expect(fake.calls()).toEqual([]);
@@ -294,12 +294,12 @@ describe('dms2bq dms usage errors', () => {
     expect(fake.calls()).toEqual([]);
   });
 
-  it('exits 1 for a source without a mapping file', async () => {
+  it('exits 2 for a source without a mapping file', async () => {
     // Act
     const result = await dms2bq('status', '--source', 'casino_z', '--stage', 'prod');
 
     // Assess
-    expect(result).toMatchObject({ code: 1, stderr: '--source casino_z has no mapping file in mappings\n' });
+    expect(result).toMatchObject({ code: 2, stderr: '--source casino_z has no mapping file in mappings\n' });
   });
 });
 

@@ -102,7 +102,7 @@ describe('dms2bq local load', () => {
     const result = await dms2bq('local', 'load', join(work, 'missing'));
 
     // Assess
-    expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('missing: not a directory') });
+    expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('missing: not a directory') });
   });
 
   it('rejects a bad --deliveries as a usage error', async () => {

@@ -163,7 +163,7 @@ describe('dms2bq warehouse rebuild-current', () => {
     await viewMappings.cleanup();
 
     // Assess
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       '--table shop_cdc.orders_current: shop_cdc.orders_current is a view (bigquery.current "view"), which has nothing to rebuild; set "current": "table" in mappings/shop.json and run dms2bq warehouse apply to make it a CDC table\n',
     );

@@ -188,7 +188,7 @@ describe('dms2bq warehouse apply --stage', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringContaining('config/qa.json: no such stage config'),
     });
   });

@@ -92,7 +92,9 @@ describe('stage config', () => {
     const load = () => loadStageConfig('staging');
 
     // Assess
-    expect(load).toThrow('config/staging.json: no such stage config; create it or pass -c stage=<name>');
+    expect(load).toThrow(
+      'config/staging.json: no such stage config; the stages are dev, prod (config/<stage>.json), or create config/staging.json',
+    );
   });
 
   it('refuses a mapping whose source has no entry in the stage config', () => {

@@ -60,7 +60,7 @@ describe('dms2bq replay --stage', () => {
     const result = await dms2bq('--stage', 'dev', '--source', 'casino_a');
 
     // Assess
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('stack Dms2Bq-dev in');
     expect(result.stderr).toContain('has no output ReplayFunctionName; is it deployed?');
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
@@ -72,7 +72,7 @@ describe('dms2bq replay --stage', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringContaining('config/qa.json: no such stage config'),
     });
   });

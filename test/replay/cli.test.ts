@@ -57,14 +57,18 @@ describe('dms2bq replay against the deployed function', () => {
     ]);
     expect(result).toEqual({
       code: 0,
-      stdout: 'replayed casino_a: listed 1020, matched 1010, enqueued 1010 in 2 invocation(s)\n',
+      stdout:
+        'replayed casino_a: enqueued 1010 of 1010 CDC file(s) (of 1020 listed) in 2 invocation(s)\n' +
+        '  skipped: LOAD files (the full load): pass --include-full-load to replay them too\n' +
+        '  skipped: CDC files written outside --from/--to\n' +
+        '  skipped: the loader skips files it loaded before (their job IDs exist): --force only after truncating the table\n',
       stderr:
         'replay: 1 invocation(s), listed 1000, matched 990, enqueued 990, continuing…\n' +
         'replay: 2 invocation(s), listed 1020, matched 1010, enqueued 1010\n',
     });
   });
 
-  it('reports the option the function rejected and exits 1', async () => {
+  it('reports the option the function rejected and exits 2', async () => {
     // Prepare
     lambdaMock.on(InvokeCommand).resolves({
       StatusCode: 200,
@@ -89,7 +93,7 @@ describe('dms2bq replay against the deployed function', () => {
 
     // Assess
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: 'replay rejected --from: from: "x" is not an ISO-8601 UTC time\n',
     });
   });
@@ -169,7 +173,11 @@ describe('dms2bq replay --local', () => {
     // Assess
     expect(result).toMatchObject({
       code: 0,
-      stdout: 'replayed casino_a game.bets: listed 30, matched 30, enqueued 30 in 1 invocation(s)\n',
+      stdout:
+        'replayed casino_a game.bets: enqueued 30 of 30 CDC file(s) (of 30 listed) in 1 invocation(s)\n' +
+        '  skipped: LOAD files (the full load): pass --include-full-load to replay them too\n' +
+        '  skipped: CDC files written outside --from/--to\n' +
+        '  skipped: the loader skips files it loaded before (their job IDs exist): --force only after truncating the table\n',
     });
     expect(sortedKeys(await receiveReplayMessages(aws.sqs, aws.queueUrl))).toEqual(bets.slice(0, 30));
   });

@@ -121,7 +121,7 @@ describe('dms2bq simulate', () => {
     expect(result).toMatchObject({ code: 2, stderr: '--minutes must be a positive number, got "0"\n' });
   });
 
-  it('names an unknown mappings directory and exits 1', async () => {
+  it('names an unknown mappings directory and exits 2', async () => {
     // Prepare
     const argv = [
       'simulate',
@@ -139,11 +139,11 @@ describe('dms2bq simulate', () => {
     const result = await dms2bq(...argv);
 
     // Assess
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/nope: the mappings directory does not exist/);
   });
 
-  it('names an unwritable --out and exits 1', async () => {
+  it('names an unwritable --out and exits 2', async () => {
     // Prepare
     const file = join(dir, 'a-file');
     await writeFile(file, 'not a directory');
@@ -160,7 +160,7 @@ describe('dms2bq simulate', () => {
     );
 
     // Assess
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
       /^--out .*a-file\/sub: cannot write there \(ENOTDIR\); choose a writable directory\n$/,
     );
@@ -177,7 +177,7 @@ describe('dms2bq simulate', () => {
     // Assess
     vi.unstubAllEnvs();
     expect(result).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: expect.stringMatching(/^no local environment is running .*start dms2bq local up .*--endpoint/),
     });
   });

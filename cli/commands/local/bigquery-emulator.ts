@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { startBigQueryEmulator } from '../../../local/bigquery-emulator/index.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { output } from '../../io.js';
 
 interface EmulatorOptions {
@@ -58,9 +58,9 @@ export function registerBigQueryEmulatorCommand(program: Command): void {
       }).catch((error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE')
-          throw new UserError(`--port ${port} is in use; pick another port or stop the process using it.`);
+          throw usageError(`--port ${port} is in use; pick another port or stop the process using it.`);
         if (error instanceof Error && /lock|IO Error/i.test(error.message)) {
-          throw new UserError(
+          throw usageError(
             `--db ${options.db} cannot be opened (${error.message.split('\n')[0]}); is another emulator using it?`,
           );
         }

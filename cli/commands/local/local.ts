@@ -5,9 +5,10 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { startLocalPipeline } from '../../../local/pipeline/local-pipeline.js';
 import { renderSummary } from '../../../local/pipeline/summary.js';
 import { listTree, uploadTree } from '../../../local/pipeline/upload.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { output } from '../../io.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { checkLoadFolder } from './load-folder.js';
 import { registerLocalQueryCommand } from './query.js';
 import { registerLocalUpCommand } from './up.js';
 import { DEFAULT_WAREHOUSE } from './warehouse-file.js';
@@ -42,13 +43,12 @@ export function registerLocalCommand(program: Command): void {
         () => false,
       );
       if (!isDir)
-        throw new UserError(
-          `${dir}: not a directory; give the folder that holds <source>/<schema>/<table>/…`,
-        );
+        throw usageError(`${dir}: not a directory; give the folder that holds <source>/<schema>/<table>/…`);
       const mappings = await loadMappingDir(options.mappings);
       const keys = await listTree(dir);
+      checkLoadFolder(dir, keys);
       if (!keys.some((key) => key.endsWith('.parquet'))) {
-        throw new UserError(
+        throw usageError(
           `${dir}: no .parquet file in it; give the folder that holds <source>/<schema>/<table>/….parquet (e.g. the --out of dms2bq simulate)`,
         );
       }

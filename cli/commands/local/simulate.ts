@@ -13,11 +13,12 @@ import {
   simulate,
   writeGroundTruth,
 } from '../../../local/simulator/index.js';
-import { UserError } from '../../errors.js';
-import { describeFailure } from '../../failure.js';
+import { UserError, usageError } from '../../errors.js';
+import { failedStep } from '../../failure.js';
 import { output } from '../../io.js';
-import { requireLocalEnvironment } from '../../local-environment.js';
+import { type LocalEnvironment, requireLocalEnvironment } from '../../local-environment.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { newestLoadedChange, simulationStart } from './timeline.js';
 
 interface SimulateCliOptions {
   mappings: string;
@@ -58,13 +59,16 @@ export function registerSimulateCommand(program: Command): void {
     .requiredOption('--out <s3|dir>', 'a directory, or "s3" to PUT into --bucket at --endpoint')
     .requiredOption('--minutes <n>', 'length of the CDC stream after the full load')
     .requiredOption('--changes-per-minute <n>', 'changes per minute per source, spread over its tables')
-    .option('--seed <n>', 'same seed, same files and truth', '1')
+    .option('--seed <n>', 'same seed and --start, same files and truth', '1')
     .option('--gzip', 'CompressionType GZIP (default NONE)')
     .option('--parquet-version <1|2>', 'parquet-1-0 (DataPage v1) or parquet-2-0 (DataPage v2)', '1')
     .option('--initial-rows <n>', 'rows per table in the full load', '1000')
     .option('--full-load-rows-per-file <n>', 'rows per LOAD file', '100000')
     .option('--add-column', 'halfway through, every table gains a nullable column (ALTER TABLE ADD COLUMN)')
-    .option('--start <time>', 'task start (ISO-8601 UTC)', '2026-01-01T00:00:00Z')
+    .option(
+      '--start <time>',
+      'task start (ISO-8601 UTC); default: so the changes end now, and with --out s3 never before the newest change the local warehouse holds',
+    )
     .option('--endpoint <url>', 'with --out s3: the S3 endpoint (default: the one dms2bq local up runs)')
     .option('--bucket <name>', 'with --out s3: the landing bucket', localNames.landingBucket)
     .option('--truth <dir>', 'where ground-truth.json goes (default: <out>/_truth, or .local/truth with s3)')
@@ -102,12 +106,25 @@ export function registerSimulateCommand(program: Command): void {
         isCount,
         'an integer ≥ 0',
       );
-      const start = new Date(options.start ?? '');
-      if (Number.isNaN(start.getTime()))
+      const asked = options.start === undefined ? undefined : new Date(options.start);
+      if (asked && Number.isNaN(asked.getTime()))
         throw new UserError(`--start must be an ISO-8601 time, got "${options.start}"`, 2);
 
       const mappings = await loadMappingDir(options.mappings);
-      const { sink, where, truthDir } = await openOutput(options);
+      const { sink, where, truthDir, environment } = await openOutput(options);
+      // One local timeline: continue after what the running environment's warehouse holds.
+      const newest = environment
+        ? await newestLoadedChange(
+            environment,
+            mappings.map((file) => file.mapping),
+          )
+        : undefined;
+      const start = asked ?? simulationStart(new Date(), minutes, newest);
+      if (asked && newest && asked.getTime() <= newest.getTime()) {
+        output().err(
+          `note: --start ${asked.toISOString()} is not after the newest change the warehouse holds (${newest.toISOString()}); keys changed since will keep their newer rows in _current\n`,
+        );
+      }
       await writable(truthDir, '--truth');
       const taskLog: string[] = [];
       let result: Awaited<ReturnType<typeof simulate>>;
@@ -135,7 +152,7 @@ export function registerSimulateCommand(program: Command): void {
       const truthPath = join(truthDir, 'ground-truth.json');
       await writeGroundTruth(truthPath, result.truth);
       output().out(
-        `${summary(result.files, Object.keys(result.truth.tables).length, where)}\ntruth: ${truthPath}\n`,
+        `${summary(result.files, Object.keys(result.truth.tables).length, where)}\nchanges from ${start.toISOString()} to ${new Date(start.getTime() + minutes * 60_000).toISOString()}${asked ? '' : newest ? ` (after the newest change loaded, ${newest.toISOString()})` : ' (ending now)'}\ntruth: ${truthPath}\n`,
       );
       if (oversizedLobEvery > 0) {
         const logPath = join(truthDir, 'dms-task.log');
@@ -157,7 +174,7 @@ async function writable(dir: string, flag: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await access(dir, constants.W_OK);
   } catch (error) {
-    throw new UserError(
+    throw usageError(
       `${flag} ${dir}: cannot write there (${(error as NodeJS.ErrnoException).code}); choose a writable directory`,
     );
   }
@@ -168,19 +185,23 @@ function explained(sink: FileSink, where: string): FileSink {
   return {
     write: (key, bytes) =>
       sink.write(key, bytes).catch((error: unknown) => {
-        throw new UserError(`cannot write ${key} to ${where}: ${describeFailure(error).line}`);
+        throw failedStep(`cannot write ${key} to ${where}`, error);
       }),
   };
 }
 
-async function openOutput(
-  options: SimulateCliOptions,
-): Promise<{ sink: FileSink; where: string; truthDir: string }> {
+async function openOutput(options: SimulateCliOptions): Promise<{
+  sink: FileSink;
+  where: string;
+  truthDir: string;
+  environment?: LocalEnvironment;
+}> {
   if (options.out === 's3') {
     // Without --endpoint, the S3 of the environment `dms2bq local up` runs.
-    const endpoint =
-      options.endpoint ??
-      (await requireLocalEnvironment('pass --endpoint <url> of an S3 endpoint')).awsEndpoint;
+    const environment = options.endpoint
+      ? undefined
+      : await requireLocalEnvironment('pass --endpoint <url> of an S3 endpoint');
+    const endpoint = options.endpoint ?? environment?.awsEndpoint ?? '';
     // Credentials from the environment when set, otherwise the local stand-in's fixed ones.
     const s3 = new S3Client({
       endpoint,
@@ -193,6 +214,7 @@ async function openOutput(
       sink: explained(s3Sink(s3, options.bucket), where),
       where,
       truthDir: options.truth ?? '.local/truth',
+      ...(environment ? { environment } : {}),
     };
   }
   await writable(options.out, '--out');

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FileOutcomeEvent } from '../../../lambdas/loader/create-handler.js';
@@ -11,7 +11,7 @@ import {
   localSchemaPropagationSeconds,
   startLocalPipeline,
 } from '../../../local/pipeline/local-pipeline.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { describeFailure } from '../../failure.js';
 import { output } from '../../io.js';
 import {
@@ -21,7 +21,9 @@ import {
   removeLocalEnvironment,
   writeLocalEnvironment,
 } from '../../local-environment.js';
+import { DEFAULT_TRUTH } from '../../operate/target.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
+import { describeHoldings } from './timeline.js';
 import { DEFAULT_WAREHOUSE } from './warehouse-file.js';
 
 interface UpOptions {
@@ -29,6 +31,7 @@ interface UpOptions {
   warehouse: string;
   awsPort: string;
   bigqueryPort: string;
+  fresh?: boolean;
 }
 
 const port = (value: string, flag: string): number => {
@@ -49,18 +52,28 @@ export function registerLocalUpCommand(local: Command): void {
     .option('--warehouse <file>', 'DuckDB file of the local BigQuery', DEFAULT_WAREHOUSE)
     .option('--aws-port <port>', 'port of the S3/SQS endpoint (0 picks a free one)', '4566')
     .option('--bigquery-port <port>', 'port of the BigQuery emulator (0 picks a free one)', '9050')
+    .option(
+      '--fresh',
+      'start from an empty warehouse: delete --warehouse and the ground truth of earlier runs first',
+    )
     .action(async (options: UpOptions) => {
       const awsPort = port(options.awsPort, '--aws-port');
       const bigqueryPort = port(options.bigqueryPort, '--bigquery-port');
       const running = await findLocalEnvironment();
       if (running) {
-        throw new UserError(
+        throw usageError(
           `a local environment already runs (PID ${running.pid}, S3/SQS ${running.awsEndpoint}); use it, or stop it with Ctrl-C first`,
         );
       }
       const mappings = await loadMappingDir(options.mappings);
       const warehousePath = resolve(options.warehouse);
       await mkdir(dirname(warehousePath), { recursive: true });
+      if (options.fresh) {
+        // The truth describes the warehouse it was loaded into: both go, or neither.
+        await rm(warehousePath, { force: true });
+        await rm(`${warehousePath}.wal`, { force: true });
+        await rm(DEFAULT_TRUTH, { force: true });
+      }
       await mkdir(dirname(localStateFile()), { recursive: true });
       const pipeline = await startLocalPipeline({
         mappings,
@@ -71,7 +84,7 @@ export function registerLocalUpCommand(local: Command): void {
         schemaPropagationSeconds: localSchemaPropagationSeconds(),
       }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new UserError(
+          throw usageError(
             `a port is taken (${(error as Error).message}); pass --aws-port 0 --bigquery-port 0 for free ones`,
           );
         }
@@ -80,9 +93,15 @@ export function registerLocalUpCommand(local: Command): void {
       let stateFile: string | undefined;
       try {
         await pipeline.applyWarehouse();
+        const holdings = await describeHoldings(
+          pipeline.bigquery,
+          LOCAL_PROJECT_ID,
+          Object.values(pipeline.routing),
+          new Date(),
+        );
         const environment = describe(pipeline, warehousePath, resolve(options.mappings));
         stateFile = await writeLocalEnvironment(environment);
-        output().out(banner(environment, stateFile));
+        output().out(banner(environment, stateFile, holdings));
         const activity = watchActivity(pipeline);
         await untilSignal();
         activity.stop();
@@ -121,7 +140,7 @@ function describe(pipeline: LocalPipeline, warehousePath: string, mappingsDir: s
   };
 }
 
-function banner(environment: LocalEnvironment, stateFile: string): string {
+function banner(environment: LocalEnvironment, stateFile: string, holdings: string): string {
   return [
     'local environment up:',
     `  S3 + SQS (fauxqs)   ${environment.awsEndpoint}   bucket ${environment.bucket}`,
@@ -133,6 +152,7 @@ function banner(environment: LocalEnvironment, stateFile: string): string {
       : []),
     `  warehouse           ${environment.warehousePath}`,
     `  state file          ${stateFile} (read by --local commands)`,
+    holdings,
     'In another terminal:',
     '  npx dms2bq simulate --out s3 --minutes 5 --changes-per-minute 1000',
     '  npx dms2bq local query "SELECT COUNT(*) AS n FROM casino_a_cdc.bets_current"',

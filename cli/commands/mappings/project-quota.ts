@@ -7,7 +7,7 @@ import {
   type ProjectLoadJobBudget,
   projectLoadJobBudget,
 } from '../../../lambdas/shared/quota.js';
-import { UserError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 
 /** Every stage deploys every mapping file (infra/app.ts), so a deployment is the whole directory. */
 function deploymentOf(name: string, mappings: readonly SourceMapping[]): ProjectDeployment {
@@ -47,7 +47,7 @@ export async function projectBudget(
   try {
     project = loadStageConfig(options.stage, options.configDir).gcp.projectId;
   } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
+    if (error instanceof StageConfigError) throw usageError(error.message);
     throw error;
   }
   const names = (await readdir(options.configDir))

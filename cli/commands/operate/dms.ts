@@ -11,8 +11,9 @@ import {
   type TaskStatus,
   taskStatus,
 } from '../../dms/operations.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { output } from '../../io.js';
+import { stageRegion } from '../../stack-outputs.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 import { loadRouting } from './replay.js';
 
@@ -43,7 +44,7 @@ export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => voi
           'deployment stage: finds the replication task dms2bq-<stage>-<source> (see docs/backfill.md)',
         )
         .option('--replication-task-arn <arn>', 'the replication task ARN (instead of --stage)')
-        .option('--region <region>', 'AWS region (default: the SDK default chain)')
+        .option('--region <region>', 'AWS region (default: the stage config’s, else the SDK default chain)')
         .option('--mappings <dir>', 'mapping files, to check --source and --table', DEFAULT_MAPPINGS_DIR);
 
     target(dms.command('status').description('Task status, recovery checkpoint and per-table statistics.'))
@@ -61,7 +62,7 @@ export function dmsCommand(deps: DmsCommandDeps = {}): (program: Command) => voi
         const [schema = '', table = ''] = options.table.split('.');
         if (!routing.some((route) => route.schema === schema && route.table === table)) {
           const known = routing.map((route) => `${route.schema}.${route.table}`).join(', ');
-          throw new UserError(
+          throw usageError(
             `--table ${options.table} is not a mapped table of ${options.source}; mapped: ${known}`,
           );
         }
@@ -140,11 +141,13 @@ async function connect(options: TargetOptions) {
     (route) => route.source === options.source,
   );
   if (routing.length === 0)
-    throw new UserError(`--source ${options.source} has no mapping file in ${options.mappings}`);
+    throw usageError(`--source ${options.source} has no mapping file in ${options.mappings}`);
   const ref: TaskRef = options.replicationTaskArn
     ? { arn: options.replicationTaskArn }
     : { stage: options.stage as string, source: options.source };
-  const client = new DatabaseMigrationServiceClient(options.region ? { region: options.region } : {});
+  // With --stage, the region is the stage config's, as for every other --stage command.
+  const region = options.region ?? (options.stage ? stageRegion(options.stage) : undefined);
+  const client = new DatabaseMigrationServiceClient(region ? { region } : {});
   return { client, ref, routing };
 }
 

@@ -22,7 +22,7 @@ import { checkDatasets, checkGoogleSetup, checkTablePermissions } from '../../do
 import { checkDmsServiceRoles } from '../../doctor/iam-checks.js';
 import { type CheckResult, fail, failedCall, pass, renderCheck, skip } from '../../doctor/report.js';
 import { checkSourceDatabase } from '../../doctor/source-checks.js';
-import { UserError } from '../../errors.js';
+import { UserError, usageError } from '../../errors.js';
 import { output } from '../../io.js';
 import { GOOGLE_ENDPOINTS, GoogleRest, sameEndpoint } from '../../setup/gcp/google-rest.js';
 import { type GcpTarget, gcpTarget } from '../../setup/gcp/target.js';
@@ -88,7 +88,7 @@ export function doctorCommand(deps: DoctorDeps = {}): (program: Command) => void
           .map((file) => file.mapping)
           .filter((mapping) => !options.source || mapping.source === options.source);
         if (mappings.length === 0)
-          throw new UserError(`--source ${options.source} has no mapping file in ${options.mappings}`);
+          throw usageError(`--source ${options.source} has no mapping file in ${options.mappings}`);
         const results: CheckResult[] = [];
         const report = (...found: CheckResult[]) => {
           for (const result of found) output().out(renderCheck(result));
@@ -117,7 +117,7 @@ function stageConfig(stage: string, dir: string): StageConfig {
   try {
     return loadStageConfig(stage, dir);
   } catch (error) {
-    if (error instanceof StageConfigError) throw new UserError(error.message);
+    if (error instanceof StageConfigError) throw usageError(error.message);
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { UserError } from '../../errors.js';
 import { output } from '../../io.js';
 import { connectMysqlRowCounter } from '../../operate/mysql-row-count.js';
 import { diffFailed, diffRoutes, diffsJson, renderDiffs } from '../../operate/reconcile-diff.js';
-import { reconciliationJson, renderReconciliation } from '../../operate/reconcile-report.js';
+import { reconciliationJson, renderReconciliation, tableProblem } from '../../operate/reconcile-report.js';
 import { resolveTarget, type TargetOptions, withTargetOptions } from '../../operate/target.js';
 import { DEFAULT_MAPPINGS_DIR } from '../mappings/validate.js';
 import { DEFAULT_DIFF_LIMIT } from './diff.js';
@@ -54,6 +54,7 @@ export function registerReconcileCommand(program: Command): void {
         now,
         settleMs: settleMinutes * 60_000,
         ...(sourceRows ? { sourceRows } : {}),
+        ...(target.currentSinceFullLoad && !counter ? { currentSinceFullLoad: true } : {}),
       }).finally(() => counter?.close());
       // The key-level comparison runs after the counts, over its own read-only session (docs/diff.md).
       const diffs = options.sourceUrl
@@ -79,8 +80,13 @@ export function registerReconcileCommand(program: Command): void {
       );
       const drifting = tables.filter((table) => table.drifting).length;
       const differing = diffs?.filter(diffFailed).length ?? 0;
+      // Not only what the alarm counts: any surplus or shortfall is a problem to look at (ADR 0056).
+      const unsettled = tables.filter((table) => !table.drifting && tableProblem(table)).length;
       const problems = [
         ...(drifting > 0 ? [`${drifting} table(s) drifting; see docs/runbooks/reconciliation-drift.md`] : []),
+        ...(unsettled > 0
+          ? [`${unsettled} table(s) with a surplus, a shortfall or no statistics; see the VERDICT column`]
+          : []),
         ...(differing > 0
           ? [`${differing} table(s) differ from the source key by key; see docs/diff.md`]
           : []),

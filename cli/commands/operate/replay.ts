@@ -12,8 +12,8 @@ import { loadMappingDir } from '../../../lambdas/shared/mappings/load.js';
 import { MappingValidationError } from '../../../lambdas/shared/mappings/validate.js';
 import { buildRoutingTable, type RoutingTable } from '../../../lambdas/shared/routing.js';
 import { LOCAL_CREDENTIALS, localNames } from '../../../local/aws/names.js';
-import { UserError } from '../../errors.js';
-import { describeFailure } from '../../failure.js';
+import { UserError, usageError } from '../../errors.js';
+import { describeFailure, failedStep } from '../../failure.js';
 import { output, processOutput } from '../../io.js';
 import { requireLocalEnvironment } from '../../local-environment.js';
 import { stageStackOutput } from '../../stack-outputs.js';
@@ -88,9 +88,36 @@ export function registerReplayCommand(program: Command): void {
       };
       const invoke = options.local ? await localInvoker(options) : await lambdaInvoker(options);
       const totals = await followTokens(request, invoke);
-      const summary = `${options.dryRun ? 'would replay' : 'replayed'} ${options.source}${options.table ? ` ${options.table}` : ''}: listed ${totals.listed}, matched ${totals.matched}, enqueued ${totals.enqueued} in ${totals.invocations} invocation(s)`;
-      output().out(options.json ? `${JSON.stringify(totals)}\n` : `${summary}\n`);
+      output().out(options.json ? `${JSON.stringify(totals)}\n` : replaySummary(options, totals));
     });
+}
+
+/**
+ * What a replay did, and what it left out and why: a dry run enqueues nothing, the LOAD files need
+ * --include-full-load, a window leaves the CDC files outside it, and the loader skips files it
+ * loaded before unless --force.
+ */
+export function replaySummary(
+  options: Pick<ReplayOptions, 'source' | 'table' | 'from' | 'to' | 'includeFullLoad' | 'force' | 'dryRun'>,
+  totals: { listed: number; matched: number; enqueued: number; invocations: number },
+): string {
+  const what = `${options.source}${options.table ? ` ${options.table}` : ''}`;
+  const kinds = options.includeFullLoad ? 'CDC and LOAD file(s)' : 'CDC file(s)';
+  const head = options.dryRun
+    ? `would replay ${what}: ${totals.matched} ${kinds} (of ${totals.listed} listed); dry run, nothing enqueued`
+    : `replayed ${what}: enqueued ${totals.enqueued} of ${totals.matched} ${kinds} (of ${totals.listed} listed)`;
+  const skipped = [
+    ...(options.includeFullLoad
+      ? []
+      : ['LOAD files (the full load): pass --include-full-load to replay them too']),
+    ...(options.from || options.to ? ['CDC files written outside --from/--to'] : []),
+    ...(options.force
+      ? []
+      : [
+          'the loader skips files it loaded before (their job IDs exist): --force only after truncating the table',
+        ]),
+  ];
+  return `${head} in ${totals.invocations} invocation(s)\n${skipped.map((line) => `  skipped: ${line}\n`).join('')}`;
 }
 
 /** Invokes until the function returns no continuation token; a progress line on stderr. */
@@ -101,7 +128,7 @@ async function followTokens(request: ReplayRequest, invoke: Invoke) {
   do {
     const result = await invoke(token ? { ...request, continuationToken: token } : request);
     if (isInputFailure(result))
-      throw new UserError(`replay rejected --${kebab(result.field)}: ${result.message}`);
+      throw usageError(`replay rejected --${kebab(result.field)}: ${result.message}`);
     if (token !== undefined && result.continuationToken === token) {
       throw new UserError(
         `the replay function made no progress from continuation token ${token}; check its logs`,
@@ -142,7 +169,7 @@ async function lambdaInvoker(options: ReplayOptions): Promise<Invoke> {
         }),
       )
       .catch((error: unknown) => {
-        throw new UserError(`cannot invoke ${functionName}: ${describeFailure(error).line}`);
+        throw failedStep(`cannot invoke ${functionName}`, error);
       });
     const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
     if (response.FunctionError) {
@@ -187,7 +214,7 @@ async function localInvoker(options: ReplayOptions): Promise<Invoke> {
     (await sqs.send(new GetQueueUrlCommand({ QueueName: localNames.loaderQueue })).then(
       (response) => response.QueueUrl,
       (error: unknown) => {
-        throw new UserError(
+        throw usageError(
           `no queue ${localNames.loaderQueue} at ${endpoint} (${describeFailure(error).line}); pass --queue-url`,
         );
       },

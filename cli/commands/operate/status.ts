@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadStageConfig } from '../../../infra/config.js';
+import { problemError } from '../../errors.js';
 import { output } from '../../io.js';
 import { collectStatus } from '../../operate/status/collect.js';
 import { renderStatus, statusJson } from '../../operate/status/render.js';
@@ -28,5 +29,12 @@ export function registerStatusCommand(program: Command): void {
         : DEFAULT_FRESHNESS_SLO_MINUTES;
       const status = await collectStatus(target, { now: new Date(), freshnessSloMs: sloMinutes * 60_000 });
       output().out(options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : renderStatus(status));
+      // A stale table, a DLQ message or an alarm is a problem found: exit 1 (docs/operations.md#exit-codes).
+      const troubled = status.tables.filter((table) => table.problems.length > 0).length;
+      if (troubled > 0 || status.deadLetterDepth > 0 || status.alarms.length > 0) {
+        throw problemError(
+          `status: ${troubled} of ${status.tables.length} table(s) need attention, ${status.deadLetterDepth} DLQ message(s), ${status.alarms.length} alarm(s) (${status.target}); see PROBLEMS`,
+        );
+      }
     });
 }

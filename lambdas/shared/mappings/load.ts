@@ -1,12 +1,24 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jsonFileProblem, parseJsonText } from '../json-text.js';
 import type { MappingFile } from './model.js';
 import { MappingValidationError, validateDocuments } from './validate.js';
 
 /** A mapping directory or file that cannot be read or parsed; the message names the file. */
 export class MappingLoadError extends Error {
   override name = 'MappingLoadError';
+  /** True when the directory itself is missing: the command was pointed at the wrong place. */
+  constructor(
+    message: string,
+    readonly wrongPath = false,
+  ) {
+    super(message);
+  }
 }
+
+/** What to do about a mapping file that does not parse. */
+export const MAPPING_JSON_FIX =
+  'fix the syntax there (an editor using mappings/schema.json marks it), then run dms2bq validate';
 
 /**
  * Reads every `<source>.json` in `dir` (not `schema.json`). Checks only that files exist and parse:
@@ -19,7 +31,7 @@ export async function readMappingDir(dir: string): Promise<{ file: string; docum
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : code;
-    throw new MappingLoadError(`${dir}: the mappings directory ${reason}; pass --mappings <dir>.`);
+    throw new MappingLoadError(`${dir}: the mappings directory ${reason}; pass --mappings <dir>.`, true);
   }
   const files = names.filter((name) => name.endsWith('.json') && name !== 'schema.json').sort();
   if (files.length === 0) {
@@ -37,9 +49,9 @@ export async function readMappingDir(dir: string): Promise<{ file: string; docum
         );
       }
       try {
-        return { file, document: JSON.parse(text) as unknown };
+        return { file, document: parseJsonText(text) };
       } catch (error) {
-        throw new MappingLoadError(`${file}: not valid JSON: ${(error as Error).message}`);
+        throw new MappingLoadError(jsonFileProblem(file, error, MAPPING_JSON_FIX));
       }
     }),
   );

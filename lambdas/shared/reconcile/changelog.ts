@@ -1,6 +1,6 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import { isNotFound } from '../bigquery/errors.js';
-import { OP_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
+import { OP_COLUMN, SOURCE_CHANGED_AT_COLUMN, TIMESTAMP_COLUMN } from '../columns.js';
 import { currentViewName } from '../mappings/bigquery-names.js';
 import type { Route } from '../routing.js';
 import type { ClosedTotals } from './running-totals.js';
@@ -172,10 +172,15 @@ export async function currentRowCount(
   bigquery: BigQuery,
   projectId: string,
   route: Pick<Route, 'dataset' | 'targetTable'>,
+  changedSince?: Date,
 ): Promise<number | undefined> {
   const view = quote(`${projectId}.${route.dataset}.${currentViewName(route.targetTable)}`);
+  // Only the rows the latest full load or a later change wrote: those its source counts.
+  const where = changedSince
+    ? ` WHERE ${SOURCE_CHANGED_AT_COLUMN} >= TIMESTAMP '${changedSince.toISOString()}'`
+    : '';
   try {
-    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM ${view}` });
+    const [rows] = await bigquery.query({ query: `SELECT COUNT(*) AS n FROM ${view}${where}` });
     return Number((rows[0] as { n: number | string } | undefined)?.n ?? 0);
   } catch (error) {
     if (isNotFound(error)) return undefined;

@@ -23,6 +23,12 @@ export interface ReconcileDeps {
   /** Default 15 minutes: longer than DMS's CDC batch interval plus the loader's time to load a file. */
   settleMs?: number;
   sourceRows?: SourceRowCounter;
+  /**
+   * Count only `_current` rows changed since the table's last full-load start, as the changelog
+   * counts are. Locally, where a simulated run's ground truth stands in for the source and an
+   * earlier run's keys may still be in the warehouse; never for a real source (they are its rows).
+   */
+  currentSinceFullLoad?: boolean;
   /** Tables reconciled at once (each is one or two BigQuery queries). Default 8. */
   concurrency?: number;
   /**
@@ -126,7 +132,14 @@ export async function reconcileTables(deps: ReconcileDeps): Promise<TableReconci
     if (deps.sourceRows && settled) {
       const sourceRows = await deps.sourceRows(route);
       const currentRows =
-        sourceRows === undefined ? undefined : await currentRowCount(deps.bigquery, deps.projectId, route);
+        sourceRows === undefined
+          ? undefined
+          : await currentRowCount(
+              deps.bigquery,
+              deps.projectId,
+              route,
+              deps.currentSinceFullLoad ? since : undefined,
+            );
       if (sourceRows !== undefined) rows = checkRowCounts(sourceRows, currentRows ?? 0);
     }
     return {

@@ -1,19 +1,22 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commandModules } from '../../cli/commands/index.js';
+import { VERSION } from '../../cli/program.js';
 import { closedPort, emptyEnvironment, runDms2bqProcess } from '../support/child-cli.js';
 import { runDms2bq } from '../support/cli.js';
 
 /**
- * Every command, run as a new user would run it on a machine with nothing set up: no AWS or Google
- * credentials or region, nothing listening, a warehouse file another process holds. Each prints one
- * line that says what is missing and what to do, no stack trace, and exits 1 (2 for usage).
+ * The exit-code policy of every command (docs/operations.md#exit-codes), one row per case: 0 all
+ * good; 1 a problem found or an operation failed; 2 usage or environment (no credentials, no region,
+ * no local environment, an unknown stage, nothing listening). Run as a new user would on a machine
+ * with nothing set up; every failure is one line naming the fix, no stack trace. A new command adds
+ * its rows here.
  */
-describe('dms2bq in an empty environment', () => {
+describe('dms2bq exit codes', () => {
   let home: string;
   let closed: string;
   let busy: Server;
@@ -24,6 +27,15 @@ describe('dms2bq in an empty environment', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'dms2bq-empty-'));
     await mkdir(join(home, 'empty-dir'));
+    // A mapping with a trailing comma on line 4: the JSON error names the line and column.
+    await mkdir(join(home, 'broken-mappings'));
+    await writeFile(
+      join(home, 'broken-mappings', 'casino_a.json'),
+      '{\n  "source": "casino_a",\n  "engine": "mysql",\n  "tables": [],\n}\n',
+    );
+    // One folder too deep for local load: a table folder, its files straight under it.
+    await mkdir(join(home, 'table-folder', 'casino_a', 'game', 'bets'), { recursive: true });
+    await writeFile(join(home, 'table-folder', 'casino_a', 'game', 'bets', 'LOAD00000001.parquet'), 'x');
     closed = `http://127.0.0.1:${await closedPort()}`;
     busy = createServer();
     await new Promise<void>((ready) => busy.listen(0, '127.0.0.1', ready));
@@ -41,16 +53,84 @@ describe('dms2bq in an empty environment', () => {
   interface Case {
     command: string;
     argv: () => string[];
-    code: 1 | 2;
+    code: 0 | 1 | 2;
+    /** The one line on stderr, or for exit 0 what stdout shows. */
     line: RegExp;
     /** Run as its own process: what only a process shows (a file lock, Node's warnings, usage output). */
     child?: true;
   }
   const cases: Case[] = [
+    { command: '--version', argv: () => ['--version'], code: 0, line: new RegExp(`^${VERSION}\n$`) },
+    {
+      command: 'validate the shipped mappings',
+      argv: () => ['validate'],
+      code: 0,
+      line: /valid/,
+    },
+    {
+      command: 'an unknown command',
+      argv: () => ['frobnicate'],
+      code: 2,
+      line: /^error: unknown command 'frobnicate' \(run dms2bq --help for usage\)$/,
+    },
+    {
+      command: 'status --stage of an unknown stage: the stages that exist are listed',
+      argv: () => ['status', '--stage', 'staging'],
+      code: 2,
+      line: /^config\/staging\.json: no such stage config; the stages are dev, prod \(config\/<stage>\.json\), or create config\/staging\.json$/,
+    },
+    {
+      command: 'reconcile --stage with a malformed stage name',
+      argv: () => ['reconcile', '--stage', 'Prod'],
+      code: 2,
+      line: /^stage "Prod": a stage name is lowercase letters, digits and dashes; the stages are dev, prod/,
+    },
+    {
+      command: 'validate a mapping with a JSON syntax error: line, column and the fix',
+      argv: () => ['validate', '--mappings', join(home, 'broken-mappings')],
+      code: 1,
+      line: /casino_a\.json: not valid JSON at line 5, column 1: Expected double-quoted property name; fix the syntax there .*dms2bq validate$/,
+    },
+    {
+      command: 'status without --stage or --local',
+      argv: () => ['status'],
+      code: 2,
+      line: /^pass --stage <name> or --local$/,
+    },
+    {
+      command: 'status --source of no mapping file',
+      argv: () => ['status', '--stage', 'dev', '--source', 'nosuch'],
+      code: 2,
+      line: /^--source nosuch: no mapping file in mappings has that source; known: casino_a$/,
+    },
+    {
+      command: 'reconcile without --stage or --local',
+      argv: () => ['reconcile'],
+      code: 2,
+      line: /^pass --stage <name> or --local$/,
+    },
+    {
+      command: 'reconcile --source of no mapping file',
+      argv: () => ['reconcile', '--stage', 'dev', '--source', 'nosuch'],
+      code: 2,
+      line: /^--source nosuch: no mapping file in mappings has that source; known: casino_a$/,
+    },
+    {
+      command: 'status --stage and --local together',
+      argv: () => ['status', '--stage', 'prod', '--local'],
+      code: 2,
+      line: /^pass either --stage <name> or --local, not both$/,
+    },
+    {
+      command: 'simulate with a bad --minutes',
+      argv: () => ['simulate', '--out', join(home, 'sim'), '--minutes', 'x', '--changes-per-minute', '1'],
+      code: 2,
+      line: /^--minutes must be a positive number, got "x"$/,
+    },
     {
       command: 'simulate --out s3 without local up',
       argv: () => ['simulate', '--out', 's3', '--minutes', '1', '--changes-per-minute', '1'],
-      code: 1,
+      code: 2,
       line: /^no local environment is running .*start dms2bq local up/,
     },
     {
@@ -66,51 +146,50 @@ describe('dms2bq in an empty environment', () => {
         '--changes-per-minute',
         '1',
       ],
-      code: 1,
+      code: 2,
       line: /^cannot write .*: cannot reach .* \(ECONNREFUSED\): nothing listens there/,
     },
     {
       command: 'validate a missing folder',
       argv: () => ['validate', '--mappings', join(home, 'nowhere')],
-      code: 1,
+      code: 2,
       line: /nowhere/,
     },
     {
       command: 'plan a missing folder',
       argv: () => ['plan', '--mappings', join(home, 'nowhere')],
-      code: 1,
+      code: 2,
       line: /nowhere/,
     },
     {
       command: 'replay --stage without credentials',
       argv: () => ['replay', '--source', 'casino_a', '--stage', 'prod'],
-      code: 1,
-      child: true,
+      code: 2,
+
       line: /^cannot read stack Dms2Bq-prod in .*: no AWS credentials: run aws sso login/,
     },
     {
       command: 'replay --function-name without a region',
       argv: () => ['replay', '--source', 'casino_a', '--function-name', 'f'],
-      code: 1,
+      code: 2,
       line: /^cannot invoke f: no AWS region: .*AWS_REGION/,
     },
     {
       command: 'replay --local without local up',
       argv: () => ['replay', '--source', 'casino_a', '--local'],
-      code: 1,
+      code: 2,
       line: /^no local environment is running .*or pass --endpoint/,
     },
     {
       command: 'replay without --source',
       argv: () => ['replay', '--local'],
       code: 2,
-      line: /^error: required option '--source <id>' not specified \(run dms2bq --help for usage\)\n$/,
-      child: true,
+      line: /^error: required option '--source <id>' not specified \(run dms2bq --help for usage\)$/,
     },
     {
       command: 'dms status without a region',
       argv: () => ['dms', 'status', '--source', 'casino_a', '--replication-task-arn', 'arn:aws:dms:x'],
-      code: 1,
+      code: 2,
       line: /^no AWS region: /,
     },
     {
@@ -127,25 +206,25 @@ describe('dms2bq in an empty environment', () => {
         '--table',
         'game.bets',
       ],
-      code: 1,
+      code: 2,
       line: /no AWS credentials: /,
     },
     {
       command: 'dms resume without credentials',
       argv: () => ['dms', 'resume', '--source', 'casino_a', '--stage', 'prod', '--region', 'eu-west-1'],
-      code: 1,
+      code: 2,
       line: /no AWS credentials: /,
     },
     {
       command: 'bigquery-emulator on a taken port',
       argv: () => ['bigquery-emulator', '--port', String(busyPort), '--db', ':memory:'],
-      code: 1,
+      code: 2,
       line: /is in use; pick another port/,
     },
     {
       command: 'warehouse apply --stage without Google credentials',
       argv: () => ['warehouse', 'apply', '--stage', 'prod'],
-      code: 1,
+      code: 2,
       line: /^no Google credentials: run gcloud auth application-default login/,
     },
     {
@@ -163,19 +242,19 @@ describe('dms2bq in an empty environment', () => {
     {
       command: 'warehouse apply to a closed emulator port',
       argv: () => ['warehouse', 'apply', '--endpoint', closed],
-      code: 1,
+      code: 2,
       line: /^--endpoint http:\/\/127\.0\.0\.1:\d+: cannot reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
     },
     {
       command: 'local load of a folder without Parquet',
       argv: () => ['local', 'load', join(home, 'empty-dir'), '--warehouse', join(home, 'w.duckdb')],
-      code: 1,
+      code: 2,
       line: /empty-dir: no \.parquet file in it/,
     },
     {
       command: 'local query while another process holds the warehouse',
       argv: () => ['local', 'query', 'SELECT 1 AS x', '--warehouse', lockedWarehouse()],
-      code: 1,
+      code: 2,
       line: /locked\.duckdb is in use by another process \(PID \d+\); stop that process or use another file/,
       child: true,
     },
@@ -183,12 +262,12 @@ describe('dms2bq in an empty environment', () => {
       command: 'doctor without AWS or Google credentials',
       argv: () => ['doctor', '--stage', 'prod'],
       code: 1,
-      line: /^2 of 3 checks failed; fix them from the top\n$/,
+      line: /^2 of 3 checks failed; fix them from the top$/,
     },
     {
       command: 'status --stage without credentials',
       argv: () => ['status', '--stage', 'prod'],
-      code: 1,
+      code: 2,
       line: /no AWS credentials: /,
     },
     {
@@ -200,13 +279,43 @@ describe('dms2bq in an empty environment', () => {
     {
       command: 'reconcile --stage without credentials',
       argv: () => ['reconcile', '--stage', 'prod'],
-      code: 1,
-      line: /^cannot read DMS task of casino_a in eu-west-1: /,
+      code: 2,
+      line: /^cannot read DMS task of casino_a in eu-west-1: no AWS credentials: run aws sso login/,
+    },
+    {
+      command: 'reconcile --local without local up',
+      argv: () => ['reconcile', '--local'],
+      code: 2,
+      line: /^--local needs the BigQuery emulator of a running local environment: start dms2bq local up/,
+    },
+    {
+      command: 'dms status --stage takes the region from the stage config',
+      argv: () => ['dms', 'status', '--source', 'casino_a', '--stage', 'prod'],
+      code: 2,
+      line: /^no AWS credentials: /,
+    },
+    {
+      command: 'local load pointed at a table folder',
+      argv: () => [
+        'local',
+        'load',
+        join(home, 'table-folder', 'casino_a', 'game', 'bets'),
+        '--warehouse',
+        join(home, 'w.duckdb'),
+      ],
+      code: 2,
+      line: /bets: this looks like a table folder; point at the source's parent \(.*table-folder\), which holds casino_a\/game\/bets\/$/,
+    },
+    {
+      command: 'local query without a warehouse',
+      argv: () => ['local', 'query', 'SELECT 1 AS x', '--warehouse', join(home, 'none.duckdb')],
+      code: 2,
+      line: /none\.duckdb: no local warehouse yet; run npm start, dms2bq local load or dms2bq local up first$/,
     },
     {
       command: 'reconcile --local to a closed emulator port',
       argv: () => ['reconcile', '--local', '--bigquery-endpoint', closed, '--truth', join(home, 'none.json')],
-      code: 1,
+      code: 2,
       line: /^cannot read the ground truth /,
     },
     {
@@ -221,13 +330,19 @@ describe('dms2bq in an empty environment', () => {
         '--warehouse',
         join(home, 'up.duckdb'),
       ],
-      code: 1,
+      code: 2,
       line: /^a port is taken .*--aws-port 0/,
     },
   ];
 
-  const expectOneLine = (result: { code: number; stderr: string }, { code, line }: Case) => {
-    expect(result.stderr).toMatch(line);
+  const expectOneLine = (result: { code: number; stdout: string; stderr: string }, { code, line }: Case) => {
+    if (code === 0) {
+      expect(result.stdout).toMatch(line);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      return;
+    }
+    expect(result.stderr.trimEnd()).toMatch(line);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.code).toBe(code);
