@@ -53,11 +53,12 @@ describe('a warehouse file opened by a plain DuckDB, without the emulator', () =
       await bigquery.createDataset('casino_a_cdc');
       const parquet = join(dir, 'changes.parquet');
       await raw(
+        // Change sequences as DMS writes them (35 digits, the change's time first: ADR 0040's order).
         `COPY (SELECT * FROM (VALUES
            (1, 'alice', '0.000000000000000000000000000001'::DECIMAL(38,30), 'I', '2026-12-01 10:00:00.000000', ''),
-           (1, 'alice b', '12.5'::DECIMAL(38,30), 'U', '2026-12-01 11:00:00.000000', '0002'),
+           (1, 'alice b', '12.5'::DECIMAL(38,30), 'U', '2026-12-01 11:00:00.000000', '20261201110000000000000000000000002'),
            (2, 'bob', '3'::DECIMAL(38,30), 'I', '2026-12-01 10:00:00.000000', ''),
-           (2, 'bob', '3'::DECIMAL(38,30), 'D', '2026-12-01 12:00:00.000000', '0003'))
+           (2, 'bob', '3'::DECIMAL(38,30), 'D', '2026-12-01 12:00:00.000000', '20261201120000000000000000000000003'))
            AS t(id, name, balance, Op, _dms_timestamp, _dms_change_seq))
          TO '${parquet}' (FORMAT PARQUET)`,
       );
