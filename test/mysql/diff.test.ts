@@ -126,7 +126,8 @@ beforeAll(async () => {
   });
   mappings = await mappingDir({ 'shop.json': mapping });
   route = Object.values(buildRoutingTable([mapping]))[0] as Route;
-  // The full load (ids 1–5, id 2 with an old name), then a CDC file: id 2 updated, id 5 deleted.
+  // The full load (ids 1–5, id 2 with an old name), then a CDC file: id 2 updated, id 5 deleted, its
+  // change sequences as DMS writes them (the change's time, then a counter: ADR 0040's order).
   const old = { ...(rows[1] as Row), name: 'old name' };
   const gone = { ...(rows[0] as Row), id: 5 };
   const load = [rows[0], old, rows[2], rows[3], gone].map((row) => ({
@@ -142,10 +143,10 @@ beforeAll(async () => {
       {
         op: 'U',
         at: '2026-03-10 00:01:00.000000',
-        seq: '00000000000000000000000000000000001',
+        seq: '20260310000100000000000000000000001',
         row: rows[1] as Row,
       },
-      { op: 'D', at: '2026-03-10 00:02:00.000000', seq: '00000000000000000000000000000000002', row: gone },
+      { op: 'D', at: '2026-03-10 00:02:00.000000', seq: '20260310000200000000000000000000002', row: gone },
     ]),
   );
   await applyCurrentView(fixture.bigquery, route);

@@ -92,6 +92,9 @@ export async function startMariadb(options: StartOptions = {}): Promise<MariaDb>
         `--socket=${join(root, 'mariadb.sock')}`,
         `--pid-file=${join(root, 'mariadb.pid')}`,
         `--log-error=${join(root, 'error.log')}`,
+        // Its own temporary directory: servers of parallel test files sharing /tmp have lost each
+        // other's implicit temporary tables ("Error on delete of '/tmp/#sql-temptable-…'").
+        `--tmpdir=${root}`,
         `--port=${port}`,
         '--bind-address=127.0.0.1',
         // mariadbd refuses to run as root unless told to; as another user the option is not needed.
