@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import { DEFAULT_RETRY_POLICY, Deadline } from '../bigquery/deadline.js';
-import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
-import { getJob, insertLoadJob, type JobSnapshot, waitForJob } from '../bigquery/jobs.js';
+import { isNotFound } from '../bigquery/errors.js';
 import { RELOADS_TABLE } from '../mappings/bigquery-names.js';
+import { replaceBookkeepingTable } from './bookkeeping-table.js';
 
 /**
  * One table in each changelog dataset (RELOADS_TABLE) records the full loads whose deletes
@@ -60,41 +56,16 @@ export async function writeReloadRecords(
   timeoutMs = 120_000,
 ): Promise<void> {
   const sorted = [...records].sort((a, b) => a.targetTable.localeCompare(b.targetTable));
-  const content = JSON.stringify(sorted);
-  const jobId = `dms2bq_reloads_${dataset}_${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
-  const location = bigquery.location ?? 'US';
-  const buffer = parquetWriteBuffer({
-    columnData: [
+  await replaceBookkeepingTable(
+    bigquery,
+    dataset,
+    RELOADS_TABLE,
+    [
       { name: 'target_table', data: sorted.map((row) => row.targetTable), type: 'STRING' },
       { name: 'full_load_start', data: sorted.map((row) => row.fullLoadStart), type: 'STRING' },
       { name: 'boundary', data: sorted.map((row) => row.boundary), type: 'STRING' },
       { name: 'deleted', data: sorted.map((row) => BigInt(row.deleted)), type: 'INT64' },
     ],
-  });
-  let job: JobSnapshot | undefined;
-  try {
-    job = await insertLoadJob(
-      bigquery.dataset(dataset).table(RELOADS_TABLE),
-      jobId,
-      { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_TRUNCATE', createDisposition: 'CREATE_IF_NEEDED' },
-      Readable.from([Buffer.from(buffer)]),
-    );
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
-    job = await getJob(bigquery, location, jobId);
-  }
-  if (job && job.state !== 'DONE') {
-    job = await waitForJob(
-      bigquery,
-      location,
-      jobId,
-      new Deadline(Date.now() + timeoutMs),
-      DEFAULT_RETRY_POLICY,
-    );
-  }
-  if (job?.errorResult) {
-    throw new Error(
-      `writing ${dataset}.${RELOADS_TABLE} (job ${jobId}) failed: ${job.errorResult.message ?? job.errorResult.reason}`,
-    );
-  }
+    timeoutMs,
+  );
 }

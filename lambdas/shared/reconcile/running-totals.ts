@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { parquetWriteBuffer } from 'hyparquet-writer';
-import { DEFAULT_RETRY_POLICY, Deadline } from '../bigquery/deadline.js';
-import { isAlreadyExists, isNotFound } from '../bigquery/errors.js';
-import { getJob, insertLoadJob, type JobSnapshot, waitForJob } from '../bigquery/jobs.js';
+import { isNotFound } from '../bigquery/errors.js';
 import { RECONCILE_TOTALS_TABLE } from '../mappings/bigquery-names.js';
+import { replaceBookkeepingTable } from './bookkeeping-table.js';
 
 /**
  * One table in each changelog dataset keeps, per changelog table, the counts by `Op` of its closed
@@ -97,12 +93,11 @@ export async function writeRunningTotals(
     d: row.D,
     newest: row.newest,
   }));
-  const content = JSON.stringify(columns);
-  const jobId = `dms2bq_reconcile_totals_${dataset}_${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
-  const location = bigquery.location ?? 'US';
-  const deadline = new Deadline(Date.now() + timeoutMs);
-  const buffer = parquetWriteBuffer({
-    columnData: [
+  await replaceBookkeepingTable(
+    bigquery,
+    dataset,
+    RUNNING_TOTALS_TABLE,
+    [
       { name: 'target_table', data: columns.map((row) => row.target_table), type: 'STRING' },
       { name: 'since', data: columns.map((row) => row.since), type: 'STRING' },
       { name: 'boundary', data: columns.map((row) => row.boundary), type: 'STRING' },
@@ -111,24 +106,6 @@ export async function writeRunningTotals(
       { name: 'd', data: columns.map((row) => BigInt(row.d)), type: 'INT64' },
       { name: 'newest', data: columns.map((row) => row.newest), type: 'STRING' },
     ],
-  });
-  let job: JobSnapshot | undefined;
-  try {
-    job = await insertLoadJob(
-      bigquery.dataset(dataset).table(RUNNING_TOTALS_TABLE),
-      jobId,
-      { sourceFormat: 'PARQUET', writeDisposition: 'WRITE_TRUNCATE', createDisposition: 'CREATE_IF_NEEDED' },
-      Readable.from([Buffer.from(buffer)]),
-    );
-  } catch (error) {
-    if (!isAlreadyExists(error)) throw error;
-    job = await getJob(bigquery, location, jobId);
-  }
-  if (job && job.state !== 'DONE')
-    job = await waitForJob(bigquery, location, jobId, deadline, DEFAULT_RETRY_POLICY);
-  if (job?.errorResult) {
-    throw new Error(
-      `writing ${dataset}.${RUNNING_TOTALS_TABLE} (job ${jobId}) failed: ${job.errorResult.message ?? job.errorResult.reason}`,
-    );
-  }
+    timeoutMs,
+  );
 }
