@@ -236,8 +236,30 @@ describe('dms2bq exit codes', () => {
     {
       command: 'setup gcp to a closed fake control plane',
       argv: () => ['setup', 'gcp', '--stage', 'prod', '--google-endpoint', closed],
-      code: 1,
+      code: 2,
       line: /^reading the project's APIs: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    },
+    {
+      command: 'setup source without --admin-url',
+      argv: () => ['setup', 'source', '--source', 'casino_a', '--password-file', join(home, 'pw.json')],
+      code: 2,
+      line: /--admin-url/,
+      child: true,
+    },
+    {
+      command: 'setup source to a closed MySQL port',
+      argv: () => [
+        'setup',
+        'source',
+        '--source',
+        'casino_a',
+        '--admin-url',
+        `mysql://root@127.0.0.1:${new URL(closed).port}`,
+        '--password-file',
+        join(home, 'pw.json'),
+      ],
+      code: 2,
+      line: /127\.0\.0\.1:\d+.*(ECONNREFUSED|cannot reach|connect)/i,
     },
     {
       command: 'warehouse apply to a closed emulator port',

@@ -56,8 +56,8 @@ export async function openSetup(
   try {
     services = await readServices({ rest }, target);
   } catch (error) {
-    const { problem, fix } = stepFailure(error, target.projectId, who);
-    throw new UserError(`reading the project's APIs: ${problem}${fix ? ` → fix: ${fix}` : ''}`);
+    const { problem, fix, exitCode } = stepFailure(error, target.projectId, who);
+    throw new UserError(`reading the project's APIs: ${problem}${fix ? ` → fix: ${fix}` : ''}`, exitCode);
   }
   const { projectNumber, disabled } = services;
   if (target.audienceProjectNumber && target.audienceProjectNumber !== projectNumber) {
@@ -79,7 +79,8 @@ export async function inspectStep(context: SetupContext, step: Step): Promise<Fi
 
 function asStepError(step: string, error: unknown, projectId: string): SetupStepError {
   if (error instanceof SetupStepError) return error;
-  return new SetupStepError(step, describeStepFailure(step, error, projectId));
+  const { line, exitCode } = describeStepFailure(step, error, projectId);
+  return new SetupStepError(step, line, exitCode);
 }
 
 const LABEL: Record<StepStatus, string> = {

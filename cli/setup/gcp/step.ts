@@ -1,5 +1,5 @@
 import type { BigQuery } from '@google-cloud/bigquery';
-import { UserError } from '../../errors.js';
+import { EXIT, type FailureCode, UserError } from '../../errors.js';
 import { GoogleApiError, type GoogleRest } from './google-rest.js';
 import type { GcpTarget } from './target.js';
 
@@ -44,7 +44,8 @@ export class SetupStepError extends UserError {
   constructor(
     readonly step: string,
     line: string,
+    exitCode: FailureCode = EXIT.problem,
   ) {
-    super(line, 1);
+    super(line, exitCode);
   }
 }
