@@ -28,7 +28,14 @@ export async function runQueryPrompt(options: PromptOptions): Promise<void> {
     history,
     historySize: 1000,
   });
+  // The input may end (Ctrl-D, a piped script) while a statement runs; Node 24 throws on a prompt
+  // after that ("readline was closed"), Node 20 ignored it.
+  let closed = false;
+  lines.once('close', () => {
+    closed = true;
+  });
   const prompt = (continued: boolean) => {
+    if (closed) return;
     lines.setPrompt(continued ? '     -> ' : 'dms2bq> ');
     lines.prompt();
   };
