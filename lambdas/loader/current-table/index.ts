@@ -119,6 +119,9 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
       // A file healed right after the changelog gained a column (a redrive of a file the propagation
       // wait already held back) streams the new column too: the same refusal, the same waits (ADR 0043).
       const healOnce = async (fields: TableField[]) => {
+        // A heal streams the changelog's latest rows, whose types may be newer than the file's and
+        // than this container's remembered fields (a widened column keeps its name): look afresh.
+        schemas.forget(route);
         const prepared = await schemas.prepare(route, file.columns, file.deadline, file.retry);
         fields.push(...prepared.fields);
         projectId ??= bigquery.getProjectId();
