@@ -6,6 +6,7 @@ import { checkDay, checkPassed } from './check.js';
 import { deliverAgain, parkInDlq, redriveDlq, replay } from './injections.js';
 import type { ScenarioName, SoakOptions } from './options.js';
 import { billing, type DayReport, dayLine, type SoakReport } from './report.js';
+import { ScheduledReconcile } from './scheduled-reconcile.js';
 
 export const SOAK_MAPPINGS = fileURLToPath(new URL('./mappings', import.meta.url));
 const SOURCE = 'soak';
@@ -14,9 +15,9 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
 /**
- * Where an operator's or another system's step joins the soak. The pipeline learns nothing from DMS
- * here (no task statistics, no events): a design that needs DMS to say a reload completed gets that
- * signal through `afterReload`.
+ * Where an operator's or another system's step joins the soak. DMS's word that a reload completed
+ * reaches the pipeline as deployed: the scheduled reconciliation runs after every slice, with the
+ * simulator's truth standing in for DMS's table statistics (scheduled-reconcile.ts).
  */
 export interface SoakHooks {
   /** After the reload's files drained: the reloaded `<source>/<schema>/<table>` routes and the reload's start. */
@@ -53,6 +54,7 @@ export async function runSoak(
     notifier: { testEvent: false },
     schemaPropagationSeconds: on('propagation-delay') ? options.schemaPropagationSeconds : 0,
   });
+  const reconciliation = new ScheduledReconcile(pipeline);
   try {
     const { clock } = pipeline.emulator;
     const moveClockTo = (ms: number) => {
@@ -162,6 +164,8 @@ export async function runSoak(
           );
         }
         await drain();
+        // The reconciliation's schedule (15 minutes deployed) has run at least once since the files landed.
+        await reconciliation.run(sim.truth());
         if (gap && hooks.afterReload) {
           await hooks.afterReload(pipeline, tables, new Date(from + sliceMs));
           await drain();
@@ -191,6 +195,7 @@ export async function runSoak(
     }
     return { options, days, wallMs: Date.now() - started, passed: days.every((day) => day.passed) };
   } finally {
+    await reconciliation.close();
     await pipeline.stop();
   }
 }

@@ -9,7 +9,8 @@ export const localTaskIdentifier = (source: string): string => `local-${source}`
 /**
  * Locally DMS does not exist: the simulator's ground truth stands in for DescribeTableStatistics.
  * It holds what DMS would have counted (full-load rows, inserts, updates, deletes) for the task
- * started at `run.start`, the full-load start of every table, and a running task that has
+ * started at `run.start`, the full-load start of every table (or its latest reload's start and end,
+ * when the truth has them), and a running task that has
  * replicated everything and counted nothing since (no LastUpdateTime: every comparison is settled).
  */
 export function truthStatistics(truth: GroundTruth): StatisticsSource {
@@ -26,8 +27,10 @@ export function truthStatistics(truth: GroundTruth): StatisticsSource {
         inserts: table.counts.I,
         updates: table.counts.U,
         deletes: table.counts.D,
-        fullLoadStartTime: new Date(truth.run.start),
-        reloaded: false,
+        fullLoadStartTime: new Date(table.load?.startedAt ?? truth.run.start),
+        // A completed load's end, which the reload clean-up waits for (ADR 0047), when the truth knows it.
+        ...(table.load ? { fullLoadEndTime: new Date(table.load.endedAt) } : {}),
+        reloaded: table.load?.reloaded ?? false,
       })),
     };
     return task;

@@ -36,6 +36,8 @@ interface SimulatedTable {
   counters: TableCounters;
   fullLoadRows: number;
   altered: boolean;
+  /** The latest full load or reload, in microseconds: when DMS started and finished writing it. */
+  load?: { startedMicros: number; endedMicros: number; reloaded: boolean };
 }
 
 interface SimulatedSource {
@@ -88,6 +90,7 @@ export class DailySimulator {
         const rows = this.options.initialRows(routeKey);
         for (let i = 0; i < rows; i++) state.insertNew();
         table.fullLoadRows += rows;
+        table.load = { startedMicros: this.startMicros, endedMicros: this.startMicros, reloaded: false };
         const per = this.options.fullLoadRowsPerFile;
         for (let from = 0, n = 1; from < rows; from += per, n++) {
           const to = Math.min(rows, from + per);
@@ -184,6 +187,7 @@ export class DailySimulator {
       files.push(await this.write(loadKey(source, schema, name, n), bytes, keys.length, 'load'));
     }
     table.fullLoadRows = live.length;
+    table.load = { startedMicros: atMicros, endedMicros: atMicros, reloaded: true };
     return files;
   }
 
@@ -200,8 +204,16 @@ export class DailySimulator {
       },
       tables: {},
     };
-    for (const [route, table] of this.byRoute)
+    const iso = (micros: number) => new Date(Math.floor(micros / 1000)).toISOString();
+    for (const [route, table] of this.byRoute) {
       truth.tables[route] = tableTruth(table.state, table.counters, table.fullLoadRows, table.altered, true);
+      if (table.load)
+        truth.tables[route].load = {
+          startedAt: iso(table.load.startedMicros),
+          endedAt: iso(table.load.endedMicros),
+          reloaded: table.load.reloaded,
+        };
+    }
     return truth;
   }
 

@@ -27,6 +27,11 @@ export interface GroundTruthTable {
   currentRows: Record<string, JsonValue>[];
   /** How often the tricky cases occurred, so tests can check they were exercised. */
   scenarios: { reinserts: number; keysChangedMoreThanOnceInOneFile: number; addedColumn: string | null };
+  /**
+   * The table's latest completed full load or reload, as DMS's table statistics report it
+   * (FullLoadStartTime, FullLoadEndTime); only the day-by-day simulator knows it.
+   */
+  load?: { startedAt: string; endedAt: string; reloaded: boolean };
 }
 
 export interface GroundTruth {

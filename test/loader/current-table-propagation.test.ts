@@ -92,6 +92,30 @@ describe('loader: a schema change that has not reached the Storage Write API yet
     expect(await currentState(h, 'id, name, note')).toEqual([{ id: '1', name: 'b', note: 'hello' }]);
   });
 
+  it('waits the same way when a file too old to stream heals its keys with a new column (a redrive days later)', async () => {
+    // Prepare: the loader judges age (and its deadline) on the emulator's clock, three days past the
+    // files' writing; two minutes of propagation fit in the invocation's waits on that clock.
+    let clock: (() => number) | undefined;
+    const h = await start({
+      schemaPropagationSeconds: 120,
+      loader: { routing: tableRouting, now: () => (clock ? clock() : Date.now()) },
+    });
+    clock = () => h.emulator.clock.now();
+    await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, change('I', 1, 1, 'a')));
+    const file = await duckdbParquet(h.emulator, withNote(change('U', 2, 1, 'b'), 'hello'));
+    h.emulator.clock.advance(3 * 86_400);
+
+    // Act: the file's first load adds the column, and its keys heal from the changelog.
+    const failed = await deliver(h, cdcKeyAt(2), file, FUNCTION_TIMEOUT_MS);
+
+    // Assess: waited for the column like a stream does, never dead-lettered.
+    expect(logs?.errors()).toEqual([]);
+    expect(failed).toEqual([]);
+    expect(await currentState(h, 'id, name, note')).toEqual([{ id: '1', name: 'b', note: 'hello' }]);
+    const waits = logs?.warnings().filter((line) => String(line.message).includes('healing the file'));
+    expect(waits?.length).toBeGreaterThan(0);
+  });
+
   it('waits for a CDC table created again under a dropped name (NOT_FOUND) and streams into it', async () => {
     // Prepare: the table streamed once, then someone dropped it; the loader recreates it.
     const h = await start();

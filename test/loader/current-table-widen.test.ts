@@ -16,7 +16,7 @@ describe('loader: a column the changelog widens is widened in the CDC table too'
     harness = await startLoaderHarness({
       currentTables: true,
       ...options,
-      loader: { routing: tableRouting },
+      loader: { routing: tableRouting, ...options.loader },
     });
     return harness;
   };
@@ -77,6 +77,24 @@ describe('loader: a column the changelog widens is widened in the CDC table too'
     expect(failed).toEqual([]);
     expect(await typeOf(h, 'bets_current', 'amount')).toBe('FLOAT');
     expect(await currentState(h, 'id, amount, note')).toEqual([{ id: '1', amount: 7.25, note: 'n' }]);
+  });
+
+  it('widens the CDC table for a widened file too old to stream, whose keys heal from the changelog', async () => {
+    // Prepare: the loader judges age on the emulator's clock; the container remembers the INT64 column.
+    let clock: (() => number) | undefined;
+    const h = await start({ loader: { now: () => (clock ? clock() : Date.now()) } });
+    clock = () => h.emulator.clock.now();
+    await deliver(h, cdcKeyAt(1), await duckdbParquet(h.emulator, change(1, 1, 'CAST(7 AS BIGINT)')));
+    const widened = await duckdbParquet(h.emulator, change(2, 1, 'CAST(7.25 AS DOUBLE)'));
+    h.emulator.clock.advance(3 * 86_400);
+
+    // Act: a redrive three days later, the first delivery of the widened file in this container.
+    const failed = await deliver(h, cdcKeyAt(2), widened);
+
+    // Assess
+    expect(failed).toEqual([]);
+    expect(await typeOf(h, 'bets_current', 'amount')).toBe('FLOAT');
+    expect(await currentState(h, 'id, amount')).toEqual([{ id: '1', amount: 7.25 }]);
   });
 
   it('is refused by the emulator as BigQuery refuses it: no narrowing of a CDC table column', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { truthStatistics } from '../../local/pipeline/truth-statistics.js';
 import { DailySimulator, SimulationInputError } from '../../local/simulator/index.js';
 import { tableMappingFactory } from '../support/mappings.js';
 import { mappingFile, memorySink, readMetadata, readRows, tableFiles } from './support.js';
@@ -96,6 +97,30 @@ describe('DailySimulator', () => {
       new Set(['2026-03-01 04:00:00.000000']),
     );
     expect(truth?.rowCount).not.toBe(20);
+  });
+
+  it('reports a completed reload to the local DMS statistics with its start, end and row count', async () => {
+    // Prepare
+    const { sim, start } = simulator();
+    await sim.fullLoad();
+    await sim.changes(start, 4 * HOUR, 30, false);
+
+    // Act
+    const reload = await sim.reload(ROUTE, start + 4 * HOUR);
+    const task = await truthStatistics(sim.truth())('daily');
+
+    // Assess: what the reload clean-up (ADR 0047) waits for.
+    expect(task.tables).toEqual([
+      expect.objectContaining({
+        schema: 'shop',
+        table: 'orders',
+        state: 'Table completed',
+        fullLoadStartTime: new Date('2026-03-01T04:00:00Z'),
+        fullLoadEndTime: new Date('2026-03-01T04:00:00Z'),
+        fullLoadRows: reload.reduce((sum, file) => sum + file.rows, 0),
+        reloaded: true,
+      }),
+    ]);
   });
 
   it('writes a widened column in its new type and keeps the values written before the ALTER', async () => {

@@ -116,10 +116,16 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
     async heal(file) {
       const { route } = file;
       const table = `${route.dataset}.${currentViewName(route.targetTable)}`;
-      try {
-        const { fields } = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+      // A file healed right after the changelog gained a column (a redrive of a file the propagation
+      // wait already held back) streams the new column too: the same refusal, the same waits (ADR 0043).
+      const healOnce = async (fields: TableField[]) => {
+        // A heal streams the changelog's latest rows, whose types may be newer than the file's and
+        // than this container's remembered fields (a widened column keeps its name): look afresh.
+        schemas.forget(route);
+        const prepared = await schemas.prepare(route, file.columns, file.deadline, file.retry);
+        fields.push(...prepared.fields);
         projectId ??= bigquery.getProjectId();
-        const healed = await healKeysFromChangelog({
+        return await healKeysFromChangelog({
           bigquery,
           streamer,
           location: file.location,
@@ -127,6 +133,25 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
           route,
           fields,
           ...(file.timestamps === undefined ? {} : { timestamps: file.timestamps }),
+        });
+      };
+      try {
+        const { result: healed } = await untilPropagated(healOnce, {
+          deadline: file.deadline,
+          waits: deps.propagation ?? DEFAULT_PROPAGATION_WAITS,
+          what: `heal the keys of ${file.key} in ${table}`,
+          onWait: (refusal, waitMs, attempt) =>
+            logger.warn(
+              'the Storage Write API does not know the CDC table’s latest schema change yet; healing the file’s keys again after a wait',
+              {
+                key: file.key,
+                bigqueryTable: table,
+                code: refusal.code,
+                waitMs,
+                attempt,
+                runbook: CURRENT_TABLE_RUNBOOK,
+              },
+            ),
         });
         return { table, ...healed };
       } catch (error) {
