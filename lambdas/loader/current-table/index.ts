@@ -3,6 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import { isPropagationRefusal } from '../../shared/bigquery/cdc-errors.js';
 import { CdcStreamError, type CdcStreamer, createCdcStreamer } from '../../shared/bigquery/cdc-stream.js';
+import type { Deadline } from '../../shared/bigquery/deadline.js';
 import { currentViewName } from '../../shared/mappings/bigquery-names.js';
 import { s3RangeReader } from '../../shared/parquet/s3-range-reader.js';
 import {
@@ -50,6 +51,28 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
     logger.info(messages[change], { bigqueryTable: table, columns, runbook: CURRENT_TABLE_RUNBOOK });
   });
   let projectId: Promise<string> | undefined;
+  /** Runs `attempt` again after each wait while a schema change has not reached the Storage Write API (ADR 0043). */
+  const untilSchemaKnown = <T>(
+    attempt: (fields: TableField[]) => Promise<T>,
+    work: { deadline: Deadline; key: string; table: string; what: string; again: string },
+  ) =>
+    untilPropagated(attempt, {
+      deadline: work.deadline,
+      waits: deps.propagation ?? DEFAULT_PROPAGATION_WAITS,
+      what: work.what,
+      onWait: (refusal, waitMs, tries) =>
+        logger.warn(
+          `the Storage Write API does not know the CDC table’s latest schema change yet; ${work.again} again after a wait`,
+          {
+            key: work.key,
+            bigqueryTable: work.table,
+            code: refusal.code,
+            waitMs,
+            attempt: tries,
+            runbook: CURRENT_TABLE_RUNBOOK,
+          },
+        ),
+    });
 
   return {
     async stream(file) {
@@ -91,22 +114,12 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
         }
       };
       try {
-        const { result, waits } = await untilPropagated(streamOnce, {
+        const { result, waits } = await untilSchemaKnown(streamOnce, {
           deadline: file.deadline,
-          waits: deps.propagation ?? DEFAULT_PROPAGATION_WAITS,
+          key: file.key,
+          table,
           what: `stream ${file.key} to ${table}`,
-          onWait: (refusal, waitMs, attempt) =>
-            logger.warn(
-              'the Storage Write API does not know the CDC table’s latest schema change yet; streaming the file again after a wait',
-              {
-                key: file.key,
-                bigqueryTable: table,
-                code: refusal.code,
-                waitMs,
-                attempt,
-                runbook: CURRENT_TABLE_RUNBOOK,
-              },
-            ),
+          again: 'streaming the file',
         });
         return { table, ...result, ...(waits > 0 ? { propagationWaits: waits } : {}) };
       } catch (error) {
@@ -136,22 +149,12 @@ export function createCurrentTableSink(deps: CurrentTableSinkDeps): CurrentTable
         });
       };
       try {
-        const { result: healed } = await untilPropagated(healOnce, {
+        const { result: healed } = await untilSchemaKnown(healOnce, {
           deadline: file.deadline,
-          waits: deps.propagation ?? DEFAULT_PROPAGATION_WAITS,
+          key: file.key,
+          table,
           what: `heal the keys of ${file.key} in ${table}`,
-          onWait: (refusal, waitMs, attempt) =>
-            logger.warn(
-              'the Storage Write API does not know the CDC table’s latest schema change yet; healing the file’s keys again after a wait',
-              {
-                key: file.key,
-                bigqueryTable: table,
-                code: refusal.code,
-                waitMs,
-                attempt,
-                runbook: CURRENT_TABLE_RUNBOOK,
-              },
-            ),
+          again: 'healing the file’s keys',
         });
         return { table, ...healed };
       } catch (error) {
