@@ -30,6 +30,7 @@ describe('DMS keys', () => {
 
   it.each([
     ['casino_a/bets.parquet', 'not a DMS Parquet key'],
+    ['casino_a/game/bets.parquet', 'not a DMS Parquet key'],
     ['casino_a/game/bets/notes.csv', 'not a DMS Parquet key'],
     ['casino_a/game/bets/2024/03/27/part-0.parquet', 'neither a full-load file'],
     ['casino_a/game/bets/2024/03/27/20240327-01430.parquet', 'neither a full-load file'],
@@ -41,12 +42,21 @@ describe('DMS keys', () => {
     ['casino_a/game/bets/2024/13/01/20241301-014303888.parquet', 'a date or time that does not exist'],
     ['casino_a/game/bets/2024/03/27/20240327-246000000.parquet', 'a date or time that does not exist'],
     ['casino_a/game/bets/2024/03/27/20240327-015960000.parquet', 'a date or time that does not exist'],
+    ['casino_a/game/bets/2024/03/27/20240327-016000000.parquet', 'a date or time that does not exist'],
+    ['casino_a/game/bets/2023/02/29/20230229-014303888.parquet', 'a date or time that does not exist'],
+    ['casino_a/game/bets/2024/04/31/20240431-014303888.parquet', 'a date or time that does not exist'],
+    ['casino_a/game/bets/2024/00/10/20240010-014303888.parquet', 'a date or time that does not exist'],
+    ['casino_a/game/bets/2024/03/00/20240300-014303888.parquet', 'a date or time that does not exist'],
+    // Date.UTC reads years 0–99 as 1900–1999.
+    ['casino_a/game/bets/0050/03/27/00500327-014303888.parquet', 'a date or time that does not exist'],
   ])('rejects %s', (key, message) => {
     // Act
     const parse = () => parseDmsKey(key);
 
-    // Assess
-    expect(parse).toThrow(message);
+    // Assess: the loader's DLQ reason and logs carry the error's name
+    expect(parse).toThrow(
+      expect.objectContaining({ name: 'DmsKeyError', message: expect.stringContaining(message) }),
+    );
   });
 
   it.each([

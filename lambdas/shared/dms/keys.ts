@@ -31,6 +31,8 @@ export class DmsKeyError extends Error {
  */
 const CDC_STEM = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(\d{0,9})$/;
 const MAX_FRACTION_DIGITS = 9;
+/** `yyyyMMdd-HHmmss`: the length of a CDC stem before its fraction of a second. */
+const SECONDS_LENGTH = 15;
 const LOAD_STEM = /^(?:SEGMENT\d+_)?LOAD[0-9A-F]{8}$/;
 
 export const routeKey = (source: string, schema: string, table: string): string =>
@@ -39,7 +41,7 @@ export const routeKey = (source: string, schema: string, table: string): string 
 export function parseDmsKey(key: string): DmsKey {
   const parts = key.split('/');
   const [source, schema, table] = parts;
-  const fileName = parts.at(-1) ?? '';
+  const fileName = key.slice(key.lastIndexOf('/') + 1);
   if (!source || !schema || !table || parts.length < 4 || !fileName.endsWith('.parquet')) {
     throw new DmsKeyError(
       `${key}: not a DMS Parquet key; expected <source>/<schema>/<table>/[yyyy/mm/dd/]<file>.parquet`,
@@ -64,16 +66,12 @@ function cdcFileTime(key: string, match: RegExpExecArray): Date {
     number,
     number,
   ];
-  const millis = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  const stem = match[0];
+  const millis = Number(stem.slice(SECONDS_LENGTH, SECONDS_LENGTH + 3).padEnd(3, '0'));
   const time = new Date(Date.UTC(y, mo - 1, d, h, mi, s, millis));
-  const exists =
-    time.getUTCFullYear() === y &&
-    time.getUTCMonth() === mo - 1 &&
-    time.getUTCDate() === d &&
-    time.getUTCHours() === h &&
-    time.getUTCMinutes() === mi &&
-    time.getUTCSeconds() === s;
-  if (!exists) {
+  // Date.UTC rolls what does not exist over (February 30 → March 1 or 2, second 60 → the next minute)
+  // and reads years 0–99 as 1900–1999: written back, such a time differs from the stem.
+  if (cdcStem(time).slice(0, SECONDS_LENGTH) !== stem.slice(0, SECONDS_LENGTH)) {
     throw new DmsKeyError(`${key}: the CDC file name encodes a date or time that does not exist`);
   }
   return time;
