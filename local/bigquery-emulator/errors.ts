@@ -52,6 +52,8 @@ export class JobFailureError extends Error {
     readonly reason: string,
     message: string,
     readonly location?: string,
+    /** Messages of further `status.errors` entries, with the same reason. */
+    readonly details: string[] = [],
   ) {
     super(message);
   }

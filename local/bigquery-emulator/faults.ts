@@ -37,12 +37,20 @@ export type JobFailureReason = (typeof JOB_FAILURE_REASONS)[number];
 export interface InjectedJobFailure {
   reason: JobFailureReason;
   message: string;
+  /** More entries of `status.errors` after the errorResult's own. */
+  details?: string[];
 }
 
 export interface FailJobRule extends CountedRule {
   /** Default `backendError`. */
   reason?: JobFailureReason;
   message?: string;
+  /**
+   * Messages of further `status.errors` entries, with the same reason. BigQuery's Job resource:
+   * `status.errors` holds "the first errors encountered during the running of the job", the
+   * errorResult's among them; a failed load lists one per bad row or file.
+   */
+  details?: string[];
 }
 
 const jobFailureMessages: Record<JobFailureReason, string> = {
@@ -175,8 +183,12 @@ export class FaultInjector {
    * with `errorResult.reason` = `rule.reason` (default backendError) and nothing written.
    */
   failJob(rule: FailJobRule = {}): void {
-    const { reason = 'backendError', message, ...counted } = rule;
-    const failure = { reason, message: message ?? jobFailureMessages[reason] };
+    const { reason = 'backendError', message, details, ...counted } = rule;
+    const failure = {
+      reason,
+      message: message ?? jobFailureMessages[reason],
+      ...(details ? { details } : {}),
+    };
     this.arm({ method: 'POST', path: /\/jobs$/, ...counted }, { kind: 'failJob', failure });
   }
 

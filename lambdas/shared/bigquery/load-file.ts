@@ -79,14 +79,15 @@ const describe = (error: BigQueryErrorProto, details: BigQueryErrorProto[] = [])
  */
 export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileResult> {
   const { bigquery, location, deadline, retry, onEvent } = request;
-  const table = bigquery.dataset(request.dataset, { location }).table(request.table, { location });
+  const table = bigquery.dataset(request.dataset).table(request.table, { location });
   // IDs this delivery may have created: every upload it started, minus those another worker won.
   const inserted = new Set<string>();
   // Uploads whose outcome is unknown (lost response, reset): the job may be ours even after a 409.
   const uncertain = new Set<string>();
   const maxFailedJobs = request.maxFailedJobs ?? 3;
   let failedJobs = 0;
-  let permanentRetries = 0;
+  // A permanent failure is put to `onPermanentFailure` once per delivery: a second means the fix did not help.
+  let permanentFailureAsked = false;
   let uploadAttempt = 0;
   for (let generation = 0; ; ) {
     const jobId = jobIdForGeneration(request.baseJobId, generation);
@@ -128,9 +129,9 @@ export async function loadFileOnce(request: LoadFileRequest): Promise<LoadFileRe
     const message = `load job ${jobId} failed: ${describe(job.errorResult, job.errors)}`;
     if (isPermanentJobError(job.errorResult)) {
       const verdict =
-        permanentRetries === 0 && request.onPermanentFailure ? await request.onPermanentFailure(job) : 'fail';
+        !permanentFailureAsked && request.onPermanentFailure ? await request.onPermanentFailure(job) : 'fail';
       if (verdict === 'fail') throw new LoadJobFailedError(jobId, reason, message, true);
-      permanentRetries++;
+      permanentFailureAsked = true;
     } else if (ours) {
       failedJobs++;
       if (!isTransientJobError(job.errorResult) || failedJobs >= maxFailedJobs) {

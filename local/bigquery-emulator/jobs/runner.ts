@@ -93,7 +93,14 @@ export class JobRunner {
     try {
       // An injected failure leaves no trace, as BigQuery's atomic jobs do: the work is skipped.
       outcome = injectFailure
-        ? { failure: new JobFailureError(injectFailure.reason, injectFailure.message) }
+        ? {
+            failure: new JobFailureError(
+              injectFailure.reason,
+              injectFailure.message,
+              undefined,
+              injectFailure.details,
+            ),
+          }
         : await work();
     } catch (error) {
       outcome = {

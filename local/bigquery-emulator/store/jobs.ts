@@ -125,7 +125,8 @@ export class JobStore {
     if (outcome.failure) {
       const error: ErrorProto = { reason: outcome.failure.reason, message: outcome.failure.message };
       if (outcome.failure.location !== undefined) error.location = outcome.failure.location;
-      job.status = { state: 'DONE', errorResult: error, errors: [error] };
+      const details = outcome.failure.details.map((message) => ({ reason: error.reason, message }));
+      job.status = { state: 'DONE', errorResult: error, errors: [error, ...details] };
     } else {
       job.status = { state: 'DONE' };
     }
