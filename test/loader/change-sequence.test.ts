@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CHANGE_ORDER_VERSION,
   compareChangeSequences,
   dmsChangeSequence,
   dmsTimestampMicros,
@@ -48,6 +49,14 @@ describe('compareChangeSequences (the documentation examples)', () => {
 
     // Assess
     expect(order).toEqual([1, -1]);
+  });
+
+  it('sorts a sequence before a longer one it is the start of', () => {
+    // Act
+    const order = [compare('1/2', '1/2/0'), compare('1/2/0', '1/2'), compare('1/2', '1/2/5')];
+
+    // Assess
+    expect(order).toEqual([-1, 1, -1]);
   });
 
   it('treats case and leading zeros as the same number', () => {
@@ -141,6 +150,12 @@ describe('dmsChangeSequence', () => {
 
   it.each([
     ['a timestamp without seconds', '2024-03-27 01:43', ''],
+    ['an empty timestamp', '', ''],
+    ['a timestamp with a leading space', ' 2024-03-27 01:43:03', ''],
+    ['a timestamp with seven fractional digits', '2024-03-27 01:43:03.1234567', ''],
+    ['a timestamp with a trailing letter', '2024-03-27 01:43:03x', ''],
+    ['a timestamp with a letter in its fraction', '2024-03-27 01:43:03.12x', ''],
+    ['a change seq starting with a letter', '2024-03-27 01:43:03.888000', 'a12'],
     ['an impossible date', '2024-02-30 00:00:00.000000', ''],
     ['a timestamp before 1970', '1969-12-31 23:59:59.999999', ''],
     ['a change seq with letters', '2024-03-27 01:43:03.888000', '12ab'],
@@ -151,6 +166,50 @@ describe('dmsChangeSequence', () => {
 
     // Assess
     expect(derive).toThrow(/^Invalid _dms_(timestamp|change_seq) "/);
+  });
+
+  it('refuses a bad fraction in the second it read last', () => {
+    // Prepare: the second is cached from the valid timestamp
+    dmsTimestampMicros('2024-03-27 01:43:03.500000');
+
+    // Act
+    const read = () => dmsTimestampMicros('2024-03-27 01:43:03.5x');
+
+    // Assess
+    expect(read).toThrow('Invalid _dms_timestamp "2024-03-27 01:43:03.5x"');
+  });
+
+  it('reads a timestamp without a fraction as its whole second', () => {
+    // Act
+    const micros = [dmsTimestampMicros('2024-03-27 01:43:04'), dmsTimestampMicros('2024-03-27 01:43:04.25')];
+
+    // Assess
+    const second = BigInt(Date.UTC(2024, 2, 27, 1, 43, 4)) * 1000n;
+    expect(micros).toEqual([second, second + 250000n]);
+  });
+
+  it('encodes a row without a change seq (null, undefined or empty) as a full-load row', () => {
+    // Act
+    const sequences = [null, undefined, ''].map((changeSeq) =>
+      dmsChangeSequence('1970-01-01 00:00:01.000002', changeSeq),
+    );
+
+    // Assess
+    const fullLoad = `${(19700101000001).toString(16).toUpperCase()}/0/F4242/0`;
+    expect(sequences).toEqual([fullLoad, fullLoad, fullLoad]);
+  });
+
+  it('reads a change seq shorter than 35 digits as if padded with leading zeros', () => {
+    // Act
+    const sequence = dmsChangeSequence('2024-03-27 01:43:03.000000', '255');
+
+    // Assess
+    expect(sequence).toBe('0/1/0/FF');
+  });
+
+  it("is the order version '2' that deployed CDC tables carry (ADR 0040): another value rebuilds them all", () => {
+    // Assess
+    expect(CHANGE_ORDER_VERSION).toBe('2');
   });
 
   it('reads fractions shorter than six digits as microseconds', () => {

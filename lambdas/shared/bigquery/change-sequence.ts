@@ -26,10 +26,12 @@ export function parseChangeSequence(text: string): ChangeSequence {
  * sorts first (tuple order), and writers that always send the same number of sections never meet it.
  */
 export function compareChangeSequences(a: ChangeSequence, b: ChangeSequence): number {
-  for (let index = 0; index < Math.min(a.length, b.length); index += 1) {
-    const left = a[index] ?? 0n;
-    const right = b[index] ?? 0n;
-    if (left !== right) return left < right ? -1 : 1;
+  const shorter = Math.min(a.length, b.length);
+  for (let index = 0; index < shorter; index += 1) {
+    const left = a[index] as bigint;
+    const right = b[index] as bigint;
+    if (left < right) return -1;
+    if (left > right) return 1;
   }
   return a.length - b.length;
 }
@@ -41,22 +43,24 @@ export const formatChangeSequence = (sequence: ChangeSequence): string =>
  * The whole second converted last: a DMS file holds many rows per second, and the calendar check
  * below costs more than the rest of a row's streaming (docs/performance.md, issue 19).
  */
-const lastSecond = { text: '', micros: 0n };
-const DMS_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+let lastSecond: { text: string; micros: bigint } | undefined;
+const DMS_SECOND = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const DMS_FRACTION = /^(?:\.(\d{1,6}))?$/;
 const CHANGE_SEQ_DIGITS = 35;
 /** `$AR_H_CHANGE_SEQ` is 16 digits of timestamp then a 19-digit counter; each half fits 64 bits. */
 const COUNTER_DIGITS = 19;
 /** `yyyyMMddHHmmss`: the whole seconds of the change seq's 16-digit time part. */
 const SECOND_DIGITS = 14;
 
-/** Microseconds since the epoch of a DMS `yyyy-MM-dd HH:mm:ss.SSSSSS` (UTC) timestamp. */
+/** Microseconds since the epoch of a DMS `yyyy-MM-dd HH:mm:ss[.SSSSSS]` (UTC) timestamp. */
 export function dmsTimestampMicros(timestamp: string): bigint {
+  const invalid = (why: string) => new Error(`Invalid _dms_timestamp "${timestamp}": ${why}`);
+  const fraction = DMS_FRACTION.exec(timestamp.slice(19));
+  if (fraction === null) throw invalid('expected yyyy-MM-dd HH:mm:ss.SSSSSS');
   const seconds = timestamp.slice(0, 19);
-  if (seconds !== lastSecond.text || !/^(?:\.\d{1,6})?$/.test(timestamp.slice(19))) {
-    const match = DMS_TIMESTAMP.exec(timestamp);
-    if (match === null) {
-      throw new Error(`Invalid _dms_timestamp "${timestamp}": expected yyyy-MM-dd HH:mm:ss.SSSSSS`);
-    }
+  if (seconds !== lastSecond?.text) {
+    const match = DMS_SECOND.exec(seconds);
+    if (match === null) throw invalid('expected yyyy-MM-dd HH:mm:ss.SSSSSS');
     const [, year, month, day, hour, minute, second] = match;
     const millis = Date.UTC(
       Number(year),
@@ -67,18 +71,13 @@ export function dmsTimestampMicros(timestamp: string): bigint {
       Number(second),
     );
     const roundTrip = new Date(millis).toISOString().slice(0, 19).replace('T', ' ');
-    if (roundTrip !== seconds) {
-      throw new Error(`Invalid _dms_timestamp "${timestamp}": not a calendar date and time`);
-    }
+    if (roundTrip !== seconds) throw invalid('not a calendar date and time');
     if (millis < 0) {
-      throw new Error(
-        `Invalid _dms_timestamp "${timestamp}": before 1970-01-01, which an unsigned sequence number cannot order`,
-      );
+      throw invalid('before 1970-01-01, which an unsigned sequence number cannot order');
     }
-    lastSecond.text = seconds;
-    lastSecond.micros = BigInt(millis) * 1000n;
+    lastSecond = { text: seconds, micros: BigInt(millis) * 1000n };
   }
-  return lastSecond.micros + BigInt(timestamp.slice(20).padEnd(6, '0'));
+  return lastSecond.micros + BigInt((fraction[1] ?? '').padEnd(6, '0'));
 }
 
 /**
