@@ -102,12 +102,13 @@ export class BatchEnqueuer<Mark> {
       );
       this.enqueued += response.Successful?.length ?? 0;
       const failed = response.Failed ?? [];
-      if (failed.length === 0) return;
+      const [firstFailed] = failed;
+      if (firstFailed === undefined) return;
       const permanent = failed.find((entry) => entry.SenderFault);
       if (permanent) throw new Error(`SQS rejected a message: ${describe(permanent)}`);
       if (attempt >= this.maxAttempts) {
         throw new Error(
-          `${failed.length} message(s) still failing after ${attempt} attempts: ${describe(failed[0])}`,
+          `${failed.length} message(s) still failing after ${attempt} attempts: ${describe(firstFailed)}`,
         );
       }
       const retry = new Set(failed.map((entry) => entry.Id));
@@ -117,5 +118,5 @@ export class BatchEnqueuer<Mark> {
   }
 }
 
-const describe = (entry: BatchResultErrorEntry | undefined): string =>
-  entry ? `${entry.Code ?? 'unknown'}${entry.Message ? ` (${entry.Message})` : ''}` : 'unknown';
+const describe = (entry: BatchResultErrorEntry): string =>
+  `${entry.Code ?? 'unknown'}${entry.Message ? ` (${entry.Message})` : ''}`;

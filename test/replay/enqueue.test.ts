@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchEnqueuer, EnqueueError } from '../../lambdas/replay/enqueue.js';
 
 // SQS never fails part of a batch on demand in fauxqs, so these tests script the AWS SDK client.
@@ -10,6 +10,7 @@ const sqsMock = mockClient(sqs);
 
 afterEach(() => {
   sqsMock.reset();
+  vi.useRealTimers();
 });
 
 const bodies = (count: number, from = 0) => Array.from({ length: count }, (_, i) => `message ${from + i}`);
@@ -96,9 +97,75 @@ describe('BatchEnqueuer', () => {
     // Assess
     await expect(sending).rejects.toThrow(EnqueueError);
     await expect(sending).rejects.toMatchObject({
+      name: 'EnqueueError',
       resumeFrom: 10,
-      message: expect.stringContaining('InvalidMessageContents'),
+      message: `SendMessageBatch to ${QUEUE_URL} failed: SQS rejected a message: InvalidMessageContents`,
     });
+  });
+
+  it('takes no more messages once a batch has failed', async () => {
+    // Prepare
+    sqsMock.on(SendMessageBatchCommand).callsFake(() => ({
+      Successful: [],
+      Failed: [{ Id: '0', SenderFault: true, Code: 'InvalidMessageContents' }],
+    }));
+    const enqueuer = new BatchEnqueuer<number>(sqs, QUEUE_URL, { concurrency: 1 });
+    for (const [index, body] of bodies(10).entries()) await enqueuer.add(body, index);
+    await enqueuer.settle();
+
+    // Act
+    const adding = enqueuer.add('message 10', 10);
+
+    // Assess
+    await expect(adding).rejects.toMatchObject({ name: 'EnqueueError', resumeFrom: 0 });
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      { Code: 'InvalidMessageContents', Message: 'Invalid characters' },
+      'InvalidMessageContents (Invalid characters)',
+    ],
+    [{ Message: 'Invalid characters' }, 'unknown (Invalid characters)'],
+    [{ Code: 'InvalidMessageContents' }, 'InvalidMessageContents'],
+  ])('names what SQS said of a rejected message: %j', async (said, described) => {
+    // Prepare
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .callsFake(() => ({ Successful: [], Failed: [{ Id: '0', SenderFault: true, ...said }] }));
+    const enqueuer = new BatchEnqueuer<number>(sqs, QUEUE_URL);
+
+    // Act
+    const sending = enqueueAll(enqueuer, bodies(1));
+
+    // Assess
+    await expect(sending).rejects.toThrow(
+      new RegExp(`SQS rejected a message: ${described.replace(/[()]/g, '\\$&')}$`),
+    );
+  });
+
+  it('waits baseDelayMs, then twice that, between attempts', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const failing = () => ({
+      Successful: [],
+      Failed: [{ Id: '0', SenderFault: false, Code: 'InternalError' }],
+    });
+    sqsMock.on(SendMessageBatchCommand).callsFakeOnce(failing).callsFakeOnce(failing).callsFake(allSucceed);
+    const enqueuer = new BatchEnqueuer<number>(sqs, QUEUE_URL, { maxAttempts: 3, baseDelayMs: 1_000 });
+    const calls = () => sqsMock.commandCalls(SendMessageBatchCommand).length;
+
+    // Act
+    const sending = enqueueAll(enqueuer, bodies(1));
+    const seen: number[] = [];
+    for (const ms of [999, 1, 1_999, 1]) {
+      await vi.advanceTimersByTimeAsync(ms);
+      seen.push(calls());
+    }
+    await sending;
+
+    // Assess
+    expect(seen).toEqual([1, 2, 2, 3]);
   });
 
   it.each([
@@ -140,7 +207,7 @@ describe('BatchEnqueuer', () => {
     const sending = enqueueAll(enqueuer, bodies(1));
 
     // Assess
-    await expect(sending).rejects.toThrow('still failing after 3 attempts: InternalError');
+    await expect(sending).rejects.toThrow(/still failing after 3 attempts: InternalError$/);
     expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
   });
 
