@@ -91,10 +91,8 @@ export async function onEvent(event: TaskEvent, deps: LifecycleDeps) {
   }
   const arn = event.PhysicalResourceId ?? '';
   const task = arn.startsWith('arn:') ? await describeTask(deps.dms, { arn }) : undefined;
-  if (event.RequestType === 'Delete') {
-    if (task && statusOf(task) === 'running') await stop(deps, task);
-    return { PhysicalResourceId: arn, Data: { RequestedAt: requestedAt } };
-  }
+  // isComplete stops a running task, deletes it once stopped, then its endpoints.
+  if (event.RequestType === 'Delete') return { PhysicalResourceId: arn, Data: { RequestedAt: requestedAt } };
   if (!task) {
     throw new TaskLifecycleError(
       `${desired.ReplicationTaskIdentifier}: replication task ${arn} does not exist any more; nothing was changed. Remove the source's mapping file and deploy, then add it back`,

@@ -64,6 +64,7 @@ describe('first deploy', () => {
 
     // Assess
     await expect(created).rejects.toThrow(`${IDENTIFIER} failed: Access denied to secret`);
+    await expect(created).rejects.toMatchObject({ name: 'TaskLifecycleError' });
   });
 });
 
@@ -458,6 +459,30 @@ describe('delete', () => {
       'DeleteEndpointCommand',
     ]);
     expect(fake.endpoint(`${IDENTIFIER}-source`)).toBeUndefined();
+  });
+
+  it('deletes a stopped task without asking DMS to stop it', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    await fake.mock.send(new StopReplicationTaskCommand({ ReplicationTaskArn: physicalId }));
+    fake.settle();
+    fake.mock.resetHistory();
+
+    // Act
+    await deploy(fake, {
+      RequestType: 'Delete',
+      PhysicalResourceId: physicalId,
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    });
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toBeUndefined();
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
+      'DeleteReplicationTaskCommand',
+      'DeleteEndpointCommand',
+      'DeleteEndpointCommand',
+    ]);
   });
 
   it('succeeds when the task is already gone', async () => {

@@ -168,6 +168,19 @@ describe('dmsChangeSequence', () => {
     expect(derive).toThrow(/^Invalid _dms_(timestamp|change_seq) "/);
   });
 
+  it.each([
+    ['2024-03-27 01:43', 'expected yyyy-MM-dd HH:mm:ss.SSSSSS'],
+    ['2024-03-27 01:43:03x', 'expected yyyy-MM-dd HH:mm:ss.SSSSSS'],
+    ['2024-02-30 00:00:00', 'not a calendar date and time'],
+    ['1969-12-31 23:59:59', 'before 1970-01-01, which an unsigned sequence number cannot order'],
+  ])('says why it refuses the timestamp %s', (timestamp, why) => {
+    // Act
+    const read = () => dmsTimestampMicros(timestamp);
+
+    // Assess
+    expect(read).toThrow(`Invalid _dms_timestamp "${timestamp}": ${why}`);
+  });
+
   it('refuses a bad fraction in the second it read last', () => {
     // Prepare: the second is cached from the valid timestamp
     dmsTimestampMicros('2024-03-27 01:43:03.500000');

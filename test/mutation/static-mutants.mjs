@@ -1,0 +1,68 @@
+// Re-checks the static mutants Stryker reports as survived (docs/testing.md, "Static mutants").
+// A static mutant changes code that runs when its module loads (a module-level regex or constant).
+// With `ignoreStatic`, Stryker still runs such a mutant when some test also reached it at run time,
+// but only with those tests and by switching the mutant on after the module loaded, so the constant
+// keeps its original value and the mutant "survives" whatever the tests check. This script applies
+// each such survivor to the source for real, runs the test files that import its module, restores
+// the source, and records the outcome in the incremental file.
+// Usage: node test/mutation/static-mutants.mjs [incremental.json]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const reportFile = process.argv[2] ?? 'test/mutation/stryker-incremental.json';
+const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+const walk = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+  );
+// The same test files Stryker runs (vitest.mutate.config.ts leaves these out).
+const excluded = /^test\/(mysql|infra|soak|e2e)\/|bundle\.test\.ts$/;
+const testFiles = walk('test')
+  .filter((f) => f.endsWith('.test.ts') && !excluded.test(f))
+  .map((f) => ({ file: f, source: readFileSync(f, 'utf8') }));
+
+/** Offset in `source` of a 1-based line and column. */
+const offset = (source, { line, column }) => {
+  const lines = source.split('\n');
+  return lines.slice(0, line - 1).reduce((sum, l) => sum + l.length + 1, 0) + column - 1;
+};
+
+let rechecked = 0;
+let killed = 0;
+for (const [file, entry] of Object.entries(report.files)) {
+  const survivors = entry.mutants.filter((m) => m.status === 'Survived' && m.static);
+  if (survivors.length === 0) continue;
+  const original = readFileSync(file, 'utf8');
+  if (original !== entry.source) {
+    console.log(`${file}: changed since the report; run npm run mutate first`);
+    continue;
+  }
+  const module = file.replace(/\.ts$/, '.js').split('/').pop();
+  const importers = testFiles.filter((t) => t.source.includes(`/${module}'`)).map((t) => t.file);
+  for (const mutant of survivors) {
+    const start = offset(original, mutant.location.start);
+    const end = offset(original, mutant.location.end);
+    writeFileSync(file, original.slice(0, start) + mutant.replacement + original.slice(end));
+    try {
+      const run = spawnSync(
+        'npx',
+        ['vitest', 'run', '-c', 'vitest.mutate.config.ts', '--bail', '1', ...importers],
+        { encoding: 'utf8' },
+      );
+      rechecked += 1;
+      if (run.status !== 0) {
+        killed += 1;
+        mutant.status = 'Killed';
+        mutant.statusReason = `killed when applied before load, by ${importers.join(', ')}`;
+      }
+      console.log(
+        `${mutant.status.padEnd(8)} ${file}:${mutant.location.start.line} ${mutant.mutatorName} → ${mutant.replacement}`,
+      );
+    } finally {
+      writeFileSync(file, original);
+    }
+  }
+}
+writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`static survivors re-checked: ${rechecked}, killed: ${killed}`);
