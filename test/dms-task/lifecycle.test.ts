@@ -4,6 +4,7 @@ import {
   ReloadTablesCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
+  TestConnectionCommand,
 } from '@aws-sdk/client-database-migration-service';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isComplete, onEvent } from '../../lambdas/dms-task/lifecycle.js';
@@ -49,6 +50,36 @@ describe('first deploy', () => {
     expect(startTypes()).toEqual(['start-replication']);
     expect(data.TaskResourceId).toBe(physicalId.split(':').at(-1));
     expect(fake.loadHistory).toEqual(['sales.orders']);
+  });
+
+  it('waits for a connection test of its source endpoint before the first start', async () => {
+    // Prepare: an operator tests the source endpoint right after the task is created
+    fake = new DmsFake();
+    const deps = { dms: fake.mock as never, now: fake.now };
+    const request = {
+      RequestType: 'Create' as const,
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    };
+    const { PhysicalResourceId, Data } = await onEvent(request, deps);
+    const source = fake.endpoint(`${IDENTIFIER}-source`);
+    await fake.mock.send(
+      new TestConnectionCommand({
+        ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:111111111111:rep:INSTANCE',
+        EndpointArn: source?.EndpointArn,
+      }),
+    );
+
+    // Act: StartReplicationTask during the test is refused, so a start now would throw
+    const polls: boolean[] = [];
+    for (let poll = 0; poll < 10 && !polls.at(-1); poll++) {
+      polls.push((await isComplete({ ...request, PhysicalResourceId, Data }, deps)).IsComplete);
+      fake.tick();
+    }
+
+    // Assess
+    expect(polls.slice(0, 2)).toEqual([false, false]);
+    expect(polls.at(-1)).toBe(true);
+    expect(startTypes()).toEqual(['start-replication']);
   });
 
   it('fails naming the failure message when the new task fails to start', async () => {
