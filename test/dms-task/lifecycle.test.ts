@@ -1,4 +1,5 @@
 import {
+  DatabaseMigrationServiceClient,
   InvalidResourceStateFault,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
@@ -62,7 +63,7 @@ describe('first deploy', () => {
     };
     const { PhysicalResourceId, Data } = await onEvent(request, deps);
     const source = fake.endpoint(`${IDENTIFIER}-source`);
-    await fake.mock.send(
+    await new DatabaseMigrationServiceClient({ region: 'eu-west-1' }).send(
       new TestConnectionCommand({
         ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:111111111111:rep:INSTANCE',
         EndpointArn: source?.EndpointArn,
@@ -496,7 +497,9 @@ describe('delete', () => {
     // Prepare
     fake = new DmsFake();
     const physicalId = await runningSource(fake, mappingWith(orders));
-    await fake.mock.send(new StopReplicationTaskCommand({ ReplicationTaskArn: physicalId }));
+    await new DatabaseMigrationServiceClient({ region: 'eu-west-1' }).send(
+      new StopReplicationTaskCommand({ ReplicationTaskArn: physicalId }),
+    );
     fake.settle();
     fake.mock.resetHistory();
 

@@ -47,13 +47,115 @@ describe('task comparison', () => {
     [{ list: [{ Id: 'X', Severity: 'S' }] }, { list: [{ Id: 'Y' }, { Id: 'X', Severity: 'S' }] }, true],
     [{ a: { b: 1 } }, { a: { b: 2 } }, false],
     [{ list: [{ Id: 'X' }] }, { list: [] }, false],
+    [{ list: [{ Id: 'X' }, { Id: 'Z' }] }, { list: [{ Id: 'X' }] }, false],
+    [{ a: { b: 1 } }, { a: null }, false],
+    [{ a: { b: 1 } }, { a: 'b' }, false],
+    [{ a: { b: 1 } }, { a: [{ b: 1 }] }, false],
+    [{ a: 1, b: 2 }, { a: 1, b: 3 }, false],
+    [{ a: 1, b: 2 }, { a: 0, b: 2 }, false],
+    [{ a: [1] }, { a: { 0: 1 } }, false],
+    [{ a: '5' }, { a: 5 }, true],
   ])('isSubset(%j, %j) is %s', (desired, actual, expected) => {
     // Assess
     expect(isSubset(desired, actual)).toBe(expected);
   });
 });
 
+describe('task comparison of rules', () => {
+  const task = (rules: Record<string, unknown>[]) => ({ TableMappings: JSON.stringify({ rules }) });
+  const rule = (fields: Record<string, unknown>) => ({
+    'rule-type': 'selection',
+    'rule-id': '1',
+    'rule-name': '1',
+    'object-locator': { 'schema-name': 'sales', 'table-name': 'orders' },
+    'rule-action': 'include',
+    ...fields,
+  });
+
+  it.each([
+    ['another table', { 'object-locator': { 'schema-name': 'sales', 'table-name': 'customers' } }],
+    ['another schema', { 'object-locator': { 'schema-name': 'crm', 'table-name': 'orders' } }],
+    ['another action', { 'rule-action': 'exclude' }],
+    ['a filter', { filters: [{ 'filter-type': 'source', 'column-name': 'id' }] }],
+    ['another expression', { expression: '$a' }],
+  ])('sees a rule with %s as not applied', (_case, change) => {
+    // Act
+    const matches = taskMatches(task([rule({})]), JSON.stringify({ rules: [rule(change)] }), '{}');
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+
+  it('sees object locators whose keys DMS stored in another order as applied', () => {
+    // Prepare
+    const stored = rule({ 'object-locator': { 'table-name': 'orders', 'schema-name': 'sales' } });
+
+    // Act
+    const matches = taskMatches(task([stored]), JSON.stringify({ rules: [rule({})] }), '{}');
+
+    // Assess
+    expect(matches).toBe(true);
+  });
+
+  it('sees a setting DMS holds with another value as not applied', () => {
+    // Act
+    const matches = taskMatches(
+      { ...task([rule({})]), ReplicationTaskSettings: JSON.stringify({ Logging: { EnableLogging: false } }) },
+      JSON.stringify({ rules: [rule({})] }),
+      JSON.stringify({ Logging: { EnableLogging: true } }),
+    );
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+});
+
 describe('custom resource properties', () => {
+  it.each([
+    ['TableMappings', 'not json', 'custom resource property TableMappings is not valid JSON'],
+    ['ReplicationTaskSettings', '{', 'custom resource property ReplicationTaskSettings is not valid JSON'],
+    ['WaitTimeoutSeconds', '30s', 'custom resource property WaitTimeoutSeconds must be whole seconds'],
+    ['WaitTimeoutSeconds', 's30', 'custom resource property WaitTimeoutSeconds must be whole seconds'],
+    ['WaitTimeoutSeconds', '1.5', 'custom resource property WaitTimeoutSeconds must be whole seconds'],
+    ['MigrationType', '', 'custom resource property MigrationType is required and must be a string'],
+    ['MigrationType', 7, 'custom resource property MigrationType is required and must be a string'],
+  ])('refuses %s = %j, naming it', (key, value, message) => {
+    // Act
+    const parse = () => parseTaskProperties({ ...taskProperties(mappingWith(orders)), [key]: value });
+
+    // Assess
+    expect(parse).toThrow(expect.objectContaining({ name: 'TaskPropertiesError', message }));
+  });
+
+  it('reads only include selection rules as selected tables', () => {
+    // Prepare
+    const mappings = JSON.stringify({
+      rules: [
+        {
+          'rule-type': 'selection',
+          'rule-action': 'include',
+          'object-locator': { 'schema-name': 'sales', 'table-name': 'orders' },
+        },
+        {
+          'rule-type': 'selection',
+          'rule-action': 'exclude',
+          'object-locator': { 'schema-name': 'sales', 'table-name': 'audit' },
+        },
+        {
+          'rule-type': 'transformation',
+          'rule-action': 'include',
+          'object-locator': { 'schema-name': 'sales', 'table-name': 'tmp' },
+        },
+      ],
+    });
+
+    // Act
+    const added = addedTables('{}', mappings);
+
+    // Assess
+    expect(added).toEqual([{ schema: 'sales', table: 'orders' }]);
+  });
+
   it('names the missing property', () => {
     // Prepare
     const { TableMappings: _missing, ...rest } = taskProperties(mappingWith(orders));
