@@ -25,6 +25,25 @@ beforeEach(() => {
 afterEach(() => fake.mock.restore());
 
 describe('DMS fake state rules', () => {
+  it('leaves the task settings out of DescribeReplicationTasks with WithoutSettings, as documented', async () => {
+    // Prepare
+    const arn = fake.seed(IDENTIFIER, mappings, 'running');
+    const describe = (WithoutSettings: boolean) =>
+      dms.send(
+        new DescribeReplicationTasksCommand({
+          Filters: [{ Name: 'replication-task-arn', Values: [arn] }],
+          WithoutSettings,
+        }),
+      );
+
+    // Act
+    const [without, withSettings] = await Promise.all([describe(true), describe(false)]);
+
+    // Assess
+    expect(without.ReplicationTasks?.[0]?.ReplicationTaskSettings).toBeUndefined();
+    expect(withSettings.ReplicationTasks?.[0]?.ReplicationTaskSettings).toEqual(expect.any(String));
+  });
+
   it('refuses ModifyReplicationTask while the task runs', async () => {
     // Prepare
     const arn = fake.seed(IDENTIFIER, mappings, 'running');

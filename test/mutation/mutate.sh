@@ -10,4 +10,6 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ]; then
   node_bin="$(npx -y -p node@24 -- node -p 'process.execPath')"
 fi
 export PATH="$(dirname "$(command -v "$node_bin")"):$PATH"
-exec "$node_bin" node_modules/@stryker-mutator/core/bin/stryker.js run "$@"
+"$node_bin" node_modules/@stryker-mutator/core/bin/stryker.js run "$@"
+# Static mutants Stryker could only switch on after their module loaded (docs/testing.md).
+"$node_bin" test/mutation/static-mutants.mjs

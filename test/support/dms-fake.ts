@@ -439,7 +439,14 @@ export class DmsFake {
       );
     // [errors] DescribeReplicationTasks lists ResourceNotFoundFault for filters that match nothing.
     if (matches.length === 0) throw notFound('replication tasks matching the filters');
-    return { ReplicationTasks: matches.map((task) => ({ ...task })) };
+    // [describe] API reference, DescribeReplicationTasks: WithoutSettings "An option to set to avoid
+    // returning information about settings … choose true; otherwise, choose false (the default)."
+    const strip = input.WithoutSettings === true;
+    return {
+      ReplicationTasks: matches.map(({ ReplicationTaskSettings, ...task }) =>
+        strip ? task : { ...task, ReplicationTaskSettings },
+      ),
+    };
   }
 
   private start(input: StartReplicationTaskCommand['input']) {
