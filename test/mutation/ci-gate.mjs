@@ -16,10 +16,7 @@ const DRY_RUN_SECONDS = 240;
 const MUTANTS_PER_LINE = 1.1;
 const budgetSeconds = Number(process.env.MUTATE_CI_MINUTES ?? 10) * 60;
 
-const walk = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
+const walk = (dir) => readdirSync(dir, { recursive: true }).map((file) => join(dir, file));
 const scoped = config.mutate.flatMap((pattern) =>
   pattern.endsWith('/**/*.ts')
     ? walk(pattern.slice(0, -'/**/*.ts'.length)).filter((f) => f.endsWith('.ts'))

@@ -12,10 +12,7 @@ import { join } from 'node:path';
 
 const reportFile = process.argv[2] ?? 'test/mutation/stryker-incremental.json';
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-const walk = (dir) =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
-  );
+const walk = (dir) => readdirSync(dir, { recursive: true }).map((file) => join(dir, file));
 // The same test files Stryker runs (vitest.mutate.config.ts leaves these out).
 const excluded = /^test\/(mysql|infra|soak|e2e)\/|bundle\.test\.ts$/;
 const testFiles = walk('test')
