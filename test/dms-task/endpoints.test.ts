@@ -28,8 +28,8 @@ const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throt
 
 /** What DescribeEndpoints returns for the source endpoint as infra/ asks for it. */
 const liveSource = (changes: Partial<Endpoint> = {}): Endpoint => {
-  const { EndpointType: _type, ...spec } = sourceEndpoint();
-  return { ...spec, EndpointType: 'SOURCE', Status: 'active', ...changes };
+  const { EndpointType, SslMode, ...spec } = sourceEndpoint();
+  return { ...spec, EndpointType, SslMode: SslMode as Endpoint['SslMode'], Status: 'active', ...changes };
 };
 
 describe('describeEndpoint', () => {
@@ -49,8 +49,8 @@ describe('endpointMatches', () => {
   it('sees the endpoint as infra/ asks for it as matching, whatever the case of the enums', () => {
     // Act
     const matches = endpointMatches(
-      liveSource({ EngineName: 'MySQL', SslMode: 'VERIFY-FULL' }),
-      sourceEndpoint(),
+      liveSource({ EngineName: 'MySQL' }),
+      sourceEndpoint({ SslMode: 'VERIFY-FULL' }),
     );
 
     // Assess
