@@ -1,7 +1,70 @@
-import { describe, expect, it } from 'vitest';
-import { addedTables, parseTaskProperties } from '../../lambdas/dms-task/properties.js';
-import { isSubset, taskMatches } from '../../lambdas/dms-task/task-state.js';
-import { mappingWith, orders, taskProperties } from './support.js';
+import {
+  DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { afterEach, describe, expect, it } from 'vitest';
+import { addedTables, parseTaskProperties, selectedTables } from '../../lambdas/dms-task/properties.js';
+import { describeTask, isSubset, statusOf, taskMatches } from '../../lambdas/dms-task/task-state.js';
+import { DmsFake } from '../support/dms-fake.js';
+import { customers, IDENTIFIER, mappingWith, orders, taskProperties } from './support.js';
+
+describe('describeTask', () => {
+  const dms = new DatabaseMigrationServiceClient({ region: 'eu-west-1' });
+  let fake: DmsFake;
+  afterEach(() => fake.mock.restore());
+  const twoTasks = () => {
+    fake = new DmsFake();
+    fake.seed(
+      `${IDENTIFIER}-other`,
+      taskProperties(mappingWith(customers)).TableMappings as string,
+      'stopped',
+    );
+    const arn = fake.seed(IDENTIFIER, taskProperties(mappingWith(orders)).TableMappings as string, 'running');
+    return arn;
+  };
+
+  it('finds the task of that ARN among others, with its settings', async () => {
+    // Prepare
+    const arn = twoTasks();
+
+    // Act
+    const task = await describeTask(dms, { arn });
+
+    // Assess
+    expect(task).toMatchObject({ ReplicationTaskArn: arn, ReplicationTaskIdentifier: IDENTIFIER });
+    expect(task?.ReplicationTaskSettings).toEqual(expect.any(String));
+  });
+
+  it('finds the task of that identifier among others', async () => {
+    // Prepare
+    const arn = twoTasks();
+
+    // Act
+    const task = await describeTask(dms, { identifier: IDENTIFIER });
+
+    // Assess
+    expect(task).toMatchObject({ ReplicationTaskArn: arn, ReplicationTaskIdentifier: IDENTIFIER });
+  });
+
+  it('passes on an error other than not found instead of reading it as no task', async () => {
+    // Prepare: DMS API reference, Common Errors: ThrottlingException, "The request was denied due to
+    // request throttling." Read as "no task", a Delete would go on to delete the endpoints.
+    const arn = twoTasks();
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    fake.mock.on(DescribeReplicationTasksCommand).rejects(throttled);
+
+    // Act
+    const described = describeTask(dms, { arn });
+
+    // Assess
+    await expect(described).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  it('reads a task without a status as unknown', () => {
+    // Assess
+    expect(statusOf({ ReplicationTaskIdentifier: IDENTIFIER })).toBe('unknown');
+  });
+});
 
 describe('task comparison', () => {
   it('counts mappings DMS stored in another spelling (numbers, key order, empty filters) as applied', () => {
@@ -97,6 +160,18 @@ describe('task comparison of rules', () => {
     expect(matches).toBe(true);
   });
 
+  it('sees a task without table mappings as not applying any rule', () => {
+    // Act
+    const matches = taskMatches(
+      { ReplicationTaskSettings: '{}' },
+      JSON.stringify({ rules: [rule({})] }),
+      '{}',
+    );
+
+    // Assess
+    expect(matches).toBe(false);
+  });
+
   it('sees a setting DMS holds with another value as not applied', () => {
     // Act
     const matches = taskMatches(
@@ -154,6 +229,25 @@ describe('custom resource properties', () => {
 
     // Assess
     expect(added).toEqual([{ schema: 'sales', table: 'orders' }]);
+  });
+
+  it('reads a selection rule without schema or table name as empty names, not as a table', () => {
+    // Prepare
+    const mappings = JSON.stringify({
+      rules: [
+        { 'rule-type': 'selection', 'rule-action': 'include' },
+        { 'rule-type': 'selection', 'rule-action': 'include', 'object-locator': {} },
+      ],
+    });
+
+    // Act
+    const selected = selectedTables(mappings);
+
+    // Assess
+    expect(selected).toEqual([
+      { schema: '', table: '' },
+      { schema: '', table: '' },
+    ]);
   });
 
   it('names the missing property', () => {
