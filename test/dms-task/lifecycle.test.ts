@@ -1,5 +1,7 @@
 import {
+  CreateEndpointCommand,
   DatabaseMigrationServiceClient,
+  DeleteReplicationTaskCommand,
   InvalidResourceStateFault,
   ModifyReplicationTaskCommand,
   ReloadTablesCommand,
@@ -10,7 +12,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { isComplete, onEvent } from '../../lambdas/dms-task/lifecycle.js';
 import { tableMappingsJson } from '../../lambdas/shared/dms/table-mappings.js';
-import { DmsFake } from '../support/dms-fake.js';
+import { DmsFake, type DmsFakeOptions } from '../support/dms-fake.js';
 import { tableMappingFactory } from '../support/mappings.js';
 import {
   CERTIFICATE,
@@ -29,6 +31,38 @@ import {
 
 let fake: DmsFake;
 afterEach(() => fake.mock.restore());
+
+const dms = new DatabaseMigrationServiceClient({ region: 'eu-west-1' });
+
+/** What an operator's "Test connection" in the console does to the endpoint of that identifier. */
+const testConnection = (identifier: string) =>
+  dms.send(
+    new TestConnectionCommand({
+      ReplicationInstanceArn: 'arn:aws:dms:eu-west-1:111111111111:rep:INSTANCE',
+      EndpointArn: fake.endpoint(identifier)?.EndpointArn,
+    }),
+  );
+
+/** An operator deletes the task outside the deploy: stop, then delete once stopped. */
+async function deleteOutOfBand(arn: string) {
+  await dms.send(new StopReplicationTaskCommand({ ReplicationTaskArn: arn }));
+  fake.settle();
+  await dms.send(new DeleteReplicationTaskCommand({ ReplicationTaskArn: arn }));
+  fake.settle();
+}
+
+/** A running source whose task the forward `update` stopped before another resource failed. */
+async function stoppedByFailedUpdate(options: DmsFakeOptions = {}) {
+  fake = new DmsFake(options);
+  const physicalId = await runningSource(fake, mappingWith(orders));
+  const forward = update(physicalId, mappingWith(orders), mappingWith(orders, customers));
+  const deps = { dms: fake.mock as never, now: fake.now };
+  const started = await onEvent(forward, deps);
+  await isComplete({ ...forward, ...started }, deps);
+  fake.settle();
+  fake.mock.resetHistory();
+  return forward;
+}
 
 const startTypes = () =>
   fake.mock
@@ -83,6 +117,54 @@ describe('first deploy', () => {
     expect(startTypes()).toEqual(['start-replication']);
   });
 
+  it('fails naming the wait when a connection test outlasts the wait bound of the first start', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const deps = { dms: fake.mock as never, now: fake.now };
+    const request = {
+      RequestType: 'Create' as const,
+      ResourceProperties: taskProperties(mappingWith(orders), { WaitTimeoutSeconds: '60' }),
+    };
+    const created = await onEvent(request, deps);
+    fake.tick(); // ready
+    await testConnection(`${IDENTIFIER}-source`);
+    const first = await isComplete({ ...request, ...created }, deps);
+    fake.tick(60);
+
+    // Act
+    const second = isComplete({ ...request, ...created }, deps);
+
+    // Assess
+    expect(first).toEqual({ IsComplete: false });
+    await expect(second).rejects.toThrow(
+      `${IDENTIFIER} is still waiting for a connection test of its endpoints after 60 s`,
+    );
+    expect(startTypes()).toEqual([]);
+  });
+
+  it('fails saying so when the new task fails without a failure message', async () => {
+    // Prepare
+    fake = new DmsFake();
+    fake.failNextStart = 'to be cleared';
+    const deps = { dms: fake.mock as never, now: fake.now };
+    const request = {
+      RequestType: 'Create' as const,
+      ResourceProperties: taskProperties(mappingWith(orders)),
+    };
+    const created = await onEvent(request, deps);
+    fake.tick(); // ready
+    await isComplete({ ...request, ...created }, deps); // start-replication
+    fake.tick(); // failed
+    const task = fake.task(IDENTIFIER);
+    if (task) task.LastFailureMessage = undefined; // ReplicationTask.LastFailureMessage is optional
+
+    // Act
+    const failed = isComplete({ ...request, ...created }, deps);
+
+    // Assess
+    await expect(failed).rejects.toThrow(`${IDENTIFIER} failed: no failure message;`);
+  });
+
   it('fails naming the failure message when the new task fails to start', async () => {
     // Prepare
     fake = new DmsFake();
@@ -105,9 +187,12 @@ describe('mapping changes on a running task', () => {
     // Prepare
     fake = new DmsFake();
     const physicalId = await runningSource(fake, mappingWith(orders));
+    const logged: string[] = [];
 
     // Act
-    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)), 40, (line) =>
+      logged.push(line),
+    );
 
     // Assess
     expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
@@ -115,6 +200,9 @@ describe('mapping changes on a running task', () => {
       'ModifyReplicationTaskCommand',
       'StartReplicationTaskCommand',
     ]);
+    expect(logged).toEqual(
+      expect.arrayContaining([`${IDENTIFIER}: stopping`, `${IDENTIFIER}: resume-processing`]),
+    );
     expect(startTypes()).toEqual(['resume-processing']);
     expect(fake.task(IDENTIFIER)).toMatchObject({
       Status: 'running',
@@ -192,6 +280,7 @@ describe('mapping changes on a running task', () => {
     const physicalId = await runningSource(fake, mappingWith(orders));
     const slower = mappingWith(orders);
     const target = { ...targetEndpoint(slower), S3Settings: { CdcMaxBatchInterval: 900 } };
+    const logged: string[] = [];
 
     // Act
     await deploy(
@@ -202,6 +291,8 @@ describe('mapping changes on a running task', () => {
           S3Settings: { ...targetEndpoint(slower).S3Settings, ...target.S3Settings },
         }),
       }),
+      40,
+      (line) => logged.push(line),
     );
 
     // Assess
@@ -211,6 +302,7 @@ describe('mapping changes on a running task', () => {
       'StartReplicationTaskCommand',
     ]);
     expect(fake.endpoint(`${IDENTIFIER}-target`)?.S3Settings).toMatchObject({ CdcMaxBatchInterval: 900 });
+    expect(logged).toContain(`${IDENTIFIER}: modifying endpoint ${IDENTIFIER}-target`);
     expect(fake.mock.commandCalls(ModifyReplicationTaskCommand)).toEqual([]);
     expect(startTypes()).toEqual(['resume-processing']);
     expect(fake.task(IDENTIFIER)?.Status).toBe('running');
@@ -264,6 +356,126 @@ describe('mapping changes on a running task', () => {
 
     // Assess
     expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([]);
+  });
+});
+
+describe('tasks that are not running', () => {
+  it('refuses an update of a task deleted outside the deploy, naming it', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    await deleteOutOfBand(physicalId);
+
+    // Act
+    const updating = deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    await expect(updating).rejects.toThrow(
+      `${IDENTIFIER}: replication task ${physicalId} does not exist any more; nothing was changed`,
+    );
+  });
+
+  it('fails naming the task when it disappears during the update', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const request = update(physicalId, mappingWith(orders), mappingWith(orders, customers));
+    const deps = { dms: fake.mock as never, now: fake.now };
+    const started = await onEvent(request, deps);
+    await deleteOutOfBand(physicalId);
+
+    // Act
+    const polled = isComplete({ ...request, ...started }, deps);
+
+    // Assess
+    await expect(polled).rejects.toThrow(`${IDENTIFIER}: task ${physicalId} disappeared`);
+  });
+
+  it('starts a task that never ran with start-replication, the only valid first start', async () => {
+    // Prepare: the create's onEvent made the task, which never started
+    fake = new DmsFake();
+    const deps = { dms: fake.mock as never, now: fake.now };
+    const { PhysicalResourceId } = await onEvent(
+      { RequestType: 'Create', ResourceProperties: taskProperties(mappingWith(orders)) },
+      deps,
+    );
+    fake.tick(); // ready
+
+    // Act
+    await deploy(fake, update(PhysicalResourceId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    expect(startTypes()).toEqual(['start-replication']);
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'running',
+      TableMappings: tableMappingsJson(mappingWith(orders, customers)),
+    });
+  });
+
+  it("waits for an operator's connection test of an endpoint before resuming", async () => {
+    // Prepare
+    const forward = await stoppedByFailedUpdate();
+    await testConnection(`${IDENTIFIER}-source`);
+    const logged: string[] = [];
+
+    // Act: StartReplicationTask during the test is refused, so a resume now would throw
+    await deploy(fake, rollbackOf(forward), 40, (line) => logged.push(line));
+
+    // Assess
+    expect(logged).toContain(`${IDENTIFIER}: waiting (waiting for a connection test of its endpoints)`);
+    expect(startTypes()).toEqual(['resume-processing']);
+    expect(fake.task(IDENTIFIER)?.Status).toBe('running');
+  });
+
+  it('resumes a task that failed within two hours of its last start, even with nothing to change', async () => {
+    // Prepare: the start was the deploy's, so the failure is the deploy's to undo
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    fake.failTask(IDENTIFIER, 'Table sales.orders: access denied');
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders)));
+
+    // Assess
+    expect(startTypes()).toEqual(['resume-processing']);
+    expect(fake.task(IDENTIFIER)?.Status).toBe('running');
+  });
+
+  it('leaves failed a task whose last start was two hours ago, to the minute', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const lastStart = fake.task(IDENTIFIER)?.ReplicationTaskStats?.StartDate?.getTime() ?? 0;
+    fake.tick((2 * 3600 * 1000 - (fake.now() - lastStart)) / 1000);
+    fake.failTask(IDENTIFIER, 'Could not find first log file name in binary log index file');
+
+    // Act
+    await deploy(fake, update(physicalId, mappingWith(orders), mappingWith(orders, customers)));
+
+    // Assess
+    expect(fake.mock.commandCalls(StartReplicationTaskCommand)).toEqual([]);
+    expect(fake.task(IDENTIFIER)).toMatchObject({
+      Status: 'failed',
+      TableMappings: tableMappingsJson(mappingWith(orders, customers)),
+    });
+  });
+
+  it('has nothing to do for a task that failed on its own and has what the update asks for', async () => {
+    // Prepare
+    fake = new DmsFake();
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    fake.tick(3 * 3600);
+    fake.failTask(IDENTIFIER, 'Could not find first log file name in binary log index file');
+    const request = update(physicalId, mappingWith(orders), mappingWith(orders));
+
+    // Act
+    const { Data } = await onEvent(request, { dms: fake.mock as never, now: fake.now });
+    await deploy(fake, request);
+
+    // Assess
+    expect(Data).toMatchObject({ Action: 'none', KeepStopped: 'true' });
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([]);
+    expect(fake.task(IDENTIFIER)?.Status).toBe('failed');
   });
 });
 
@@ -327,6 +539,49 @@ describe('tasks in states that forbid the change', () => {
     expect(fake.mock.commandCalls(StopReplicationTaskCommand)).toEqual([]);
   });
 
+  it('names every table still loading when the loads outlast the wait bound', async () => {
+    // Prepare
+    fake = new DmsFake({ loadTicks: 100 });
+    const physicalId = await runningSource(fake, mappingWith(orders, customers));
+    const items = tableMappingFactory({ schema: 'sales', table: 'items' });
+
+    // Act
+    const updating = deploy(
+      fake,
+      update(physicalId, mappingWith(orders, customers), mappingWith(orders, customers, items), {
+        WaitTimeoutSeconds: '120',
+      }),
+    );
+
+    // Assess
+    await expect(updating).rejects.toThrow(
+      `${IDENTIFIER} is still running a full load or reload of sales.orders, sales.customers after 120 s`,
+    );
+  });
+
+  it('waits at the deadline itself and fails only past it', async () => {
+    // Prepare: a stop that outlasts the bound
+    fake = new DmsFake({ stopTicks: 100 });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const request = update(physicalId, mappingWith(orders), mappingWith(orders, customers), {
+      WaitTimeoutSeconds: '60',
+    });
+    const requestedAt = fake.now();
+    const started = await onEvent(request, { dms: fake.mock as never, now: fake.now });
+    const poll = (now: number) =>
+      isComplete({ ...request, ...started }, { dms: fake.mock as never, now: () => now });
+    await poll(requestedAt); // stops the task
+    fake.tick();
+
+    // Act
+    const atDeadline = await poll(requestedAt + 60_000);
+    const pastDeadline = poll(requestedAt + 60_001);
+
+    // Assess
+    expect(atDeadline).toEqual({ IsComplete: false });
+    await expect(pastDeadline).rejects.toThrow(`${IDENTIFIER} is still stopping after 60 s`);
+  });
+
   it('refuses a source engine change before touching the task, and the rollback changes nothing', async () => {
     // Prepare
     fake = new DmsFake();
@@ -368,15 +623,9 @@ describe('a failed update rolled back', () => {
     });
   });
 
-  it('resumes a task the failed update had stopped', async () => {
-    // Prepare
-    fake = new DmsFake();
-    const physicalId = await runningSource(fake, mappingWith(orders));
-    const forward = update(physicalId, mappingWith(orders), mappingWith(orders, customers));
-    const deps = { dms: fake.mock as never, now: fake.now };
-    const started = await onEvent(forward, deps);
-    await isComplete({ ...forward, ...started }, deps); // stops the task; then another resource fails
-    fake.settle();
+  it('resumes a task the failed update had stopped, once', async () => {
+    // Prepare: the forward update stopped the task; then another resource failed
+    const forward = await stoppedByFailedUpdate();
 
     // Act
     await deploy(fake, {
@@ -385,11 +634,14 @@ describe('a failed update rolled back', () => {
       ResourceProperties: taskProperties(mappingWith(orders)),
     });
 
-    // Assess
+    // Assess: the resume is the rollback's own start, not a task to stop again
     expect(fake.task(IDENTIFIER)).toMatchObject({
       Status: 'running',
       TableMappings: tableMappingsJson(mappingWith(orders)),
     });
+    expect(fake.calls().filter((name) => !name.startsWith('Describe'))).toEqual([
+      'StartReplicationTaskCommand',
+    ]);
   });
 });
 
@@ -517,6 +769,74 @@ describe('delete', () => {
       'DeleteEndpointCommand',
       'DeleteEndpointCommand',
     ]);
+  });
+
+  it('waits out a stop of several polls before deleting the task', async () => {
+    // Prepare
+    fake = new DmsFake({ stopTicks: 3 });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+    const logged: string[] = [];
+
+    // Act: DeleteReplicationTask while the task is stopping is refused, so a delete now would throw
+    await deploy(
+      fake,
+      {
+        RequestType: 'Delete',
+        PhysicalResourceId: physicalId,
+        ResourceProperties: taskProperties(mappingWith(orders)),
+      },
+      40,
+      (line) => logged.push(line),
+    );
+
+    // Assess
+    expect(fake.task(IDENTIFIER)).toBeUndefined();
+    expect(logged).toContain(`${IDENTIFIER}: waiting (stopping)`);
+  });
+
+  it('fails naming the state when a stop outlasts the wait bound of a delete', async () => {
+    // Prepare
+    fake = new DmsFake({ stopTicks: 100 });
+    const physicalId = await runningSource(fake, mappingWith(orders));
+
+    // Act
+    const deleting = deploy(fake, {
+      RequestType: 'Delete',
+      PhysicalResourceId: physicalId,
+      ResourceProperties: taskProperties(mappingWith(orders), { WaitTimeoutSeconds: '60' }),
+    });
+
+    // Assess
+    await expect(deleting).rejects.toThrow(`${IDENTIFIER} is still stopping after 60 s`);
+  });
+
+  it('deletes the one endpoint left of a task already gone, and waits for it', async () => {
+    // Prepare
+    fake = new DmsFake();
+    await dms.send(
+      new CreateEndpointCommand({
+        EndpointIdentifier: `${IDENTIFIER}-target`,
+        EndpointType: 'target',
+        EngineName: 's3',
+      }),
+    );
+    const logged: string[] = [];
+
+    // Act
+    await deploy(
+      fake,
+      {
+        RequestType: 'Delete',
+        PhysicalResourceId: 'arn:aws:dms:eu-west-1:111111111111:task:GONE',
+        ResourceProperties: taskProperties(mappingWith(orders)),
+      },
+      40,
+      (line) => logged.push(line),
+    );
+
+    // Assess
+    expect(fake.endpoint(`${IDENTIFIER}-target`)).toBeUndefined();
+    expect(logged).toEqual([`${IDENTIFIER}: waiting (deleting its endpoints)`]);
   });
 
   it('succeeds when the task is already gone', async () => {

@@ -65,13 +65,15 @@ export const mappingWith = (...tables: ReturnType<typeof tableMappingFactory>[])
 /**
  * What CloudFormation and the Provider framework do with one request: onEvent once, then isComplete
  * every poll (DMS moves one step per poll) until it completes or throws. Returns the physical ID.
+ * `log` collects what the handler logs, as the Lambda's console would.
  */
 export async function deploy(
   fake: DmsFake,
   request: Omit<TaskEvent, 'Data'>,
   maxPolls = 40,
+  log?: (message: string) => void,
 ): Promise<{ physicalId: string; data: Record<string, string> }> {
-  const deps = { dms: fake.mock as never, now: fake.now };
+  const deps = { dms: fake.mock as never, now: fake.now, log };
   const { PhysicalResourceId, Data } = await onEvent(request, deps);
   const event = { ...request, PhysicalResourceId, Data };
   for (let poll = 0; poll < maxPolls; poll++) {
