@@ -137,8 +137,11 @@ describe('the reload clean-up at its edges', () => {
 
     // Assess
     expect(appended).toBe(true);
-    const deleted = changes.map((change) => ({ ...change.values, type: change.changeType }));
-    expect(deleted.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual([
+    const deleted = changes.map((change) => ({
+      ...(change.values as Record<string, unknown>),
+      type: change.changeType,
+    }));
+    expect(deleted.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
       { id: '1', name: 'b', type: 'DELETE' },
       { id: '2', name: 'a', type: 'DELETE' },
     ]);
