@@ -1,5 +1,6 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
+import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.js';
 
 // The suite as Stryker runs it (stryker.config.mjs). Stryker runs two of these at once, so each
 // keeps to one worker. Left out: tests whose code under test runs in another process (the bundled
@@ -10,6 +11,7 @@ export default mergeConfig(
   defineConfig({
     test: {
       maxWorkers: 1,
+      sequence: { sequencer: FastFirstSequencer },
       exclude: [
         'test/mysql/**',
         'test/infra/**',
