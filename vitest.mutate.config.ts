@@ -1,6 +1,6 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
-import base from './vitest.config.js';
 import { FastFirstSequencer } from './test/mutation/fast-first-sequencer.js';
+import base from './vitest.config.js';
 
 // The suite as Stryker runs it (stryker.config.mjs). Stryker runs two of these at once, so each
 // keeps to one worker. Left out: tests whose code under test runs in another process (the bundled
