@@ -1,6 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { JobFailureError } from '../errors.js';
 import type { Catalog } from '../store/catalog.js';
+import { isIngestionTimePartitioned, pseudoColumnValues } from '../store/partitions.js';
+import type { TableResource } from '../store/resources.js';
 import { inTransaction } from '../store/warehouse.js';
 import { type TableFieldSchema, tableName } from '../types.js';
 
@@ -18,6 +20,13 @@ export interface QueryDestination {
  * Writes a query's rows to its destination table the way BigQuery does, atomically: the table is
  * created (CREATE_IF_NEEDED) with the result schema, replaced (WRITE_TRUNCATE), appended to
  * (WRITE_APPEND), or the job fails with `duplicate` when it holds rows under WRITE_EMPTY.
+ *
+ * Rows written to an ingestion-time partitioned table land in the partition of the clock's now, as a
+ * load's do (ADR 0029): "By default, ingestion-time partitions are based on UTC time" and a query's
+ * results go to a partition only through a decorator ("You can also write the results of a query to
+ * a specific partition: bq query ... --destination_table='my_table$20160501'",
+ * https://cloud.google.com/bigquery/docs/load-data-partitioned-tables), which the emulator does not
+ * take. WRITE_TRUNCATE keeps the table's ingestion-time partitioning.
  */
 export async function writeDestination(
   connection: DuckDBConnection,
@@ -51,12 +60,24 @@ export async function writeDestination(
     if (Number(count) > 0) throw new JobFailureError('duplicate', `Already Exists: Table ${where}`);
   }
   await inTransaction(connection, async () => {
+    let written: TableResource;
     if (existing === undefined || write === 'WRITE_TRUNCATE') {
       if (existing !== undefined) await connection.run(`DROP TABLE ${target}`);
-      const resource = catalog.newTableResource(datasetId, tableId, {}, fields);
-      if (existing !== undefined) resource.creationTime = existing.creationTime;
-      await catalog.createTableIn(connection, resource);
+      const kept = isIngestionTimePartitioned(existing)
+        ? { timePartitioning: existing?.timePartitioning }
+        : {};
+      written = catalog.newTableResource(datasetId, tableId, kept, fields);
+      if (existing !== undefined) written.creationTime = existing.creationTime;
+      await catalog.createTableIn(connection, written);
+    } else {
+      written = existing;
     }
-    await connection.run(`INSERT INTO ${target} BY NAME (${duckSql})`);
+    // Ingested now, as a load's rows: the partition of the clock's now (none for other tables).
+    const pseudo = pseudoColumnValues(written, catalog.clock.now());
+    const rows =
+      pseudo.names.length === 0
+        ? duckSql
+        : `SELECT *, ${pseudo.values.map((value, index) => `${value} AS ${pseudo.names[index]}`).join(', ')} FROM (${duckSql})`;
+    await connection.run(`INSERT INTO ${target} BY NAME (${rows})`);
   });
 }
