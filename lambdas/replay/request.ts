@@ -100,10 +100,11 @@ function selectRoutes(source: unknown, table: unknown, routing: RoutingTable): R
   if (typeof source !== 'string' || source === '') {
     throw new ReplayInputError('source', 'required: the source id of a mapping file, e.g. "casino_a"');
   }
-  const ofSource = Object.entries(routing)
-    .filter(([, route]) => route.source === source)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, route]) => route);
+  // In route-key order: sort() orders strings by their UTF-16 code units.
+  const ofSource = Object.keys(routing)
+    .sort()
+    .map((key) => routing[key] as Route)
+    .filter((route) => route.source === source);
   if (ofSource.length === 0) {
     const known = [...new Set(Object.values(routing).map((route) => route.source))].sort();
     throw new ReplayInputError(
@@ -149,8 +150,8 @@ export function parseIsoUtc(value: string): Date | undefined {
   const time = new Date(
     Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5], Number(fraction.padEnd(3, '0'))),
   );
-  // Date.UTC rolls 2024-02-30 over into March: a time that does not survive the round trip is a typo.
-  const valid =
-    time.toISOString().slice(0, 10) === value.slice(0, 10) && parts[3] < 24 && parts[4] < 60 && parts[5] < 60;
+  // Date.UTC rolls 2024-02-30 over into March and hours 24–99 into a later day: a date that does not
+  // survive the round trip is a typo. A minute or second of 60 can stay within the day: checked.
+  const valid = time.toISOString().slice(0, 10) === value.slice(0, 10) && parts[4] < 60 && parts[5] < 60;
   return valid ? time : undefined;
 }
