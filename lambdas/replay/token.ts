@@ -59,7 +59,8 @@ export function encodeToken(plan: ReplayPlan, cursor: ReplayCursor): string {
 export function decodeToken(plan: ReplayPlan, token: string): ReplayCursor {
   let body: Partial<TokenBody>;
   try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
+    // `null` is JSON too, and has no properties to read.
+    body = (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) ?? {}) as Partial<TokenBody>;
   } catch {
     throw new ReplayInputError('continuationToken', 'is not a token this function returned');
   }

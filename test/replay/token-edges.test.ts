@@ -139,6 +139,7 @@ describe('a continuation token', () => {
     { label: 'without a segment', token: base64url('{"v":1,"k":"cdc"}') },
     { label: 'of an unknown kind', token: base64url('{"v":1,"r":"shop/sales/orders","k":"full"}') },
     { label: 'a JSON number', token: base64url('1') },
+    { label: 'JSON null', token: base64url('null') },
   ])('is refused when it is $label', ({ token }) => {
     // Act
     const refusal = refusalOf({}, token);
