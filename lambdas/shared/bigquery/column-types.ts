@@ -8,7 +8,6 @@ import type { SchemaElement } from 'hyparquet';
  * column is never reported as a conflict, so a guess can never send a good file to the DLQ.
  */
 export function bigQueryTypeOfParquet(element: SchemaElement): string | undefined {
-  if (element.num_children) return undefined;
   const logical = element.logical_type;
   if (logical?.type === 'DECIMAL') return decimalTarget(logical.precision, logical.scale);
   if (element.converted_type === 'DECIMAL') return decimalTarget(element.precision ?? 0, element.scale ?? 0);
@@ -40,6 +39,8 @@ export function bigQueryTypeOfParquet(element: SchemaElement): string | undefine
       return text ? 'STRING' : 'BYTES';
     }
     default:
+      // A group (struct, list, map) has no physical type (parquet.thrift SchemaElement.type: "Not set
+      // if the current element is a non-leaf node").
       return undefined;
   }
 }

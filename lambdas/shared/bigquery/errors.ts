@@ -36,7 +36,6 @@ interface ErrorShape {
   errors?: unknown;
   message?: unknown;
   name?: unknown;
-  type?: unknown;
   $retryable?: unknown;
   $metadata?: { httpStatusCode?: number };
 }
@@ -105,7 +104,9 @@ export function isTransientError(error: unknown): boolean {
   if (status !== undefined && TRANSIENT_HTTP_STATUS.has(status)) return true;
   if (typeof details.code === 'string' && TRANSIENT_NETWORK_CODES.has(details.code)) return true;
   if (details.$retryable) return true;
-  if (details.name === 'FetchError' && details.type !== 'invalid-json') return true;
+  // node-fetch 3 (under teeny-request and gaxios) raises FetchError only for failed requests and
+  // bodies; an unparsable JSON body is a SyntaxError from JSON.parse, which is not retried.
+  if (details.name === 'FetchError') return true;
   if (details.name === 'TimeoutError') return true;
   const message = typeof details.message === 'string' ? details.message : '';
   return /socket hang up|ECONNRESET|network error|premature close|other side closed/i.test(message);
