@@ -1,4 +1,4 @@
-import { type FileMetaData, parquetMetadata, type Statistics } from 'hyparquet';
+import { type FileMetaData, parquetMetadata, type SchemaElement, type Statistics } from 'hyparquet';
 
 type MinMaxType = Statistics['min_value'];
 
@@ -105,9 +105,31 @@ export async function parseParquetFooter(
   return summarizeFooter(metadata);
 }
 
+/**
+ * The root's direct children. parquet.thrift, FileMetaData.schema: "The nodes of the tree are
+ * flattened to a list by doing a depth-first traversal", so a group's descendants follow it before
+ * the next top-level column. DMS writes flat files; other writers may not.
+ */
+function topLevelElements(elements: readonly SchemaElement[]): SchemaElement[] {
+  const topLevel: SchemaElement[] = [];
+  let index = 0;
+  while (index < elements.length) {
+    const element = elements[index] as SchemaElement;
+    topLevel.push(element);
+    // Skip the element's descendants: each group announces how many children follow it.
+    let pending = element.num_children ?? 0;
+    index += 1;
+    while (pending > 0 && index < elements.length) {
+      pending += (elements[index]?.num_children ?? 0) - 1;
+      index += 1;
+    }
+  }
+  return topLevel;
+}
+
 export function summarizeFooter(metadata: FileMetaData): ParquetFooter {
-  const [root, ...elements] = metadata.schema;
-  const topLevel = elements.slice(0, root?.num_children ?? elements.length);
+  const [, ...elements] = metadata.schema;
+  const topLevel = topLevelElements(elements);
   return {
     rowCount: Number(metadata.num_rows),
     rowGroups: metadata.row_groups.length,
