@@ -45,7 +45,15 @@ const replay = createReplayHandler({
 
 export const handler = async (event: unknown, context: InvocationClock) => {
   const result = await replay(event, context);
-  if (isInputFailure(result)) logger.warn('replay input rejected', { ...result });
-  else logger.info('replay invocation done', { request: event, ...result });
+  if (isInputFailure(result)) {
+    // Not `...result`: Powertools drops a `message` key (the log line's own) with a warning of its own.
+    logger.warn('replay input rejected', {
+      error: result.error,
+      field: result.field,
+      reason: result.message,
+    });
+  } else {
+    logger.info('replay invocation done', { request: event, ...result });
+  }
   return result;
 };
