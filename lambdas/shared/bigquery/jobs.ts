@@ -107,11 +107,9 @@ export function insertLoadJob(
 ): Promise<JobSnapshot> {
   return new Promise((resolve, reject) => {
     const sink = table.createWriteStream({ ...configuration, jobId: id });
-    sink.once('job', (job: Job | null) => {
-      if (!job?.metadata) {
-        reject(new Error(`jobs.insert for ${id} answered without a job reference`));
-        return;
-      }
+    // Never null here: createWriteStream's own 'job' listener, registered before this one, calls
+    // `job.on` and throws on a response without a jobReference, so that case never reaches us.
+    sink.once('job', (job: Job) => {
       job.removeAllListeners('complete');
       resolve(toSnapshot(id, job.metadata));
     });
