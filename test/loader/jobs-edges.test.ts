@@ -1,11 +1,10 @@
 import { Readable } from 'node:stream';
-import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import { Deadline, type RetryPolicy } from '../../lambdas/shared/bigquery/deadline.js';
 import { insertLoadJob, toSnapshot, waitForJob, withRetry } from '../../lambdas/shared/bigquery/jobs.js';
 import { loadConfiguration } from '../../lambdas/shared/bigquery/load-config.js';
-import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
+import { useEmulatorClient } from './emulator-client.js';
 import { betsRoute, dmsParquet } from './fixtures.js';
 
 /**
@@ -97,23 +96,9 @@ describe('withRetry', () => {
 });
 
 describe('jobs against the emulator', { timeout: 30_000 }, () => {
-  let emulator: BigQueryEmulator;
-  let bigquery: BigQuery;
   let tables = 0;
 
-  beforeAll(async () => {
-    emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 150 });
-    bigquery = createBigQueryClient({
-      projectId: emulator.projectId,
-      location: emulator.location,
-      credentials: { kind: 'none' },
-      apiEndpoint: emulator.url,
-      retryOptions: { autoRetry: false },
-    });
-    await bigquery.createDataset(DATASET, { location: emulator.location });
-  });
-  afterEach(() => emulator.faults.reset());
-  afterAll(async () => emulator?.stop());
+  const fixture = useEmulatorClient(DATASET, { jobStateDelayMs: 150 });
 
   /** Inserts a load job of a small file into a fresh table; the job is PENDING when this returns. */
   const insert = async () => {
@@ -123,7 +108,7 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
     const configuration = loadConfiguration({ ...betsRoute, targetTable: table });
     const body = Readable.from([Buffer.from(dmsParquet({ rows: 4 }))]);
     const snapshot = await insertLoadJob(
-      bigquery.dataset(DATASET).table(table, { location: emulator.location }),
+      fixture.bigquery.dataset(DATASET).table(table, { location: fixture.emulator.location }),
       id,
       configuration,
       body,
@@ -137,7 +122,7 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
     const deadline = new RecordingDeadline(true);
 
     // Act
-    const job = await waitForJob(bigquery, emulator.location, id, deadline, RETRY);
+    const job = await waitForJob(fixture.bigquery, fixture.emulator.location, id, deadline, RETRY);
 
     // Assess
     expect(snapshot.state).not.toBe('DONE');
@@ -156,15 +141,20 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
     const { id } = await insert();
     // The client looks the job up once as it hands it over (see below): let that lookup pass first.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    emulator.faults.failNext({ method: 'GET', path: `/jobs/${id}`, status: 503, reason: 'backendError' });
+    fixture.emulator.faults.failNext({
+      method: 'GET',
+      path: `/jobs/${id}`,
+      status: 503,
+      reason: 'backendError',
+    });
     const deadline = new RecordingDeadline(true);
 
     // Act
-    const job = await waitForJob(bigquery, emulator.location, id, deadline, RETRY);
+    const job = await waitForJob(fixture.bigquery, fixture.emulator.location, id, deadline, RETRY);
 
     // Assess
     expect(job.state).toBe('DONE');
-    expect(emulator.faults.injected).toBe(1);
+    expect(fixture.emulator.faults.injected).toBe(1);
     expect(deadline.sleeps.filter((s) => !s.what.startsWith('wait for job ')).map((s) => s.what)).toEqual([
       `look up job ${id}`,
     ]);
@@ -173,7 +163,7 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
   it('fails the wait when the running job is no longer found', async () => {
     // Prepare: jobs.get answers 404, as BigQuery does for a job whose metadata was deleted.
     const { id } = await insert();
-    emulator.faults.failNext({
+    fixture.emulator.faults.failNext({
       method: 'GET',
       path: `/jobs/${id}`,
       status: 404,
@@ -183,7 +173,7 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
     const deadline = new RecordingDeadline(true);
 
     // Act
-    const waiting = waitForJob(bigquery, emulator.location, id, deadline, RETRY);
+    const waiting = waitForJob(fixture.bigquery, fixture.emulator.location, id, deadline, RETRY);
 
     // Assess
     await expect(waiting).rejects.toThrow(new Error(`job ${id} disappeared while it was running`));
@@ -196,10 +186,10 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
     const id = `dms2bq_jobs_edges_poller_${Date.now()}`;
     const table = `jobs_edges_${tables}`;
     const counting = createBigQueryClient({
-      projectId: emulator.projectId,
-      location: emulator.location,
+      projectId: fixture.emulator.projectId,
+      location: fixture.emulator.location,
       credentials: { kind: 'none' },
-      apiEndpoint: emulator.url,
+      apiEndpoint: fixture.emulator.url,
       retryOptions: { autoRetry: false },
     });
     const lookups: string[] = [];
@@ -212,7 +202,7 @@ describe('jobs against the emulator', { timeout: 30_000 }, () => {
 
     // Act
     await insertLoadJob(
-      counting.dataset(DATASET).table(table, { location: emulator.location }),
+      counting.dataset(DATASET).table(table, { location: fixture.emulator.location }),
       id,
       loadConfiguration({ ...betsRoute, targetTable: table }),
       Readable.from([Buffer.from(dmsParquet({ rows: 4 }))]),

@@ -1,14 +1,12 @@
 import { Readable } from 'node:stream';
-import type { BigQuery } from '@google-cloud/bigquery';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
+import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../lambdas/shared/bigquery/deadline.js';
 import { jobIdForGeneration } from '../../lambdas/shared/bigquery/job-id.js';
 import { loadConfiguration } from '../../lambdas/shared/bigquery/load-config.js';
 import { loadFileOnce } from '../../lambdas/shared/bigquery/load-file.js';
 import { CHANGE_SEQ_COLUMN, OP_COLUMN, TIMESTAMP_COLUMN } from '../../lambdas/shared/columns.js';
 import type { Route } from '../../lambdas/shared/routing.js';
-import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
+import { useEmulatorClient } from './emulator-client.js';
 import { betsRoute, dmsParquet } from './fixtures.js';
 
 /**
@@ -93,31 +91,18 @@ describe('loadConfiguration', () => {
 });
 
 describe('a load with this configuration, in the emulator', { timeout: 60_000 }, () => {
-  let emulator: BigQueryEmulator;
-  let bigquery: BigQuery;
   let loads = 0;
   const DATASET = 'load_config';
 
-  beforeAll(async () => {
-    emulator = await startBigQueryEmulator({ port: 0, jobStateDelayMs: 0 });
-    bigquery = createBigQueryClient({
-      projectId: emulator.projectId,
-      location: emulator.location,
-      credentials: { kind: 'none' },
-      apiEndpoint: emulator.url,
-      retryOptions: { autoRetry: false },
-    });
-    await bigquery.createDataset(DATASET, { location: emulator.location });
-  });
-  afterAll(async () => emulator?.stop());
+  const fixture = useEmulatorClient(DATASET);
 
   /** Loads a DMS file into `table` with the configuration of `forRoute`; returns the job ID. */
   const load = async (table: string, forRoute: Route, options: { creating?: boolean } = {}) => {
     loads += 1;
     const baseJobId = `load_config_${loads}_${Date.now()}`;
     await loadFileOnce({
-      bigquery,
-      location: emulator.location,
+      bigquery: fixture.bigquery,
+      location: fixture.emulator.location,
       dataset: DATASET,
       table,
       baseJobId,
@@ -138,7 +123,7 @@ describe('a load with this configuration, in the emulator', { timeout: 60_000 },
     const jobId = await load('created', forRoute);
 
     // Assess
-    const [job] = await bigquery.job(jobId, { location: emulator.location }).getMetadata();
+    const [job] = await fixture.bigquery.job(jobId, { location: fixture.emulator.location }).getMetadata();
     expect(job.configuration.load).toMatchObject({
       sourceFormat: 'PARQUET',
       writeDisposition: 'WRITE_APPEND',
@@ -150,7 +135,7 @@ describe('a load with this configuration, in the emulator', { timeout: 60_000 },
         labels: { dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' },
       },
     });
-    const [table] = await bigquery.dataset(DATASET).table('created').getMetadata();
+    const [table] = await fixture.bigquery.dataset(DATASET).table('created').getMetadata();
     expect(table.labels).toEqual({ dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' });
     expect(table.timePartitioning).toMatchObject({ type: 'DAY' });
     expect(table.clustering).toEqual({ fields: ['id', 'amount', OP_COLUMN, TIMESTAMP_COLUMN] });
@@ -161,14 +146,14 @@ describe('a load with this configuration, in the emulator', { timeout: 60_000 },
     await load('unclustered', route({ primaryKey: [] }));
 
     // Assess
-    const [table] = await bigquery.dataset(DATASET).table('unclustered').getMetadata();
+    const [table] = await fixture.bigquery.dataset(DATASET).table('unclustered').getMetadata();
     expect(table.clustering).toBeUndefined();
     expect(table.timePartitioning).toMatchObject({ type: 'DAY' });
   });
 
   it('appends to a table whose columns are REQUIRED, relaxing them to NULLABLE as the file has them', async () => {
     // Prepare: a table made elsewhere with NOT NULL columns; DMS files have nullable ones.
-    await bigquery.dataset(DATASET).createTable('required', {
+    await fixture.bigquery.dataset(DATASET).createTable('required', {
       schema: {
         fields: [
           { name: 'id', type: 'INTEGER', mode: 'REQUIRED' },
@@ -183,7 +168,7 @@ describe('a load with this configuration, in the emulator', { timeout: 60_000 },
 
     // Assess
     await expect(loading).resolves.toBeTypeOf('string');
-    const [table] = await bigquery.dataset(DATASET).table('required').getMetadata();
+    const [table] = await fixture.bigquery.dataset(DATASET).table('required').getMetadata();
     const modes = Object.fromEntries(
       (table.schema.fields as { name: string; mode?: string }[]).map((field) => [field.name, field.mode]),
     );
