@@ -6,7 +6,6 @@ import { currentMetadata } from '../shared/warehouse/current-view.js';
 import {
   CURRENT_TABLE_RUNBOOK,
   CurrentIsViewError,
-  type CurrentTableFile,
   type CurrentTableHealed,
   type CurrentTableSinkLoader,
   CurrentTableStreamError,
