@@ -1,6 +1,8 @@
 // Reads Stryker's JSON report (reports/mutation/mutation.json, or the path given) and prints the
-// score per file and per scoped module as docs/testing.md reports it: killed ÷ (killed + survived),
-// timeouts counted as killed; then every survivor and uncovered mutant, one line each.
+// score per file and per scoped module as docs/testing.md reports it: killed ÷ (killed + survived +
+// no coverage), timeouts counted as killed; then every survivor and uncovered mutant, one line each.
+// A mutant no test reaches is as undetected as one that survives them (Stryker's own score counts
+// both), so it counts against the score.
 // Usage: node test/mutation/scores.mjs [report.json]
 import { readFileSync } from 'node:fs';
 
@@ -51,8 +53,10 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
     for (const k of Object.keys(t)) sum[k] += t[k];
   }
 }
-const score = ({ killed, survived }) =>
-  killed + survived === 0 ? '-' : `${((100 * killed) / (killed + survived)).toFixed(1)} %`;
+const score = ({ killed, survived, noCoverage }) => {
+  const counted = killed + survived + noCoverage;
+  return counted === 0 ? '-' : `${((100 * killed) / counted).toFixed(1)} %`;
+};
 const row = (name, t) => `| ${name} | ${t.killed} | ${t.survived} | ${t.noCoverage} | ${score(t)} |`;
 console.log('| module | killed (incl. timeout) | survived | no coverage | score |\n|---|---|---|---|---|');
 for (const [name, t] of modules) if (t.killed + t.survived + t.noCoverage > 0) console.log(row(name, t));
