@@ -2,6 +2,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import { AwsClient, JWT, PassThroughClient } from 'google-auth-library';
 import { describe, expect, it } from 'vitest';
 import { createBigQueryClient, type GcpCredentials } from '../../lambdas/shared/bigquery/client.js';
+import { SERVICE_ACCOUNT_KEY, WIF_CONFIG } from './gcp-credentials.js';
 
 /**
  * Which google-auth-library client signs the BigQuery requests, per credential kind (DESIGN
@@ -9,23 +10,8 @@ import { createBigQueryClient, type GcpCredentials } from '../../lambdas/shared/
  * these clients makes no request, so no Google endpoint is needed.
  */
 
-const wifConfig = {
-  type: 'external_account',
-  audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dms2bq/providers/aws',
-  subject_token_type: 'urn:ietf:params:aws:token-type:aws4_request',
-  token_url: 'https://sts.googleapis.com/v1/token',
-  credential_source: {
-    environment_id: 'aws1',
-    regional_cred_verification_url:
-      'https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15',
-  },
-} as const;
-
-const serviceAccountKey = {
-  type: 'service_account',
-  client_email: 'loader@project.iam.gserviceaccount.com',
-  private_key: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n',
-};
+const wifConfig = WIF_CONFIG;
+const serviceAccountKey = SERVICE_ACCOUNT_KEY;
 
 const signer = async (credentials: GcpCredentials) => {
   const bigquery: BigQuery = createBigQueryClient({ projectId: 'p', location: 'EU', credentials });

@@ -2,26 +2,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GcpCredentialsError, resolveGcpCredentials } from '../../lambdas/shared/bigquery/credentials.js';
+import { SERVICE_ACCOUNT_KEY, WIF_CONFIG } from './gcp-credentials.js';
 
 const wifConfig = (overrides: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    type: 'external_account',
-    audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/dms2bq/providers/aws',
-    subject_token_type: 'urn:ietf:params:aws:token-type:aws4_request',
-    token_url: 'https://sts.googleapis.com/v1/token',
-    credential_source: {
-      environment_id: 'aws1',
-      regional_cred_verification_url:
-        'https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15',
-    },
-    ...overrides,
-  });
+  JSON.stringify({ ...WIF_CONFIG, ...overrides });
 
-const serviceAccountKey = {
-  type: 'service_account',
-  client_email: 'loader@project.iam.gserviceaccount.com',
-  private_key: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n',
-};
+const serviceAccountKey = SERVICE_ACCOUNT_KEY;
 
 describe('resolveGcpCredentials', () => {
   const secrets = mockClient(SecretsManagerClient);

@@ -15,6 +15,17 @@ import { betsRoute, dmsParquet } from './fixtures.js';
  * the job's configuration, and the labels, partitioning and clustering of the table the load creates.
  */
 
+/** What every DMS file's load states, whatever its table. */
+const APPEND_PARQUET = {
+  sourceFormat: 'PARQUET',
+  writeDisposition: 'WRITE_APPEND',
+  createDisposition: 'CREATE_IF_NEEDED',
+  schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
+  decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
+  parquetOptions: { enumAsString: true, enableListInference: true },
+};
+const BETS_LABELS = { dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' };
+
 const route = (overrides: Partial<Route> = {}): Route => ({ ...betsRoute, ...overrides });
 
 describe('loadConfiguration', () => {
@@ -24,17 +35,10 @@ describe('loadConfiguration', () => {
 
     // Assess
     expect(configuration).toStrictEqual({
-      sourceFormat: 'PARQUET',
-      writeDisposition: 'WRITE_APPEND',
-      createDisposition: 'CREATE_IF_NEEDED',
-      schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
-      decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
-      parquetOptions: { enumAsString: true, enableListInference: true },
+      ...APPEND_PARQUET,
       timePartitioning: { type: 'DAY' },
       clustering: { fields: ['id'] },
-      destinationTableProperties: {
-        labels: { dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' },
-      },
+      destinationTableProperties: { labels: BETS_LABELS },
     });
   });
 
@@ -44,15 +48,8 @@ describe('loadConfiguration', () => {
 
     // Assess
     expect(configuration).toStrictEqual({
-      sourceFormat: 'PARQUET',
-      writeDisposition: 'WRITE_APPEND',
-      createDisposition: 'CREATE_IF_NEEDED',
-      schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
-      decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
-      parquetOptions: { enumAsString: true, enableListInference: true },
-      destinationTableProperties: {
-        labels: { dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' },
-      },
+      ...APPEND_PARQUET,
+      destinationTableProperties: { labels: BETS_LABELS },
     });
   });
 
@@ -125,18 +122,11 @@ describe('a load with this configuration, in the emulator', { timeout: 60_000 },
     // Assess
     const [job] = await fixture.bigquery.job(jobId, { location: fixture.emulator.location }).getMetadata();
     expect(job.configuration.load).toMatchObject({
-      sourceFormat: 'PARQUET',
-      writeDisposition: 'WRITE_APPEND',
-      createDisposition: 'CREATE_IF_NEEDED',
-      schemaUpdateOptions: ['ALLOW_FIELD_ADDITION', 'ALLOW_FIELD_RELAXATION'],
-      decimalTargetTypes: ['NUMERIC', 'BIGNUMERIC', 'STRING'],
-      parquetOptions: { enumAsString: true, enableListInference: true },
-      destinationTableProperties: {
-        labels: { dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' },
-      },
+      ...APPEND_PARQUET,
+      destinationTableProperties: { labels: BETS_LABELS },
     });
     const [table] = await fixture.bigquery.dataset(DATASET).table('created').getMetadata();
-    expect(table.labels).toEqual({ dms2bq_source: 'casino_a', dms2bq_schema: 'game', dms2bq_table: 'bets' });
+    expect(table.labels).toEqual(BETS_LABELS);
     expect(table.timePartitioning).toMatchObject({ type: 'DAY' });
     expect(table.clustering).toEqual({ fields: ['id', 'amount', OP_COLUMN, TIMESTAMP_COLUMN] });
   });
