@@ -12,4 +12,8 @@ fi
 export PATH="$(dirname "$(command -v "$node_bin")"):$PATH"
 "$node_bin" node_modules/@stryker-mutator/core/bin/stryker.js run "$@"
 # Static mutants Stryker could only switch on after their module loaded (docs/testing.md).
-"$node_bin" test/mutation/static-mutants.mjs
+mutate=()
+for ((i = 1; i < $#; i++)); do
+  if [ "${!i}" = --mutate ]; then j=$((i + 1)); mutate=(--mutate "${!j}"); fi
+done
+"$node_bin" test/mutation/static-mutants.mjs test/mutation/stryker-incremental.json "${mutate[@]}"

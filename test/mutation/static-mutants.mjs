@@ -5,12 +5,19 @@
 // keeps its original value and the mutant "survives" whatever the tests check. This script applies
 // each such survivor to the source for real, runs the test files that import its module, restores
 // the source, and records the outcome in the incremental file.
-// Usage: node test/mutation/static-mutants.mjs [incremental.json]
+// Usage: node test/mutation/static-mutants.mjs [incremental.json] [--mutate a.ts,b.ts]
+// With --mutate (as npm run mutate passes it on), only those files' survivors: the others were not
+// re-tested by this run, so their outcome is already in the file or awaits their own run.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const reportFile = process.argv[2] ?? 'test/mutation/stryker-incremental.json';
+const args = process.argv.slice(2);
+const mutateAt = args.indexOf('--mutate');
+const only = mutateAt === -1 ? undefined : new Set(args[mutateAt + 1].split(','));
+const reportFile =
+  args.find((arg, i) => !arg.startsWith('--') && i !== mutateAt + 1) ??
+  'test/mutation/stryker-incremental.json';
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
 const walk = (dir) => readdirSync(dir, { recursive: true }).map((file) => join(dir, file));
 // The same test files Stryker runs (vitest.mutate.config.ts leaves these out).
@@ -32,6 +39,7 @@ const fileOfTest = new Map(
 let rechecked = 0;
 let killed = 0;
 for (const [file, entry] of Object.entries(report.files)) {
+  if (only && !only.has(file)) continue;
   const survivors = entry.mutants.filter((m) => m.status === 'Survived' && m.static);
   if (survivors.length === 0) continue;
   const original = readFileSync(file, 'utf8');
