@@ -222,7 +222,7 @@ function logLoadEvent(
           jobId: event.jobId,
           ours: event.ours,
           reason: event.error.reason,
-          message: event.error.message,
+          error: event.error.message, // not `message`: Powertools drops that key with a warning
         },
       );
   }
