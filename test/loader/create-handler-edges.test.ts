@@ -364,9 +364,11 @@ describe('createLoaderHandler edges', { timeout: 60_000 }, () => {
       for (const body of Object.values(bodies)) {
         await harness.aws.sqs.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body }));
       }
-      const records: SQSRecord[] = (await receiveAll(queue.url)).map((message) =>
-        toSqsRecord(message, queue.arn, harness.aws.region),
-      );
+      // SQS may answer a receive with fewer messages than it holds: receive until all three are in.
+      const records: SQSRecord[] = [];
+      for (let batch = await receiveAll(queue.url); batch.length > 0; batch = await receiveAll(queue.url)) {
+        records.push(...batch.map((message) => toSqsRecord(message, queue.arn, harness.aws.region)));
+      }
       const handleOf = (body: string) => records.find((record) => record.body === body)?.receiptHandle;
       const { sqs, entries } = recordingClient();
       // Receive 1, random 0: the lower end of a 10 s backoff's equal jitter, 5 s.
