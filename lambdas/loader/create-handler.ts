@@ -139,9 +139,15 @@ export function createLoaderHandler(deps: LoaderDeps): LoaderHandler {
       return;
     }
     if (deadline.remainingMs() < minTimeToStartMs) {
-      throw new TimeBudgetError(
+      const notStarted = new TimeBudgetError(
         `${file.key}: not started, ${deadline.remainingMs()} ms left; it will come back`,
       );
+      // Without this line a file that keeps coming up late shows only as a rising receive count.
+      logger.info('file not started for lack of time; SQS delivers it again', {
+        key: file.key,
+        error: notStarted.message,
+      });
+      throw notStarted;
     }
     let result: FileOutcome;
     try {

@@ -268,6 +268,33 @@ describe('createLoaderHandler edges', { timeout: 60_000 }, () => {
         },
       ]);
     });
+    it('leaves a whole file short of time for SQS to deliver again, and says so', async () => {
+      // Prepare
+      const output = captureConsole();
+      const handler = handlerWith({ minTimeToStartMs: MIN_TIME_TO_START, logger: infoLogger() });
+      const key = cdcKeyAt(4);
+
+      // Act
+      const response = await handler(
+        { Records: [sqsRecord(s3Notification(harness.aws.bucket, key), 'late-file')] },
+        lambdaContext(MIN_TIME_TO_START - 10_000),
+      );
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'late-file' }]);
+      expect(output.logs()).toMatchObject([
+        {
+          method: 'info',
+          line: {
+            message: 'file not started for lack of time; SQS delivers it again',
+            key,
+            error: expect.stringMatching(
+              new RegExp(`^${key}: not started, \\d+ ms left; it will come back$`),
+            ),
+          },
+        },
+      ]);
+    });
   });
 
   describe('a failed file', () => {
