@@ -50,6 +50,13 @@ const projectId = requireEnv('GCP_PROJECT_ID');
 const location = requireEnv('BIGQUERY_LOCATION');
 const credentials = await resolveGcpCredentials(process.env, () => new SecretsManagerClient({}));
 const apiEndpoint = process.env.BIGQUERY_API_ENDPOINT;
+const fileConcurrency = Number(process.env.FILE_CONCURRENCY ?? 4);
+// Checked here too so that the error names the setting an operator changes, not the option.
+if (!Number.isInteger(fileConcurrency) || fileConcurrency < 1) {
+  throw new Error(
+    `environment variable FILE_CONCURRENCY must be a positive integer, got "${process.env.FILE_CONCURRENCY}"`,
+  );
+}
 
 const s3 = new S3Client({});
 const logger = new Logger();
@@ -73,7 +80,7 @@ export const handler = createLoaderHandler({
   location,
   logger,
   metrics: new Metrics(),
-  fileConcurrency: Number(process.env.FILE_CONCURRENCY ?? 4),
+  fileConcurrency,
   currentTables: __DMS2BQ_CURRENT_TABLES__
     ? async () => {
         const sink = await import('./current-table/index.js');

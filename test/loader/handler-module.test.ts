@@ -119,12 +119,14 @@ describe('loader handler module', { timeout: 60_000 }, () => {
       );
     });
 
-    it('refuses a FILE_CONCURRENCY of 0', async () => {
+    it.each(['0', '-1', '2.5', 'four'])('refuses a FILE_CONCURRENCY of "%s", naming it', async (value) => {
       // Act
-      const loading = loadHandler({ env: { FILE_CONCURRENCY: '0' } });
+      const loading = loadHandler({ env: { FILE_CONCURRENCY: value } });
 
       // Assess
-      await expect(loading).rejects.toThrow(new Error('fileConcurrency must be a positive integer, got 0'));
+      await expect(loading).rejects.toThrow(
+        new Error(`environment variable FILE_CONCURRENCY must be a positive integer, got "${value}"`),
+      );
     });
   });
 
