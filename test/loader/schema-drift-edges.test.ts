@@ -1,12 +1,15 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { TableField } from '@google-cloud/bigquery';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   SCHEMA_CHANGE_RUNBOOK,
   SchemaChangeRejectedError,
   type SchemaDriftDeps,
   schemaDriftResolver,
 } from '../../lambdas/loader/schema-drift.js';
+import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import { Deadline, type RetryPolicy } from '../../lambdas/shared/bigquery/deadline.js';
 import type { BigQueryErrorProto } from '../../lambdas/shared/bigquery/errors.js';
 import type { JobSnapshot } from '../../lambdas/shared/bigquery/jobs.js';
@@ -295,5 +298,70 @@ describe('schemaDriftResolver', { timeout: 60_000 }, () => {
       'out of time while waiting to widen slow_widen.amount; the record will be retried',
     );
     expect(await typesOf('slow_widen')).toEqual({ amount: 'INTEGER' });
+  });
+});
+
+/**
+ * A table resource without `schema`: the Table resource marks it optional ("Optional. Describes the
+ * schema of this table.", the discovery document as @google-cloud/bigquery's types.d.ts quotes it),
+ * and the emulator always sends one, so tables.get is answered here by a minimal server of its own.
+ */
+describe('schemaDriftResolver with a table resource that has no schema', () => {
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        const found =
+          request.method === 'GET' &&
+          request.url?.startsWith(`/bigquery/v2/projects/p/datasets/${DATASET}/tables/bare`);
+        response.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify(
+            found
+              ? {
+                  kind: 'bigquery#table',
+                  id: `p:${DATASET}.bare`,
+                  tableReference: { projectId: 'p', datasetId: DATASET, tableId: 'bare' },
+                  type: 'TABLE',
+                }
+              : {
+                  error: {
+                    code: 404,
+                    message: `Not found: ${request.url}`,
+                    errors: [{ reason: 'notFound' }],
+                  },
+                },
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise((resolve) => server.close(resolve)));
+
+  it('takes it for a table without columns: retries what BigQuery reported, fails the rest', async () => {
+    // Prepare
+    const bigquery = createBigQueryClient({
+      projectId: 'p',
+      location: 'EU',
+      credentials: { kind: 'none' },
+      apiEndpoint: url,
+      retryOptions: { autoRetry: false },
+    });
+    const resolve = schemaDriftResolver(deps({ bigquery, location: 'EU' }), route('bare'), [
+      unmapped('amount'),
+    ]);
+
+    // Act
+    const reported = await resolve(job(changed('amount', 'FLOAT', 'STRING'), []));
+    const notReported = await resolve(job(unrelated, [unrelated]));
+
+    // Assess
+    expect(reported).toBe('retry');
+    expect(notReported).toBe('fail');
   });
 });
