@@ -143,6 +143,14 @@ describe('loader handler module', { timeout: 60_000 }, () => {
       expect(await harness.rowCount()).toBe(5);
     });
 
+    it('accepts a FILE_CONCURRENCY of 1', async () => {
+      // Act
+      const handler = await loadHandler({ env: { FILE_CONCURRENCY: '1' } });
+
+      // Assess
+      expect(typeof handler).toBe('function');
+    });
+
     it('sends a range short of time to LOADER_QUEUE_URL', async () => {
       // Prepare
       const { QueueUrl } = await harness.aws.sqs.send(
