@@ -5,7 +5,9 @@
 // keeps its original value and the mutant "survives" whatever the tests check. This script applies
 // each such survivor to the source for real, runs the test files that import its module, restores
 // the source, and records the outcome in the incremental file.
-// Usage: node test/mutation/static-mutants.mjs [incremental.json] [--mutate a.ts,b.ts]
+// Usage: node test/mutation/static-mutants.mjs [incremental.json] [--mutate a.ts,b.ts] [--tests t.ts,…]
+// With --tests, those test files instead: Stryker's coverage of a module-level constant can leave
+// out the test that asserts its value through another module (a runbook path a log line carries).
 // With --mutate (as npm run mutate passes it on), only those files' survivors: the others were not
 // re-tested by this run, so their outcome is already in the file or awaits their own run.
 import { spawnSync } from 'node:child_process';
@@ -14,9 +16,11 @@ import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const mutateAt = args.indexOf('--mutate');
+const testsAt = args.indexOf('--tests');
+const given = testsAt === -1 ? undefined : args[testsAt + 1].split(',');
 const only = mutateAt === -1 ? undefined : new Set(args[mutateAt + 1].split(','));
 const reportFile =
-  args.find((arg, i) => !arg.startsWith('--') && i !== mutateAt + 1) ??
+  args.find((arg, i) => !arg.startsWith('--') && i !== mutateAt + 1 && i !== testsAt + 1) ??
   'test/mutation/stryker-incremental.json';
 const report = JSON.parse(readFileSync(reportFile, 'utf8'));
 const walk = (dir) => readdirSync(dir, { recursive: true }).map((file) => join(dir, file));
@@ -53,7 +57,7 @@ for (const [file, entry] of Object.entries(report.files)) {
     // The files whose tests reached the mutant at run time: every importer would re-run the whole
     // loader suite per mutant (a module the handler imports took over 20 minutes for 7 mutants).
     const covering = [...new Set(mutant.coveredBy?.map((id) => fileOfTest.get(id)) ?? [])].filter(Boolean);
-    const files = covering.length > 0 ? covering : importers;
+    const files = given ?? (covering.length > 0 ? covering : importers);
     const start = offset(original, mutant.location.start);
     const end = offset(original, mutant.location.end);
     writeFileSync(file, original.slice(0, start) + mutant.replacement + original.slice(end));
