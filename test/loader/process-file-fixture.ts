@@ -8,13 +8,12 @@ import { KnownTables } from '../../lambdas/loader/known-tables.js';
 import { LoaderMetrics } from '../../lambdas/loader/metrics.js';
 import type { FileLoaderDeps } from '../../lambdas/loader/process-file.js';
 import { DEFAULT_RANGE_LIMITS } from '../../lambdas/loader/row-group-ranges.js';
-import { createBigQueryClient } from '../../lambdas/shared/bigquery/client.js';
 import { baseJobId, jobIdForGeneration } from '../../lambdas/shared/bigquery/job-id.js';
 import type { FileRef } from '../../lambdas/shared/messages.js';
 import type { Route } from '../../lambdas/shared/routing.js';
 import { type LocalAws, startLocalAws } from '../../local/aws/index.js';
-import { EmulatorClock } from '../../local/bigquery-emulator/clock.js';
-import { type BigQueryEmulator, startBigQueryEmulator } from '../../local/bigquery-emulator/index.js';
+import type { BigQueryEmulator } from '../../local/bigquery-emulator/index.js';
+import { useEmulatorClient } from './emulator-client.js';
 import { betsRoute } from './fixtures.js';
 
 export const DATASET = 'process_file_edges';
@@ -52,24 +51,15 @@ export function useProcessFileFixture(): ProcessFileFixture {
   let logger: Logger;
   let metrics: Metrics;
 
+  const client = useEmulatorClient(DATASET);
+  Object.defineProperties(fixture, {
+    emulator: { get: () => client.emulator },
+    bigquery: { get: () => client.bigquery },
+  });
   beforeAll(async () => {
     fixture.aws = await startLocalAws({ notifier: { testEvent: false } });
-    fixture.emulator = await startBigQueryEmulator({
-      port: 0,
-      jobStateDelayMs: 0,
-      clock: new EmulatorClock(),
-    });
-    fixture.bigquery = createBigQueryClient({
-      projectId: fixture.emulator.projectId,
-      location: fixture.emulator.location,
-      credentials: { kind: 'none' },
-      apiEndpoint: fixture.emulator.url,
-      retryOptions: { autoRetry: false },
-    });
-    await fixture.bigquery.createDataset(DATASET, { location: fixture.emulator.location });
   });
   afterAll(async () => {
-    await fixture.emulator?.stop();
     await fixture.aws?.stop();
   });
 
