@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 
 /**
  * A Powertools logger whose error (and, at level WARN, warning) lines are captured as parsed JSON
@@ -33,4 +33,33 @@ export function capturingLogger(level: 'ERROR' | 'WARN' = 'ERROR'): {
       warnSpy.mockRestore();
     },
   };
+}
+
+/** One single-metric EMF document as CloudWatch reads it: the directive, then the fields. */
+export interface EmfLine {
+  _aws: {
+    CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
+  };
+  [key: string]: unknown;
+}
+
+/**
+ * The EMF documents Powertools Metrics prints in each test of the enclosing describe, parsed.
+ * POWERTOOLS_DEV prints them through the global console; it also disables metrics unless told.
+ */
+export function useEmfCapture(): { lines: () => EmfLine[] } {
+  let lines: EmfLine[] = [];
+  beforeEach(() => {
+    lines = [];
+    vi.stubEnv('POWERTOOLS_DEV', 'true');
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      lines.push(JSON.parse(String(line)) as EmfLine);
+    });
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+  return { lines: () => lines };
 }

@@ -1,14 +1,7 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LoaderMetrics } from '../../lambdas/loader/metrics.js';
-
-/** One single-metric EMF document as CloudWatch reads it: the directive, then the fields. */
-interface EmfLine {
-  _aws: {
-    CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
-  };
-  [key: string]: unknown;
-}
+import { useEmfCapture } from './logs.js';
 
 /**
  * The CDC-table metrics, read from the EMF lines Powertools prints: names, units and dimensions
@@ -16,31 +9,16 @@ interface EmfLine {
  * exactly, so each is asserted in full.
  */
 describe('loader metrics of the _current CDC table', () => {
-  let lines: EmfLine[];
+  const emf = useEmfCapture();
   const table = { source: 'casino_a', table: 'bets' };
   // infra/constructs/metrics.ts: every loader alarm's dimensions are service, source and table.
   const perTable = { service: 'dms2bq-loader', ...table };
-
-  beforeEach(() => {
-    lines = [];
-    // POWERTOOLS_DEV prints EMF through the global console; it also disables metrics unless told.
-    vi.stubEnv('POWERTOOLS_DEV', 'true');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      lines.push(JSON.parse(String(line)) as EmfLine);
-    });
-  });
-
-  afterEach(() => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
-  });
 
   const metrics = () => new LoaderMetrics(new Metrics({ namespace: 'dms2bq', serviceName: 'dms2bq-loader' }));
 
   /** name, unit, value and the dimension set of each printed data point. */
   const points = () =>
-    lines.map((line) => {
+    emf.lines().map((line) => {
       const [directive] = line._aws.CloudWatchMetrics;
       const [metric] = directive?.Metrics ?? [];
       const dimensions = Object.fromEntries(

@@ -7,10 +7,11 @@ import {
   type TableStatistics,
 } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createReconcileHandler } from '../../lambdas/reconcile/create-handler.js';
 import { dmsParquet, routing, s3Notification } from '../loader/fixtures.js';
 import { cdcKeyAt, type LoaderHarness, PROJECT, startLoaderHarness } from '../loader/harness.js';
+import { useEmfCapture } from '../loader/logs.js';
 
 const TASK_ARN = 'arn:aws:dms:eu-west-1:111111111111:task:ABCDEFGHIJKLMNOP';
 const NOW = new Date('2024-03-28T00:00:00Z');
@@ -30,15 +31,10 @@ const bets = (counters: Partial<TableStatistics>): TableStatistics => ({
   ...counters,
 });
 
-interface EmfLine {
-  _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] };
-  [key: string]: unknown;
-}
-
 describe('the reconciliation function', () => {
   let harness: LoaderHarness;
   const dms = mockClient(DatabaseMigrationServiceClient);
-  let lines: EmfLine[];
+  const emf = useEmfCapture();
 
   beforeAll(async () => {
     harness = await startLoaderHarness();
@@ -52,12 +48,6 @@ describe('the reconciliation function', () => {
   });
 
   beforeEach(() => {
-    lines = [];
-    vi.stubEnv('POWERTOOLS_DEV', 'true');
-    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-    vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
-      lines.push(JSON.parse(String(line)) as EmfLine);
-    });
     dms.reset();
     dms
       .on(DescribeReplicationTasksCommand, {
@@ -74,11 +64,6 @@ describe('the reconciliation function', () => {
       });
   });
 
-  afterEach(() => {
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
-  });
-
   const run = () =>
     createReconcileHandler({
       stage: 'dev',
@@ -93,7 +78,8 @@ describe('the reconciliation function', () => {
     })();
 
   const metric = (name: string): unknown[] =>
-    lines
+    emf
+      .lines()
       .filter((line) => line._aws.CloudWatchMetrics[0]?.Metrics.some((m) => m.Name === name))
       .map((line) => line[name]);
 
