@@ -3,8 +3,9 @@
 // With `ignoreStatic`, Stryker still runs such a mutant when some test also reached it at run time,
 // but only with those tests and by switching the mutant on after the module loaded, so the constant
 // keeps its original value and the mutant "survives" whatever the tests check. This script applies
-// each such survivor to the source for real, runs the test files that import its module, restores
-// the source, and records the outcome in the incremental file.
+// each such survivor to the source for real, runs the test files whose tests reached it (or, when
+// none did, those importing its module), restores the source, and records the outcome in the
+// incremental file.
 // Usage: node test/mutation/static-mutants.mjs [incremental.json] [--mutate a.ts,b.ts] [--tests t.ts,…]
 // With --tests, every survivor of those files (static or not) with those test files instead: a
 // module-level constant that a test re-imports afresh (vi.resetModules) reads as run-time covered,
@@ -54,12 +55,12 @@ for (const [file, entry] of Object.entries(report.files)) {
     continue;
   }
   const module = file.replace(/\.ts$/, '.js').split('/').pop();
-  const importers = testFiles.filter((t) => t.source.includes(`/${module}'`)).map((t) => t.file);
+  const importers = () => testFiles.filter((t) => t.source.includes(`/${module}'`)).map((t) => t.file);
   for (const mutant of survivors) {
     // The files whose tests reached the mutant at run time: every importer would re-run the whole
     // loader suite per mutant (a module the handler imports took over 20 minutes for 7 mutants).
     const covering = [...new Set(mutant.coveredBy?.map((id) => fileOfTest.get(id)) ?? [])].filter(Boolean);
-    const files = given ?? (covering.length > 0 ? covering : importers);
+    const files = given ?? (covering.length > 0 ? covering : importers());
     const start = offset(original, mutant.location.start);
     const end = offset(original, mutant.location.end);
     writeFileSync(file, original.slice(0, start) + mutant.replacement + original.slice(end));
