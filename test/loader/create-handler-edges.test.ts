@@ -19,21 +19,7 @@ import { toSqsRecord } from '../../local/aws/event-source/sqs-record.js';
 import { lambdaContext } from './context.js';
 import { dmsParquet, routing, s3Notification, sqsRecord } from './fixtures.js';
 import { cdcKeyAt, LOCATION, type LoaderHarness, startLoaderHarness } from './harness.js';
-
-/** Logged JSON lines (Powertools logs and EMF documents), by console method. */
-function captureConsole() {
-  const lines: { method: string; line: Record<string, unknown> }[] = [];
-  for (const method of ['debug', 'info', 'warn', 'error', 'log'] as const) {
-    vi.spyOn(console, method).mockImplementation((line: unknown) => {
-      if (typeof line === 'string' && line.startsWith('{'))
-        lines.push({ method, line: JSON.parse(line) as Record<string, unknown> });
-    });
-  }
-  return {
-    logs: () => lines.filter(({ line }) => !('_aws' in line)),
-    emf: () => lines.filter(({ line }) => '_aws' in line).map(({ line }) => line),
-  };
-}
+import { captureConsole } from './logs.js';
 
 /** A logger at INFO whose lines the console capture reads (POWERTOOLS_DEV sends them to the console). */
 function infoLogger(): Logger {

@@ -7,6 +7,7 @@ import { historyViewQuery } from '../../lambdas/shared/warehouse/history-query.j
 import { currentViewQuery } from '../../lambdas/shared/warehouse/views.js';
 import { type EmulatorFixture, freshDataset, startEmulatorFixture } from '../bigquery-emulator/helpers.js';
 import { loadChanges, ordersRoute } from '../support/changelog.js';
+import { captureConsole } from './logs.js';
 
 const retry: RetryPolicy = { baseDelayMs: 1, maxDelayMs: 1 };
 /** A budget no test reaches: the clock it reads is fixed. */
@@ -14,19 +15,18 @@ const ample = () => new Deadline(3_600_000, () => 0);
 
 /** The info and warning lines of a Powertools logger, parsed (POWERTOOLS_DEV prints through console). */
 function capturedLogger() {
-  const lines: { level: string; line: Record<string, unknown> }[] = [];
-  const capture = (level: string) => (line: unknown) => {
-    lines.push({ level, line: JSON.parse(String(line)) as Record<string, unknown> });
-  };
-  vi.spyOn(console, 'info').mockImplementation(capture('INFO'));
-  vi.spyOn(console, 'warn').mockImplementation(capture('WARN'));
+  const output = captureConsole();
   vi.stubEnv('POWERTOOLS_DEV', 'true');
   const logger = new Logger({ serviceName: 'dms2bq-loader-test', logLevel: 'INFO' });
   vi.unstubAllEnvs();
   return {
     logger,
-    /** level, message and view of each line. */
-    logged: () => lines.map(({ level, line }) => ({ level, message: line.message, view: line.view })),
+    /** level, message and view of each info and warning line. */
+    logged: () =>
+      output
+        .logs()
+        .filter(({ method }) => method === 'info' || method === 'warn')
+        .map(({ method, line }) => ({ level: method.toUpperCase(), message: line.message, view: line.view })),
   };
 }
 

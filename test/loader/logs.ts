@@ -63,3 +63,18 @@ export function useEmfCapture(): { lines: () => EmfLine[] } {
   });
   return { lines: () => lines };
 }
+
+/** Logged JSON lines (Powertools logs and EMF documents), by console method. */
+export function captureConsole() {
+  const lines: { method: string; line: Record<string, unknown> }[] = [];
+  for (const method of ['debug', 'info', 'warn', 'error', 'log'] as const) {
+    vi.spyOn(console, method).mockImplementation((line: unknown) => {
+      if (typeof line === 'string' && line.startsWith('{'))
+        lines.push({ method, line: JSON.parse(line) as Record<string, unknown> });
+    });
+  }
+  return {
+    logs: () => lines.filter(({ line }) => !('_aws' in line)),
+    emf: () => lines.filter(({ line }) => '_aws' in line).map(({ line }) => line),
+  };
+}
