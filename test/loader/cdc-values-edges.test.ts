@@ -128,6 +128,7 @@ describe('TIMESTAMP columns', () => {
   it.each([
     ['2024-03-27T01:43:05Z', '"2024-03-27T01:43:05Z"'],
     [1_711_503_785_123, '1711503785123'],
+    // JSON.stringify shows an invalid Date as null; the refusal still names the column.
     [new Date(Number.NaN), 'null'],
   ])('refuses %s, naming what a TIMESTAMP takes', (value, shown) => {
     // Act
@@ -221,6 +222,7 @@ describe('NUMERIC and BIGNUMERIC columns', () => {
     ['1e+', '"1e+"'],
     ['1e5.5', '"1e5.5"'],
     ['1.2.3', '"1.2.3"'],
+    // JSON.stringify shows NaN and Infinity as null; the refusal still names the column.
     [Number.NaN, 'null'],
     [Number.POSITIVE_INFINITY, 'null'],
     [true, 'true'],
