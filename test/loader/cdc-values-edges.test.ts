@@ -128,8 +128,8 @@ describe('TIMESTAMP columns', () => {
   it.each([
     ['2024-03-27T01:43:05Z', '"2024-03-27T01:43:05Z"'],
     [1_711_503_785_123, '1711503785123'],
-    // JSON.stringify shows an invalid Date as null; the refusal still names the column.
-    [new Date(Number.NaN), 'null'],
+    // By name, not as JSON.stringify's null.
+    [new Date(Number.NaN), 'Invalid Date'],
   ])('refuses %s, naming what a TIMESTAMP takes', (value, shown) => {
     // Act
     const error = refusal('TIMESTAMP', value);
@@ -222,9 +222,10 @@ describe('NUMERIC and BIGNUMERIC columns', () => {
     ['1e+', '"1e+"'],
     ['1e5.5', '"1e5.5"'],
     ['1.2.3', '"1.2.3"'],
-    // JSON.stringify shows NaN and Infinity as null; the refusal still names the column.
-    [Number.NaN, 'null'],
-    [Number.POSITIVE_INFINITY, 'null'],
+    // By name, not as JSON.stringify's null.
+    [Number.NaN, 'NaN'],
+    [Number.POSITIVE_INFINITY, 'Infinity'],
+    [Number.NEGATIVE_INFINITY, '-Infinity'],
     [true, 'true'],
   ])('refuses %j', (value, shown) => {
     // Act
@@ -269,6 +270,31 @@ describe('STRING-like and JSON columns', () => {
     // Assess
     expect(error).toBeInstanceOf(CdcValueError);
     expect(error.message).toBe('column v: Symbol(price) is not JSON text');
+  });
+
+  it.each([
+    [{ a: 12n }, '{"a":"12n"}'],
+    [12n, '12n'],
+  ])('JSON refuses a bigint, which JSON has no text for, naming the column: %s', (value, shown) => {
+    // Act
+    const error = refusal('JSON', value);
+
+    // Assess: a CdcValueError with the column, not JSON.stringify's own TypeError.
+    expect(error).toBeInstanceOf(CdcValueError);
+    expect(error.message).toBe(`column v: ${shown} is not JSON text`);
+  });
+
+  it('JSON refuses an object that holds itself, naming the column', () => {
+    // Prepare
+    const value: Record<string, unknown> = {};
+    value.self = value;
+
+    // Act
+    const error = refusal('JSON', value);
+
+    // Assess
+    expect(error).toBeInstanceOf(CdcValueError);
+    expect(error.message).toBe('column v: [object Object] is not JSON text');
   });
 });
 

@@ -26,9 +26,27 @@ const INTEGER_TEXT = /^[+-]?\d+$/;
 const DECIMAL_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 const refuse = (column: string, value: unknown, expected: string): never => {
-  const shown = typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
-  throw new CdcValueError(`column ${column}: ${shown?.slice(0, 80)} is not ${expected}`);
+  throw new CdcValueError(`column ${column}: ${shownValue(value).slice(0, 80)} is not ${expected}`);
 };
+
+/**
+ * The value as an operator finds it in the source row: a bigint (also inside an object) as `12n`,
+ * NaN, Infinity and an invalid Date by name rather than JSON's `null`, and never a TypeError of its
+ * own (JSON.stringify throws on a bigint or a cycle), which would hide the column from the message.
+ */
+function shownValue(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  const numeric = typeof value === 'number' || value instanceof Date;
+  if (numeric && !Number.isFinite(Number(value))) return String(value);
+  try {
+    return (
+      JSON.stringify(value, (_key, inner) => (typeof inner === 'bigint' ? `${inner}n` : inner)) ??
+      String(value)
+    );
+  } catch {
+    return String(value);
+  }
+}
 
 /** int64 as protobufjs's LongBits takes it (low/high words), so no precision goes through a double. */
 function int64(value: bigint, column: string): Int64 {
@@ -71,7 +89,13 @@ const text: Convert<string> = (value, column) =>
 
 const json: Convert<string> = (value, column) => {
   if (typeof value === 'string') return value;
-  return JSON.stringify(value) ?? refuse(column, value, 'JSON text');
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // A bigint or a cycle inside the value: JSON has no text for it (the Parquet path gives JSON as text).
+  }
+  return text ?? refuse(column, value, 'JSON text');
 };
 
 const bool: Convert<boolean> = (value, column) =>
