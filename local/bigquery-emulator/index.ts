@@ -16,6 +16,7 @@ import { Router } from './http/router.js';
 import { createEmulatorServer, listen } from './http/server.js';
 import { JobRunner } from './jobs/runner.js';
 import { QueryRunner } from './query/execute.js';
+import type { StorageWriteStats } from './storage-write/server.js';
 import { Catalog } from './store/catalog.js';
 import { JobStore, normalizeLocation } from './store/jobs.js';
 import { MetadataStore } from './store/metadata.js';
@@ -68,6 +69,8 @@ export interface BigQueryEmulatorOptions {
 export interface StorageWriteEndpoint {
   host: string;
   port: number;
+  /** Connections and requests the server has seen, for tests. */
+  stats: StorageWriteStats;
   /**
    * Options for `new managedwriter.WriterClient(...)`: gax dials `apiEndpoint:port` and, given
    * `sslCreds`, uses them instead of TLS plus Google credentials (no token is fetched). gax still
@@ -205,6 +208,7 @@ export async function startBigQueryEmulator(
           storageWrite: {
             host: storageWrite.host,
             port: storageWrite.port,
+            stats: storageWrite.stats,
             get clientOptions() {
               const grpc = createRequire(import.meta.url)('@grpc/grpc-js') as typeof import('@grpc/grpc-js');
               return {

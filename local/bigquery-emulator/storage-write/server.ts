@@ -26,9 +26,20 @@ const APPEND_ROWS_REQUEST_LIMIT = 10_000_000;
 /** BigQuery column types as the Storage API's TableFieldSchema.Type names them. */
 const storageTypeNames: Record<string, string> = { INTEGER: 'INT64', FLOAT: 'DOUBLE', BOOLEAN: 'BOOL' };
 
+/** What the server has seen since it started, for tests to check a client's use of connections. */
+export interface StorageWriteStats {
+  /** AppendRows calls (bidirectional streams, "connections") opened. */
+  readonly connections: number;
+  /** AppendRows calls not yet ended, cancelled or failed. */
+  readonly openConnections: number;
+  /** AppendRows requests received, injected faults included. */
+  readonly requests: number;
+}
+
 export interface StorageWriteServer {
   host: string;
   port: number;
+  stats: StorageWriteStats;
   stop(): Promise<void>;
 }
 
@@ -55,12 +66,25 @@ export async function startStorageWriteServer(
   const server = new Server({ 'grpc.max_receive_message_length': APPEND_ROWS_REQUEST_LIMIT });
   // Appends still being applied when the emulator stops: the database must outlive them.
   const inFlight = new Set<Promise<unknown>>();
+  const stats = { connections: 0, openConnections: 0, requests: 0 };
   server.addService(bigQueryWriteService, {
     AppendRows: (call: ServerDuplexStream<AppendRowsRequest, AppendRowsResponse>) => {
       const connection = new AppendConnection(catalog, warehouse, timing);
+      stats.connections += 1;
+      stats.openConnections += 1;
+      let open = true;
+      // A client ends a call by half-closing it or by cancelling it; a broken one fails.
+      const closed = (): void => {
+        if (open) stats.openConnections -= 1;
+        open = false;
+      };
+      call.on('end', closed);
+      call.on('cancelled', closed);
+      call.on('close', closed);
       // Responses arrive in request order, as the API promises.
       let queue: Promise<unknown> = Promise.resolve();
       call.on('data', (request: AppendRowsRequest) => {
+        stats.requests += 1;
         const next = queue.then(async () => {
           // An injected fault refuses the request before it is looked at, as a backend failure would.
           const fault = faults?.takeAppendRows();
@@ -79,7 +103,7 @@ export async function startStorageWriteServer(
       call.on('end', () => {
         void queue.then(() => call.end());
       });
-      call.on('error', () => undefined);
+      call.on('error', closed);
     },
     GetWriteStream: (
       call: ServerUnaryCall<{ name?: string; view?: string }, unknown>,
@@ -120,6 +144,7 @@ export async function startStorageWriteServer(
   return {
     host,
     port,
+    stats,
     stop: async () => {
       await new Promise<void>((resolve) => {
         // Clients may keep AppendRows connections open; give them a moment, then cut them.
