@@ -72,11 +72,13 @@ describe('createCdcStreamer: errors name the table and the connection error behi
     // Act
     const error = await rejection(streamer.append(target, [[upsert({ id: 1 }, '1')]]));
 
-    // Assess: no client was ever set up, so there is nothing to close.
+    // Assess: closing after it does not fail again with the setup error, which would replace this
+    // message where a caller closes in `finally` (the CLI's rebuild-current and backfill).
     expect(error).toBeInstanceOf(CdcStreamError);
     expect(error.message).toBe(
       `UNKNOWN: Opening the default stream of ${tableName(target)} failed: ENOENT: no such file or directory, open '/nonexistent/dms-to-bigquery-key.json'`,
     );
+    await expect(streamer.close()).resolves.toBeUndefined();
   });
 
   it('leaves no rejection unhandled while a failed request waits for the streamer to look at it', async () => {

@@ -97,7 +97,13 @@ export function createCdcStreamer(
       for (const table of tables.values()) table.close();
       tables.clear();
       client.close();
-      await client.getClient().close();
+      // A client whose setup failed (credentials it could not read) rejects its close with that
+      // same error, already reported by append; a caller closing in `finally` would lose the
+      // message naming the table to it. Every row's fate is settled by now: nothing is left to lose.
+      await client
+        .getClient()
+        .close()
+        .catch(() => undefined);
     },
   };
 }
