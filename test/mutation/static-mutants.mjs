@@ -7,10 +7,10 @@
 // none did, those importing its module), restores the source, and records the outcome in the
 // incremental file.
 // Usage: node test/mutation/static-mutants.mjs [incremental.json] [--mutate a.ts,b.ts] [--tests t.ts,…]
-// With --tests, every survivor of those files (static or not) with those test files instead: a
-// module-level constant that a test re-imports afresh (vi.resetModules) reads as run-time covered,
-// not static, and Stryker's coverage can leave out the test that asserts its value through another
-// module (a runbook path a log line carries).
+// With --tests, every survivor of those files (static or not, and those no test reached at the
+// run) with those test files instead: a module-level constant that a test re-imports afresh
+// (vi.resetModules) reads as run-time covered, not static, and Stryker's coverage can leave out the
+// test that asserts its value through another module (a runbook path a log line carries).
 // With --mutate (as npm run mutate passes it on), only those files' survivors: the others were not
 // re-tested by this run, so their outcome is already in the file or awaits their own run.
 import { spawnSync } from 'node:child_process';
@@ -47,7 +47,10 @@ let rechecked = 0;
 let killed = 0;
 for (const [file, entry] of Object.entries(report.files)) {
   if (only && !only.has(file)) continue;
-  const survivors = entry.mutants.filter((m) => m.status === 'Survived' && (m.static || given));
+  // With --tests, also the mutants no test reached at the run (NoCoverage): the given files are
+  // the tests written for them since.
+  const open = (m) => m.status === 'Survived' || (given && m.status === 'NoCoverage');
+  const survivors = entry.mutants.filter((m) => open(m) && (m.static || given));
   if (survivors.length === 0) continue;
   const original = readFileSync(file, 'utf8');
   if (original !== entry.source) {
