@@ -185,11 +185,10 @@ function streamFailure(error: unknown, table: string, key: string): CurrentTable
     return new CurrentTableStreamError(message, table, SCHEMA_PROPAGATION, false, { cause: error });
   }
   if (error instanceof CdcStreamError) {
-    // NOT_FOUND that outlived the waits above: the table went away after this container saw it
-    // (`warehouse rebuild-current` recreates it; an operator may drop it). The schema cache is
-    // forgotten, so the next delivery creates it again and streams.
-    const permanent = !error.retryable && error.code !== 'NOT_FOUND';
-    return new CurrentTableStreamError(message, table, error.code, permanent, { cause: error });
+    // No NOT_FOUND gets here: untilPropagated takes every one for a schema change still on its way
+    // (isPropagationRefusal), and each try prepares the table afresh, creating it again when it went
+    // away (an operator dropped it, `warehouse rebuild-current` recreates it).
+    return new CurrentTableStreamError(message, table, error.code, !error.retryable, { cause: error });
   }
   if (error instanceof ParquetValueError) {
     return new CurrentTableStreamError(message, table, 'INVALID_DATA', true, { cause: error });
