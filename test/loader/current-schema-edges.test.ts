@@ -275,6 +275,30 @@ describe('CurrentTableSchemas against the BigQuery emulator', { timeout: 60_000 
     expect(changes).toEqual([]);
   });
 
+  it('goes on with the table another container created between its look and its create', async () => {
+    // Prepare: the table exists, but this container's look ran before the other's create, so it
+    // saw "not found" (one 404), and its own create meets the other's table (409 duplicate).
+    const route = routeTo('raced');
+    await createChangelog('raced', [{ name: 'id', type: 'INTEGER', mode: 'NULLABLE' }]);
+    const first = await container().schemas.prepare(route, fileColumns('id'), ample(), retry);
+    const { schemas, changes } = container();
+    fixture.emulator.faults.failNext({
+      method: 'GET',
+      path: /\/tables\/raced_current$/,
+      status: 404,
+      reason: 'notFound',
+      message: 'Not found: Table local-project:casino_a_cdc.raced_current',
+    });
+
+    // Act
+    const prepared = await schemas.prepare(route, fileColumns('id'), ample(), retry);
+
+    // Assess: the other container's table, read back; nothing created or changed by this one.
+    expect(shape(prepared.fields)).toEqual(shape(first.fields));
+    expect(prepared.fromCache).toBe(false);
+    expect(changes).toEqual([]);
+  });
+
   it('passes on an error reading the CDC table other than not found, instead of taking it for missing', async () => {
     // Prepare
     const route = routeTo('unreadable');
